@@ -1,0 +1,75 @@
+# leakdump build.  `make` builds the core library and the Python extension
+# for the Python that GDB embeds (/usr/bin/python3), in place.
+PYTHON ?= /usr/bin/python3
+CC ?= gcc
+BUILD ?= build
+SAN ?=
+
+PY_INCLUDES := $(shell $(PYTHON) -c 'import sysconfig as s; print("-I" + s.get_paths()["include"])')
+PY_SUFFIX := $(shell $(PYTHON) -c 'import sysconfig as s; print(s.get_config_var("EXT_SUFFIX"))')
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2
+CFLAGS ?= -O2 -g
+ifeq ($(SAN),1)
+BUILD := build-asan
+CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDSAN := -fsanitize=address,undefined
+endif
+ALL_CFLAGS := -std=gnu11 -fPIC -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS)
+LIBS := -ldw -lelf -lz
+
+CORE_SRCS := $(sort $(wildcard ext/*.c))
+CORE_OBJS := $(CORE_SRCS:ext/%.c=$(BUILD)/core/%.o)
+PY_SRCS := $(sort $(wildcard ext/python/*.c))
+PY_OBJS := $(PY_SRCS:ext/python/%.c=$(BUILD)/python/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
+EXT := leakdump/_leakdump$(PY_SUFFIX)
+
+.PHONY: all lib unit check-unit asan test e2e clean deps example bench
+all: $(EXT) lib
+
+lib: $(BUILD)/libleakdump.a
+
+$(BUILD)/core/%.o: ext/%.c $(wildcard include/leakdump/*.h ext/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/python/%.o: ext/python/%.c $(wildcard include/leakdump/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PY_INCLUDES) -c -o $@ $<
+
+$(BUILD)/libleakdump.a: $(CORE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(EXT): $(PY_OBJS) $(BUILD)/libleakdump.a
+	$(CC) -shared $(LDSAN) -o $@ $(PY_OBJS) $(BUILD)/libleakdump.a $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(BUILD)/libleakdump.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(UNIT_HELPERS) \
+		$(BUILD)/libleakdump.a $(LIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+
+# Run every cmocka binary; fail if any fails.
+check-unit: unit
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+# The same unit tests under ASan+UBSan.
+asan:
+	$(MAKE) SAN=1 check-unit
+
+e2e: all
+	$(PYTHON) -m pytest -q tests/e2e
+
+# The whole suite (README's test command calls this through scripts/test.sh).
+test: all check-unit asan e2e
+
+deps:
+	scripts/setup-deps.sh
+
+clean:
+	rm -rf build build-asan leakdump/_leakdump*.so
