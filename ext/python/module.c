@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: MIT
+/*
+ * leakdump._leakdump: the thin Python layer over the C core.  Each method
+ * converts its arguments, calls one core function and converts the result;
+ * ld_error values become leakdump._leakdump.Error exceptions here and only
+ * here.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakdump/report.h"
+#include "leakdump/session.h"
+
+static PyObject *LeakdumpError;
+
+/* Raise Error(message) with .code and .address; consumes err. */
+static PyObject *raise_error(struct ld_error *err)
+{
+	PyObject *exc, *code, *addr;
+
+	if (err->code == LD_ERR_NOMEM) {
+		ld_error_destroy(err);
+		return PyErr_NoMemory();
+	}
+	exc = PyObject_CallFunction(LeakdumpError, "s", err->message);
+	if (exc) {
+		code = PyUnicode_FromString(ld_error_code_name(err->code));
+		addr = PyLong_FromUnsignedLongLong(err->address);
+		if (code && addr) {
+			PyObject_SetAttrString(exc, "code", code);
+			PyObject_SetAttrString(exc, "address", addr);
+		}
+		Py_XDECREF(code);
+		Py_XDECREF(addr);
+		PyErr_SetObject(LeakdumpError, exc);
+		Py_DECREF(exc);
+	}
+	ld_error_destroy(err);
+	return NULL;
+}
+
+typedef struct {
+	PyObject_HEAD
+	struct ld_session *s;
+	PyObject *read;		/* callback target: callable(addr, size) */
+} SessionObject;
+
+/* Memory callback into Python: read(addr, size) -> bytes. */
+static struct ld_error *py_read(void *arg, uint64_t addr, void *buf,
+				size_t len)
+{
+	SessionObject *self = arg;
+	PyObject *res;
+	char *data;
+	Py_ssize_t n;
+
+	res = PyObject_CallFunction(self->read, "Kn", (unsigned long long)addr,
+				    (Py_ssize_t)len);
+	if (!res || PyBytes_AsStringAndSize(res, &data, &n) < 0 ||
+	    (size_t)n < len) {
+		PyErr_Clear();
+		Py_XDECREF(res);
+		return ld_error_fault(addr, "cannot read target memory at 0x%llx",
+				      (unsigned long long)addr);
+	}
+	memcpy(buf, data, len);
+	Py_DECREF(res);
+	return NULL;
+}
+
+/* threads: sequence of (tid, sequence of register values in arch order) */
+static int parse_threads(PyObject *seq, struct ld_thread_regs **ret,
+			 size_t *nret)
+{
+	PyObject *fast = PySequence_Fast(seq, "threads must be a sequence");
+	struct ld_thread_regs *v;
+	Py_ssize_t n;
+
+	if (!fast)
+		return -1;
+	n = PySequence_Fast_GET_SIZE(fast);
+	v = calloc(n ? (size_t)n : 1, sizeof(*v));
+	if (!v) {
+		Py_DECREF(fast);
+		PyErr_NoMemory();
+		return -1;
+	}
+	for (Py_ssize_t i = 0; i < n; i++) {
+		PyObject *item = PySequence_Fast_GET_ITEM(fast, i), *regs;
+		int tid;
+
+		if (!PyArg_ParseTuple(item, "iO", &tid, &regs))
+			goto fail;
+		regs = PySequence_Fast(regs, "registers must be a sequence");
+		if (!regs)
+			goto fail;
+		v[i].tid = tid;
+		for (Py_ssize_t r = 0; r < PySequence_Fast_GET_SIZE(regs) &&
+				       r < LD_MAX_REGS; r++) {
+			v[i].regs[r] = PyLong_AsUnsignedLongLongMask(
+				PySequence_Fast_GET_ITEM(regs, r));
+			v[i].nregs = (uint32_t)r + 1;
+		}
+		Py_DECREF(regs);
+		if (PyErr_Occurred())
+			goto fail;
+	}
+	Py_DECREF(fast);
+	*ret = v;
+	*nret = (size_t)n;
+	return 0;
+fail:
+	free(v);
+	Py_DECREF(fast);
+	return -1;
+}
+
+static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
+{
+	static char *kwlist[] = { "kind", "exe", "core", "pid", "threads",
+				  "read", "load_bias", NULL };
+	const char *kind, *exe, *core = NULL;
+	PyObject *threads = Py_None, *read = Py_None;
+	struct ld_target_spec spec = { 0 };
+	struct ld_thread_regs *regs = NULL;
+	unsigned long long bias = 0;
+	struct ld_error *err;
+	size_t nregs = 0;
+	int pid = 0;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "ss|ziOOK", kwlist, &kind,
+					 &exe, &core, &pid, &threads, &read,
+					 &bias))
+		return -1;
+	if (!strcmp(kind, "live")) {
+		spec.kind = LD_TARGET_LIVE;
+	} else if (!strcmp(kind, "core")) {
+		spec.kind = LD_TARGET_CORE;
+	} else if (!strcmp(kind, "callback")) {
+		spec.kind = LD_TARGET_CALLBACK;
+		if (!PyCallable_Check(read)) {
+			PyErr_SetString(PyExc_TypeError,
+					"callback targets need read=callable");
+			return -1;
+		}
+		Py_INCREF(read);
+		self->read = read;
+		spec.read = py_read;
+		spec.read_arg = self;
+	} else {
+		PyErr_SetString(PyExc_ValueError,
+				"kind must be live, core or callback");
+		return -1;
+	}
+	if (threads != Py_None && parse_threads(threads, &regs, &nregs))
+		return -1;
+	spec.exe_path = exe;
+	spec.core_path = core;
+	spec.pid = pid;
+	spec.threads = regs;
+	spec.nthreads = nregs;
+	spec.load_bias = bias;
+	err = ld_session_open(&spec, &self->s);
+	free(regs);
+	if (err) {
+		raise_error(err);
+		return -1;
+	}
+	return 0;
+}
+
+static void Session_dealloc(SessionObject *self)
+{
+	ld_session_destroy(self->s);
+	Py_XDECREF(self->read);
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int check_open(SessionObject *self)
+{
+	if (self->s)
+		return 0;
+	PyErr_SetString(PyExc_RuntimeError, "session is not open");
+	return -1;
+}
+
+/*
+ * Run fn writing to a FILE: the named output file, or a memory stream
+ * whose contents are returned as str.
+ */
+typedef struct ld_error *report_fn(SessionObject *self, void *arg, FILE *out);
+
+static PyObject *with_output(SessionObject *self, const char *path,
+			     report_fn *fn, void *arg)
+{
+	struct ld_error *err;
+	char *buf = NULL;
+	size_t len = 0;
+	PyObject *res;
+	FILE *out;
+
+	if (check_open(self))
+		return NULL;
+	out = path ? fopen(path, "w") : open_memstream(&buf, &len);
+	if (!out)
+		return PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
+	err = fn(self, arg, out);
+	if (fclose(out) && !err && path)
+		err = ld_error_os(errno, "%s", path);
+	if (err) {
+		free(buf);
+		return raise_error(err);
+	}
+	if (path) {
+		free(buf);
+		Py_RETURN_NONE;
+	}
+	res = PyUnicode_DecodeUTF8(buf, (Py_ssize_t)len, "replace");
+	free(buf);
+	return res;
+}
+
+static struct ld_error *do_report(SessionObject *self, void *arg, FILE *out)
+{
+	return ld_report(self->s, arg, out);
+}
+
+static PyObject *Session_report(SessionObject *self, PyObject *args,
+				PyObject *kw)
+{
+	static char *kwlist[] = { "format", "all", "output", NULL };
+	const char *format = "text", *output = NULL;
+	struct ld_report_opts opts = { 0 };
+	int all = 0;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spz", kwlist, &format,
+					 &all, &output))
+		return NULL;
+	if (!strcmp(format, "text")) {
+		opts.format = LD_FORMAT_TEXT;
+	} else if (!strcmp(format, "go")) {
+		opts.format = LD_FORMAT_GO;
+	} else if (!strcmp(format, "json")) {
+		opts.format = LD_FORMAT_JSON;
+	} else {
+		PyErr_Format(PyExc_ValueError,
+			     "unknown format '%s' (text, go or json)", format);
+		return NULL;
+	}
+	opts.all = all;
+	return with_output(self, output, do_report, &opts);
+}
+
+static struct ld_error *do_goroutine(SessionObject *self, void *arg,
+				     FILE *out)
+{
+	return ld_report_goroutine(self->s, *(unsigned long long *)arg, out);
+}
+
+static PyObject *Session_goroutine(SessionObject *self, PyObject *args)
+{
+	unsigned long long goid;
+
+	if (!PyArg_ParseTuple(args, "K", &goid))
+		return NULL;
+	return with_output(self, NULL, do_goroutine, &goid);
+}
+
+static struct ld_error *do_list(SessionObject *self, void *arg, FILE *out)
+{
+	return ld_report_list(self->s, *(int *)arg, out);
+}
+
+static PyObject *Session_list(SessionObject *self, PyObject *args,
+			      PyObject *kw)
+{
+	static char *kwlist[] = { "all", NULL };
+	int all = 0;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|p", kwlist, &all))
+		return NULL;
+	return with_output(self, NULL, do_list, &all);
+}
+
+static PyObject *Session_info(SessionObject *self, PyObject *unused)
+{
+	struct ld_error *err;
+
+	if (check_open(self))
+		return NULL;
+	err = ld_session_load_goroutines(self->s);
+	if (err)
+		return raise_error(err);
+	return Py_BuildValue("{s:s,s:n,s:n,s:K}", "go_version",
+			     self->s->rt->go_version, "goroutines",
+			     (Py_ssize_t)self->s->ngs, "threads",
+			     (Py_ssize_t)self->s->nthreads, "load_bias",
+			     (unsigned long long)self->s->bias);
+}
+
+static PyMethodDef Session_methods[] = {
+	{ "report", (PyCFunction)(void (*)(void))Session_report,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "report(format='text', all=False, output=None) -> str or None" },
+	{ "goroutine", (PyCFunction)Session_goroutine, METH_VARARGS,
+	  "goroutine(goid) -> str: one goroutine's traceback" },
+	{ "list", (PyCFunction)(void (*)(void))Session_list,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "list(all=False) -> str: one line per goroutine" },
+	{ "info", (PyCFunction)Session_info, METH_NOARGS,
+	  "info() -> dict" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static PyTypeObject SessionType = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "leakdump._leakdump.Session",
+	.tp_basicsize = sizeof(SessionObject),
+	.tp_dealloc = (destructor)Session_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = "Session(kind, exe, core=None, pid=0, threads=None, read=None, load_bias=0)",
+	.tp_methods = Session_methods,
+	.tp_init = (initproc)Session_init,
+	.tp_new = PyType_GenericNew,
+};
+
+static struct PyModuleDef module = {
+	PyModuleDef_HEAD_INIT,
+	.m_name = "leakdump._leakdump",
+	.m_doc = "Native core of leakdump.",
+	.m_size = -1,
+};
+
+PyMODINIT_FUNC PyInit__leakdump(void)
+{
+	PyObject *m;
+
+	if (PyType_Ready(&SessionType) < 0)
+		return NULL;
+	m = PyModule_Create(&module);
+	if (!m)
+		return NULL;
+	LeakdumpError = PyErr_NewException("leakdump._leakdump.Error", NULL,
+					   NULL);
+	Py_INCREF(&SessionType);
+	if (!LeakdumpError ||
+	    PyModule_AddObject(m, "Session", (PyObject *)&SessionType) < 0 ||
+	    PyModule_AddObject(m, "Error", LeakdumpError) < 0) {
+		Py_DECREF(m);
+		return NULL;
+	}
+	Py_INCREF(LeakdumpError);
+	return m;
+}

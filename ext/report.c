@@ -1,0 +1,771 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Report formats.  "go" streams each goroutine as the runtime prints it.
+ * "text" and "json" group goroutines by (state, visible stack, creator):
+ * stacks are interned once, so a million goroutines on a handful of stacks
+ * cost a handful of stack records plus one small record per goroutine.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakdump/report.h"
+#include "leakdump/traceback.h"
+
+#define MAX_KEY_FRAMES 4096
+#define FLUSH_AT (1u << 20)
+
+struct stack_rec {
+	uint64_t hash;
+	size_t first;		/* index into frames arena */
+	uint32_t nframes;
+	const char *error;	/* walk error shared by this stack */
+};
+
+struct group {
+	uint32_t stack_id;
+	const char *status;
+	uint64_t gopc;
+	size_t count;
+	int64_t min_wait, max_wait;
+	uint32_t first_g, last_g;	/* goroutine index chain */
+};
+
+struct grouping {
+	struct ld_visible_frame *frames;
+	size_t nframes_arena, cap_frames;
+	struct stack_rec *stacks;
+	size_t nstacks, cap_stacks;
+	uint32_t *stack_table;		/* open addressing: stack id + 1 */
+	size_t stack_table_size;
+	struct group *groups;
+	size_t ngroups, cap_groups;
+	uint32_t *group_table;
+	size_t group_table_size;
+	uint32_t *next_g;		/* per goroutine: next in its group */
+	uint32_t *g_group;		/* per goroutine: group index */
+	size_t hidden;			/* system goroutines not shown */
+	/* scratch for one walk */
+	struct ld_visible_frame *scratch;
+	uint32_t nscratch;
+};
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdull;
+}
+
+static bool collect_frame(void *arg, const struct ld_visible_frame *f)
+{
+	struct grouping *gr = arg;
+
+	if (gr->nscratch >= MAX_KEY_FRAMES)
+		return false;
+	gr->scratch[gr->nscratch++] = *f;
+	return true;
+}
+
+static uint64_t hash_frames(const struct ld_visible_frame *f, uint32_t n)
+{
+	uint64_t h = n;
+
+	for (uint32_t i = 0; i < n; i++) {
+		h = mix(h, f[i].pc);
+		h = mix(h, (uint64_t)(uintptr_t)f[i].name);
+		h = mix(h, (uint64_t)f[i].line);
+	}
+	return h;
+}
+
+static bool same_frames(const struct ld_visible_frame *a,
+			const struct ld_visible_frame *b, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i].pc != b[i].pc || a[i].name != b[i].name ||
+		    a[i].line != b[i].line || a[i].inlined != b[i].inlined)
+			return false;
+	return true;
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 64;
+	void *np;
+
+	if (need <= *cap)
+		return true;
+	while (ncap < need)
+		ncap *= 2;
+	np = realloc(*p, ncap * elem);
+	if (!np)
+		return false;
+	*p = np;
+	*cap = ncap;
+	return true;
+}
+
+static bool rehash_u32(uint32_t **table, size_t *size, size_t count,
+		       uint64_t (*key)(void *, uint32_t), void *ctx)
+{
+	size_t nsize = *size ? *size * 2 : 1024;
+	uint32_t *nt;
+
+	if (count * 2 < *size)
+		return true;
+	nt = calloc(nsize, sizeof(*nt));
+	if (!nt)
+		return false;
+	for (size_t i = 0; i < *size; i++) {
+		uint32_t id = (*table)[i];
+		size_t j;
+
+		if (!id)
+			continue;
+		j = key(ctx, id - 1) & (nsize - 1);
+		while (nt[j])
+			j = (j + 1) & (nsize - 1);
+		nt[j] = id;
+	}
+	free(*table);
+	*table = nt;
+	*size = nsize;
+	return true;
+}
+
+static uint64_t stack_key(void *ctx, uint32_t id)
+{
+	return ((struct grouping *)ctx)->stacks[id].hash;
+}
+
+static struct ld_error *intern_stack(struct grouping *gr, const char *error,
+				     uint32_t *ret)
+{
+	uint64_t h = hash_frames(gr->scratch, gr->nscratch);
+	struct stack_rec *st;
+	size_t j;
+
+	if (!rehash_u32(&gr->stack_table, &gr->stack_table_size, gr->nstacks,
+			stack_key, gr))
+		return &ld_error_nomem;
+	j = h & (gr->stack_table_size - 1);
+	for (; gr->stack_table[j]; j = (j + 1) & (gr->stack_table_size - 1)) {
+		st = &gr->stacks[gr->stack_table[j] - 1];
+		if (st->hash == h && st->nframes == gr->nscratch &&
+		    st->error == error &&
+		    same_frames(&gr->frames[st->first], gr->scratch,
+				gr->nscratch)) {
+			*ret = gr->stack_table[j] - 1;
+			return NULL;
+		}
+	}
+	if (!grow((void **)&gr->stacks, &gr->cap_stacks, gr->nstacks + 1,
+		  sizeof(*gr->stacks)) ||
+	    !grow((void **)&gr->frames, &gr->cap_frames,
+		  gr->nframes_arena + gr->nscratch, sizeof(*gr->frames)))
+		return &ld_error_nomem;
+	st = &gr->stacks[gr->nstacks];
+	st->hash = h;
+	st->first = gr->nframes_arena;
+	st->nframes = gr->nscratch;
+	st->error = error;
+	memcpy(&gr->frames[st->first], gr->scratch,
+	       gr->nscratch * sizeof(*gr->scratch));
+	gr->nframes_arena += gr->nscratch;
+	gr->stack_table[j] = (uint32_t)++gr->nstacks;
+	*ret = (uint32_t)gr->nstacks - 1;
+	return NULL;
+}
+
+static uint64_t group_hash(const struct group *g)
+{
+	uint64_t h = mix(g->stack_id, g->gopc);
+
+	for (const char *p = g->status; *p; p++)
+		h = mix(h, (uint8_t)*p);
+	return h;
+}
+
+static uint64_t group_key(void *ctx, uint32_t id)
+{
+	return group_hash(&((struct grouping *)ctx)->groups[id]);
+}
+
+static struct ld_error *add_to_group(struct grouping *gr,
+				     const struct group *key, uint32_t gi,
+				     int64_t wait)
+{
+	uint64_t h = group_hash(key);
+	struct group *g;
+	size_t j;
+
+	if (!rehash_u32(&gr->group_table, &gr->group_table_size, gr->ngroups,
+			group_key, gr))
+		return &ld_error_nomem;
+	j = h & (gr->group_table_size - 1);
+	for (; gr->group_table[j]; j = (j + 1) & (gr->group_table_size - 1)) {
+		g = &gr->groups[gr->group_table[j] - 1];
+		if (g->stack_id == key->stack_id && g->gopc == key->gopc &&
+		    !strcmp(g->status, key->status))
+			goto found;
+	}
+	if (!grow((void **)&gr->groups, &gr->cap_groups, gr->ngroups + 1,
+		  sizeof(*gr->groups)))
+		return &ld_error_nomem;
+	g = &gr->groups[gr->ngroups];
+	*g = *key;
+	g->count = 0;
+	g->min_wait = wait;
+	g->max_wait = wait;
+	g->first_g = gi;
+	gr->group_table[j] = (uint32_t)++gr->ngroups;
+found:
+	if (g->count)
+		gr->next_g[g->last_g] = gi;
+	g->last_g = gi;
+	gr->next_g[gi] = UINT32_MAX;
+	gr->g_group[gi] = (uint32_t)(g - gr->groups);
+	g->count++;
+	if (wait < g->min_wait)
+		g->min_wait = wait;
+	if (wait > g->max_wait)
+		g->max_wait = wait;
+	return NULL;
+}
+
+static void grouping_release(struct grouping *gr)
+{
+	free(gr->frames);
+	free(gr->stacks);
+	free(gr->stack_table);
+	free(gr->groups);
+	free(gr->group_table);
+	free(gr->next_g);
+	free(gr->g_group);
+	free(gr->scratch);
+}
+
+static bool shown(const struct ld_goroutine *g, bool all)
+{
+	return all || !(g->flags & LD_G_SYSTEM);
+}
+
+static int cmp_groups(const void *a, const void *b, void *ctx)
+{
+	const struct group *x = a, *y = b;
+	const struct ld_session *s = ctx;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return s->gs[x->first_g].goid < s->gs[y->first_g].goid ? -1 : 1;
+}
+
+static struct ld_error *build_groups(struct ld_session *s, bool all,
+				     struct grouping *gr)
+{
+	struct ld_error *err = NULL;
+
+	gr->next_g = malloc((s->ngs + 1) * sizeof(uint32_t));
+	gr->g_group = malloc((s->ngs + 1) * sizeof(uint32_t));
+	gr->scratch = malloc(MAX_KEY_FRAMES * sizeof(*gr->scratch));
+	if (!gr->next_g || !gr->g_group || !gr->scratch)
+		return &ld_error_nomem;
+	for (size_t i = 0; i < s->ngs && !err; i++) {
+		struct ld_goroutine *g = &s->gs[i];
+		const char *werr = NULL;
+		struct group key = { 0 };
+
+		gr->g_group[i] = UINT32_MAX;
+		if (!shown(g, all)) {
+			gr->hidden++;
+			continue;
+		}
+		gr->nscratch = 0;
+		if (!(g->flags & LD_G_NO_STACK))
+			ld_traceback_walk(s, g, collect_frame, gr, &werr);
+		if (werr)
+			ld_goroutine_set_note(s, g, werr);
+		err = intern_stack(gr, werr, &key.stack_id);
+		if (err)
+			break;
+		g->stack_id = key.stack_id;
+		key.status = ld_goroutine_status_text(s, g);
+		key.gopc = g->gopc;
+		err = add_to_group(gr, &key, (uint32_t)i,
+				   ld_goroutine_wait_minutes(s, g));
+	}
+	if (err)
+		return err;
+	/* Sorting moves groups; goroutine->group links are rebuilt by users. */
+	qsort_r(gr->groups, gr->ngroups, sizeof(*gr->groups), cmp_groups, s);
+	for (size_t k = 0; k < gr->ngroups; k++)
+		for (uint32_t gi = gr->groups[k].first_g; gi != UINT32_MAX;
+		     gi = gr->next_g[gi])
+			gr->g_group[gi] = (uint32_t)k;
+	return NULL;
+}
+
+/* ---- text ---- */
+
+static void put_count(struct ld_strbuf *sb, uint64_t n)
+{
+	char tmp[32];
+	int len = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)n);
+
+	for (int i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			ld_strbuf_putc(sb, ',');
+		ld_strbuf_putc(sb, tmp[i]);
+	}
+}
+
+static const char *short_path(const char *file)
+{
+	const char *last = strrchr(file, '/'), *p;
+
+	if (!last)
+		return file;
+	for (p = last - 1; p > file && *p != '/'; p--)
+		;
+	return p > file ? p + 1 : file;
+}
+
+struct state_count {
+	const char *name;
+	size_t count;
+};
+
+static void count_state(struct state_count *v, size_t *n, size_t max,
+			const char *name)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (!strcmp(v[i].name, name)) {
+			v[i].count++;
+			return;
+		}
+	}
+	if (*n < max) {
+		v[*n].name = name;
+		v[(*n)++].count = 1;
+	}
+}
+
+static int cmp_state(const void *a, const void *b)
+{
+	const struct state_count *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static const char *target_kind_name(const struct ld_session *s)
+{
+	switch (s->kind) {
+	case LD_TARGET_LIVE: return "live";
+	case LD_TARGET_CORE: return "core";
+	case LD_TARGET_CALLBACK: return "remote";
+	}
+	return "?";
+}
+
+static void text_header(struct ld_session *s, const struct ld_report_opts *o,
+			const struct grouping *gr, struct ld_strbuf *sb)
+{
+	struct state_count states[64], reasons[256];
+	size_t nstates = 0, nreasons = 0, shown_n = 0;
+
+	for (size_t i = 0; i < s->ngs; i++) {
+		const struct ld_goroutine *g = &s->gs[i];
+		const char *st = ld_goroutine_state_name(s, g);
+
+		if (!shown(g, o->all))
+			continue;
+		shown_n++;
+		count_state(states, &nstates, 64, st);
+		if (!strcmp(st, "waiting"))
+			count_state(reasons, &nreasons, 256,
+				    ld_goroutine_status_text(s, g));
+	}
+	qsort(states, nstates, sizeof(*states), cmp_state);
+	qsort(reasons, nreasons, sizeof(*reasons), cmp_state);
+	ld_strbuf_puts(sb, "leak-dump: ");
+	if (s->pid)
+		ld_strbuf_printf(sb, "pid %d ", s->pid);
+	ld_strbuf_printf(sb, "%s · %s linux/%s · %s · ", s->bin->path,
+			 s->rt->go_version, s->arch->name,
+			 target_kind_name(s));
+	put_count(sb, shown_n);
+	ld_strbuf_puts(sb, " goroutines on ");
+	put_count(sb, s->nthreads);
+	ld_strbuf_puts(sb, " threads\n ");
+	for (size_t i = 0; i < nstates; i++) {
+		ld_strbuf_printf(sb, "%s %s ", i ? " ·" : "", states[i].name);
+		put_count(sb, states[i].count);
+		if (strcmp(states[i].name, "waiting") || !nreasons)
+			continue;
+		ld_strbuf_puts(sb, " (");
+		for (size_t k = 0; k < nreasons && k < 4; k++) {
+			ld_strbuf_printf(sb, "%s%s ", k ? " · " : "",
+					 reasons[k].name);
+			put_count(sb, reasons[k].count);
+		}
+		ld_strbuf_puts(sb, nreasons > 4 ? " · …)" : ")");
+	}
+	ld_strbuf_putc(sb, '\n');
+	if (gr->hidden) {
+		ld_strbuf_puts(sb, "  ");
+		put_count(sb, gr->hidden);
+		ld_strbuf_puts(sb, " runtime goroutines hidden (--all shows them)\n");
+	}
+	if (s->now_estimated)
+		ld_strbuf_puts(sb, "  wait times: core file; \"now\" estimated from the newest runtime timestamp\n");
+}
+
+static void text_frame(struct ld_strbuf *sb, const struct ld_visible_frame *f)
+{
+	size_t start = sb->len;
+
+	ld_strbuf_puts(sb, "    ");
+	ld_print_func_name(sb, f->name);
+	ld_strbuf_puts(sb, f->inlined ? "(...)" : "()");
+	while (sb->len - start < 44)
+		ld_strbuf_putc(sb, ' ');
+	ld_strbuf_printf(sb, " %s:%d\n", short_path(f->file), f->line);
+}
+
+static void text_group(struct ld_session *s, const struct grouping *gr,
+		       const struct group *grp, struct ld_strbuf *sb)
+{
+	const struct stack_rec *st = &gr->stacks[grp->stack_id];
+	const struct ld_goroutine *g0 = &s->gs[grp->first_g];
+	struct ld_visible_frame cf;
+	const char *note = ld_goroutine_note(s, g0);
+
+	ld_strbuf_putc(sb, '\n');
+	put_count(sb, grp->count);
+	ld_strbuf_printf(sb, " × [%s", grp->status);
+	if (grp->max_wait >= 1) {
+		if (grp->min_wait == grp->max_wait)
+			ld_strbuf_printf(sb, ", %lld minutes",
+					 (long long)grp->max_wait);
+		else
+			ld_strbuf_printf(sb, ", %lld–%lld minutes",
+					 (long long)grp->min_wait,
+					 (long long)grp->max_wait);
+	}
+	if (g0->flags & LD_G_LOCKED)
+		ld_strbuf_puts(sb, ", locked to thread");
+	ld_strbuf_putc(sb, ']');
+	if (ld_traceback_created_by(s, g0, &cf)) {
+		ld_strbuf_puts(sb, "   created by ");
+		ld_print_func_name(sb, cf.name);
+		ld_strbuf_printf(sb, " at %s:%d", short_path(cf.file), cf.line);
+		if (grp->count == 1 && g0->parent_goid)
+			ld_strbuf_printf(sb, " in goroutine %llu",
+					 (unsigned long long)g0->parent_goid);
+	}
+	if (grp->count == 1)
+		ld_strbuf_printf(sb, "   goroutine %llu",
+				 (unsigned long long)g0->goid);
+	ld_strbuf_putc(sb, '\n');
+	if (g0->flags & LD_G_NO_STACK)
+		ld_strbuf_printf(sb, "    (running on thread %d; stack unavailable)\n",
+				 g0->tid);
+	for (uint32_t i = 0; i < st->nframes; i++)
+		text_frame(sb, &gr->frames[st->first + i]);
+	if (note)
+		ld_strbuf_printf(sb, "    [leakdump: %s]\n", note);
+}
+
+static struct ld_error *report_text(struct ld_session *s,
+				    const struct ld_report_opts *o,
+				    const struct grouping *gr, FILE *out)
+{
+	struct ld_strbuf sb = LD_STRBUF_INIT;
+	struct ld_error *err = NULL;
+
+	text_header(s, o, gr, &sb);
+	for (size_t k = 0; k < gr->ngroups && !err; k++) {
+		text_group(s, gr, &gr->groups[k], &sb);
+		if (sb.len > FLUSH_AT)
+			err = ld_strbuf_flush(&sb, out);
+	}
+	if (!err)
+		err = ld_strbuf_flush(&sb, out);
+	ld_strbuf_release(&sb);
+	return err;
+}
+
+/* ---- json ---- */
+
+static void json_frame(struct ld_strbuf *sb, const struct ld_visible_frame *f)
+{
+	ld_strbuf_puts(sb, "{\"function\":");
+	ld_strbuf_json_str(sb, f->name);
+	ld_strbuf_puts(sb, ",\"file\":");
+	ld_strbuf_json_str(sb, f->file);
+	ld_strbuf_printf(sb, ",\"line\":%d,\"pc\":\"0x%llx\",\"inlined\":%s}",
+			 f->line, (unsigned long long)f->pc,
+			 f->inlined ? "true" : "false");
+}
+
+static void json_target(struct ld_session *s, const struct ld_report_opts *o,
+			struct ld_strbuf *sb)
+{
+	ld_strbuf_printf(sb, "{\"target\":{\"kind\":\"%s\",\"pid\":",
+			 target_kind_name(s));
+	if (s->pid)
+		ld_strbuf_printf(sb, "%d", s->pid);
+	else
+		ld_strbuf_puts(sb, "null");
+	ld_strbuf_puts(sb, ",\"executable\":");
+	ld_strbuf_json_str(sb, s->bin->path);
+	ld_strbuf_puts(sb, ",\"go_version\":");
+	ld_strbuf_json_str(sb, s->rt->go_version);
+	ld_strbuf_printf(sb, ",\"arch\":\"%s\",\"now_estimated\":%s},",
+			 s->arch->name, s->now_estimated ? "true" : "false");
+}
+
+static void json_totals(struct ld_session *s, const struct ld_report_opts *o,
+			const struct grouping *gr, struct ld_strbuf *sb)
+{
+	struct state_count states[64];
+	size_t nstates = 0, n = 0;
+
+	for (size_t i = 0; i < s->ngs; i++) {
+		if (!shown(&s->gs[i], o->all))
+			continue;
+		n++;
+		count_state(states, &nstates, 64,
+			    ld_goroutine_state_name(s, &s->gs[i]));
+	}
+	ld_strbuf_printf(sb, "\"totals\":{\"goroutines\":%zu,\"hidden\":%zu,\"by_state\":{",
+			 n, gr->hidden);
+	for (size_t i = 0; i < nstates; i++) {
+		if (i)
+			ld_strbuf_putc(sb, ',');
+		ld_strbuf_json_str(sb, states[i].name);
+		ld_strbuf_printf(sb, ":%zu", states[i].count);
+	}
+	ld_strbuf_puts(sb, "}},");
+}
+
+static void json_group(struct ld_session *s, const struct grouping *gr,
+		       size_t k, struct ld_strbuf *sb)
+{
+	const struct group *grp = &gr->groups[k];
+	const struct stack_rec *st = &gr->stacks[grp->stack_id];
+	const struct ld_goroutine *g0 = &s->gs[grp->first_g];
+	struct ld_visible_frame cf;
+	bool first = true;
+
+	ld_strbuf_printf(sb, "%s{\"id\":%zu,\"count\":%zu,\"state\":", k ? "," : "",
+			 k, grp->count);
+	ld_strbuf_json_str(sb, grp->status);
+	ld_strbuf_printf(sb, ",\"wait_minutes\":[%lld,%lld],\"frames\":[",
+			 (long long)grp->min_wait, (long long)grp->max_wait);
+	for (uint32_t i = 0; i < st->nframes; i++) {
+		if (i)
+			ld_strbuf_putc(sb, ',');
+		json_frame(sb, &gr->frames[st->first + i]);
+	}
+	ld_strbuf_puts(sb, "],\"created_by\":");
+	if (ld_traceback_created_by(s, g0, &cf)) {
+		ld_strbuf_puts(sb, "{\"function\":");
+		ld_strbuf_json_str(sb, cf.name);
+		ld_strbuf_puts(sb, ",\"file\":");
+		ld_strbuf_json_str(sb, cf.file);
+		ld_strbuf_printf(sb, ",\"line\":%d}", cf.line);
+	} else {
+		ld_strbuf_puts(sb, "null");
+	}
+	ld_strbuf_puts(sb, ",\"goroutines\":[");
+	for (uint32_t gi = grp->first_g; gi != UINT32_MAX; gi = gr->next_g[gi]) {
+		ld_strbuf_printf(sb, "%s%llu", first ? "" : ",",
+				 (unsigned long long)s->gs[gi].goid);
+		first = false;
+	}
+	ld_strbuf_puts(sb, "]}");
+}
+
+static void json_goroutine(struct ld_session *s, const struct grouping *gr,
+			   size_t i, bool first, struct ld_strbuf *sb)
+{
+	const struct ld_goroutine *g = &s->gs[i];
+	const char *note = ld_goroutine_note(s, g);
+
+	ld_strbuf_printf(sb, "%s{\"id\":%llu,\"group\":%u,\"state\":",
+			 first ? "" : ",", (unsigned long long)g->goid,
+			 gr->g_group[i]);
+	ld_strbuf_json_str(sb, ld_goroutine_status_text(s, g));
+	ld_strbuf_puts(sb, ",\"status\":");
+	ld_strbuf_json_str(sb, ld_goroutine_state_name(s, g));
+	ld_strbuf_printf(sb, ",\"wait_minutes\":%lld,\"created_by_goroutine\":",
+			 (long long)ld_goroutine_wait_minutes(s, g));
+	if (g->parent_goid)
+		ld_strbuf_printf(sb, "%llu", (unsigned long long)g->parent_goid);
+	else
+		ld_strbuf_puts(sb, "null");
+	ld_strbuf_puts(sb, ",\"thread\":");
+	if (g->tid)
+		ld_strbuf_printf(sb, "%d", g->tid);
+	else
+		ld_strbuf_puts(sb, "null");
+	ld_strbuf_printf(sb, ",\"locked_to_thread\":%s,\"stack_bytes\":%llu,\"system\":%s,\"error\":",
+			 (g->flags & LD_G_LOCKED) ? "true" : "false",
+			 (unsigned long long)(g->stack_hi - g->stack_lo),
+			 (g->flags & LD_G_SYSTEM) ? "true" : "false");
+	if (note)
+		ld_strbuf_json_str(sb, note);
+	else
+		ld_strbuf_puts(sb, "null");
+	ld_strbuf_putc(sb, '}');
+}
+
+static struct ld_error *report_json(struct ld_session *s,
+				    const struct ld_report_opts *o,
+				    const struct grouping *gr, FILE *out)
+{
+	struct ld_strbuf sb = LD_STRBUF_INIT;
+	struct ld_error *err = NULL;
+	bool first = true;
+
+	json_target(s, o, &sb);
+	json_totals(s, o, gr, &sb);
+	ld_strbuf_puts(&sb, "\"groups\":[");
+	for (size_t k = 0; k < gr->ngroups && !err; k++) {
+		json_group(s, gr, k, &sb);
+		if (sb.len > FLUSH_AT)
+			err = ld_strbuf_flush(&sb, out);
+	}
+	ld_strbuf_puts(&sb, "],\"goroutines\":[");
+	for (size_t i = 0; i < s->ngs && !err; i++) {
+		if (!shown(&s->gs[i], o->all))
+			continue;
+		json_goroutine(s, gr, i, first, &sb);
+		first = false;
+		if (sb.len > FLUSH_AT)
+			err = ld_strbuf_flush(&sb, out);
+	}
+	ld_strbuf_puts(&sb, "]}\n");
+	if (!err)
+		err = ld_strbuf_flush(&sb, out);
+	ld_strbuf_release(&sb);
+	return err;
+}
+
+/* ---- go ---- */
+
+static struct ld_error *report_go(struct ld_session *s, bool all, FILE *out)
+{
+	struct ld_strbuf sb = LD_STRBUF_INIT;
+	struct ld_error *err = NULL;
+	bool first = true;
+
+	for (size_t i = 0; i < s->ngs && !err; i++) {
+		struct ld_goroutine *g = &s->gs[i];
+
+		if (!shown(g, all))
+			continue;
+		if (!first)
+			ld_strbuf_putc(&sb, '\n');
+		first = false;
+		ld_traceback_header(s, g, &sb);
+		ld_traceback_body(s, g, &sb);
+		if (sb.len > FLUSH_AT)
+			err = ld_strbuf_flush(&sb, out);
+	}
+	if (!err)
+		err = ld_strbuf_flush(&sb, out);
+	ld_strbuf_release(&sb);
+	return err;
+}
+
+struct ld_error *ld_report(struct ld_session *s,
+			   const struct ld_report_opts *opts, FILE *out)
+{
+	struct grouping gr = { 0 };
+	struct ld_error *err;
+
+	err = ld_session_load_goroutines(s);
+	if (err)
+		return err;
+	if (opts->format == LD_FORMAT_GO)
+		return report_go(s, opts->all, out);
+	err = build_groups(s, opts->all, &gr);
+	if (!err && opts->format == LD_FORMAT_JSON)
+		err = report_json(s, opts, &gr, out);
+	else if (!err)
+		err = report_text(s, opts, &gr, out);
+	grouping_release(&gr);
+	return err;
+}
+
+struct ld_error *ld_report_goroutine(struct ld_session *s, uint64_t goid,
+				     FILE *out)
+{
+	struct ld_strbuf sb = LD_STRBUF_INIT;
+	struct ld_goroutine *g;
+	struct ld_error *err;
+
+	err = ld_session_load_goroutines(s);
+	if (err)
+		return err;
+	g = ld_session_find(s, goid);
+	if (!g)
+		return ld_error_create(LD_ERR_NOT_FOUND,
+				       "no goroutine with id %llu",
+				       (unsigned long long)goid);
+	ld_traceback_header(s, g, &sb);
+	ld_traceback_body(s, g, &sb);
+	err = ld_strbuf_flush(&sb, out);
+	ld_strbuf_release(&sb);
+	return err;
+}
+
+static bool first_user_frame(void *arg, const struct ld_visible_frame *f)
+{
+	struct ld_visible_frame *ret = arg;
+
+	if (!ret->name)
+		*ret = *f;
+	if (!strncmp(f->name, "runtime.", 8) || !strncmp(f->name, "sync.", 5) ||
+	    !strncmp(f->name, "internal/", 9)) {
+		return true;
+	}
+	*ret = *f;
+	return false;
+}
+
+struct ld_error *ld_report_list(struct ld_session *s, bool all, FILE *out)
+{
+	struct ld_strbuf sb = LD_STRBUF_INIT;
+	struct ld_error *err;
+
+	err = ld_session_load_goroutines(s);
+	for (size_t i = 0; i < s->ngs && !err; i++) {
+		struct ld_goroutine *g = &s->gs[i];
+		struct ld_visible_frame f = { 0 };
+
+		if (!shown(g, all))
+			continue;
+		if (!(g->flags & LD_G_NO_STACK))
+			ld_traceback_walk(s, g, first_user_frame, &f, NULL);
+		ld_strbuf_printf(&sb, "%8llu  %-24s ", (unsigned long long)g->goid,
+				 ld_goroutine_status_text(s, g));
+		if (f.name) {
+			ld_print_func_name(&sb, f.name);
+			ld_strbuf_printf(&sb, "  %s:%d", short_path(f.file),
+					 f.line);
+		} else {
+			ld_strbuf_puts(&sb, "(no stack)");
+		}
+		ld_strbuf_putc(&sb, '\n');
+		if (sb.len > FLUSH_AT)
+			err = ld_strbuf_flush(&sb, out);
+	}
+	if (!err)
+		err = ld_strbuf_flush(&sb, out);
+	ld_strbuf_release(&sb);
+	return err;
+}

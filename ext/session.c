@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Opening a target: executable, DWARF, runtime layout, memory, pclntab and
+ * the runtime's own name tables.  Goroutine decoding lives in goroutines.c.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "leakdump/buildinfo.h"
+#include "leakdump/session.h"
+#include "leakdump/unwind.h"
+
+#define MAX_NAME_TABLE 4096
+#define MAX_NAME_LEN 256
+
+static void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void ld_session_destroy(struct ld_session *s)
+{
+	if (!s)
+		return;
+	ld_unwind_cache_destroy(s->ucache);
+	free(s->gs);
+	free_strings(s->notes, s->nnotes);
+	free_strings(s->wait_reasons, s->nwait_reasons);
+	free_strings(s->status_names, s->nstatus_names);
+	free(s->threads);
+	ld_pcln_destroy(s->pcln);
+	free(s->rt);
+	ld_mem_destroy(s->mem);
+	ld_core_destroy(s->core);
+	ld_dwarf_destroy(s->dw);
+	ld_binary_destroy(s->bin);
+	free(s);
+}
+
+/* Read a [n]string array from the target into malloc'd C strings. */
+static struct ld_error *read_string_table(struct ld_session *s, uint64_t addr,
+					  uint64_t n, char ***ret,
+					  size_t *nret)
+{
+	struct ld_error *err;
+	uint64_t *words;
+	char **v;
+
+	if (n > MAX_NAME_TABLE)
+		return ld_error_create(LD_ERR_CORRUPT,
+				       "string table at 0x%llx too long",
+				       (unsigned long long)addr);
+	words = malloc(n * 16);
+	v = calloc(n, sizeof(*v));
+	if (!words || !v) {
+		free(words);
+		free(v);
+		return &ld_error_nomem;
+	}
+	err = ld_mem_read(s->mem, addr, words, n * 16);
+	for (uint64_t i = 0; !err && i < n; i++)
+		err = ld_mem_read_string(s->mem, words[2 * i],
+					 words[2 * i + 1], MAX_NAME_LEN,
+					 &v[i]);
+	free(words);
+	if (err) {
+		free_strings(v, n);
+		return err;
+	}
+	*ret = v;
+	*nret = n;
+	return NULL;
+}
+
+static struct ld_error *copy_threads(struct ld_session *s,
+				     const struct ld_thread_regs *t, size_t n)
+{
+	if (!n)
+		return NULL;
+	s->threads = malloc(n * sizeof(*t));
+	if (!s->threads)
+		return &ld_error_nomem;
+	memcpy(s->threads, t, n * sizeof(*t));
+	s->nthreads = n;
+	return NULL;
+}
+
+/* Load bias of a live PIE process from /proc/PID/auxv's AT_ENTRY. */
+static uint64_t live_bias(int pid, const struct ld_binary *bin)
+{
+	uint64_t auxv[2 * 64];
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (bin->type != ET_DYN)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, auxv, sizeof(auxv));
+	close(fd);
+	for (ssize_t i = 0; n > 0 && i + 1 < n / 8; i += 2)
+		if (auxv[i] == AT_ENTRY)
+			return auxv[i + 1] - bin->entry;
+	return 0;
+}
+
+static struct ld_error *open_memory(struct ld_session *s,
+				    const struct ld_target_spec *spec)
+{
+	struct ld_error *err;
+	bool checked;
+
+	err = ld_mem_create(&s->mem);
+	if (err)
+		return err;
+	switch (spec->kind) {
+	case LD_TARGET_CORE:
+		err = ld_core_open(spec->core_path, &s->core);
+		if (err)
+			return err;
+		if (s->core->machine != s->bin->machine)
+			return ld_error_create(LD_ERR_MISMATCH,
+					       "core file %s is for another architecture than %s",
+					       spec->core_path, s->bin->path);
+		s->bias = ld_core_load_bias(s->core, s->bin);
+		s->pid = s->core->pid;
+		err = ld_core_check_binary(s->core, s->bin, s->bias, &checked);
+		if (err)
+			return err;
+		err = ld_binary_add_segments(s->bin, s->mem, s->bias);
+		if (!err)
+			err = ld_core_add_segments(s->core, s->mem);
+		if (!err && !spec->nthreads)
+			err = copy_threads(s, s->core->threads,
+					   s->core->nthreads);
+		return err;
+	case LD_TARGET_LIVE:
+		s->bias = spec->load_bias ? spec->load_bias :
+					    live_bias(spec->pid, s->bin);
+		return ld_mem_add_process(s->mem, spec->pid);
+	case LD_TARGET_CALLBACK:
+		s->bias = spec->load_bias;
+		return ld_mem_add_callback(s->mem, 0, UINT64_MAX, spec->read,
+					   spec->read_arg);
+	}
+	return ld_error_create(LD_ERR_INVALID, "unknown target kind");
+}
+
+/* The file bytes of a section containing addr (unrelocated), to its end. */
+static bool section_bytes_from(const struct ld_binary *bin, uint64_t addr,
+			       const uint8_t **data, size_t *size)
+{
+	static const char *const names[] = {
+		".rodata", ".data.rel.ro", ".gopclntab", ".noptrdata",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct ld_section sec;
+
+		if (!ld_binary_section(bin, names[i], &sec) || !sec.data)
+			continue;
+		if (addr >= sec.addr && addr < sec.addr + sec.size) {
+			*data = sec.data + (addr - sec.addr);
+			*size = sec.addr + sec.size - addr;
+			return true;
+		}
+	}
+	return false;
+}
+
+static struct ld_error *md_word(struct ld_session *s, int64_t off,
+				uint64_t *ret)
+{
+	uint64_t md = s->rt->firstmoduledata + s->bias;
+
+	return ld_mem_read_u64(s->mem, md + (uint64_t)off, ret);
+}
+
+static struct ld_error *open_pclntab(struct ld_session *s)
+{
+	struct ld_pcln_config cfg = { 0 };
+	uint64_t pchdr, gofunc;
+	struct ld_error *err;
+
+	err = md_word(s, s->rt->md.pc_header, &pchdr);
+	if (!err)
+		err = md_word(s, s->rt->md.text, &s->text);
+	if (!err)
+		err = md_word(s, s->rt->md.etext, &s->etext);
+	if (!err)
+		err = md_word(s, s->rt->md.gofunc, &gofunc);
+	if (err)
+		return ld_error_wrap(err, "reading runtime.firstmoduledata");
+	if (!section_bytes_from(s->bin, pchdr - s->bias, &cfg.data, &cfg.size))
+		return ld_error_create(LD_ERR_FORMAT,
+				       "pclntab at 0x%llx is not in the executable file",
+				       (unsigned long long)pchdr);
+	if (!section_bytes_from(s->bin, gofunc - s->bias, &cfg.gofunc,
+				&cfg.gofunc_size))
+		return ld_error_create(LD_ERR_FORMAT,
+				       "go:func.* at 0x%llx is not in the executable file",
+				       (unsigned long long)gofunc);
+	cfg.text_start = s->text;
+	err = ld_pcln_open(&cfg, &s->pcln);
+	if (err)
+		return err;
+	ld_rt_resolve_funcids(s->rt, s->pcln);
+	return NULL;
+}
+
+static struct ld_error *open_binary(struct ld_session *s, const char *path)
+{
+	char *version = NULL, *modinfo = NULL;
+	struct ld_error *err;
+
+	err = ld_binary_open(path, &s->bin);
+	if (err)
+		return err;
+	if (s->bin->machine != EM_X86_64)
+		return ld_error_create(LD_ERR_UNSUPPORTED,
+				       "%s: only linux/amd64 is supported",
+				       path);
+	err = ld_buildinfo_read(s->bin, &version, &modinfo);
+	if (err) {
+		if (err->code == LD_ERR_NOT_GO) {
+			ld_error_destroy(err);
+			return ld_error_create(LD_ERR_NOT_GO,
+					       "%s is not a Go program (no Go build info)",
+					       path);
+		}
+		return err;
+	}
+	free(modinfo);
+	if (!s->bin->has_dwarf) {
+		err = ld_error_create(LD_ERR_NO_DWARF,
+				      "%s (%s) has no DWARF; stripped binaries are not supported yet",
+				      path, version);
+		free(version);
+		return err;
+	}
+	err = ld_dwarf_open(s->bin->elf, &s->dw);
+	if (!err)
+		err = ld_rt_resolve(s->bin, s->dw, version, &s->rt);
+	free(version);
+	return err;
+}
+
+static int64_t monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+struct ld_error *ld_session_open(const struct ld_target_spec *spec,
+				 struct ld_session **ret)
+{
+	struct ld_session *s = calloc(1, sizeof(*s));
+	struct ld_error *err;
+
+	if (!s)
+		return &ld_error_nomem;
+	s->kind = spec->kind;
+	s->pid = spec->pid;
+	s->arch = &ld_arch_amd64;
+	err = open_binary(s, spec->exe_path);
+	if (!err)
+		err = copy_threads(s, spec->threads, spec->nthreads);
+	if (!err)
+		err = open_memory(s, spec);
+	if (!err)
+		err = open_pclntab(s);
+	if (!err)
+		err = read_string_table(s, s->rt->wait_reason_strings + s->bias,
+					s->rt->wait_reason_count,
+					&s->wait_reasons, &s->nwait_reasons);
+	if (!err)
+		err = read_string_table(s, s->rt->g_status_strings + s->bias,
+					s->rt->g_status_count,
+					&s->status_names, &s->nstatus_names);
+	if (!err && s->rt->fing_status)
+		err = ld_mem_read_u32(s->mem, s->rt->fing_status + s->bias,
+				      &s->fing_status);
+	if (err) {
+		ld_session_destroy(s);
+		return err;
+	}
+	if (s->kind == LD_TARGET_LIVE) {
+		s->now = monotonic_now();
+	} else {
+		/* Raised to the newest runtime timestamp when loading gs. */
+		s->now_estimated = true;
+	}
+	*ret = s;
+	return NULL;
+}
+
+const struct ld_thread_regs *ld_session_thread(const struct ld_session *s,
+					       int32_t tid)
+{
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].tid == tid)
+			return &s->threads[i];
+	return NULL;
+}

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A faithful model of runtime/traceback.go's printing at traceback level 1
+ * (what runtime.Stack uses): frame visibility (showfuncinfo), argument
+ * printing (printArgs), the 50+50 frame elision of traceback1, and
+ * printcreatedby.  Differences between releases are marked with the release.
+ */
+#include <string.h>
+
+#include "leakdump/traceback.h"
+#include "leakdump/unwind.h"
+
+#define INNER_FRAMES 50		/* tracebackInnerFrames */
+#define OUTER_FRAMES 50		/* tracebackOuterFrames */
+#define MAX_INLINE 64		/* logical frames per physical frame */
+#define ARGS_MAX_LEN 171	/* abi.TraceArgsMaxLen */
+
+enum {
+	ARGS_END_SEQ = 0xff,
+	ARGS_START_AGG = 0xfe,
+	ARGS_END_AGG = 0xfd,
+	ARGS_DOTDOTDOT = 0xfc,
+	ARGS_OFFSET_TOO_LARGE = 0xfb,
+};
+
+void ld_print_func_name(struct ld_strbuf *sb, const char *name)
+{
+	const char *open, *close;
+
+	if (!strcmp(name, "runtime.gopanic")) {
+		ld_strbuf_puts(sb, "panic");
+		return;
+	}
+	open = strchr(name, '[');
+	close = strrchr(name, ']');
+	if (!open || !close || close <= open) {
+		ld_strbuf_puts(sb, name);
+		return;
+	}
+	ld_strbuf_append(sb, name, (size_t)(open - name));
+	ld_strbuf_puts(sb, "[...]");
+	ld_strbuf_puts(sb, close + 1);
+}
+
+static bool is_upper(char c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+/* runtime.isExportedRuntime */
+static bool is_exported_runtime(const char *name)
+{
+	const char *dot, *rcvr = NULL, *fn;
+	size_t rlen = 0;
+
+	if (strncmp(name, "runtime.", 8))
+		return false;
+	name += 8;
+	dot = strrchr(name, '.');
+	fn = name;
+	if (dot) {
+		rcvr = name;
+		rlen = (size_t)(dot - name);
+		fn = dot + 1;
+		if (rlen >= 3 && rcvr[0] == '(' && rcvr[1] == '*' &&
+		    rcvr[rlen - 1] == ')') {
+			rcvr += 2;
+			rlen -= 3;
+		}
+	}
+	return is_upper(fn[0]) && (!rlen || is_upper(rcvr[0]));
+}
+
+/* runtime.showfuncinfo at level 1 */
+static bool show_frame(const struct ld_session *s, const char *name,
+		       int funcid, bool first, int callee)
+{
+	const struct ld_rt_funcids *fid = &s->rt->fid;
+
+	if (funcid == fid->wrapper && !(callee == fid->gopanic ||
+					callee == fid->sigpanic ||
+					callee == fid->panicwrap))
+		return false;
+	if (s->rt->show_finalizer_frames &&
+	    (funcid == fid->run_finalizers ||
+	     (fid->run_cleanups >= 0 && funcid == fid->run_cleanups)))
+		return true;
+	if (!strcmp(name, "runtime.gopanic") && !first)
+		return true;
+	return strchr(name, '.') &&
+	       (strncmp(name, "runtime.", 8) || is_exported_runtime(name));
+}
+
+static bool arg_live(const uint8_t *live, int32_t live_idx, uint8_t start,
+		     uint8_t off, uint8_t slot, size_t live_max)
+{
+	size_t i;
+
+	if (!live || live_idx <= 0 || off < start)
+		return true;
+	i = (size_t)live_idx + slot / 8;
+	if (i >= live_max)
+		return true;
+	return live[i] & (1u << (slot % 8));
+}
+
+static void print_arg(struct ld_session *s, struct ld_strbuf *sb,
+		      uint64_t argp, uint8_t off, uint8_t size, bool live)
+{
+	uint64_t x;
+	struct ld_error *err;
+
+	err = ld_mem_read_u64(s->mem, argp + off, &x);
+	if (err) {
+		ld_error_destroy(err);
+		ld_strbuf_puts(sb, "?");	/* the runtime would fault */
+		return;
+	}
+	if (size < 8)
+		x &= (1ull << (size * 8)) - 1;
+	ld_strbuf_hex(sb, x);
+	if (!live)
+		ld_strbuf_putc(sb, '?');
+}
+
+/* runtime.printArgs */
+static void print_args(struct ld_session *s, struct ld_strbuf *sb,
+		       const struct ld_func *f, uint64_t argp, uint64_t pc)
+{
+	const uint8_t *p = ld_pcln_funcdata(s->pcln, f, LD_FUNCDATA_ARG_INFO);
+	const uint8_t *live;
+	uint8_t start_off = 0xff, slot = 0;
+	bool first = true;
+	int32_t live_idx;
+	size_t pi = 0;
+
+	if (!p)
+		return;
+	live = ld_pcln_funcdata(s->pcln, f, LD_FUNCDATA_ARG_LIVE_INFO);
+	live_idx = ld_pcln_pcdata(s->pcln, f, LD_PCDATA_ARG_LIVE_INDEX, pc);
+	if (live)
+		start_off = live[0];
+	while (pi < ARGS_MAX_LEN) {
+		uint8_t o = p[pi++];
+
+		if (o == ARGS_END_SEQ)
+			break;
+		if (o != ARGS_END_AGG && !first)
+			ld_strbuf_puts(sb, ", ");
+		switch (o) {
+		case ARGS_START_AGG:
+			ld_strbuf_putc(sb, '{');
+			first = true;
+			continue;
+		case ARGS_END_AGG:
+			ld_strbuf_putc(sb, '}');
+			break;
+		case ARGS_DOTDOTDOT:
+			ld_strbuf_puts(sb, "...");
+			break;
+		case ARGS_OFFSET_TOO_LARGE:
+			ld_strbuf_putc(sb, '_');
+			break;
+		default:
+			if (pi >= ARGS_MAX_LEN)
+				return;
+			print_arg(s, sb, argp, o, p[pi],
+				  arg_live(live, live_idx, start_off, o, slot,
+					   ARGS_MAX_LEN + 256));
+			pi++;
+			if (o >= start_off)
+				slot++;
+		}
+		first = false;
+	}
+}
+
+/* State of one traceback2 pass. */
+struct pass {
+	struct ld_session *s;
+	const struct ld_goroutine *g;
+	struct ld_strbuf *sb;	/* NULL: count only */
+	bool show_runtime;
+	int skip, max;
+	int n, last_n;
+};
+
+/* commitFrame: returns 1 to print, 0 to skip, -1 to stop. */
+static int commit_frame(struct pass *ps)
+{
+	if (ps->skip == 0 && ps->max == 0)
+		return -1;
+	ps->n++;
+	ps->last_n++;
+	if (ps->skip > 0) {
+		ps->skip--;
+		return 0;
+	}
+	ps->max--;
+	return 1;
+}
+
+static void print_frame(struct pass *ps, struct ld_unwinder *u,
+			const struct ld_logical_frame *lf, uint64_t sym_pc)
+{
+	struct ld_strbuf *sb = ps->sb;
+
+	ld_print_func_name(sb, lf->name);
+	ld_strbuf_putc(sb, '(');
+	if (lf->inlined)
+		ld_strbuf_puts(sb, "...");
+	else
+		print_args(ps->s, sb, &u->fn, u->argp, sym_pc);
+	ld_strbuf_puts(sb, ")\n\t");
+	ld_strbuf_puts(sb, lf->file);
+	ld_strbuf_putc(sb, ':');
+	ld_strbuf_dec(sb, lf->line);
+	if (!lf->inlined && u->pc > u->fn.entry) {
+		ld_strbuf_puts(sb, " +");
+		ld_strbuf_hex(sb, u->pc - u->fn.entry);
+	}
+	ld_strbuf_putc(sb, '\n');
+}
+
+/* traceback2: returns true when it stopped because max was reached. */
+static bool run_pass(struct pass *ps, struct ld_unwinder *u)
+{
+	struct ld_logical_frame lfs[MAX_INLINE];
+
+	for (; ld_unwind_valid(u); ld_unwind_next(u)) {
+		uint64_t sym_pc = ld_unwind_sym_pc(u);
+		size_t nl = ld_pcln_expand(ps->s->pcln, &u->fn, sym_pc, lfs,
+					   MAX_INLINE);
+
+		if (nl > MAX_INLINE)
+			nl = MAX_INLINE;
+		ps->last_n = 0;
+		for (size_t i = 0; i < nl; i++) {
+			int callee = u->callee_funcid, c;
+
+			u->callee_funcid = lfs[i].funcid;
+			if (!ps->show_runtime &&
+			    !show_frame(ps->s, lfs[i].name, lfs[i].funcid,
+					ps->n == 0, callee))
+				continue;
+			c = commit_frame(ps);
+			if (c < 0)
+				return true;
+			if (c > 0 && ps->sb)
+				print_frame(ps, u, &lfs[i], sym_pc);
+		}
+	}
+	ps->last_n = 0;
+	return false;
+}
+
+static void start_unwind(struct ld_session *s, const struct ld_goroutine *g,
+			 struct ld_unwinder *u)
+{
+	ld_unwind_init(u, s, g, g->pc, g->sp,
+		       (g->flags & LD_G_HAS_REGS) ? LD_UNWIND_TRAP : 0);
+}
+
+/* traceback1's tracebackWithRuntime: returns frames printed (n). */
+static int traceback_with_runtime(struct ld_session *s,
+				  const struct ld_goroutine *g,
+				  struct ld_strbuf *sb, bool show_runtime,
+				  const char **error)
+{
+	struct pass ps = { s, g, sb, show_runtime, 0, INNER_FRAMES, 0, 0 };
+	struct ld_unwinder u, u2;
+	int n, remaining, elide;
+
+	start_unwind(s, g, &u);
+	run_pass(&ps, &u);
+	n = ps.n;
+	if (u.error)
+		*error = u.error;
+	if (n < INNER_FRAMES)
+		return n;
+	u2 = u;
+	{
+		struct pass cnt = { s, g, NULL, show_runtime, 0x7fffffff, 0,
+				    0, 0 };
+
+		run_pass(&cnt, &u);
+		remaining = cnt.n;
+	}
+	elide = remaining - ps.last_n - OUTER_FRAMES;
+	{
+		struct pass out = { s, g, sb, show_runtime,
+				    ps.last_n + (elide > 0 ? elide : 0),
+				    OUTER_FRAMES, 0, 0 };
+
+		if (elide > 0) {
+			ld_strbuf_puts(sb, "...");
+			ld_strbuf_dec(sb, elide);
+			ld_strbuf_puts(sb, " frames elided...\n");
+		}
+		run_pass(&out, &u2);
+		if (u2.error)
+			*error = u2.error;
+	}
+	return n;
+}
+
+bool ld_traceback_created_by(struct ld_session *s,
+			     const struct ld_goroutine *g,
+			     struct ld_visible_frame *ret)
+{
+	uint64_t pc = g->gopc, tracepc = pc;
+	struct ld_func f;
+
+	if (!ld_pcln_find_func(s->pcln, pc, &f) || g->goid == 1 ||
+	    !show_frame(s, f.name, f.funcid, false, 0))
+		return false;
+	if (pc > f.entry)
+		tracepc -= s->arch->pc_quantum;
+	ret->name = f.name;
+	ld_pcln_file_line(s->pcln, &f, tracepc, &ret->file, &ret->line);
+	ret->pc = pc;
+	ret->entry = f.entry;
+	ret->inlined = false;
+	return true;
+}
+
+static void print_created_by(struct ld_session *s,
+			     const struct ld_goroutine *g,
+			     struct ld_strbuf *sb)
+{
+	struct ld_visible_frame cf;
+
+	if (!ld_traceback_created_by(s, g, &cf))
+		return;
+	ld_strbuf_puts(sb, "created by ");
+	ld_print_func_name(sb, cf.name);
+	if (g->parent_goid) {
+		ld_strbuf_puts(sb, " in goroutine ");
+		ld_strbuf_udec(sb, g->parent_goid);
+	}
+	ld_strbuf_puts(sb, "\n\t");
+	ld_strbuf_puts(sb, cf.file);
+	ld_strbuf_putc(sb, ':');
+	ld_strbuf_dec(sb, cf.line);
+	if (cf.pc > cf.entry) {
+		ld_strbuf_puts(sb, " +");
+		ld_strbuf_hex(sb, cf.pc - cf.entry);
+	}
+	ld_strbuf_putc(sb, '\n');
+}
+
+void ld_traceback_header(struct ld_session *s, const struct ld_goroutine *g,
+			 struct ld_strbuf *sb)
+{
+	const struct ld_rt *rt = s->rt;
+	uint32_t st = g->status & ~(uint32_t)rt->g_scan;
+	int64_t minutes = ld_goroutine_wait_minutes(s, g);
+
+	ld_strbuf_puts(sb, "goroutine ");
+	ld_strbuf_udec(sb, g->goid);
+	ld_strbuf_puts(sb, " [");
+	ld_strbuf_puts(sb, ld_goroutine_status_text(s, g));
+	if (rt->g_leaked >= 0 && st == rt->g_leaked)
+		ld_strbuf_puts(sb, " (leaked)");	/* Go 1.26+ */
+	if (g->status & rt->g_scan)
+		ld_strbuf_puts(sb, " (scan)");
+	if (minutes >= 1) {
+		ld_strbuf_puts(sb, ", ");
+		ld_strbuf_dec(sb, minutes);
+		ld_strbuf_puts(sb, " minutes");
+	}
+	if (g->flags & LD_G_LOCKED)
+		ld_strbuf_puts(sb, ", locked to thread");
+	if (g->bubble) {
+		/* Go 1.24 named synctest groups; 1.25 renamed them bubbles. */
+		ld_strbuf_puts(sb, rt->g.bubble >= 0 ? ", synctest bubble " :
+						       ", synctest group ");
+		ld_strbuf_udec(sb, g->bubble);
+	}
+	ld_strbuf_puts(sb, "]:\n");
+}
+
+void ld_traceback_body(struct ld_session *s, struct ld_goroutine *g,
+		       struct ld_strbuf *sb)
+{
+	const char *error = NULL;
+
+	if (g->flags & LD_G_NO_STACK) {
+		ld_strbuf_puts(sb, "\tgoroutine running on other thread; stack unavailable\n");
+		print_created_by(s, g, sb);
+		return;
+	}
+	if (traceback_with_runtime(s, g, sb, false, &error) == 0)
+		traceback_with_runtime(s, g, sb, true, &error);
+	if (error) {
+		ld_goroutine_set_note(s, g, error);
+		ld_strbuf_puts(sb, "\t[leakdump: ");
+		ld_strbuf_puts(sb, error);
+		ld_strbuf_puts(sb, "]\n");
+	}
+	print_created_by(s, g, sb);
+}
+
+unsigned int ld_traceback_walk(struct ld_session *s,
+			       const struct ld_goroutine *g, ld_frame_fn *fn,
+			       void *arg, const char **error)
+{
+	struct ld_logical_frame lfs[MAX_INLINE];
+	unsigned int count = 0;
+	struct ld_unwinder u;
+
+	for (int pass = 0; pass < 2 && !count; pass++) {
+		bool show_runtime = pass == 1;
+
+		start_unwind(s, g, &u);
+		for (; ld_unwind_valid(&u); ld_unwind_next(&u)) {
+			uint64_t sym_pc = ld_unwind_sym_pc(&u);
+			size_t nl = ld_pcln_expand(s->pcln, &u.fn, sym_pc, lfs,
+						   MAX_INLINE);
+
+			if (nl > MAX_INLINE)
+				nl = MAX_INLINE;
+			for (size_t i = 0; i < nl; i++) {
+				struct ld_visible_frame vf;
+				int callee = u.callee_funcid;
+
+				u.callee_funcid = lfs[i].funcid;
+				if (!show_runtime &&
+				    !show_frame(s, lfs[i].name, lfs[i].funcid,
+						count == 0, callee))
+					continue;
+				vf.name = lfs[i].name;
+				vf.file = lfs[i].file;
+				vf.line = lfs[i].line;
+				vf.pc = u.pc;
+				vf.entry = u.fn.entry;
+				vf.inlined = lfs[i].inlined;
+				count++;
+				if (!fn(arg, &vf))
+					return count;
+			}
+		}
+		if (u.error && error)
+			*error = u.error;
+	}
+	return count;
+}

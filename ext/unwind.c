@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The unwinder follows runtime/traceback.go (Go 1.21-1.27 agree on the
+ * parts used here): fp = sp + spdelta + ptrsize on amd64, the return
+ * address is at fp - ptrsize, and the caller's sp is fp.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakdump/unwind.h"
+
+#define CACHE_BITS 16
+#define CACHE_SIZE (1u << CACHE_BITS)
+
+struct cache_entry {
+	uint64_t pc;		/* 0 = empty */
+	struct ld_func fn;
+	int32_t spdelta;
+	bool valid;		/* pc is inside a function */
+	bool sp_ok;		/* spdelta decoded */
+};
+
+struct ld_unwind_cache {
+	struct cache_entry e[CACHE_SIZE];
+};
+
+void ld_unwind_cache_destroy(struct ld_unwind_cache *c)
+{
+	free(c);
+}
+
+static const struct cache_entry *lookup(struct ld_session *s, uint64_t pc)
+{
+	static struct cache_entry scratch;
+	struct ld_unwind_cache *c = s->ucache;
+	struct cache_entry *e;
+	uint64_t h;
+
+	if (!c) {
+		c = s->ucache = calloc(1, sizeof(*c));
+		if (!c)
+			e = &scratch;	/* no cache: decode every time */
+	}
+	h = (pc * 0x9e3779b97f4a7c15ull) >> (64 - CACHE_BITS);
+	if (c) {
+		e = &c->e[h];
+		if (e->pc == pc)
+			return e;
+	}
+	memset(e, 0, sizeof(*e));
+	e->pc = pc;
+	e->valid = ld_pcln_find_func(s->pcln, pc, &e->fn);
+	if (e->valid) {
+		struct ld_error *err;
+
+		err = ld_pcln_spdelta(s->pcln, &e->fn, pc, &e->spdelta);
+		e->sp_ok = !err;
+		ld_error_destroy(err);
+	}
+	return e;
+}
+
+static void stop(struct ld_unwinder *u, const char *why)
+{
+	u->pc = 0;
+	u->error = why;
+}
+
+static bool read_word(struct ld_unwinder *u, uint64_t addr, uint64_t *ret)
+{
+	struct ld_error *err;
+
+	if (addr < u->g->stack_lo || addr + 8 > u->g->stack_hi) {
+		stop(u, "frame outside the goroutine's stack");
+		return false;
+	}
+	err = ld_mem_read_u64(u->s->mem, addr, ret);
+	if (err) {
+		ld_error_destroy(err);
+		stop(u, "stack memory unreadable");
+		return false;
+	}
+	return true;
+}
+
+/* Complete the frame at u->pc/u->sp: its fp, lr and argp. */
+static void resolve(struct ld_unwinder *u, bool is_syscall)
+{
+	const struct cache_entry *e = lookup(u->s, u->pc);
+	const struct ld_rt_funcids *fid = &u->s->rt->fid;
+	uint8_t flag;
+
+	if (!e->valid) {
+		stop(u, "unknown pc");
+		return;
+	}
+	u->fn = e->fn;
+	if (!u->fn.pcsp) {
+		u->pc = 0;	/* no frame info: the runtime ends here too */
+		return;
+	}
+	if (!e->sp_ok) {
+		stop(u, "invalid pcsp table");
+		return;
+	}
+	flag = u->fn.flag;
+	if (u->fn.funcid == fid->cgocallback || is_syscall)
+		flag &= (uint8_t)~LD_FUNCFLAG_SPWRITE;
+	u->fp = u->sp + (uint64_t)(int64_t)e->spdelta + u->s->arch->ptr_size;
+	if (flag & LD_FUNCFLAG_TOPFRAME) {
+		u->lr = 0;
+	} else if (flag & LD_FUNCFLAG_SPWRITE) {
+		/* SP-writing (assembly) function: the runtime stops here. */
+		u->lr = 0;
+	} else if (!read_word(u, u->fp - u->s->arch->ptr_size, &u->lr)) {
+		return;
+	}
+	u->argp = u->fp + u->s->arch->min_frame_size;
+}
+
+void ld_unwind_init(struct ld_unwinder *u, struct ld_session *s,
+		    const struct ld_goroutine *g, uint64_t pc, uint64_t sp,
+		    unsigned int flags)
+{
+	memset(u, 0, sizeof(*u));
+	u->s = s;
+	u->g = g;
+	u->pc = pc;
+	u->sp = sp;
+	u->flags = flags;
+	u->callee_funcid = 0;	/* abi.FuncIDNormal */
+	if (pc == 0) {
+		/* As the runtime: pc 0 means "pop it from the stack". */
+		if (!read_word(u, sp, &u->pc))
+			return;
+		u->sp += s->arch->ptr_size;
+		if (!u->pc) {
+			stop(u, "zero pc");
+			return;
+		}
+	}
+	resolve(u, pc == g->pc && sp == g->sp &&
+		   (g->flags & LD_G_FROM_SYSCALL));
+}
+
+static bool is_injected_call(const struct ld_rt_funcids *fid, int id)
+{
+	return id == fid->sigpanic || id == fid->async_preempt ||
+	       id == fid->debug_call_v2;
+}
+
+void ld_unwind_next(struct ld_unwinder *u)
+{
+	const struct ld_rt_funcids *fid = &u->s->rt->fid;
+	const struct cache_entry *e;
+
+	if (!u->lr) {
+		u->pc = 0;
+		return;
+	}
+	if (++u->nframes >= LD_UNWIND_MAX_FRAMES) {
+		stop(u, "too many frames");
+		return;
+	}
+	e = lookup(u->s, u->lr);
+	if (!e->valid) {
+		stop(u, "unexpected return pc");
+		return;
+	}
+	if (u->pc == u->lr && u->sp == u->fp) {
+		stop(u, "traceback stuck");
+		return;
+	}
+	if (is_injected_call(fid, u->fn.funcid))
+		u->flags |= LD_UNWIND_TRAP;
+	else
+		u->flags &= ~LD_UNWIND_TRAP;
+	u->callee_funcid = u->fn.funcid;
+	u->pc = u->lr;
+	u->lr = 0;
+	if (u->fp <= u->sp) {
+		stop(u, "stack pointer did not advance");
+		return;
+	}
+	u->sp = u->fp;
+	u->fp = 0;
+	resolve(u, false);
+}
+
+uint64_t ld_unwind_sym_pc(const struct ld_unwinder *u)
+{
+	if (!(u->flags & LD_UNWIND_TRAP) && u->pc > u->fn.entry)
+		return u->pc - 1;
+	return u->pc;
+}

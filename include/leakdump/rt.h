@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runtime knowledge: every layout, constant and symbol address leakdump
+ * needs from a Go binary, resolved once per binary.  This is the only place
+ * that knows runtime field names and per-release quirks; each quirk names
+ * the Go release that introduced it.
+ *
+ * Offsets are int64_t with -1 meaning "this release has no such field".
+ * Addresses are unrelocated (add the load bias to use them).
+ * struct ld_rt owns nothing but itself; free it with free().
+ */
+#ifndef LD_RT_H
+#define LD_RT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "leakdump/binary.h"
+#include "leakdump/dwarf.h"
+#include "leakdump/error.h"
+#include "leakdump/pcln.h"
+
+#define LD_RT_NO_FIELD (-1)
+
+struct ld_rt_g {
+	uint64_t size;
+	int64_t stack_lo, stack_hi;
+	int64_t m;
+	int64_t sched_sp, sched_pc, sched_bp;
+	int64_t syscallsp, syscallpc;
+	int64_t atomicstatus;
+	int64_t goid;
+	int64_t waitsince;
+	int64_t waitreason;
+	int64_t lockedm;
+	int64_t parent_goid;
+	int64_t gopc;
+	int64_t ancestors;
+	int64_t startpc;
+	int64_t labels;
+	int64_t waiting;
+	int64_t running_cleanups;	/* Go 1.25+ */
+	int64_t bubble;			/* Go 1.25+: g.bubble (*synctestBubble) */
+	int64_t sync_group;		/* Go 1.24 only: g.syncGroup */
+};
+
+struct ld_rt_m {
+	uint64_t size;
+	int64_t procid;
+	int64_t curg;
+	int64_t id;
+	int64_t vdso_sp, vdso_pc;
+	int64_t ncgo;
+};
+
+struct ld_rt_moduledata {
+	int64_t pc_header;
+	int64_t ftab;
+	int64_t text, etext;
+	int64_t noptrdata, enoptrdata, data, edata, bss, ebss;
+	int64_t noptrbss, enoptrbss;
+	int64_t types, etypes;
+	int64_t gofunc;
+	int64_t next;
+};
+
+/* abi.FuncID values this binary uses, found by function name. */
+struct ld_rt_funcids {
+	int wrapper;
+	int gopanic, sigpanic, panicwrap;
+	int systemstack, morestack, cgocallback;
+	int async_preempt, debug_call_v2;
+	int runtime_main, corostart, handle_async_event;
+	int run_finalizers;	/* runtime.runFinalizers (1.25+) / runfinq */
+	int run_cleanups;	/* Go 1.25+; -1 before */
+};
+
+struct ld_rt {
+	int go_major, go_minor, go_patch;
+	char go_version[64];
+
+	/* unrelocated addresses of runtime globals */
+	uint64_t allgs, allglen;
+	uint64_t wait_reason_strings;
+	uint64_t wait_reason_count;
+	uint64_t g_status_strings;
+	uint64_t g_status_count;
+	uint64_t firstmoduledata;
+	uint64_t fing_status;		/* 0 if absent */
+	uint64_t sched;			/* runtime.sched */
+	int64_t sched_lastpoll;		/* offset in schedt */
+
+	/* status constants */
+	int64_t g_running, g_runnable, g_syscall, g_waiting, g_dead;
+	int64_t g_leaked;		/* Go 1.26+ (GOEXPERIMENT), 1.27 */
+	int64_t g_deadextra;		/* Go 1.26+; -1 before */
+	int64_t g_scan;
+	uint32_t fing_running_finalizer;
+
+	struct ld_rt_g g;
+	struct ld_rt_m m;
+	struct ld_rt_moduledata md;
+	struct ld_rt_funcids fid;
+	/* Go 1.24: ", synctest group N"; Go 1.25+: ", synctest bubble N" */
+	int64_t bubble_id;		/* synctestBubble.id offset */
+	int64_t sync_group_root;	/* synctestGroup.root offset (1.24) */
+	uint64_t debug_tracebacklabels;	/* Go 1.26+: runtime.debug field addr, 0 if absent */
+	/* Go 1.26+: showfuncinfo always shows runFinalizers/runCleanups */
+	bool show_finalizer_frames;
+};
+
+/*
+ * Resolve everything from DWARF.  Fails with LD_ERR_LOOKUP naming the first
+ * missing required item.  go_version (e.g. "go1.26.10") decides nothing by
+ * itself; it is recorded and checked against the supported range
+ * (LD_ERR_UNSUPPORTED outside it).  Returns a malloc'd struct in *ret.
+ */
+struct ld_error *ld_rt_resolve(const struct ld_binary *bin,
+			       struct ld_dwarf *dw, const char *go_version,
+			       struct ld_rt **ret);
+
+/* Fill in funcIDs once the pclntab is open. */
+void ld_rt_resolve_funcids(struct ld_rt *rt, struct ld_pcln *pcln);
+
+#endif

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A session: one Go target (live process, core file, or memory supplied by a
+ * debugger callback) with its executable, resolved runtime knowledge and
+ * decoded goroutines.
+ *
+ * Ownership: the session owns everything it opens (binary, core, DWARF,
+ * pclntab, memory, runtime tables, goroutine array, thread registers copy).
+ * Strings it hands out (wait reasons, function and file names) live until
+ * ld_session_destroy().
+ */
+#ifndef LD_SESSION_H
+#define LD_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakdump/arch.h"
+#include "leakdump/binary.h"
+#include "leakdump/core.h"
+#include "leakdump/dwarf.h"
+#include "leakdump/error.h"
+#include "leakdump/mem.h"
+#include "leakdump/pcln.h"
+#include "leakdump/rt.h"
+
+enum ld_target_kind {
+	LD_TARGET_LIVE,		/* a process; memory via /proc/PID/mem */
+	LD_TARGET_CORE,		/* an ELF core file */
+	LD_TARGET_CALLBACK,	/* memory via a read callback (gdbserver...) */
+};
+
+struct ld_target_spec {
+	enum ld_target_kind kind;
+	const char *exe_path;		/* required */
+	const char *core_path;		/* LD_TARGET_CORE */
+	int pid;			/* LD_TARGET_LIVE (and informative) */
+	ld_mem_read_fn *read;		/* LD_TARGET_CALLBACK */
+	void *read_arg;
+	/* Thread registers from the debugger; copied.  Optional for cores. */
+	const struct ld_thread_regs *threads;
+	size_t nthreads;
+	uint64_t load_bias;		/* for LIVE/CALLBACK PIE targets */
+};
+
+/* Flags in struct ld_goroutine.flags. */
+#define LD_G_LOCKED		0x01	/* lockedm != 0 */
+#define LD_G_RUNNING_CLEANUPS	0x02
+#define LD_G_SYSTEM		0x04	/* isSystemGoroutine(fixed=false) */
+#define LD_G_HAS_REGS		0x08	/* unwound from thread registers */
+#define LD_G_FROM_SYSCALL	0x10	/* pc/sp are syscallpc/syscallsp */
+#define LD_G_NO_STACK		0x20	/* running elsewhere: no stack */
+
+/* One goroutine, decoded from its runtime.g.  Compact: there may be 1e6. */
+struct ld_goroutine {
+	uint64_t addr;			/* the g's address */
+	uint64_t goid, parent_goid;
+	uint64_t gopc, startpc;
+	uint64_t m;
+	int64_t waitsince;
+	uint64_t stack_lo, stack_hi;
+	uint64_t pc, sp;		/* where unwinding starts */
+	uint64_t bubble;		/* synctest bubble/group id, 0 if none */
+	uint32_t status;		/* atomicstatus, including _Gscan */
+	uint32_t stack_id;		/* index into the session's stack table */
+	int32_t tid;			/* OS thread id via g.m.procid, 0 if none */
+	uint8_t waitreason;
+	uint8_t flags;
+	uint16_t error;			/* index+1 into session error notes, 0 = none */
+};
+
+struct ld_session {
+	enum ld_target_kind kind;
+	int pid;
+	const struct ld_arch *arch;
+	struct ld_binary *bin;
+	struct ld_dwarf *dw;
+	struct ld_core *core;
+	struct ld_mem *mem;
+	struct ld_pcln *pcln;
+	struct ld_rt *rt;
+	uint64_t bias;
+	struct ld_thread_regs *threads;
+	size_t nthreads;
+
+	/* moduledata, relocated */
+	uint64_t text, etext;
+
+	/* waitReasonStrings[] and gStatusStrings[], read from the target */
+	char **wait_reasons;
+	size_t nwait_reasons;
+	char **status_names;
+	size_t nstatus_names;
+	uint32_t fing_status;
+
+	/* the target's nanotime() now; estimated from runtime data for cores */
+	int64_t now;
+	bool now_estimated;
+
+	struct ld_goroutine *gs;
+	size_t ngs;
+
+	/* per-goroutine error notes (deduplicated, bounded) */
+	char **notes;
+	size_t nnotes;
+
+	struct ld_unwind_cache *ucache;
+};
+
+struct ld_error *ld_session_open(const struct ld_target_spec *spec,
+				 struct ld_session **ret);
+void ld_session_destroy(struct ld_session *s);	/* accepts NULL */
+
+/* Read allgs and decode every goroutine into s->gs (idempotent). */
+struct ld_error *ld_session_load_goroutines(struct ld_session *s);
+
+/* Registers of the thread with this tid, or NULL. */
+const struct ld_thread_regs *ld_session_thread(const struct ld_session *s,
+					       int32_t tid);
+
+/* Status word as the runtime prints it ("chan receive", "running", ...). */
+const char *ld_goroutine_status_text(const struct ld_session *s,
+				     const struct ld_goroutine *g);
+/* Broad state for grouping/JSON: "waiting", "running", "syscall", ... */
+const char *ld_goroutine_state_name(const struct ld_session *s,
+				    const struct ld_goroutine *g);
+/* Whole minutes blocked, as goroutineheader computes them (0 if n/a). */
+int64_t ld_goroutine_wait_minutes(const struct ld_session *s,
+				  const struct ld_goroutine *g);
+/* Error note text for g, or NULL. */
+const char *ld_goroutine_note(const struct ld_session *s,
+			      const struct ld_goroutine *g);
+/* Record a note for g (copied; deduplicated). */
+void ld_goroutine_set_note(struct ld_session *s, struct ld_goroutine *g,
+			   const char *note);
+
+/* Find a goroutine by id; NULL if absent. */
+struct ld_goroutine *ld_session_find(struct ld_session *s, uint64_t goid);
+
+#endif

@@ -1,0 +1,221 @@
+"""GDB commands for leakdump.  Glue only: parse arguments, describe the
+target to the native core, print its answer.  Errors are one line."""
+
+import argparse
+import os
+import re
+import shlex
+
+import gdb  # pylint: disable=import-error
+
+from leakdump import _leakdump
+
+# Registers in the order of Linux's amd64 struct user_regs_struct
+# (include/leakdump/arch.h).
+AMD64_REGS = ("r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9",
+              "r8", "rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip",
+              "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es",
+              "fs", "gs")
+
+
+class LeakdumpUsage(Exception):
+    """A command-line mistake: printed as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise LeakdumpUsage(message)
+
+    def exit(self, status=0, message=None):
+        raise LeakdumpUsage(message or "bad arguments")
+
+
+def _core_path():
+    """The core file GDB has open, from 'info target', or None."""
+    text = gdb.execute("info target", to_string=True)
+    m = re.search(r"Local core dump file:\s*\n\s*`(.*)', file type", text)
+    return m.group(1) if m else None
+
+
+def _thread_registers(inferior):
+    """(tid, [regs]) for every thread, read through GDB without changing
+    the user's selected thread or frame for good."""
+    threads = []
+    try:
+        old_thread = gdb.selected_thread()
+    except gdb.error:
+        old_thread = None
+    old_frame = None
+    try:
+        old_frame = gdb.selected_frame()
+    except gdb.error:
+        pass
+    try:
+        for thread in inferior.threads():
+            tid = thread.ptid[1] or thread.ptid[0]
+            try:
+                thread.switch()
+                frame = gdb.newest_frame()
+                regs = []
+                for name in AMD64_REGS:
+                    try:
+                        regs.append(int(frame.read_register(name)) &
+                                    0xffffffffffffffff)
+                    except (gdb.error, ValueError):
+                        regs.append(0)
+                threads.append((tid, regs))
+            except gdb.error:
+                continue
+    finally:
+        if old_thread is not None and old_thread.is_valid():
+            old_thread.switch()
+            if old_frame is not None and old_frame.is_valid():
+                old_frame.select()
+    return threads
+
+
+class _Target:
+    """The native session for GDB's current inferior, reused until the
+    target changes (a new objfile, the inferior resuming, a new core)."""
+    session = None
+    key = None
+
+    @classmethod
+    def invalidate(cls, *_args):
+        cls.session = None
+        cls.key = None
+
+    @classmethod
+    def get(cls):
+        inferior = gdb.selected_inferior()
+        exe = gdb.current_progspace().filename
+        if not exe:
+            raise _leakdump.Error("no executable loaded (use 'file EXE')")
+        if inferior.pid == 0 and not inferior.threads():
+            raise _leakdump.Error("no process or core file")
+        core = _core_path()
+        key = (exe, core, inferior.pid, inferior.num)
+        if cls.session is not None and cls.key == key:
+            return cls.session
+        threads = _thread_registers(inferior)
+        if core:
+            session = _leakdump.Session("core", exe, core=core,
+                                        pid=inferior.pid, threads=threads)
+        elif inferior.pid and os.path.exists("/proc/%d/mem" % inferior.pid) \
+                and _is_local():
+            session = _leakdump.Session("live", exe, pid=inferior.pid,
+                                        threads=threads)
+        else:
+            def read(addr, size, _inf=inferior):
+                return bytes(_inf.read_memory(addr, size))
+            session = _leakdump.Session("callback", exe, pid=inferior.pid,
+                                        threads=threads, read=read)
+        cls.session, cls.key = session, key
+        return session
+
+
+def _is_local():
+    """True when the inferior runs on this machine (not gdbserver)."""
+    try:
+        conn = gdb.selected_inferior().connection
+    except AttributeError:
+        return True
+    return conn is None or conn.type == "native"
+
+
+def _run(fn):
+    try:
+        text = fn()
+    except _leakdump.Error as exc:
+        raise gdb.GdbError("leak-dump: %s" % exc) from None
+    except LeakdumpUsage as exc:
+        raise gdb.GdbError("leak-dump: %s" % exc) from None
+    except (OSError, ValueError) as exc:
+        raise gdb.GdbError("leak-dump: %s" % exc) from None
+    if text:
+        gdb.write(text)
+
+
+class LeakDump(gdb.Command):
+    """Dump the goroutines of the Go program being debugged, grouped.
+
+Usage: leak-dump [--format text|go|json] [--output FILE] [--all]
+
+  --format text  groups of goroutines with the same state and stack,
+                 largest first (default)
+  --format go    every goroutine exactly as the Go runtime prints it
+                 (pprof goroutine debug=2)
+  --format json  machine-readable groups and goroutines
+  --output FILE  write to FILE instead of the terminal
+  --all          include runtime-internal goroutines
+
+Works on live processes (gdb -p PID) and core files (gdb EXE CORE).
+Never writes to the target."""
+
+    def __init__(self):
+        super().__init__("leak-dump", gdb.COMMAND_STACK)
+
+    def invoke(self, arg, from_tty):
+        parser = _Parser(prog="leak-dump", add_help=False)
+        parser.add_argument("--format", default="text",
+                            choices=("text", "go", "json"))
+        parser.add_argument("--output")
+        parser.add_argument("--all", action="store_true")
+
+        def run():
+            args = parser.parse_args(shlex.split(arg))
+            session = _Target.get()
+            return session.report(format=args.format, all=args.all,
+                                  output=args.output)
+        _run(run)
+
+
+class GoBt(gdb.Command):
+    """Print one goroutine's stack, as the Go runtime would.
+
+Usage: go-bt GOID
+
+Works on core files too: the goroutine is unwound from its saved context
+(or its thread's registers if it is running)."""
+
+    def __init__(self):
+        super().__init__("go-bt", gdb.COMMAND_STACK)
+
+    def invoke(self, arg, from_tty):
+        def run():
+            words = shlex.split(arg)
+            if len(words) != 1 or not words[0].isdigit():
+                raise LeakdumpUsage("usage: go-bt GOID")
+            return _Target.get().goroutine(int(words[0]))
+        _run(run)
+
+
+class GoGoroutines(gdb.Command):
+    """List goroutines: one line each with id, state and top user frame.
+
+Usage: go-goroutines [--all]"""
+
+    def __init__(self):
+        super().__init__("go-goroutines", gdb.COMMAND_STACK)
+
+    def invoke(self, arg, from_tty):
+        def run():
+            words = shlex.split(arg)
+            if words not in ([], ["--all"]):
+                raise LeakdumpUsage("usage: go-goroutines [--all]")
+            return _Target.get().list(all=bool(words))
+        _run(run)
+
+
+def register():
+    LeakDump()
+    GoBt()
+    GoGoroutines()
+    gdb.events.cont.connect(_Target.invalidate)
+    gdb.events.new_objfile.connect(_Target.invalidate)
+    gdb.events.exited.connect(_Target.invalidate)
+    try:
+        gdb.events.inferior_call.connect(_Target.invalidate)
+        gdb.events.memory_changed.connect(_Target.invalidate)
+    except AttributeError:
+        pass
