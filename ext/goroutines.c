@@ -317,6 +317,8 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 			}
 			p = buf;
 		}
+		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
+			ld_session_trim(s);
 		if (is_dead(s, *(const uint32_t *)(p + s->rt->g.atomicstatus)))
 			continue;
 		memset(g, 0, sizeof(*g));

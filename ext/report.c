@@ -275,6 +275,8 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 		struct group key = { 0 };
 
 		gr->g_group[i] = UINT32_MAX;
+		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
+			ld_session_trim(s);
 		if (!shown(g, all)) {
 			gr->hidden++;
 			continue;
@@ -665,6 +667,8 @@ static struct ld_error *report_go(struct ld_session *s, bool all, FILE *out)
 	for (size_t i = 0; i < s->ngs && !err; i++) {
 		struct ld_goroutine *g = &s->gs[i];
 
+		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
+			ld_session_trim(s);
 		if (!shown(g, all))
 			continue;
 		if (!first)

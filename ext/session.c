@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -212,6 +213,8 @@ static struct ld_error *open_pclntab(struct ld_session *s)
 				       "go:func.* at 0x%llx is not in the executable file",
 				       (unsigned long long)gofunc);
 	cfg.text_start = s->text;
+	s->gofunc = cfg.gofunc;
+	s->gofunc_size = cfg.gofunc_size;
 	err = ld_pcln_open(&cfg, &s->pcln);
 	if (err)
 		return err;
@@ -305,6 +308,12 @@ struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 	}
 	*ret = s;
 	return NULL;
+}
+
+void ld_session_trim(struct ld_session *s)
+{
+	if (s->core && s->core->map && s->core->size)
+		madvise((void *)s->core->map, s->core->size, MADV_DONTNEED);
 }
 
 const struct ld_thread_regs *ld_session_thread(const struct ld_session *s,

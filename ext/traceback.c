@@ -12,7 +12,6 @@
 
 #define INNER_FRAMES 50		/* tracebackInnerFrames */
 #define OUTER_FRAMES 50		/* tracebackOuterFrames */
-#define MAX_INLINE 64		/* logical frames per physical frame */
 #define ARGS_MAX_LEN 171	/* abi.TraceArgsMaxLen */
 
 enum {
@@ -91,17 +90,17 @@ static bool show_frame(const struct ld_session *s, const char *name,
 	       (strncmp(name, "runtime.", 8) || is_exported_runtime(name));
 }
 
-static bool arg_live(const uint8_t *live, int32_t live_idx, uint8_t start,
-		     uint8_t off, uint8_t slot, size_t live_max)
+static bool arg_live(const struct ld_frame_info *fi, uint8_t start,
+		     uint8_t off, uint8_t slot)
 {
 	size_t i;
 
-	if (!live || live_idx <= 0 || off < start)
+	if (!fi->arg_live || fi->arg_live_idx <= 0 || off < start)
 		return true;
-	i = (size_t)live_idx + slot / 8;
-	if (i >= live_max)
+	i = (size_t)fi->arg_live_idx + slot / 8;
+	if (i >= fi->arg_live_avail)
 		return true;
-	return live[i] & (1u << (slot % 8));
+	return fi->arg_live[i] & (1u << (slot % 8));
 }
 
 static void print_arg(struct ld_session *s, struct ld_strbuf *sb,
@@ -125,22 +124,20 @@ static void print_arg(struct ld_session *s, struct ld_strbuf *sb,
 
 /* runtime.printArgs */
 static void print_args(struct ld_session *s, struct ld_strbuf *sb,
-		       const struct ld_func *f, uint64_t argp, uint64_t pc)
+		       const struct ld_frame_info *fi, uint64_t argp)
 {
-	const uint8_t *p = ld_pcln_funcdata(s->pcln, f, LD_FUNCDATA_ARG_INFO);
-	const uint8_t *live;
+	const uint8_t *p = fi->arg_info;
+	size_t max = fi->arg_info_avail, pi = 0;
 	uint8_t start_off = 0xff, slot = 0;
 	bool first = true;
-	int32_t live_idx;
-	size_t pi = 0;
 
 	if (!p)
 		return;
-	live = ld_pcln_funcdata(s->pcln, f, LD_FUNCDATA_ARG_LIVE_INFO);
-	live_idx = ld_pcln_pcdata(s->pcln, f, LD_PCDATA_ARG_LIVE_INDEX, pc);
-	if (live)
-		start_off = live[0];
-	while (pi < ARGS_MAX_LEN) {
+	if (max > ARGS_MAX_LEN)
+		max = ARGS_MAX_LEN;
+	if (fi->arg_live)
+		start_off = fi->arg_live[0];
+	while (pi < max) {
 		uint8_t o = p[pi++];
 
 		if (o == ARGS_END_SEQ)
@@ -162,11 +159,10 @@ static void print_args(struct ld_session *s, struct ld_strbuf *sb,
 			ld_strbuf_putc(sb, '_');
 			break;
 		default:
-			if (pi >= ARGS_MAX_LEN)
+			if (pi >= max)
 				return;
 			print_arg(s, sb, argp, o, p[pi],
-				  arg_live(live, live_idx, start_off, o, slot,
-					   ARGS_MAX_LEN + 256));
+				  arg_live(fi, start_off, o, slot));
 			pi++;
 			if (o >= start_off)
 				slot++;
@@ -201,7 +197,8 @@ static int commit_frame(struct pass *ps)
 }
 
 static void print_frame(struct pass *ps, struct ld_unwinder *u,
-			const struct ld_logical_frame *lf, uint64_t sym_pc)
+			const struct ld_logical_frame *lf,
+			const struct ld_frame_info *fi)
 {
 	struct ld_strbuf *sb = ps->sb;
 
@@ -210,7 +207,7 @@ static void print_frame(struct pass *ps, struct ld_unwinder *u,
 	if (lf->inlined)
 		ld_strbuf_puts(sb, "...");
 	else
-		print_args(ps->s, sb, &u->fn, u->argp, sym_pc);
+		print_args(ps->s, sb, fi, u->argp);
 	ld_strbuf_puts(sb, ")\n\t");
 	ld_strbuf_puts(sb, lf->file);
 	ld_strbuf_putc(sb, ':');
@@ -225,15 +222,11 @@ static void print_frame(struct pass *ps, struct ld_unwinder *u,
 /* traceback2: returns true when it stopped because max was reached. */
 static bool run_pass(struct pass *ps, struct ld_unwinder *u)
 {
-	struct ld_logical_frame lfs[MAX_INLINE];
-
 	for (; ld_unwind_valid(u); ld_unwind_next(u)) {
-		uint64_t sym_pc = ld_unwind_sym_pc(u);
-		size_t nl = ld_pcln_expand(ps->s->pcln, &u->fn, sym_pc, lfs,
-					   MAX_INLINE);
+		const struct ld_frame_info *fi = ld_unwind_frame_info(u);
+		const struct ld_logical_frame *lfs = fi->frames;
+		size_t nl = fi->nframes;
 
-		if (nl > MAX_INLINE)
-			nl = MAX_INLINE;
 		ps->last_n = 0;
 		for (size_t i = 0; i < nl; i++) {
 			int callee = u->callee_funcid, c;
@@ -247,7 +240,7 @@ static bool run_pass(struct pass *ps, struct ld_unwinder *u)
 			if (c < 0)
 				return true;
 			if (c > 0 && ps->sb)
-				print_frame(ps, u, &lfs[i], sym_pc);
+				print_frame(ps, u, &lfs[i], fi);
 		}
 	}
 	ps->last_n = 0;
@@ -308,18 +301,16 @@ bool ld_traceback_created_by(struct ld_session *s,
 			     const struct ld_goroutine *g,
 			     struct ld_visible_frame *ret)
 {
-	uint64_t pc = g->gopc, tracepc = pc;
-	struct ld_func f;
+	const struct ld_created_at *at = ld_unwind_created_at(s, g->gopc);
 
-	if (!ld_pcln_find_func(s->pcln, pc, &f) || g->goid == 1 ||
-	    !show_frame(s, f.name, f.funcid, false, 0))
+	if (!at->valid || g->goid == 1 ||
+	    !show_frame(s, at->name, at->funcid, false, 0))
 		return false;
-	if (pc > f.entry)
-		tracepc -= s->arch->pc_quantum;
-	ret->name = f.name;
-	ld_pcln_file_line(s->pcln, &f, tracepc, &ret->file, &ret->line);
-	ret->pc = pc;
-	ret->entry = f.entry;
+	ret->name = at->name;
+	ret->file = at->file;
+	ret->line = at->line;
+	ret->pc = g->gopc;
+	ret->entry = at->entry;
 	ret->inlined = false;
 	return true;
 }
@@ -405,7 +396,6 @@ unsigned int ld_traceback_walk(struct ld_session *s,
 			       const struct ld_goroutine *g, ld_frame_fn *fn,
 			       void *arg, const char **error)
 {
-	struct ld_logical_frame lfs[MAX_INLINE];
 	unsigned int count = 0;
 	struct ld_unwinder u;
 
@@ -414,12 +404,11 @@ unsigned int ld_traceback_walk(struct ld_session *s,
 
 		start_unwind(s, g, &u);
 		for (; ld_unwind_valid(&u); ld_unwind_next(&u)) {
-			uint64_t sym_pc = ld_unwind_sym_pc(&u);
-			size_t nl = ld_pcln_expand(s->pcln, &u.fn, sym_pc, lfs,
-						   MAX_INLINE);
+			const struct ld_frame_info *fi =
+				ld_unwind_frame_info(&u);
+			const struct ld_logical_frame *lfs = fi->frames;
+			size_t nl = fi->nframes;
 
-			if (nl > MAX_INLINE)
-				nl = MAX_INLINE;
 			for (size_t i = 0; i < nl; i++) {
 				struct ld_visible_frame vf;
 				int callee = u.callee_funcid;

@@ -21,27 +21,138 @@ struct cache_entry {
 	bool sp_ok;		/* spdelta decoded */
 };
 
+#define INFO_BITS 14
+#define INFO_SIZE (1u << INFO_BITS)
+#define MAX_INLINE_DEPTH 64
+#define CREATED_BITS 12
+#define CREATED_SIZE (1u << CREATED_BITS)
+
+struct info_entry {
+	uint64_t pc;		/* symPC; 0 = empty */
+	struct ld_frame_info info;
+	struct ld_logical_frame *frames;	/* owned */
+};
+
+struct created_entry {
+	uint64_t gopc;
+	struct ld_created_at at;
+};
+
 struct ld_unwind_cache {
 	struct cache_entry e[CACHE_SIZE];
+	struct info_entry info[INFO_SIZE];
+	struct created_entry created[CREATED_SIZE];
 };
 
 void ld_unwind_cache_destroy(struct ld_unwind_cache *c)
 {
+	if (!c)
+		return;
+	for (size_t i = 0; i < INFO_SIZE; i++)
+		free(c->info[i].frames);
 	free(c);
+}
+
+static struct ld_unwind_cache *get_cache(struct ld_session *s)
+{
+	if (!s->ucache)
+		s->ucache = calloc(1, sizeof(*s->ucache));
+	return s->ucache;
+}
+
+static size_t avail_in(const struct ld_session *s, const uint8_t *p)
+{
+	if (!p || p < s->gofunc || p >= s->gofunc + s->gofunc_size)
+		return 0;
+	return (size_t)(s->gofunc + s->gofunc_size - p);
+}
+
+static void fill_info(struct ld_session *s, const struct ld_func *fn,
+		      uint64_t sym_pc, struct info_entry *e)
+{
+	struct ld_logical_frame tmp[MAX_INLINE_DEPTH];
+	size_t n = ld_pcln_expand(s->pcln, fn, sym_pc, tmp, MAX_INLINE_DEPTH);
+	struct ld_frame_info *fi = &e->info;
+
+	if (n > MAX_INLINE_DEPTH)
+		n = MAX_INLINE_DEPTH;
+	free(e->frames);
+	e->frames = malloc((n ? n : 1) * sizeof(*e->frames));
+	if (!e->frames)
+		n = 0;
+	else
+		memcpy(e->frames, tmp, n * sizeof(*tmp));
+	fi->frames = e->frames;
+	fi->nframes = (uint32_t)n;
+	fi->arg_info = ld_pcln_funcdata(s->pcln, fn, LD_FUNCDATA_ARG_INFO);
+	fi->arg_info_avail = avail_in(s, fi->arg_info);
+	if (!fi->arg_info_avail)
+		fi->arg_info = NULL;
+	fi->arg_live = ld_pcln_funcdata(s->pcln, fn,
+					LD_FUNCDATA_ARG_LIVE_INFO);
+	fi->arg_live_avail = avail_in(s, fi->arg_live);
+	if (!fi->arg_live_avail)
+		fi->arg_live = NULL;
+	fi->arg_live_idx = ld_pcln_pcdata(s->pcln, fn,
+					  LD_PCDATA_ARG_LIVE_INDEX, sym_pc);
+	e->pc = e->frames ? sym_pc : 0;
+}
+
+const struct ld_frame_info *ld_unwind_frame_info(struct ld_unwinder *u)
+{
+	static struct info_entry scratch;
+	struct ld_unwind_cache *c = get_cache(u->s);
+	uint64_t pc = ld_unwind_sym_pc(u);
+	struct info_entry *e = &scratch;
+
+	if (c) {
+		e = &c->info[(pc * 0x9e3779b97f4a7c15ull) >> (64 - INFO_BITS)];
+		if (e->pc == pc)
+			return &e->info;
+	}
+	fill_info(u->s, &u->fn, pc, e);
+	return &e->info;
+}
+
+const struct ld_created_at *ld_unwind_created_at(struct ld_session *s,
+						 uint64_t gopc)
+{
+	static struct created_entry scratch;
+	struct ld_unwind_cache *c = get_cache(s);
+	struct created_entry *e = &scratch;
+	struct ld_created_at *at;
+	uint64_t tracepc = gopc;
+	struct ld_func f;
+
+	if (c) {
+		e = &c->created[(gopc * 0x9e3779b97f4a7c15ull) >>
+				(64 - CREATED_BITS)];
+		if (e->gopc == gopc && gopc)
+			return &e->at;
+	}
+	at = &e->at;
+	memset(at, 0, sizeof(*at));
+	e->gopc = gopc;
+	if (!gopc || !ld_pcln_find_func(s->pcln, gopc, &f))
+		return at;
+	/* printcreatedby1 backs up to the CALL instruction. */
+	if (gopc > f.entry)
+		tracepc -= s->arch->pc_quantum;
+	at->valid = true;
+	at->name = f.name;
+	at->funcid = f.funcid;
+	at->entry = f.entry;
+	ld_pcln_file_line(s->pcln, &f, tracepc, &at->file, &at->line);
+	return at;
 }
 
 static const struct cache_entry *lookup(struct ld_session *s, uint64_t pc)
 {
 	static struct cache_entry scratch;
-	struct ld_unwind_cache *c = s->ucache;
-	struct cache_entry *e;
+	struct ld_unwind_cache *c = get_cache(s);
+	struct cache_entry *e = &scratch;	/* no cache: decode each time */
 	uint64_t h;
 
-	if (!c) {
-		c = s->ucache = calloc(1, sizeof(*c));
-		if (!c)
-			e = &scratch;	/* no cache: decode every time */
-	}
 	h = (pc * 0x9e3779b97f4a7c15ull) >> (64 - CACHE_BITS);
 	if (c) {
 		e = &c->e[h];

@@ -86,6 +86,9 @@ struct ld_session {
 
 	/* moduledata, relocated */
 	uint64_t text, etext;
+	/* the go:func.* area in the executable's file mapping */
+	const uint8_t *gofunc;
+	size_t gofunc_size;
 
 	/* waitReasonStrings[] and gStatusStrings[], read from the target */
 	char **wait_reasons;
@@ -114,6 +117,15 @@ void ld_session_destroy(struct ld_session *s);	/* accepts NULL */
 
 /* Read allgs and decode every goroutine into s->gs (idempotent). */
 struct ld_error *ld_session_load_goroutines(struct ld_session *s);
+
+/*
+ * Drop the core file's mapped pages from our resident set (they stay in the
+ * page cache).  Long walks call this every few thousand goroutines so a
+ * multi-gigabyte core never shows up as multi-gigabyte RSS.  Pointers into
+ * the mapping stay valid: pages fault back in from the file.
+ */
+void ld_session_trim(struct ld_session *s);
+#define LD_TRIM_EVERY 32768
 
 /* Registers of the thread with this tid, or NULL. */
 const struct ld_thread_regs *ld_session_thread(const struct ld_session *s,

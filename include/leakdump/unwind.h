@@ -47,6 +47,35 @@ void ld_unwind_next(struct ld_unwinder *u);
 /* The PC to symbolize: pc-1 for a return address (runtime's symPC). */
 uint64_t ld_unwind_sym_pc(const struct ld_unwinder *u);
 
+/*
+ * Symbolic facts about one physical frame at its symPC, cached per PC in
+ * the session: the logical (inline-expanded) frames and the argument
+ * metadata printArgs needs.  Valid until the next ld_unwind_frame_info()
+ * or ld_unwind_created_by() call on the same session.
+ */
+struct ld_frame_info {
+	const struct ld_logical_frame *frames;
+	uint32_t nframes;
+	int32_t arg_live_idx;		/* PCDATA_ArgLiveIndex at symPC */
+	const uint8_t *arg_info;	/* FUNCDATA_ArgInfo or NULL */
+	size_t arg_info_avail;		/* bytes readable from arg_info */
+	const uint8_t *arg_live;	/* FUNCDATA_ArgLiveInfo or NULL */
+	size_t arg_live_avail;
+};
+const struct ld_frame_info *ld_unwind_frame_info(struct ld_unwinder *u);
+
+/* printcreatedby's function and position for a go statement's pc. */
+struct ld_created_at {
+	bool valid;		/* gopc is inside a function */
+	const char *name;
+	int funcid;
+	const char *file;
+	int32_t line;
+	uint64_t entry;
+};
+const struct ld_created_at *ld_unwind_created_at(struct ld_session *s,
+						 uint64_t gopc);
+
 /* Per-session cache of PC lookups; created lazily by ld_unwind_init. */
 struct ld_unwind_cache;
 void ld_unwind_cache_destroy(struct ld_unwind_cache *c);
