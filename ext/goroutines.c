@@ -286,9 +286,38 @@ static void raise_now(struct ld_session *s, int64_t t)
 		s->now = t;
 }
 
+/*
+ * The g structs of ptrs[0..n) (n <= LD_BATCH): zero-copy from a mapped
+ * core, else one batched read into buf.  views[i] is NULL when unreadable.
+ */
+static void fetch_gs(struct ld_session *s, const uint64_t *ptrs, size_t n,
+		     uint8_t *buf, const uint8_t **views)
+{
+	uint64_t gsize = s->rt->g.size;
+	struct ld_mem_iov v[LD_BATCH];
+	size_t i, nv = 0, idx[LD_BATCH];
+
+	for (i = 0; i < n; i++) {
+		views[i] = ld_mem_peek(s->mem, ptrs[i], gsize);
+		if (views[i])
+			continue;
+		v[nv].addr = ptrs[i];
+		v[nv].buf = buf + i * gsize;
+		v[nv].len = gsize;
+		v[nv].ok = false;
+		idx[nv++] = i;
+	}
+	if (!nv)
+		return;
+	ld_mem_read_batch(s->mem, v, nv);
+	for (i = 0; i < nv; i++)
+		views[idx[i]] = v[i].ok ? v[i].buf : NULL;
+}
+
 struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 {
 	uint64_t *ptrs = NULL, n = 0, gsize = s->rt->g.size, lastpoll = 0;
+	const uint8_t *views[LD_BATCH];
 	struct ld_error *err;
 	uint8_t *buf;
 
@@ -297,35 +326,33 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 	err = read_allgs(s, &ptrs, &n);
 	if (err)
 		return err;
-	buf = malloc(gsize);
-	s->gs = calloc(n ? n : 1, sizeof(*s->gs));
+	buf = malloc(gsize * LD_BATCH);
+	s->gs = malloc((n ? n : 1) * sizeof(*s->gs));
 	if (!buf || !s->gs) {
 		free(buf);
 		free(ptrs);
 		return &ld_error_nomem;
 	}
-	for (uint64_t i = 0; i < n; i++) {
-		struct ld_goroutine *g = &s->gs[s->ngs];
-		const uint8_t *p = ld_mem_peek(s->mem, ptrs[i], gsize);
+	for (uint64_t i = 0; i < n; i += LD_BATCH) {
+		size_t k, nb = n - i < LD_BATCH ? n - i : LD_BATCH;
 
-		if (!p) {
-			err = ld_mem_read(s->mem, ptrs[i], buf, gsize);
-			if (err) {
-				/* Unreadable g: nothing to list it by. */
-				ld_error_destroy(err);
-				continue;
-			}
-			p = buf;
-		}
-		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
+		if (i % LD_TRIM_EVERY == 0 && i)
 			ld_session_trim(s);
-		if (is_dead(s, *(const uint32_t *)(p + s->rt->g.atomicstatus)))
-			continue;
-		memset(g, 0, sizeof(*g));
-		g->addr = ptrs[i];
-		decode_g(s, g, p);
-		raise_now(s, g->waitsince);
-		s->ngs++;
+		fetch_gs(s, ptrs + i, nb, buf, views);
+		for (k = 0; k < nb; k++) {
+			struct ld_goroutine *g = &s->gs[s->ngs];
+			const uint8_t *p = views[k];
+
+			/* An unreadable g has nothing to list it by. */
+			if (!p || is_dead(s, *(const uint32_t *)
+						(p + s->rt->g.atomicstatus)))
+				continue;
+			memset(g, 0, sizeof(*g));
+			g->addr = ptrs[i + k];
+			decode_g(s, g, p);
+			raise_now(s, g->waitsince);
+			s->ngs++;
+		}
 	}
 	free(buf);
 	free(ptrs);

@@ -65,6 +65,8 @@ struct ld_mem {
 	struct chunk cache[LD_CACHE_SLOTS];
 	struct proc **procs;
 	size_t nprocs, procs_cap;
+	uint8_t *scratch;		/* batched reads of merged runs */
+	size_t scratch_cap;
 };
 
 struct ld_error *ld_mem_create(struct ld_mem **ret)
@@ -93,6 +95,7 @@ void ld_mem_destroy(struct ld_mem *mem)
 		free(mem->procs[i]);
 	}
 	free(mem->procs);
+	free(mem->scratch);
 	free(mem->segs);
 	free(mem->pieces);
 	free(mem);
@@ -466,6 +469,113 @@ static struct ld_error *proc_read(void *arg, uint64_t addr, void *buf,
 				      at, pr->pid);
 	}
 	return NULL;
+}
+
+#define LD_BATCH_IOV 1024
+#define LD_BATCH_GAP 256		/* merge ranges this close together */
+#define LD_BATCH_RUN (64u << 10)	/* longest merged run */
+
+/* A run of consecutive ranges v[first, first+count) read as one. */
+struct run {
+	uint64_t start, end;
+	size_t first, count;
+};
+
+/* Group v[0..n) into ascending, nearby runs; returns how many ranges. */
+static size_t plan_runs(const struct ld_mem_iov *v, size_t n,
+			struct run *runs, size_t *nruns, size_t *bytes)
+{
+	size_t i = 0, nr = 0, total = 0;
+
+	while (i < n && nr < LD_BATCH_IOV) {
+		struct run *r = &runs[nr++];
+
+		r->start = v[i].addr;
+		r->end = v[i].addr + v[i].len;
+		r->first = i;
+		r->count = 1;
+		for (i++; i < n; i++) {
+			uint64_t end = v[i].addr + v[i].len;
+
+			if (v[i].addr < v[i - 1].addr ||
+			    v[i].addr > r->end + LD_BATCH_GAP ||
+			    (end > r->end ? end : r->end) - r->start >
+				    LD_BATCH_RUN)
+				break;
+			if (end > r->end)
+				r->end = end;
+			r->count++;
+		}
+		total += r->end - r->start;
+	}
+	*nruns = nr;
+	*bytes = total;
+	return i;
+}
+
+/*
+ * Vectored read of a prefix of v[0..n) from one process, merging nearby
+ * ranges (g structs sit side by side in their spans).  Returns how many
+ * ranges were consumed; each is marked ok or left for a single read.
+ */
+static size_t proc_readv(struct ld_mem *mem, const struct proc *pr,
+			 struct ld_mem_iov *v, size_t n)
+{
+	struct iovec local[LD_BATCH_IOV], remote[LD_BATCH_IOV];
+	struct run runs[LD_BATCH_IOV];
+	size_t i, k, nr, bytes, used = 0, consumed = 0;
+	ssize_t r;
+
+	plan_runs(v, n, runs, &nr, &bytes);
+	if (!grow((void **)&mem->scratch, &mem->scratch_cap, bytes, 1))
+		return 0;
+	for (i = 0; i < nr; i++) {
+		local[i].iov_base = mem->scratch + used;
+		local[i].iov_len = runs[i].end - runs[i].start;
+		remote[i].iov_base = (void *)(uintptr_t)runs[i].start;
+		remote[i].iov_len = local[i].iov_len;
+		used += local[i].iov_len;
+	}
+	do {
+		r = process_vm_readv(pr->pid, local, nr, remote, nr, 0);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return 0;
+	for (i = 0; i < nr && (size_t)r >= local[i].iov_len; i++) {
+		const uint8_t *base = local[i].iov_base;
+
+		for (k = runs[i].first; k < runs[i].first + runs[i].count; k++) {
+			memcpy(v[k].buf, base + (v[k].addr - runs[i].start),
+			       v[k].len);
+			v[k].ok = true;
+		}
+		consumed += runs[i].count;
+		r -= (ssize_t)local[i].iov_len;
+	}
+	return consumed;
+}
+
+void ld_mem_read_batch(struct ld_mem *mem, struct ld_mem_iov *v, size_t n)
+{
+	const struct proc *pr = mem->nprocs == 1 && mem->nsegs == 1 ?
+				mem->procs[0] : NULL;
+	size_t i = 0;
+
+	while (i < n) {
+		struct ld_error *err;
+		size_t done = 0;
+
+		if (pr)
+			done = proc_readv(mem, pr, v + i, n - i);
+		i += done;
+		if (i >= n)
+			break;
+		/* The range that stopped the vector (or no vector at all). */
+		err = ld_mem_read(mem, v[i].addr, v[i].buf, v[i].len);
+		v[i].ok = !err;
+		ld_error_destroy(err);
+		i++;
+	}
 }
 
 struct ld_error *ld_mem_add_process(struct ld_mem *mem, int pid)

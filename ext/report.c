@@ -277,6 +277,8 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 		gr->g_group[i] = UINT32_MAX;
 		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
 			ld_session_trim(s);
+		if (i % LD_BATCH == 0)
+			ld_session_prefetch_stacks(s, i, s->ngs - i);
 		if (!shown(g, all)) {
 			gr->hidden++;
 			continue;
@@ -669,6 +671,8 @@ static struct ld_error *report_go(struct ld_session *s, bool all, FILE *out)
 
 		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
 			ld_session_trim(s);
+		if (i % LD_BATCH == 0)
+			ld_session_prefetch_stacks(s, i, s->ngs - i);
 		if (!shown(g, all))
 			continue;
 		if (!first)
@@ -751,6 +755,8 @@ struct ld_error *ld_report_list(struct ld_session *s, bool all, FILE *out)
 		struct ld_goroutine *g = &s->gs[i];
 		struct ld_visible_frame f = { 0 };
 
+		if (i % LD_BATCH == 0)
+			ld_session_prefetch_stacks(s, i, s->ngs - i);
 		if (!shown(g, all))
 			continue;
 		if (!(g->flags & LD_G_NO_STACK))

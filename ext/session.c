@@ -32,6 +32,7 @@ void ld_session_destroy(struct ld_session *s)
 	if (!s)
 		return;
 	ld_unwind_cache_destroy(s->ucache);
+	free(s->batch);
 	free(s->gs);
 	free_strings(s->notes, s->nnotes);
 	free_strings(s->wait_reasons, s->nwait_reasons);
@@ -314,6 +315,57 @@ void ld_session_trim(struct ld_session *s)
 {
 	if (s->core && s->core->map && s->core->size)
 		madvise((void *)s->core->map, s->core->size, MADV_DONTNEED);
+}
+
+void ld_session_prefetch_stacks(struct ld_session *s, size_t first, size_t n)
+{
+	struct ld_mem_iov v[LD_BATCH];
+	struct ld_stack_batch *b;
+
+	if (s->kind == LD_TARGET_CORE)
+		return;
+	if (!s->batch && !(s->batch = malloc(sizeof(*s->batch))))
+		return;
+	b = s->batch;
+	if (n > LD_BATCH)
+		n = LD_BATCH;
+	b->first = first;
+	b->n = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct ld_goroutine *g = &s->gs[first + i];
+		uint64_t end = g->sp + LD_STACK_PREFETCH;
+
+		if (end > g->stack_hi)
+			end = g->stack_hi;
+		v[i].addr = g->sp;
+		v[i].buf = b->buf + i * LD_STACK_PREFETCH;
+		v[i].len = g->sp >= g->stack_lo && g->sp < end &&
+			   !(g->flags & LD_G_NO_STACK) ? end - g->sp : 0;
+		v[i].ok = false;
+	}
+	ld_mem_read_batch(s->mem, v, n);
+	for (size_t i = 0; i < n; i++) {
+		b->lo[i] = v[i].addr;
+		b->len[i] = v[i].ok ? (uint32_t)v[i].len : 0;
+	}
+}
+
+struct ld_error *ld_session_read_stack(struct ld_session *s,
+				       const struct ld_goroutine *g,
+				       uint64_t addr, uint64_t *ret)
+{
+	const struct ld_stack_batch *b = s->batch;
+	size_t i;
+
+	if (b && g >= s->gs && (size_t)(g - s->gs) - b->first < b->n) {
+		i = (size_t)(g - s->gs) - b->first;
+		if (addr >= b->lo[i] && addr + 8 <= b->lo[i] + b->len[i]) {
+			memcpy(ret, b->buf + i * LD_STACK_PREFETCH +
+				    (addr - b->lo[i]), 8);
+			return NULL;
+		}
+	}
+	return ld_mem_read_u64(s->mem, addr, ret);
 }
 
 const struct ld_thread_regs *ld_session_thread(const struct ld_session *s,

@@ -103,13 +103,14 @@ static bool arg_live(const struct ld_frame_info *fi, uint8_t start,
 	return fi->arg_live[i] & (1u << (slot % 8));
 }
 
-static void print_arg(struct ld_session *s, struct ld_strbuf *sb,
-		      uint64_t argp, uint8_t off, uint8_t size, bool live)
+static void print_arg(struct ld_session *s, const struct ld_goroutine *g,
+		      struct ld_strbuf *sb, uint64_t argp, uint8_t off,
+		      uint8_t size, bool live)
 {
 	uint64_t x;
 	struct ld_error *err;
 
-	err = ld_mem_read_u64(s->mem, argp + off, &x);
+	err = ld_session_read_stack(s, g, argp + off, &x);
 	if (err) {
 		ld_error_destroy(err);
 		ld_strbuf_puts(sb, "?");	/* the runtime would fault */
@@ -123,8 +124,9 @@ static void print_arg(struct ld_session *s, struct ld_strbuf *sb,
 }
 
 /* runtime.printArgs */
-static void print_args(struct ld_session *s, struct ld_strbuf *sb,
-		       const struct ld_frame_info *fi, uint64_t argp)
+static void print_args(struct ld_session *s, const struct ld_goroutine *g,
+		       struct ld_strbuf *sb, const struct ld_frame_info *fi,
+		       uint64_t argp)
 {
 	const uint8_t *p = fi->arg_info;
 	size_t max = fi->arg_info_avail, pi = 0;
@@ -161,7 +163,7 @@ static void print_args(struct ld_session *s, struct ld_strbuf *sb,
 		default:
 			if (pi >= max)
 				return;
-			print_arg(s, sb, argp, o, p[pi],
+			print_arg(s, g, sb, argp, o, p[pi],
 				  arg_live(fi, start_off, o, slot));
 			pi++;
 			if (o >= start_off)
@@ -207,7 +209,7 @@ static void print_frame(struct pass *ps, struct ld_unwinder *u,
 	if (lf->inlined)
 		ld_strbuf_puts(sb, "...");
 	else
-		print_args(ps->s, sb, fi, u->argp);
+		print_args(ps->s, ps->g, sb, fi, u->argp);
 	ld_strbuf_puts(sb, ")\n\t");
 	ld_strbuf_puts(sb, lf->file);
 	ld_strbuf_putc(sb, ':');

@@ -186,7 +186,7 @@ static bool read_word(struct ld_unwinder *u, uint64_t addr, uint64_t *ret)
 		stop(u, "frame outside the goroutine's stack");
 		return false;
 	}
-	err = ld_mem_read_u64(u->s->mem, addr, ret);
+	err = ld_session_read_stack(u->s, u->g, addr, ret);
 	if (err) {
 		ld_error_destroy(err);
 		stop(u, "stack memory unreadable");

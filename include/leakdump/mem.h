@@ -77,6 +77,22 @@ struct ld_error *ld_mem_read_string(struct ld_mem *mem, uint64_t ptr,
  */
 const void *ld_mem_peek(struct ld_mem *mem, uint64_t addr, size_t len);
 
+/* One range of a batched read; ok says whether it was read in full. */
+struct ld_mem_iov {
+	uint64_t addr;
+	void *buf;
+	size_t len;
+	bool ok;
+};
+
+/*
+ * Read many small, scattered ranges.  For a live process this costs one
+ * vectored system call per IOV_MAX ranges instead of one (or a 64 KiB chunk
+ * copy) per range; elsewhere it is a loop of ld_mem_read().  Failures are
+ * per range and leave ok false.
+ */
+void ld_mem_read_batch(struct ld_mem *mem, struct ld_mem_iov *v, size_t n);
+
 /* Drop cached chunks (the target ran since they were read). */
 void ld_mem_invalidate(struct ld_mem *mem);
 

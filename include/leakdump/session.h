@@ -70,6 +70,19 @@ struct ld_goroutine {
 	uint16_t error;			/* index+1 into session error notes, 0 = none */
 };
 
+/*
+ * The tops of the stacks of up to LD_BATCH goroutines, read in one batch
+ * (one vectored system call on a live process) before they are unwound.
+ */
+#define LD_BATCH 1024
+#define LD_STACK_PREFETCH 1024
+struct ld_stack_batch {
+	size_t first, n;		/* goroutine indexes [first, first+n) */
+	uint64_t lo[LD_BATCH];
+	uint32_t len[LD_BATCH];
+	uint8_t buf[LD_BATCH * LD_STACK_PREFETCH];
+};
+
 struct ld_session {
 	enum ld_target_kind kind;
 	int pid;
@@ -109,6 +122,7 @@ struct ld_session {
 	size_t nnotes;
 
 	struct ld_unwind_cache *ucache;
+	struct ld_stack_batch *batch;	/* live and callback targets only */
 };
 
 struct ld_error *ld_session_open(const struct ld_target_spec *spec,
@@ -126,6 +140,17 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s);
  */
 void ld_session_trim(struct ld_session *s);
 #define LD_TRIM_EVERY 32768
+
+/*
+ * Prefetch the stack tops of s->gs[first, first+n) (n <= LD_BATCH); a no-op
+ * for core files, whose memory is mapped.  ld_session_read_stack() then
+ * serves reads of those stacks from the batch, and falls back to ordinary
+ * reads outside it.
+ */
+void ld_session_prefetch_stacks(struct ld_session *s, size_t first, size_t n);
+struct ld_error *ld_session_read_stack(struct ld_session *s,
+				       const struct ld_goroutine *g,
+				       uint64_t addr, uint64_t *ret);
 
 /* Registers of the thread with this tid, or NULL. */
 const struct ld_thread_regs *ld_session_thread(const struct ld_session *s,
