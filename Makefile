@@ -16,7 +16,7 @@ CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanit
 LDSAN := -fsanitize=address,undefined
 endif
 ALL_CFLAGS := -std=gnu11 -fPIC -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS)
-LIBS := -ldw -lelf -lz
+LIBS := -ldw -lelf
 
 CORE_SRCS := $(sort $(wildcard ext/*.c))
 CORE_OBJS := $(CORE_SRCS:ext/%.c=$(BUILD)/core/%.o)

@@ -23,7 +23,7 @@ setup(
             "leakdump._leakdump",
             sources=BINDING + CORE,
             include_dirs=["include"],
-            libraries=["dw", "elf", "z"],
+            libraries=["dw", "elf"],
             define_macros=[("_GNU_SOURCE", None)],
             extra_compile_args=["-std=gnu11", "-Wall", "-Wextra", "-Werror",
                                 "-Wno-unused-parameter", "-Wshadow"],
