@@ -233,6 +233,31 @@ static void resolve_synctest(struct ld_rt *rt, struct ld_dwarf *dw)
 	ld_error_destroy(err);
 }
 
+/* Go 1.26 added GODEBUG=tracebacklabels, found through runtime.dbgvars. */
+static void resolve_dbgvars(struct ld_rt *rt, const struct ld_binary *bin,
+			    struct ld_dwarf *dw)
+{
+	uint64_t off, size;
+	struct ld_error *err;
+
+	rt->dbgvars = 0;
+	rt->dbgvar_name = rt->dbgvar_atomic = LD_RT_NO_FIELD;
+	err = ld_dwarf_member(dw, "runtime.dbgVar", "name", &off, &size);
+	if (!err) {
+		rt->dbgvar_name = (int64_t)off;
+		err = ld_dwarf_member(dw, "runtime.dbgVar", "atomic", &off,
+				      &size);
+	}
+	if (!err) {
+		rt->dbgvar_atomic = (int64_t)off;
+		err = resolve_var(bin, dw, "runtime.dbgvars", &rt->dbgvars,
+				  NULL, false);
+	}
+	if (err)
+		rt->dbgvars = 0;
+	ld_error_destroy(err);
+}
+
 static struct ld_error *check_version(struct ld_rt *rt, const char *version)
 {
 	snprintf(rt->go_version, sizeof(rt->go_version), "%s", version);
@@ -279,6 +304,9 @@ struct ld_error *ld_rt_resolve(const struct ld_binary *bin,
 	rt->sched_lastpoll = (int64_t)off;
 	resolve_constants(rt, dw);
 	resolve_synctest(rt, dw);
+	resolve_dbgvars(rt, bin, dw);
+	/* Go 1.27 moved the labels out of the brackets and quotes less. */
+	rt->labels_after_bracket = rt->go_minor >= 27;
 	/* Go 1.25 started always showing runFinalizers/runCleanups frames. */
 	rt->show_finalizer_frames = rt->go_minor >= 25;
 	*ret = rt;

@@ -260,6 +260,51 @@ static struct ld_error *open_binary(struct ld_session *s, const char *path)
 	return err;
 }
 
+/* A read whose failure only means "no": the error is dropped. */
+static bool read_ok(struct ld_session *s, uint64_t addr, void *buf,
+		    size_t len)
+{
+	struct ld_error *err = ld_mem_read(s->mem, addr, buf, len);
+
+	ld_error_destroy(err);
+	return !err;
+}
+
+/* Is GODEBUG tracebacklabels on?  Scans the runtime's dbgvars table. */
+static bool read_traceback_labels(struct ld_session *s)
+{
+	const struct ld_rt *rt = s->rt;
+	uint64_t slice[2], p, sv[2], ap;
+	bool on = false;
+	uint32_t val;
+	char *name;
+
+	if (!rt->dbgvars || !read_ok(s, rt->dbgvars + s->bias, slice,
+				     sizeof(slice)))
+		return false;
+	for (uint64_t i = 0; i < slice[1] && i < 256 && !on; i++) {
+		struct ld_error *err = ld_mem_read_u64(s->mem, slice[0] + 8 * i,
+						       &p);
+
+		if (!err)
+			err = ld_mem_read(s->mem, p + (uint64_t)rt->dbgvar_name,
+					  sv, sizeof(sv));
+		if (!err)
+			err = ld_mem_read_string(s->mem, sv[0], sv[1], 64,
+						 &name);
+		if (err) {
+			ld_error_destroy(err);
+			return false;
+		}
+		if (!strcmp(name, "tracebacklabels") &&
+		    read_ok(s, p + (uint64_t)rt->dbgvar_atomic, &ap, 8) &&
+		    ap && read_ok(s, ap, &val, 4))
+			on = val == 1;
+		free(name);
+	}
+	return on;
+}
+
 static int64_t monotonic_now(void)
 {
 	struct timespec ts;
@@ -301,6 +346,7 @@ struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 		ld_session_destroy(s);
 		return err;
 	}
+	s->traceback_labels = read_traceback_labels(s);
 	if (s->kind == LD_TARGET_LIVE) {
 		s->now = monotonic_now();
 	} else {

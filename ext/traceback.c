@@ -5,6 +5,7 @@
  * printing (printArgs), the 50+50 frame elision of traceback1, and
  * printcreatedby.  Differences between releases are marked with the release.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "leakdump/traceback.h"
@@ -21,6 +22,29 @@ enum {
 	ARGS_DOTDOTDOT = 0xfc,
 	ARGS_OFFSET_TOO_LARGE = 0xfb,
 };
+
+/* One UTF-8 sequence at p: its length, or 0 when it is not valid. */
+static size_t utf8_decode(const uint8_t *p, size_t avail, uint32_t *r)
+{
+	size_t n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc0 ? 2 : 0;
+	uint32_t v;
+
+	if (!n || n > avail || p[0] >= 0xf8)
+		return 0;
+	v = p[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are errors. */
+	if ((n == 2 && v < 0x80) || (n == 3 && v < 0x800) ||
+	    (n == 4 && v < 0x10000) || v > 0x10ffff ||
+	    (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*r = v;
+	return n;
+}
 
 void ld_print_func_name(struct ld_strbuf *sb, const char *name)
 {
@@ -342,6 +366,113 @@ static void print_created_by(struct ld_session *s,
 	ld_strbuf_putc(sb, '\n');
 }
 
+/* runtime.printquoted: Go-style quoting, ASCII printable passes through. */
+static void print_quoted(struct ld_strbuf *sb, const char *str, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)str, *end = p + len;
+
+	ld_strbuf_putc(sb, '"');
+	while (p < end) {
+		uint32_t r = *p;
+		size_t n = 1;
+
+		if (r >= 0x80)
+			n = utf8_decode(p, (size_t)(end - p), &r);
+		if (!n) {
+			ld_strbuf_printf(sb, "\\x%02x", *p);
+			p++;
+			continue;
+		}
+		p += n;
+		if (r == '\n')
+			ld_strbuf_puts(sb, "\\n");
+		else if (r == '\r')
+			ld_strbuf_puts(sb, "\\r");
+		else if (r == '\t')
+			ld_strbuf_puts(sb, "\\t");
+		else if (r == '\\' || r == '"')
+			ld_strbuf_printf(sb, "\\%c", (char)r);
+		else if (r >= ' ' && r <= '~')
+			ld_strbuf_putc(sb, (char)r);
+		else if (r < 127)
+			ld_strbuf_printf(sb, "\\x%02x", r);
+		else if (r < 0x10000)
+			ld_strbuf_printf(sb, "\\u%04x", r);
+		else
+			ld_strbuf_printf(sb, "\\U%08x", r);
+	}
+	ld_strbuf_putc(sb, '"');
+}
+
+/* Go 1.27 tracebackStringNeedsQuoting */
+static bool needs_quoting(const char *str, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = str[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '/' ||
+		      c == '_'))
+			return true;
+	}
+	return false;
+}
+
+static void print_label_string(struct ld_session *s, struct ld_strbuf *sb,
+			       const char *str, size_t len)
+{
+	if (s->rt->labels_after_bracket && !needs_quoting(str, len))
+		ld_strbuf_append(sb, str, len);
+	else
+		print_quoted(sb, str, len);
+}
+
+#define MAX_LABELS 64
+#define MAX_LABEL_LEN 4096
+
+/* The goroutine's pprof labels, as goroutineheader prints them. */
+static void print_labels(struct ld_session *s, const struct ld_goroutine *g,
+			 struct ld_strbuf *sb)
+{
+	uint64_t set, list[2], kv[4];
+	struct ld_error *err;
+
+	err = ld_mem_read_u64(s->mem, g->addr + (uint64_t)s->rt->g.labels,
+			      &set);
+	if (!err && set)
+		err = ld_mem_read(s->mem, set, list, sizeof(list));
+	if (err || !set || !list[1] || list[1] > MAX_LABELS) {
+		ld_error_destroy(err);
+		return;
+	}
+	ld_strbuf_puts(sb, s->rt->labels_after_bracket ? " {" : " labels:{");
+	for (uint64_t i = 0; i < list[1]; i++) {
+		char *k = NULL, *v = NULL;
+
+		err = ld_mem_read(s->mem, list[0] + 32 * i, kv, sizeof(kv));
+		if (!err)
+			err = ld_mem_read_string(s->mem, kv[0], kv[1],
+						 MAX_LABEL_LEN, &k);
+		if (!err)
+			err = ld_mem_read_string(s->mem, kv[2], kv[3],
+						 MAX_LABEL_LEN, &v);
+		if (!err) {
+			print_label_string(s, sb, k, kv[1]);
+			ld_strbuf_puts(sb, ": ");
+			print_label_string(s, sb, v, kv[3]);
+			if (i + 1 < list[1])
+				ld_strbuf_puts(sb, ", ");
+		}
+		free(k);
+		free(v);
+		if (err) {
+			ld_error_destroy(err);
+			break;
+		}
+	}
+	ld_strbuf_putc(sb, '}');
+}
+
 void ld_traceback_header(struct ld_session *s, const struct ld_goroutine *g,
 			 struct ld_strbuf *sb)
 {
@@ -370,7 +501,16 @@ void ld_traceback_header(struct ld_session *s, const struct ld_goroutine *g,
 						       ", synctest group ");
 		ld_strbuf_udec(sb, g->bubble);
 	}
-	ld_strbuf_puts(sb, "]:\n");
+	if (!s->traceback_labels) {
+		ld_strbuf_puts(sb, "]:\n");
+	} else if (rt->labels_after_bracket) {
+		ld_strbuf_putc(sb, ']');
+		print_labels(s, g, sb);
+		ld_strbuf_puts(sb, ":\n");
+	} else {
+		print_labels(s, g, sb);
+		ld_strbuf_puts(sb, "]:\n");
+	}
 }
 
 void ld_traceback_body(struct ld_session *s, struct ld_goroutine *g,

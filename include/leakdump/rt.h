@@ -104,7 +104,11 @@ struct ld_rt {
 	/* Go 1.24: ", synctest group N"; Go 1.25+: ", synctest bubble N" */
 	int64_t bubble_id;		/* synctestBubble.id offset */
 	int64_t sync_group_root;	/* synctestGroup.root offset (1.24) */
-	uint64_t debug_tracebacklabels;	/* Go 1.26+: runtime.debug field addr, 0 if absent */
+	/* Go 1.26+: GODEBUG table, to find tracebacklabels; 0 if absent */
+	uint64_t dbgvars;
+	int64_t dbgvar_name, dbgvar_atomic;
+	/* Go 1.27 prints labels after "]" and quotes only when needed */
+	bool labels_after_bracket;
 	/* Go 1.26+: showfuncinfo always shows runFinalizers/runCleanups */
 	bool show_finalizer_frames;
 };

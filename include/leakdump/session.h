@@ -110,6 +110,9 @@ struct ld_session {
 	size_t nstatus_names;
 	uint32_t fing_status;
 
+	/* GODEBUG=tracebacklabels (Go 1.26+; default on in 1.27) */
+	bool traceback_labels;
+
 	/* the target's nanotime() now; estimated from runtime data for cores */
 	int64_t now;
 	bool now_estimated;
