@@ -1,0 +1,3 @@
+module leakyeditor
+
+go 1.21

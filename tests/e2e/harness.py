@@ -1,0 +1,350 @@
+"""Toolchains, fixture builds, fixture processes and gdb runs for the e2e tests.
+
+Everything here has a timeout; every process started is registered and
+killed at teardown (and at interpreter exit, as a last resort).
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures"
+WORK = Path(os.environ.get("LEAKDUMP_E2E_WORK", str(REPO / "tests" / "e2e" / ".work")))
+CACHE = Path(os.environ.get("LEAKDUMP_CACHE", "/var/cache/leakdump"))
+# LEAKDUMP_GDBINIT: test another build of the commands (or a stand-in).
+GDBINIT = Path(os.environ.get("LEAKDUMP_GDBINIT", str(REPO / "gdbinit")))
+GDB = os.environ.get("LEAKDUMP_GDB", "gdb")
+
+DEFAULT_VERSIONS = "1.24 1.26 1.27"
+# Arguments each fixture runs with in the e2e tests.
+FIXTURE_ARGS: Dict[str, List[str]] = {"parked": [], "many": ["1000"]}
+FIXTURE_NAMES = sorted(FIXTURE_ARGS)
+
+FETCH_TIMEOUT = 1200
+BUILD_TIMEOUT = 600
+READY_TIMEOUT = 60
+GDB_TIMEOUT = int(os.environ.get("LEAKDUMP_GDB_TIMEOUT", "180"))
+
+
+def go_versions() -> List[str]:
+    return os.environ.get("LEAKDUMP_GO_VERSIONS", DEFAULT_VERSIONS).split()
+
+
+def goroot(version: str) -> Path:
+    return CACHE / ("go-" + version) / "usr" / "lib" / ("go-" + version)
+
+
+def go_binary(version: str) -> Path:
+    return goroot(version) / "bin" / "go"
+
+
+def fetch_toolchains(versions: Sequence[str]) -> None:
+    missing = [v for v in versions if not os.access(go_binary(v), os.X_OK)]
+    if not missing:
+        return
+    subprocess.run([str(REPO / "scripts" / "fetch-go.sh"), *missing],
+                   check=True, timeout=FETCH_TIMEOUT)
+    for v in missing:
+        if not os.access(go_binary(v), os.X_OK):
+            raise RuntimeError("fetch-go.sh did not provide go %s" % v)
+
+
+def _go_env() -> Dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("GO") and k != "CGO_ENABLED"}
+    env.update(GOTOOLCHAIN="local", GOFLAGS="-mod=mod", GO111MODULE="on",
+               GOCACHE=str(WORK / "gocache"), GOPATH=str(WORK / "gopath"),
+               GOENV="off", GOWORK="off", GOPROXY="off", GOSUMDB="off",
+               CGO_ENABLED="0")
+    return env
+
+
+def _source_hash(src: Path, version: str, ldflags: str) -> str:
+    h = hashlib.sha256()
+    h.update(("go=%s\nldflags=%s\n" % (version, ldflags)).encode())
+    h.update((goroot(version) / "VERSION").read_bytes())
+    h.update(str(src).encode())  # paths end up in the binary and the dumps
+    for p in sorted(src.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(src)).encode() + b"\0")
+            h.update(p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def build(version: str, fixture: str, variant: str = "", ldflags: str = "") -> Path:
+    """Build tests/fixtures/<fixture> (or another dir given as a path) with
+    go <version> into .work/go<version>/<name>/<name>; skipped when the
+    source hash is unchanged.  variant names a flavour (e.g. "nodwarf")."""
+    src = Path(fixture) if os.sep in fixture else FIXTURES / fixture
+    base = src.name
+    name = base + ("-" + variant if variant else "")
+    outdir = WORK / ("go" + version) / name
+    exe = outdir / base   # keep the program's own name (core's pr_fname)
+    outdir.mkdir(parents=True, exist_ok=True)
+    digest = _source_hash(src, version, ldflags)
+    stamp = outdir / ".hash"
+    with open(WORK / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if exe.exists() and stamp.exists() and stamp.read_text() == digest:
+            return exe
+        cmd = [str(go_binary(version)), "build", "-o", str(exe)]
+        if ldflags:
+            cmd.append("-ldflags=" + ldflags)
+        cmd.append(".")
+        r = subprocess.run(cmd, cwd=src, env=_go_env(), capture_output=True,
+                           text=True, timeout=BUILD_TIMEOUT)
+        if r.returncode != 0:
+            raise RuntimeError("go %s build %s failed:\n%s%s"
+                               % (version, name, r.stdout, r.stderr))
+        stamp.write_text(digest)
+    return exe
+
+
+# ---------------------------------------------------------------------------
+# processes
+
+_live: List[subprocess.Popen] = []
+
+
+def _kill(p: subprocess.Popen) -> None:
+    if p.poll() is None:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            try:
+                p.kill()
+            except ProcessLookupError:
+                pass
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def kill_all() -> None:
+    while _live:
+        _kill(_live.pop())
+
+
+atexit.register(kill_all)
+
+
+def start_process(argv: Sequence[str], log: Path, env: Optional[Dict[str, str]] = None,
+                  **kw) -> subprocess.Popen:
+    """Start argv in its own session, output to log; registered for killing."""
+    fh = open(log, "wb")
+    try:
+        p = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=fh,
+                             stderr=subprocess.STDOUT, start_new_session=True,
+                             env=env, **kw)
+    finally:
+        fh.close()
+    _live.append(p)
+    return p
+
+
+def stop_process(p: subprocess.Popen) -> None:
+    _kill(p)
+    if p in _live:
+        _live.remove(p)
+
+
+class FixtureProcess:
+    """A running fixture that has completed the protocol (OUTDIR/ready)."""
+
+    def __init__(self, exe: Path, outdir: Path, args: Sequence[str] = (),
+                 env: Optional[Dict[str, str]] = None):
+        self.exe = Path(exe)
+        self.outdir = Path(outdir)
+        self.outdir.mkdir(parents=True, exist_ok=True)
+        self.args = list(args)
+        e = dict(os.environ)
+        e.setdefault("LEAKDUMP_FIXTURE_LIFETIME", "900")
+        e.pop("GOTRACEBACK", None)
+        e.pop("GODEBUG", None)
+        e.update(env or {})
+        self.log = self.outdir / "fixture.log"
+        self.proc = start_process([str(self.exe), str(self.outdir), *self.args],
+                                  self.log, env=e)
+        self.pid = self.proc.pid
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> "FixtureProcess":
+        deadline = time.monotonic() + timeout
+        ready = self.outdir / "ready"
+        while not ready.exists():
+            if self.proc.poll() is not None:
+                raise RuntimeError("fixture %s exited with %s before ready:\n%s"
+                                   % (self.exe, self.proc.returncode, self.log_text()))
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("fixture %s not ready after %ss:\n%s"
+                                   % (self.exe, timeout, self.log_text()))
+            time.sleep(0.02)
+        pid = int((self.outdir / "pid").read_text())
+        if pid != self.pid:
+            raise RuntimeError("fixture wrote pid %d, started %d" % (pid, self.pid))
+        return self
+
+    def log_text(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    @property
+    def oracle_text(self) -> str:
+        return (self.outdir / "oracle.txt").read_text()
+
+    @property
+    def writer(self) -> int:
+        return int((self.outdir / "writer").read_text())
+
+    @property
+    def info(self) -> dict:
+        return json.loads((self.outdir / "info.json").read_text())
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def proc_status(self) -> Dict[str, str]:
+        out = {}
+        with open("/proc/%d/status" % self.pid) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                out[k] = v.strip()
+        return out
+
+    def ping(self, timeout: float = 15) -> str:
+        """SIGUSR1 the fixture and wait for its next pong file."""
+        n = len(list(self.outdir.glob("pong.*"))) + 1
+        pong = self.outdir / ("pong.%d" % n)
+        os.kill(self.pid, signal.SIGUSR1)
+        deadline = time.monotonic() + timeout
+        while not pong.exists():
+            if not self.alive():
+                raise AssertionError("fixture died:\n" + self.log_text())
+            if time.monotonic() > deadline:
+                raise AssertionError("fixture did not answer SIGUSR1 within %ss" % timeout)
+            time.sleep(0.02)
+        return pong.read_text()
+
+    def connect(self, timeout: float = 10) -> bytes:
+        host, port = self.info["listener"].rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=timeout) as s:
+            s.settimeout(timeout)
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = s.recv(100)
+                if not chunk:
+                    break
+                data += chunk
+            return data
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+
+
+# ---------------------------------------------------------------------------
+# gdb
+
+class GdbResult:
+    def __init__(self, argv, returncode, stdout, stderr):
+        self.argv, self.returncode = argv, returncode
+        self.stdout, self.stderr = stdout, stderr
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def error_lines(self) -> List[str]:
+        # Errors go to stderr; stdout may hold a "leak-dump: pid ..." banner.
+        return [l for l in self.stderr.splitlines() if l.startswith("leak-dump:")]
+
+    def describe(self) -> str:
+        return ("$ %s\nexit %s\n--- stdout\n%s\n--- stderr\n%s"
+                % (" ".join(map(str, self.argv)), self.returncode,
+                   self.stdout[-6000:], self.stderr[-6000:]))
+
+
+def run_gdb(target: Sequence[str], commands: Sequence[str], gdbinit: bool = True,
+            timeout: float = GDB_TIMEOUT) -> GdbResult:
+    """gdb -nx -batch [-x gdbinit] TARGET... -ex CMD...; killed on timeout."""
+    argv = [GDB, "-nx", "-batch"]
+    if gdbinit:
+        argv += ["-x", str(GDBINIT)]
+    argv += list(target)
+    for c in commands:
+        argv += ["-ex", c]
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, errors="replace",
+                         start_new_session=True)
+    _live.append(p)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(p)
+        out, err = p.communicate()
+        raise AssertionError("gdb timed out after %ss:\n%s" % (
+            timeout, GdbResult(argv, None, out or "", err or "").describe()))
+    finally:
+        if p in _live:
+            _live.remove(p)
+    return GdbResult(argv, p.returncode, out, err)
+
+
+def live_target(pid: int) -> List[str]:
+    return ["-p", str(pid)]
+
+
+def core_target(exe: Path, core: Path) -> List[str]:
+    return [str(exe), str(core)]
+
+
+def gcore(pid: int, core: Path, timeout: float = GDB_TIMEOUT) -> Path:
+    if core.exists():
+        core.unlink()
+    r = run_gdb(live_target(pid), ["gcore " + str(core)], gdbinit=False,
+                timeout=timeout)
+    if not core.exists() or core.stat().st_size == 0:
+        raise AssertionError("gcore produced no core:\n" + r.describe())
+    return core
+
+
+def leak_dump_to_file(target: Sequence[str], out: Path, fmt: Optional[str] = "go",
+                      extra: str = "") -> str:
+    """Run leak-dump [--format FMT] --output OUT; assert success; return text."""
+    if out.exists():
+        out.unlink()
+    cmd = "leak-dump"
+    if fmt:
+        cmd += " --format " + fmt
+    cmd += " --output " + str(out)
+    if extra:
+        cmd += " " + extra
+    r = run_gdb(target, [cmd])
+    assert "Traceback" not in r.output, r.describe()
+    assert not r.error_lines(), r.describe()
+    assert out.exists(), "leak-dump wrote no %s\n%s" % (out, r.describe())
+    return out.read_text()
+
+
+def require_tool() -> None:
+    if not GDBINIT.exists():
+        raise AssertionError("%s is missing: the leak-dump GDB commands are not "
+                             "built yet (run `make` in %s)" % (GDBINIT, REPO))
+
+
+def which(prog: str) -> Optional[str]:
+    return shutil.which(prog)
