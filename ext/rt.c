@@ -161,7 +161,9 @@ static struct ld_error *resolve_vars(struct ld_rt *rt,
 	    (err = resolve_var(bin, dw, "runtime.sched", &rt->sched, NULL,
 			       true)) ||
 	    (err = resolve_var(bin, dw, "runtime.fingStatus",
-			       &rt->fing_status, NULL, false)))
+			       &rt->fing_status, NULL, false)) ||
+	    (err = resolve_var(bin, dw, "runtime.isIdleInSynctest",
+			       &rt->is_idle_in_synctest, NULL, false)))
 		return err;
 	err = resolve_var(bin, dw, "runtime.waitReasonStrings",
 			  &rt->wait_reason_strings, &size, true);

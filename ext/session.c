@@ -37,6 +37,7 @@ void ld_session_destroy(struct ld_session *s)
 	free_strings(s->notes, s->nnotes);
 	free_strings(s->wait_reasons, s->nwait_reasons);
 	free_strings(s->status_names, s->nstatus_names);
+	free(s->idle_in_synctest);
 	free(s->threads);
 	ld_pcln_destroy(s->pcln);
 	free(s->rt);
@@ -305,6 +306,21 @@ static bool read_traceback_labels(struct ld_session *s)
 	return on;
 }
 
+/* runtime.isIdleInSynctest, parallel to waitReasonStrings. */
+static void read_idle_in_synctest(struct ld_session *s)
+{
+	uint64_t addr = s->rt->is_idle_in_synctest;
+
+	if (!addr || !s->nwait_reasons)
+		return;
+	s->idle_in_synctest = malloc(s->nwait_reasons);
+	if (s->idle_in_synctest &&
+	    !read_ok(s, addr + s->bias, s->idle_in_synctest, s->nwait_reasons)) {
+		free(s->idle_in_synctest);
+		s->idle_in_synctest = NULL;
+	}
+}
+
 static int64_t monotonic_now(void)
 {
 	struct timespec ts;
@@ -347,6 +363,7 @@ struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 		return err;
 	}
 	s->traceback_labels = read_traceback_labels(s);
+	read_idle_in_synctest(s);
 	if (s->kind == LD_TARGET_LIVE) {
 		s->now = monotonic_now();
 	} else {

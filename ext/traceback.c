@@ -473,6 +473,26 @@ static void print_labels(struct ld_session *s, const struct ld_goroutine *g,
 	ld_strbuf_putc(sb, '}');
 }
 
+/*
+ * Go 1.25+ (synctest bubbles): a waiting goroutine that is durably blocked
+ * in its bubble says so, unless its status text already does.
+ */
+static bool is_durable(const struct ld_session *s,
+		       const struct ld_goroutine *g)
+{
+	uint32_t st = g->status & ~(uint32_t)s->rt->g_scan;
+	const char *text, *suffix = "(durable)";
+	size_t n, k = strlen(suffix);
+
+	if (!g->bubble || s->rt->g.bubble < 0 || st != s->rt->g_waiting ||
+	    !s->idle_in_synctest || g->waitreason >= s->nwait_reasons ||
+	    !s->idle_in_synctest[g->waitreason])
+		return false;
+	text = ld_goroutine_status_text(s, g);
+	n = strlen(text);
+	return n < k || strcmp(text + n - k, suffix);
+}
+
 void ld_traceback_header(struct ld_session *s, const struct ld_goroutine *g,
 			 struct ld_strbuf *sb)
 {
@@ -488,6 +508,8 @@ void ld_traceback_header(struct ld_session *s, const struct ld_goroutine *g,
 		ld_strbuf_puts(sb, " (leaked)");	/* Go 1.26+ */
 	if (g->status & rt->g_scan)
 		ld_strbuf_puts(sb, " (scan)");
+	if (is_durable(s, g))
+		ld_strbuf_puts(sb, " (durable)");
 	if (minutes >= 1) {
 		ld_strbuf_puts(sb, ", ");
 		ld_strbuf_dec(sb, minutes);

@@ -195,6 +195,29 @@ static bool read_word(struct ld_unwinder *u, uint64_t addr, uint64_t *ret)
 	return true;
 }
 
+/*
+ * Read this frame's return address.  Unlike read_word, a failure keeps the
+ * current frame (its pc and arguments are known) and only records why the
+ * walk cannot go further, as the runtime prints a frame before it finds its
+ * caller bad.
+ */
+static bool read_caller(struct ld_unwinder *u, uint64_t addr)
+{
+	struct ld_error *err;
+
+	if (addr < u->g->stack_lo || addr + 8 > u->g->stack_hi) {
+		u->error = "frame outside the goroutine's stack";
+		return false;
+	}
+	err = ld_session_read_stack(u->s, u->g, addr, &u->lr);
+	if (err) {
+		ld_error_destroy(err);
+		u->error = "stack memory unreadable";
+		return false;
+	}
+	return true;
+}
+
 /* Complete the frame at u->pc/u->sp: its fp, lr and argp. */
 static void resolve(struct ld_unwinder *u, bool is_syscall)
 {
@@ -224,8 +247,9 @@ static void resolve(struct ld_unwinder *u, bool is_syscall)
 	} else if (flag & LD_FUNCFLAG_SPWRITE) {
 		/* SP-writing (assembly) function: the runtime stops here. */
 		u->lr = 0;
-	} else if (!read_word(u, u->fp - u->s->arch->ptr_size, &u->lr)) {
-		return;
+	} else if (!read_caller(u, u->fp - u->s->arch->ptr_size)) {
+		/* This frame still prints; the walk ends after it. */
+		u->lr = 0;
 	}
 	u->argp = u->fp + u->s->arch->min_frame_size;
 }

@@ -83,6 +83,7 @@ struct ld_rt {
 	uint64_t allgs, allglen;
 	uint64_t wait_reason_strings;
 	uint64_t wait_reason_count;
+	uint64_t is_idle_in_synctest;	/* [N]bool, 0 if absent */
 	uint64_t g_status_strings;
 	uint64_t g_status_count;
 	uint64_t firstmoduledata;

@@ -106,6 +106,7 @@ struct ld_session {
 	/* waitReasonStrings[] and gStatusStrings[], read from the target */
 	char **wait_reasons;
 	size_t nwait_reasons;
+	uint8_t *idle_in_synctest;	/* [nwait_reasons] or NULL */
 	char **status_names;
 	size_t nstatus_names;
 	uint32_t fing_status;

@@ -49,6 +49,7 @@ PARKED = {
     "main.orphan": (1, CHAN_RECV),
     "main.lockedToThread": (1, CHAN_RECV),
     "main.blockWhilePanicking.func1": (1, CHAN_RECV),
+    "main.blockLabelled": (1, CHAN_RECV),
 }
 
 # Closures nested in closures get compiler-chosen names that changed across

@@ -24,7 +24,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 # "goroutine N [status]:"; newer runtimes at GOTRACEBACK>=system insert
 # " gp=0x... m=N mp=0x..." between the id and the bracket: tolerate that.
-HEADER_RE = re.compile(r"^goroutine (\d+)((?: [^\[\]]*?)?) \[(.*)\]:$")
+# Labels follow the state inside the brackets on Go 1.26 (" labels:{...}")
+# and after them on Go 1.27 (" {...}").
+HEADER_RE = re.compile(r"^goroutine (\d+)((?: [^\[\]]*?)?) \[(.*?)(?: labels:\{.*\})?\](?: \{.*\})?:$")
 ELIDED_RE = re.compile(r"^\.\.\.(\d+) frames elided\.\.\.$")
 ADDITIONAL_ELIDED = "...additional frames elided..."
 CREATED_RE = re.compile(r"^created by (.+?)(?: in goroutine (\d+))?$")

@@ -174,6 +174,9 @@ class FixtureProcess:
         e.setdefault("LEAKDUMP_FIXTURE_LIFETIME", "900")
         e.pop("GOTRACEBACK", None)
         e.pop("GODEBUG", None)
+        # Go 1.26 prints pprof labels in headers only with this setting
+        # (1.27 by default for go1.27 modules); older releases ignore it.
+        e["GODEBUG"] = "tracebacklabels=1"
         e.update(env or {})
         self.log = self.outdir / "fixture.log"
         self.proc = start_process([str(self.exe), str(self.outdir), *self.args],

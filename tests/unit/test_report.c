@@ -114,19 +114,31 @@ static void populate(struct synth_session *ss)
 	add_g(ss, 30, WR_CHAN_RECV, S_TWO, ss_pc(F_SPAWNER, 0x15), 10);
 }
 
+/* A FILE writing into ss->report (freed by teardown, even on failure). */
+static FILE *report_file(struct synth_session *ss, size_t *len)
+{
+	FILE *f;
+
+	free(ss->report);
+	ss->report = NULL;
+	f = open_memstream(&ss->report, len);
+	assert_non_null(f);
+	return f;
+}
+
 static char *run_report(struct synth_session *ss, enum ld_format fmt,
 			bool all)
 {
 	struct ld_report_opts o = { .format = fmt, .all = all };
-	char *buf = NULL;
+	struct ld_error *err;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = report_file(ss, &len);
 
-	assert_non_null(f);
-	assert_null(ld_report(ss->s, &o, f));
+	err = ld_report(ss->s, &o, f);
 	assert_int_equal(fclose(f), 0);
-	assert_non_null(buf);
-	return buf;
+	assert_null(err);
+	assert_non_null(ss->report);
+	return ss->report;
 }
 
 /* ---- go ----------------------------------------------------------------- */
@@ -174,7 +186,6 @@ static void test_go_format(void **state)
 		GO_ONE(20, "select", "") "\n"
 		GO_ONE(21, "select", "") "\n"
 		GO_G30);
-	free(out);
 
 	/* all: the system goroutine too, in allgs order */
 	out = run_report(ss, LD_FORMAT_GO, true);
@@ -189,7 +200,6 @@ static void test_go_format(void **state)
 		GO_ONE(20, "select", "") "\n"
 		GO_ONE(21, "select", "") "\n"
 		GO_G30);
-	free(out);
 }
 
 static void test_go_format_empty(void **state)
@@ -203,7 +213,6 @@ static void test_go_format_empty(void **state)
 	g->flags |= LD_G_SYSTEM;
 	out = run_report(ss, LD_FORMAT_GO, false);
 	assert_string_equal(out, "");
-	free(out);
 }
 
 /* ---- text --------------------------------------------------------------- */
@@ -249,7 +258,6 @@ static void test_text_grouping(void **state)
 		 f_middle, f_middle, f_main, f_recurse);
 	out = run_report(ss, LD_FORMAT_TEXT, false);
 	assert_string_equal(out, want);
-	free(out);
 }
 
 static void test_text_group_keys(void **state)
@@ -276,7 +284,6 @@ static void test_text_group_keys(void **state)
 	assert_true(strstr(out, "2 × ") < strstr(out, "goroutine 1\n"));
 	assert_true(strstr(out, "goroutine 1\n") < a);
 	assert_true(a < b);
-	free(out);
 }
 
 static void test_text_thousands(void **state)
@@ -299,7 +306,6 @@ static void test_text_thousands(void **state)
 	assert_true(!strncmp(out, hdr, strlen(hdr)));
 	assert_non_null(strstr(out, "\n1,234 × [sleep, 1–3 minutes]   created by main.spawner at /app/main.go:82\n"));
 	assert_true(strstr(out, "1,234 × ") < strstr(out, "1 × [chan receive]"));
-	free(out);
 }
 
 /* ---- json --------------------------------------------------------------- */
@@ -459,7 +465,6 @@ static void test_json(void **state)
 		group_members(out, k, list, sizeof(list));
 		assert_true(list_has(list, g->goid));
 	}
-	free(out);
 
 	/* all: the system goroutine gets its own group and is listed */
 	out = run_report(ss, LD_FORMAT_JSON, true);
@@ -467,7 +472,6 @@ static void test_json(void **state)
 	assert_non_null(strstr(out, "\"totals\":{\"goroutines\":10,\"hidden\":0,"));
 	assert_non_null(strstr(out, "{\"id\":2,\"group\":3,\"state\":\"GC sweep wait\",\"status\":\"waiting\",\"wait_minutes\":0,\"created_by_goroutine\":1,"));
 	assert_non_null(strstr(out, "\"system\":true"));
-	free(out);
 }
 
 static void test_json_escapes_and_notes(void **state)
@@ -486,7 +490,6 @@ static void test_json_escapes_and_notes(void **state)
 	assert_json(out);
 	assert_non_null(strstr(out, "\"executable\":\"/app/a \\\"quoted\\\"\\\\dir/leaky\""));
 	assert_non_null(strstr(out, "\"error\":\"unexpected return pc\"}"));
-	free(out);
 }
 
 /* ---- single goroutine, list --------------------------------------------- */
@@ -494,29 +497,29 @@ static void test_json_escapes_and_notes(void **state)
 static void test_report_goroutine(void **state)
 {
 	struct synth_session *ss = *state;
-	struct ld_error *err;
-	char *buf = NULL;
+	struct ld_error *err, *err2;
+	enum ld_error_code code;
 	size_t len = 0;
 	FILE *f;
 
 	populate(ss);
-	f = open_memstream(&buf, &len);
-	assert_non_null(f);
+	f = report_file(ss, &len);
 	err = ld_report_goroutine(ss->s, 999, f);
-	assert_non_null(err);
-	assert_int_equal(err->code, LD_ERR_NOT_FOUND);
-	ld_error_destroy(err);
-	assert_null(ld_report_goroutine(ss->s, 30, f));
+	err2 = ld_report_goroutine(ss->s, 30, f);
 	assert_int_equal(fclose(f), 0);
-	assert_string_equal(buf, GO_G30);
-	free(buf);
+	code = err ? err->code : 0;
+	ld_error_destroy(err);
+	ld_error_destroy(err2);
+	assert_int_equal(code, LD_ERR_NOT_FOUND);
+	assert_null(err2);
+	assert_string_equal(ss->report, GO_G30);
 }
 
 static void test_report_list(void **state)
 {
 	struct synth_session *ss = *state;
 	struct ld_goroutine *g;
-	char *buf = NULL;
+	struct ld_error *err;
 	size_t len = 0;
 	FILE *f;
 
@@ -524,11 +527,11 @@ static void test_report_list(void **state)
 	g = ss_add_g(ss, 60, ST_RUNNING, 0, 0, 0);
 	assert_non_null(g);
 	g->flags |= LD_G_NO_STACK;
-	f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	assert_null(ld_report_list(ss->s, false, f));
+	f = report_file(ss, &len);
+	err = ld_report_list(ss->s, false, f);
 	assert_int_equal(fclose(f), 0);
-	assert_string_equal(buf,
+	assert_null(err);
+	assert_string_equal(ss->report,
 		"       1  chan receive             main.main  /app/main.go:31\n"
 		"      10  chan receive             main.middle  /app/main.go:21\n"
 		"      11  chan receive             main.middle  /app/main.go:21\n"
@@ -539,17 +542,14 @@ static void test_report_list(void **state)
 		"      21  select                   main.middle  /app/main.go:21\n"
 		"      30  chan receive             main.recurse  /app/main.go:42\n"
 		"      60  running                  (no stack)\n");
-	free(buf);
 
-	buf = NULL;
-	f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	assert_null(ld_report_list(ss->s, true, f));
+	f = report_file(ss, &len);
+	err = ld_report_list(ss->s, true, f);
 	assert_int_equal(fclose(f), 0);
+	assert_null(err);
 	/* only runtime frames: the top one */
-	assert_non_null(strstr(buf,
+	assert_non_null(strstr(ss->report,
 		"\n       2  GC sweep wait            runtime.gopark  runtime/proc.go:401\n"));
-	free(buf);
 }
 
 int main(void)

@@ -221,8 +221,14 @@ static void test_header_synctest_durable(void **state)
 	struct synth_session *ss = *state;
 	struct ld_goroutine *g;
 
+	uint8_t idle[64] = { 0 };
+
 	ss->rt->g.bubble = 0x1a0;	/* Go 1.25+: g.bubble exists */
 	ss->rt->bubble_id = 0;
+	/* runtime.isIdleInSynctest, as read from the target: sleep is idle */
+	assert_true(ss->s->nwait_reasons <= sizeof(idle));
+	idle[WR_SLEEP] = 1;
+	ss->s->idle_in_synctest = idle;
 	g = ss_add_g(ss, 21, ST_WAITING, WR_CHAN_RECV, 0, 0);
 	g->bubble = 3;
 	/* "chan receive" is not idle-in-synctest: no (durable) */
@@ -231,6 +237,7 @@ static void test_header_synctest_durable(void **state)
 	g->bubble = 3;
 	assert_header(ss, g,
 		      "goroutine 22 [sleep (durable), synctest bubble 3]:\n");
+	ss->s->idle_in_synctest = NULL;
 }
 
 static void test_header_synctest_group(void **state)
@@ -907,14 +914,12 @@ static void test_print_func_name(void **state)
 		{ "a]b[c", "a]b[c" },	/* last ']' before the first '[' */
 		{ "", "" },
 	};
-	(void)state;
+	struct synth_session *ss = *state;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct ld_strbuf sb = LD_STRBUF_INIT;
-
-		ld_print_func_name(&sb, cases[i][0]);
-		assert_string_equal(ss_text(&sb), cases[i][1]);
-		ld_strbuf_release(&sb);
+		ld_strbuf_reset(&ss->out);
+		ld_print_func_name(&ss->out, cases[i][0]);
+		assert_string_equal(ss_text(&ss->out), cases[i][1]);
 	}
 }
 
@@ -951,7 +956,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_frame_outside_stack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frame_outside_stack_note, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walk_matches_traceback, setup, teardown),
-		cmocka_unit_test(test_print_func_name),
+		cmocka_unit_test_setup_teardown(test_print_func_name, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,458 @@
+"""leakdump benchmark driver (run through bench/run.sh, with /usr/bin/python3).
+
+For each N: start the `many` fixture with N parked goroutines; time
+`leak-dump` on the live process; gcore it, kill it, warm the page cache and
+time `leak-dump` on the core; time Delve's `goroutines -group userloc` on the
+same core; delete the core.  Prints a table and writes a small JSON file.
+
+Every measured command runs under /usr/bin/time -f '%e %M' (wall seconds,
+peak RSS in KB of the whole process), in its own session so that a timeout
+(or a process growing past the RSS limit) kills it and all its children.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def log(msg):
+    sys.stderr.write("[bench %s] %s\n" % (time.strftime("%H:%M:%S"), msg))
+    sys.stderr.flush()
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return [float(x) for x in f.read().split()[:3]]
+
+
+def session_rss_kb(sid):
+    """Sum of the RSS of every process in session SID."""
+    total = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                stat = f.read()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[3]) != sid:
+                continue
+            with open("/proc/%s/statm" % name) as f:
+                total += int(f.read().split()[1]) * PAGE // 1024
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def kill_session(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def measure(cmd, timeout, max_rss_mb, out_path, stdin_data=None):
+    """Run CMD under /usr/bin/time.  Returns a dict with status ("ok",
+    "exit N", "timeout", "rss-limit"), wall_s and rss_mb."""
+    tfile = out_path + ".time"
+    if os.path.exists(tfile):
+        os.unlink(tfile)
+    full = ["/usr/bin/time", "-f", "%e %M", "-o", tfile] + cmd
+    t0 = time.time()
+    with open(out_path, "wb") as out:
+        proc = subprocess.Popen(
+            full, stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+            start_new_session=True)
+        if stdin_data is not None:
+            try:
+                proc.stdin.write(stdin_data)
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+        status = None
+        peak_watch = 0
+        try:
+            while True:
+                try:
+                    proc.wait(timeout=1.0)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                if time.time() - t0 > timeout:
+                    status = "timeout"
+                    kill_session(proc)
+                    break
+                rss = session_rss_kb(proc.pid)
+                peak_watch = max(peak_watch, rss)
+                if max_rss_mb and rss > max_rss_mb * 1024:
+                    status = "rss-limit"
+                    kill_session(proc)
+                    break
+        except BaseException:
+            # Interrupted (SIGTERM/SIGINT): take the measured command down too.
+            kill_session(proc)
+            raise
+    wall_py = time.time() - t0
+    res = {"status": status or "ok", "wall_s": round(wall_py, 2),
+           "rss_mb": round(peak_watch / 1024, 1)}
+    if status is None:
+        try:
+            with open(tfile) as f:
+                lines = f.read().strip().splitlines()
+            m = re.match(r"^([\d.]+) (\d+)$", lines[-1])
+            res["wall_s"] = float(m.group(1))
+            res["rss_mb"] = round(int(m.group(2)) / 1024, 1)
+            for line in lines[:-1]:
+                if "exited with non-zero status" in line or "Command terminated" in line:
+                    res["status"] = "exit %d" % proc.returncode
+        except (OSError, AttributeError, IndexError):
+            res["status"] = "exit %s" % proc.returncode
+        if proc.returncode != 0 and res["status"] == "ok":
+            res["status"] = "exit %d" % proc.returncode
+    return res
+
+
+class Bench:
+    def __init__(self, args):
+        self.a = args
+        self.work = args.work
+        self.fixture = None
+        self.core = None
+        os.makedirs(os.path.join(self.work, "logs"), exist_ok=True)
+        os.makedirs(os.path.join(self.work, "cores"), exist_ok=True)
+
+    def path(self, *parts):
+        return os.path.join(self.work, *parts)
+
+    # -- fixture -------------------------------------------------------
+    def start_fixture(self, n):
+        out = self.path("logs", "many-%d.out" % n)
+        ready = self.path("many.ready")
+        for p in (ready,):
+            if os.path.exists(p):
+                os.unlink(p)
+        t0 = time.time()
+        with open(out, "wb") as f:
+            self.fixture = subprocess.Popen(
+                [self.a.many, "-ready", ready, str(n)], stdout=f,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True)
+        with open(self.path("fixture.pid"), "w") as f:
+            f.write("%d\n" % self.fixture.pid)
+        while True:
+            if self.fixture.poll() is not None:
+                raise RuntimeError("fixture exited early (%s): see %s"
+                                   % (self.fixture.returncode, out))
+            with open(out, "rb") as f:
+                if b"\nready\n" in f.read():
+                    break
+            if time.time() - t0 > self.a.timeout:
+                raise RuntimeError("fixture not ready after %ds" % self.a.timeout)
+            time.sleep(0.2)
+        startup = time.time() - t0
+        with open("/proc/%d/status" % self.fixture.pid) as f:
+            rss = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+        log("fixture N=%d pid %d ready in %.1fs, RSS %.0f MB"
+            % (n, self.fixture.pid, startup, rss / 1024))
+        return {"pid": self.fixture.pid, "startup_s": round(startup, 2),
+                "rss_mb": round(rss / 1024, 1)}
+
+    def kill_fixture(self):
+        if self.fixture is not None:
+            kill_session(self.fixture)
+            self.fixture = None
+        try:
+            os.unlink(self.path("fixture.pid"))
+        except FileNotFoundError:
+            pass
+
+    def remove_core(self):
+        if self.core and os.path.exists(self.core):
+            os.unlink(self.core)
+        self.core = None
+
+    # -- measurements --------------------------------------------------
+    def gdb_cmd(self, target, with_dump, timing_file=None):
+        cmd = ["gdb", "-nx", "-batch", "-x", self.a.gdbinit,
+               "-x", self.a.timed] + target
+        if with_dump:
+            cmd += ["-ex", "bench-timed %s leak-dump --output /dev/null"
+                    % timing_file]
+        return cmd
+
+    def leakdump_runs(self, n, mode, target):
+        """RUNS timed runs of leak-dump and RUNS gdb-only runs."""
+        runs, base = [], []
+        for i in range(self.a.runs):
+            tf = self.path("logs", "cmd-%d-%s-%d.txt" % (n, mode, i))
+            if os.path.exists(tf):
+                os.unlink(tf)
+            r = measure(self.gdb_cmd(target, True, tf), self.a.timeout,
+                        self.a.max_rss_mb,
+                        self.path("logs", "gdb-%d-%s-%d.out" % (n, mode, i)))
+            r["load"] = loadavg()[0]
+            try:
+                with open(tf) as f:
+                    txt = f.read().strip()
+                if txt.startswith("error"):
+                    r["status"] = txt
+                else:
+                    r["cmd_s"] = round(float(txt), 3)
+            except (OSError, ValueError):
+                r["cmd_s"] = None
+                if r["status"] == "ok":
+                    r["status"] = "no timing (see logs)"
+            log("leak-dump %s N=%d run %d: %s" % (mode, n, i + 1, r))
+            runs.append(r)
+        for i in range(self.a.runs):
+            r = measure(self.gdb_cmd(target, False), self.a.timeout,
+                        self.a.max_rss_mb,
+                        self.path("logs", "gdb-%d-%s-base-%d.out" % (n, mode, i)))
+            log("gdb only %s N=%d run %d: %s" % (mode, n, i + 1, r))
+            base.append(r)
+        # One untimed run that keeps the grouped report, as a sanity check
+        # that every goroutine was seen.
+        report = self.path("logs", "report-%d-%s.txt" % (n, mode))
+        subprocess.run(["gdb", "-nx", "-batch", "-x", self.a.gdbinit] + target
+                       + ["-ex", "leak-dump --output %s" % report],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=self.a.timeout, check=False)
+        seen = None
+        try:
+            with open(report) as f:
+                m = re.search(r"([\d,]+) goroutines", f.readline())
+            seen = int(m.group(1).replace(",", ""))
+        except (OSError, AttributeError, ValueError):
+            pass
+        return {"runs": runs, "gdb_only": base, "goroutines": seen}
+
+    def delve_runs(self, n):
+        runs = []
+        init = self.path("dlv.init")
+        with open(init, "w") as f:
+            f.write("goroutines -group userloc\nexit\n")
+        cmd = [self.a.dlv, "core", "--check-go-version=false",
+               "--allow-non-terminal-interactive=true", "--init", init,
+               self.a.many, self.core]
+        seen = None
+        for i in range(self.a.runs):
+            out = self.path("logs", "dlv-%d-%d.out" % (n, i))
+            # 'y' answers any "kill the process?" style prompt on exit.
+            r = measure(cmd, self.a.delve_timeout, self.a.max_rss_mb, out,
+                        stdin_data=b"y\ny\ny\n")
+            r["load"] = loadavg()[0]
+            try:
+                with open(out, errors="replace") as f:
+                    totals = [int(x) for x in
+                              re.findall(r"^\s*Total: (\d+)", f.read(), re.M)]
+                if totals:
+                    r["goroutines"] = sum(totals)
+                    seen = sum(totals)
+            except OSError:
+                pass
+            log("delve core N=%d run %d: %s" % (n, i + 1, r))
+            runs.append(r)
+            if r["status"] != "ok" or r["wall_s"] > self.a.delve_repeat_under:
+                break
+        return {"runs": runs, "goroutines": seen}
+
+    # -- one N -----------------------------------------------------------
+    def one(self, n):
+        res = {"n": n}
+        res["fixture"] = self.start_fixture(n)
+        pid = res["fixture"]["pid"]
+        log("live N=%d" % n)
+        res["live"] = self.leakdump_runs(n, "live", ["-p", str(pid)])
+
+        self.core = self.path("cores", "core.%d" % pid)
+        log("gcore -> %s" % self.core)
+        g = measure(["gdb", "-nx", "-batch", "-p", str(pid),
+                     "-ex", "gcore %s" % self.core], self.a.timeout, 0,
+                    self.path("logs", "gcore-%d.out" % n))
+        if not os.path.exists(self.core):
+            raise RuntimeError("gcore failed: %s" % g)
+        g["size_mb"] = round(os.path.getsize(self.core) / 2**20)
+        res["gcore"] = {"wall_s": g["wall_s"], "size_mb": g["size_mb"]}
+        log("gcore: %s" % g)
+        self.kill_fixture()
+
+        t0 = time.time()
+        subprocess.run("cat '%s' > /dev/null" % self.core, shell=True, check=True)
+        log("page cache warmed in %.1fs" % (time.time() - t0))
+        res["core"] = self.leakdump_runs(n, "core", [self.a.many, self.core])
+        res["delve"] = self.delve_runs(n)
+        self.remove_core()
+        return res
+
+
+def best(runs, key="wall_s"):
+    ok = [r for r in runs if r.get("status") == "ok" and r.get(key) is not None]
+    return min(ok, key=lambda r: r[key]) if ok else None
+
+
+def fmt(x, spec="%.2f"):
+    return "-" if x is None else spec % x
+
+
+def table(results):
+    head = ("N", "mode", "leakdump wall s", "leakdump RSS MB", "in-command s",
+            "gdb-only s", "delve wall s", "delve RSS MB", "delve/leakdump")
+    rows = []
+    for res in results:
+        d = best(res["delve"]["runs"])
+        dfail = None
+        if d is None and res["delve"]["runs"]:
+            dfail = res["delve"]["runs"][-1]["status"]
+        for mode in ("live", "core"):
+            b = best(res[mode]["runs"])
+            c = best(res[mode]["runs"], "cmd_s")
+            g = best(res[mode]["gdb_only"])
+            rss = max((r["rss_mb"] for r in res[mode]["runs"]
+                       if r.get("status") == "ok"), default=None)
+            if mode == "core":
+                if d is not None:
+                    dw, dr = fmt(d["wall_s"]), fmt(d["rss_mb"], "%.0f")
+                    ratio = ("%.1fx" % (d["wall_s"] / b["wall_s"])) if b else "-"
+                else:
+                    dw, dr, ratio = (dfail or "-"), "-", "-"
+            else:
+                dw, dr, ratio = "n/a", "n/a", "n/a"
+            rows.append((str(res["n"]), mode,
+                         fmt(b["wall_s"]) if b else "failed",
+                         fmt(rss, "%.0f"), fmt(c["cmd_s"] if c else None, "%.3f"),
+                         fmt(g["wall_s"] if g else None), dw, dr, ratio))
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(head, widths)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines)
+
+
+def details(results):
+    out = []
+    for res in results:
+        n = res["n"]
+        f = res["fixture"]
+        out.append("N=%d: fixture ready in %.1fs, RSS %.0f MB; gcore %.1fs, "
+                   "core %d MB" % (n, f["startup_s"], f["rss_mb"],
+                                   res["gcore"]["wall_s"], res["gcore"]["size_mb"]))
+        for mode in ("live", "core"):
+            m = res[mode]
+            out.append("  %s leak-dump runs (wall s / RSS MB / in-command s): %s"
+                       % (mode, ", ".join("%s/%s/%s%s" % (
+                           fmt(r["wall_s"]), fmt(r["rss_mb"], "%.0f"),
+                           fmt(r.get("cmd_s"), "%.3f"),
+                           "" if r["status"] == "ok" else " [%s]" % r["status"])
+                           for r in m["runs"])))
+            out.append("  %s gdb-only runs (wall s / RSS MB): %s; goroutines "
+                       "reported: %s" % (mode, ", ".join(
+                           "%s/%s" % (fmt(r["wall_s"]), fmt(r["rss_mb"], "%.0f"))
+                           for r in m["gdb_only"]), m["goroutines"]))
+        out.append("  delve runs (wall s / RSS MB): %s; goroutines reported: %s"
+                   % (", ".join("%s/%s%s" % (
+                       fmt(r["wall_s"]), fmt(r["rss_mb"], "%.0f"),
+                       "" if r["status"] == "ok" else " [%s]" % r["status"])
+                       for r in res["delve"]["runs"]), res["delve"]["goroutines"]))
+    return "\n".join(out)
+
+
+def version(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True,
+                              timeout=60).stdout.strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return None
+
+
+def dlv_version(dlv):
+    try:
+        out = subprocess.run([dlv, "version"], capture_output=True, text=True,
+                             timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.search(r"Version: (\S+)", out)
+    return m.group(1) if m else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("ns", nargs="*", type=int, default=[100000, 1000000])
+    ap.add_argument("--many", required=True)
+    ap.add_argument("--dlv", required=True)
+    ap.add_argument("--gdbinit", required=True)
+    ap.add_argument("--timed", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--go-version", default=None)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--delve-timeout", type=int, default=600)
+    ap.add_argument("--delve-repeat-under", type=float, default=60.0,
+                    help="repeat delve (up to --runs) only while a run takes "
+                         "less than this many seconds")
+    ap.add_argument("--max-rss-mb", type=int, default=16000,
+                    help="kill a measured command whose RSS passes this")
+    a = ap.parse_args()
+    a.many = os.path.abspath(a.many)
+
+    def on_signal(signum, _frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+
+    bench = Bench(a)
+    started = time.time()
+    meta = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "cpus": os.cpu_count(),
+        "mem_gb": round(os.sysconf("SC_PHYS_PAGES") * PAGE / 2**30, 1),
+        "loadavg_start": loadavg(),
+        "go": a.go_version,
+        "gdb": version(["gdb", "--version"]),
+        "delve": dlv_version(a.dlv),
+        "leakdump_commit": version(["git", "-C", os.path.dirname(a.gdbinit),
+                                    "rev-parse", "--short", "HEAD"]),
+        "runs": a.runs,
+    }
+    results = []
+    try:
+        for n in a.ns:
+            log("=== N=%d" % n)
+            results.append(bench.one(n))
+    finally:
+        bench.kill_fixture()
+        bench.remove_core()
+    meta["loadavg_end"] = loadavg()
+    meta["total_s"] = round(time.time() - started, 1)
+    os.makedirs(os.path.dirname(a.json), exist_ok=True)
+    with open(a.json, "w") as f:
+        json.dump({"meta": meta, "results": results}, f, indent=1)
+        f.write("\n")
+    print()
+    print(table(results))
+    print()
+    print(details(results))
+    print()
+    print("machine: %d CPUs, %.0f GB; load average %s at start, %s at end "
+          "(other work may share the machine); total %.0fs"
+          % (meta["cpus"], meta["mem_gb"], meta["loadavg_start"],
+             meta["loadavg_end"], meta["total_s"]))
+    print("JSON: %s" % a.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+#!/bin/sh
+# leakdump benchmark (not a test): leak-dump vs Delve on N parked goroutines.
+#   bench/run.sh [N ...]            default: 100000 1000000
+# Environment:
+#   GO_VERSION=1.26                 Go toolchain for the fixture (scripts/fetch-go.sh)
+#   BENCH_RUNS=3                    timed runs per measurement (best is reported)
+#   BENCH_TIMEOUT=600               seconds, per leak-dump/gdb command
+#   BENCH_DELVE_TIMEOUT=600         seconds, per Delve run (a timeout is reported)
+#   BENCH_DELVE_REPEAT_UNDER=60     repeat Delve only while a run is faster than this
+#   BENCH_MAX_RSS_MB=16000          kill a measured command whose RSS passes this
+#   BENCH_NO_MAKE=1                 do not run `make` first
+# Writes bench/results/latest.json; logs and the (deleted-at-exit) core go
+# to bench/.work/.  Needs gdb, /usr/bin/time, /usr/bin/python3, apt-get.
+set -eu
+BENCH=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH")
+WORK=$BENCH/.work
+CACHE=${LEAKDUMP_CACHE:-/var/cache/leakdump}
+GO_VERSION=${GO_VERSION:-1.26}
+mkdir -p "$WORK" "$BENCH/results"
+
+PY=
+cleanup() {
+	# Never leave a fixture running or a multi-GB core behind.
+	if [ -n "$PY" ] && kill -0 "$PY" 2>/dev/null; then
+		kill -TERM "$PY" 2>/dev/null || true
+		wait "$PY" 2>/dev/null || true
+	fi
+	if [ -s "$WORK/fixture.pid" ]; then
+		pid=$(cat "$WORK/fixture.pid")
+		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+		rm -f "$WORK/fixture.pid"
+	fi
+	rm -rf "$WORK/cores"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for tool in gdb /usr/bin/time /usr/bin/python3; do
+	command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is missing" >&2; exit 1; }
+done
+
+if [ "${BENCH_NO_MAKE:-0}" != 1 ]; then
+	make -s -C "$ROOT" >&2
+fi
+"$ROOT/scripts/fetch-go.sh" "$GO_VERSION"
+GO=$CACHE/go-$GO_VERSION/usr/lib/go-$GO_VERSION/bin/go
+DLV=$("$BENCH/fetch-delve.sh")
+
+(
+	cd "$BENCH/many"
+	env GOTOOLCHAIN=local GOFLAGS=-mod=mod GO111MODULE=on GOENV=off GOWORK=off \
+		GOPROXY=off CGO_ENABLED=0 GOCACHE="$WORK/gocache" GOPATH="$WORK/gopath" \
+		"$GO" build -o "$WORK/many" .
+)
+
+[ $# -gt 0 ] || set -- 100000 1000000
+/usr/bin/python3 "$BENCH/bench.py" \
+	--many "$WORK/many" --dlv "$DLV" --gdbinit "$ROOT/gdbinit" \
+	--timed "$BENCH/timed.py" --work "$WORK" \
+	--json "$BENCH/results/latest.json" \
+	--go-version "$("$GO" version | awk '{print $3}')" \
+	--runs "${BENCH_RUNS:-3}" --timeout "${BENCH_TIMEOUT:-600}" \
+	--delve-timeout "${BENCH_DELVE_TIMEOUT:-600}" \
+	--delve-repeat-under "${BENCH_DELVE_REPEAT_UNDER:-60}" \
+	--max-rss-mb "${BENCH_MAX_RSS_MB:-16000}" \
+	"$@" &
+# In the background so that INT/TERM reach the traps at once; the driver
+# kills what it started on TERM, and cleanup() makes sure of it.
+PY=$!
+wait "$PY"
