@@ -417,6 +417,48 @@ static void test_process_self(void **state)
 	ld_mem_destroy(mem);
 }
 
+/*
+ * Batched reads of our own process: adjacent ranges are merged into one
+ * vectored transfer, and an unreadable range fails alone.
+ */
+static void test_process_batch(void **state)
+{
+	struct ld_mem *mem = new_mem();
+	long page = sysconf(_SC_PAGESIZE);
+	struct ld_mem_iov v[2000];
+	uint8_t *src, (*out)[24];
+	size_t i, n = 2000;
+
+	src = malloc(n * 32);
+	out = calloc(n, sizeof(*out));
+	assert_non_null(src);
+	assert_non_null(out);
+	for (i = 0; i < n * 32; i++)
+		src[i] = (uint8_t)(i * 7);
+	assert_null(ld_mem_add_process(mem, getpid()));
+	for (i = 0; i < n; i++) {
+		/* 24 of every 32 bytes: nearby ranges with small gaps */
+		v[i].addr = (uintptr_t)src + i * 32 + 4;
+		v[i].buf = out[i];
+		v[i].len = 24;
+		v[i].ok = false;
+	}
+	v[700].addr = 0x1000;			/* unmapped */
+	v[1500].addr = (uintptr_t)-(uint64_t)page;	/* kernel half */
+	ld_mem_read_batch(mem, v, n);
+	for (i = 0; i < n; i++) {
+		if (i == 700 || i == 1500) {
+			assert_false(v[i].ok);
+			continue;
+		}
+		assert_true(v[i].ok);
+		assert_memory_equal(out[i], src + i * 32 + 4, 24);
+	}
+	free(src);
+	free(out);
+	ld_mem_destroy(mem);
+}
+
 static void test_process_missing(void **state)
 {
 	struct ld_mem *mem = new_mem();
@@ -443,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_read_string),
 		cmocka_unit_test(test_random_model),
 		cmocka_unit_test(test_process_self),
+		cmocka_unit_test(test_process_batch),
 		cmocka_unit_test(test_process_missing),
 	};
 
