@@ -30,6 +30,8 @@ GDB = os.environ.get("LEAKDUMP_GDB", "gdb")
 DEFAULT_VERSIONS = "1.24 1.26 1.27"
 # Arguments each fixture runs with in the e2e tests.
 FIXTURE_ARGS: Dict[str, List[str]] = {"parked": [], "many": ["1000"]}
+# Fixtures with their own tests (not parametrized over FIXTURE_NAMES).
+EXTRA_FIXTURES: Dict[str, List[str]] = {"running": []}
 FIXTURE_NAMES = sorted(FIXTURE_ARGS)
 
 FETCH_TIMEOUT = 1200
@@ -165,7 +167,7 @@ class FixtureProcess:
     """A running fixture that has completed the protocol (OUTDIR/ready)."""
 
     def __init__(self, exe: Path, outdir: Path, args: Sequence[str] = (),
-                 env: Optional[Dict[str, str]] = None):
+                 env: Optional[Dict[str, str]] = None, **popen_kw):
         self.exe = Path(exe)
         self.outdir = Path(outdir)
         self.outdir.mkdir(parents=True, exist_ok=True)
@@ -180,7 +182,7 @@ class FixtureProcess:
         e.update(env or {})
         self.log = self.outdir / "fixture.log"
         self.proc = start_process([str(self.exe), str(self.outdir), *self.args],
-                                  self.log, env=e)
+                                  self.log, env=e, **popen_kw)
         self.pid = self.proc.pid
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> "FixtureProcess":

@@ -1,0 +1,61 @@
+"""A core written by the kernel (not gcore): it keeps only the ELF header
+page of the executable's text, so pclntab and rodata must come from the
+executable file.  The fixture crashes itself with GOTRACEBACK=crash after
+writing its oracle; parked goroutines are unchanged by the crash."""
+
+import os
+import resource
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+import godump
+import harness
+
+
+def _kernel_writes_cores_here() -> bool:
+    try:
+        pattern = Path("/proc/sys/kernel/core_pattern").read_text().strip()
+    except OSError:
+        return False
+    return pattern == "core"
+
+
+def _unlimited_core():
+    resource.setrlimit(resource.RLIMIT_CORE,
+                       (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+
+@pytest.mark.skipif(not _kernel_writes_cores_here(),
+                    reason="kernel core_pattern is not plain 'core'")
+@pytest.mark.fixtures("parked")
+def test_kernel_core_matches_oracle(go_version, fixture_name, builds, tool, tmp_path):
+    exe = builds.exe(go_version, fixture_name)
+    outdir = tmp_path / "crash"
+    fp = harness.FixtureProcess(exe, outdir, harness.FIXTURE_ARGS[fixture_name],
+                                env={"GOTRACEBACK": "crash"}, cwd=str(outdir),
+                                preexec_fn=_unlimited_core)
+    try:
+        fp.wait_ready()
+        os.kill(fp.pid, signal.SIGABRT)
+        deadline = time.monotonic() + 120
+        while fp.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert fp.proc.returncode is not None, "fixture did not die on SIGABRT"
+        assert fp.proc.returncode == -signal.SIGABRT, fp.log_text()[-2000:]
+    finally:
+        fp.stop()
+    core = outdir / "core"
+    assert core.exists(), "no kernel core written in %s: %s" % (outdir, os.listdir(outdir))
+    try:
+        ours = harness.leak_dump_to_file(harness.core_target(exe, core),
+                                         tmp_path / "ours.txt")
+    finally:
+        core.unlink()
+    oracle = godump.parse(fp.oracle_text)
+    res = godump.compare(oracle, godump.parse(ours), skip=[fp.writer])
+    assert res.ok, "kernel core go%s: dump differs from the runtime's:\n%s" % (
+        go_version, res.report())
+    assert res.compared > 20
