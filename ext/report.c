@@ -422,7 +422,7 @@ static void text_header(struct ld_session *s, const struct ld_report_opts *o,
 		ld_strbuf_puts(sb, " runtime goroutines hidden (--all shows them)\n");
 	}
 	if (s->now_estimated)
-		ld_strbuf_puts(sb, "  wait times: core file; \"now\" estimated from the newest runtime timestamp\n");
+		ld_strbuf_puts(sb, "  wait times: measured against the newest runtime timestamp (no clock for this target)\n");
 }
 
 static void text_frame(struct ld_strbuf *sb, const struct ld_visible_frame *f)
