@@ -272,6 +272,14 @@ static struct ld_error *read_allgs(struct ld_session *s, uint64_t **ptrs,
 	return NULL;
 }
 
+/* An allgs entry that cannot be read: nothing to list it by but its address. */
+static void note_bad_g(struct ld_session *s, uint64_t addr)
+{
+	if (s->nbad_gs < LD_MAX_BAD_GS)
+		s->bad_gs[s->nbad_gs] = addr;
+	s->nbad_gs++;
+}
+
 static bool is_dead(const struct ld_session *s, uint32_t status)
 {
 	uint32_t st = status & ~(uint32_t)s->rt->g_scan;
@@ -343,9 +351,12 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 			struct ld_goroutine *g = &s->gs[s->ngs];
 			const uint8_t *p = views[k];
 
-			/* An unreadable g has nothing to list it by. */
-			if (!p || is_dead(s, *(const uint32_t *)
-						(p + s->rt->g.atomicstatus)))
+			if (!p) {
+				note_bad_g(s, ptrs[i + k]);
+				continue;
+			}
+			if (is_dead(s, *(const uint32_t *)
+					(p + s->rt->g.atomicstatus)))
 				continue;
 			memset(g, 0, sizeof(*g));
 			g->addr = ptrs[i + k];

@@ -421,6 +421,12 @@ static void text_header(struct ld_session *s, const struct ld_report_opts *o,
 		put_count(sb, gr->hidden);
 		ld_strbuf_puts(sb, " runtime goroutines hidden (--all shows them)\n");
 	}
+	if (s->nbad_gs) {
+		ld_strbuf_puts(sb, "  ");
+		put_count(sb, s->nbad_gs);
+		ld_strbuf_printf(sb, " allgs entries unreadable (first at 0x%llx)\n",
+				 (unsigned long long)s->bad_gs[0]);
+	}
 	if (s->now_estimated)
 		ld_strbuf_puts(sb, "  wait times: measured against the newest runtime timestamp (no clock for this target)\n");
 }
@@ -543,8 +549,8 @@ static void json_totals(struct ld_session *s, const struct ld_report_opts *o,
 		count_state(states, &nstates, 64,
 			    ld_goroutine_state_name(s, &s->gs[i]));
 	}
-	ld_strbuf_printf(sb, "\"totals\":{\"goroutines\":%zu,\"hidden\":%zu,\"by_state\":{",
-			 n, gr->hidden);
+	ld_strbuf_printf(sb, "\"totals\":{\"goroutines\":%zu,\"hidden\":%zu,\"unreadable\":%zu,\"by_state\":{",
+			 n, gr->hidden, s->nbad_gs);
 	for (size_t i = 0; i < nstates; i++) {
 		if (i)
 			ld_strbuf_putc(sb, ',');
@@ -615,6 +621,10 @@ static void json_goroutine(struct ld_session *s, const struct grouping *gr,
 		ld_strbuf_printf(sb, "%d", g->tid);
 	else
 		ld_strbuf_puts(sb, "null");
+	ld_strbuf_printf(sb, ",\"g\":\"0x%llx\",\"stack\":[\"0x%llx\",\"0x%llx\"]",
+			 (unsigned long long)g->addr,
+			 (unsigned long long)g->stack_lo,
+			 (unsigned long long)g->stack_hi);
 	ld_strbuf_printf(sb, ",\"locked_to_thread\":%s,\"stack_bytes\":%llu,\"system\":%s,\"error\":",
 			 (g->flags & LD_G_LOCKED) ? "true" : "false",
 			 (unsigned long long)(g->stack_hi - g->stack_lo),

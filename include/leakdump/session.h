@@ -120,6 +120,10 @@ struct ld_session {
 
 	struct ld_goroutine *gs;
 	size_t ngs;
+	/* allgs entries whose g could not be read (first few addresses) */
+#define LD_MAX_BAD_GS 16
+	uint64_t bad_gs[LD_MAX_BAD_GS];
+	size_t nbad_gs;
 
 	/* per-goroutine error notes (deduplicated, bounded) */
 	char **notes;

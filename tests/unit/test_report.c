@@ -435,7 +435,7 @@ static void test_json(void **state)
 	out = run_report(ss, LD_FORMAT_JSON, false);
 	assert_json(out);
 	assert_non_null(strstr(out, "{\"target\":{\"kind\":\"core\",\"pid\":null,\"executable\":\"/app/leaky\",\"go_version\":\"go1.26.0\",\"arch\":\"amd64\",\"now_estimated\":false},"));
-	assert_non_null(strstr(out, "\"totals\":{\"goroutines\":9,\"hidden\":1,\"by_state\":{\"waiting\":9}},"));
+	assert_non_null(strstr(out, "\"totals\":{\"goroutines\":9,\"hidden\":1,\"unreadable\":0,\"by_state\":{\"waiting\":9}},"));
 	groups = strstr(out, "\"groups\":[");
 	assert_non_null(groups);
 	assert_non_null(strstr(groups, "{\"id\":0,\"count\":5,\"state\":\"chan receive\",\"wait_minutes\":[12,14],\"frames\":[{\"function\":\"main.middle\",\"file\":\"/app/main.go\",\"line\":21,\"pc\":\"0x4010d5\",\"inlined\":false}],\"created_by\":{\"function\":\"main.spawner\",\"file\":\"/app/main.go\",\"line\":82},\"goroutines\":[10,11,12,13,14]}"));
@@ -445,7 +445,18 @@ static void test_json(void **state)
 	assert_null(strstr(groups, "{\"id\":4,\"count\":"));
 	/* the system goroutine is not listed */
 	assert_null(strstr(out, "{\"id\":2,\"group\":"));
-	assert_non_null(strstr(out, "{\"id\":30,\"group\":3,\"state\":\"chan receive\",\"status\":\"waiting\",\"wait_minutes\":0,\"created_by_goroutine\":10,\"thread\":null,\"locked_to_thread\":false,\"stack_bytes\":65536,\"system\":false,\"error\":null}"));
+	{
+		const struct ld_goroutine *g30 = ld_session_find(ss->s, 30);
+		char want[512];
+
+		assert_non_null(g30);
+		snprintf(want, sizeof(want),
+			 "{\"id\":30,\"group\":3,\"state\":\"chan receive\",\"status\":\"waiting\",\"wait_minutes\":0,\"created_by_goroutine\":10,\"thread\":null,\"g\":\"0x%llx\",\"stack\":[\"0x%llx\",\"0x%llx\"],\"locked_to_thread\":false,\"stack_bytes\":65536,\"system\":false,\"error\":null}",
+			 (unsigned long long)g30->addr,
+			 (unsigned long long)g30->stack_lo,
+			 (unsigned long long)g30->stack_hi);
+		assert_non_null(strstr(out, want));
+	}
 
 	/* every goroutine's group lists it */
 	for (size_t i = 0; i < ss->s->ngs; i++) {

@@ -1,0 +1,96 @@
+"""Bad memory never takes the dump down: a core whose structures were
+damaged on purpose still dumps, the damaged goroutines carry a note, and
+every other goroutine still matches the runtime's own dump."""
+
+import json
+import struct
+import subprocess
+
+import pytest
+
+import godump
+import harness
+
+
+def _loads(core):
+    """(vaddr, memsz, offset, filesz) of every PT_LOAD of an ELF64 core."""
+    with open(core, "rb") as f:
+        eh = f.read(64)
+        phoff, = struct.unpack_from("<Q", eh, 32)
+        phentsize, phnum = struct.unpack_from("<HH", eh, 54)
+        f.seek(phoff)
+        ph = f.read(phentsize * phnum)
+    out = []
+    for i in range(phnum):
+        p_type, _, p_offset, p_vaddr, _, p_filesz, p_memsz, _ = \
+            struct.unpack_from("<IIQQQQQQ", ph, i * phentsize)
+        if p_type == 1:
+            out.append((p_vaddr, p_memsz, p_offset, p_filesz))
+    return out
+
+
+def _offset(loads, addr):
+    for vaddr, _, offset, filesz in loads:
+        if vaddr <= addr < vaddr + filesz:
+            return offset + addr - vaddr
+    raise AssertionError("0x%x not saved in core" % addr)
+
+
+def _symbol(exe, name):
+    out = subprocess.run(["nm", str(exe)], capture_output=True, text=True,
+                         check=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == name:
+            return int(parts[0], 16)
+    raise AssertionError("%s not in %s" % (name, exe))
+
+
+@pytest.mark.skipif(harness.which("nm") is None, reason="no nm")
+@pytest.mark.fixtures("parked")
+def test_damaged_core_dumps_with_notes(go_version, fixture_name, spawn, tool, tmp_path):
+    fp = spawn(go_version, fixture_name)
+    core = harness.gcore(fp.pid, tmp_path / "damaged.core")
+    fp.stop()
+    try:
+        js = json.loads(harness.leak_dump_to_file(
+            harness.core_target(fp.exe, core), tmp_path / "before.json", fmt="json"))
+        oracle = godump.parse(fp.oracle_text)
+        # The goroutine whose stack we trample: the plain channel receiver.
+        victim = next(gid for gid, g in oracle.items()
+                      if g.frames and g.frames[0].function.startswith("main.blockChanRecv"))
+        vg = next(g for g in js["goroutines"] if g["id"] == victim)
+        lo, hi = (int(x, 16) for x in vg["stack"])
+        loads = _loads(core)
+        allgs = _symbol(fp.exe, "runtime.allgs")
+        with open(core, "r+b") as f:
+            f.seek(_offset(loads, lo))
+            f.write(b"\x41" * (hi - lo))
+            f.seek(_offset(loads, allgs))
+            arr, n = struct.unpack("<QQ", f.read(16))
+            assert n > 10
+            # allgs[n-1] now points at unmapped memory.
+            f.seek(_offset(loads, arr + 8 * (n - 1)))
+            lost, = struct.unpack("<Q", f.read(8))
+            f.seek(_offset(loads, arr + 8 * (n - 1)))
+            f.write(struct.pack("<Q", 0xdead0000))
+        lost_id = next(g["id"] for g in js["goroutines"] if int(g["g"], 16) == lost) \
+            if any(int(g["g"], 16) == lost for g in js["goroutines"]) else None
+
+        target = harness.core_target(fp.exe, core)
+        after = json.loads(harness.leak_dump_to_file(target, tmp_path / "after.json",
+                                                     fmt="json"))
+        ours_go = harness.leak_dump_to_file(target, tmp_path / "after.txt")
+        text = harness.leak_dump_to_file(target, tmp_path / "after-text.txt", fmt="text")
+    finally:
+        core.unlink()
+
+    assert after["totals"]["unreadable"] == 1
+    assert "allgs entries unreadable (first at 0xdead0000)" in text
+    vg2 = next(g for g in after["goroutines"] if g["id"] == victim)
+    assert vg2["error"], vg2
+    assert "[leakdump: " in ours_go
+    skip = [fp.writer, victim] + ([lost_id] if lost_id is not None else [])
+    res = godump.compare(oracle, godump.parse(ours_go), skip=skip)
+    assert res.ok, res.report()
+    assert res.compared > 20
