@@ -52,6 +52,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(BUILD)/libleakdump.a
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(UNIT_HELPERS) \
 		$(BUILD)/libleakdump.a $(LIBS) -lcmocka
 
+# The layout-table generator (scripts/gen-layouts.sh runs it).
+$(BUILD)/tools/layoutgen: tools/layoutgen.c $(BUILD)/libleakdump.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iext -o $@ $< $(BUILD)/libleakdump.a $(LIBS)
+
 unit: $(UNIT_BINS)
 
 # Run every cmocka binary; fail if any fails.

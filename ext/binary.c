@@ -338,6 +338,25 @@ bool ld_binary_section(const struct ld_binary *bin, const char *name,
 	return false;
 }
 
+bool ld_binary_section_at(const struct ld_binary *bin, uint64_t addr,
+			  struct ld_section *ret)
+{
+	const struct bin_priv *p = priv(bin);
+
+	for (size_t i = 0; i < p->nsecs; i++) {
+		const struct bin_section *s = &p->secs[i];
+
+		if (s->type == SHT_NOBITS || !s->data || !s->addr ||
+		    addr < s->addr || addr - s->addr >= s->size)
+			continue;
+		*ret = (struct ld_section){
+			.addr = s->addr, .size = s->size, .data = s->data,
+		};
+		return true;
+	}
+	return false;
+}
+
 struct ld_error *ld_binary_symbol(const struct ld_binary *bin,
 				  const char *name, uint64_t *addr,
 				  uint64_t *size)

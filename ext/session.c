@@ -160,26 +160,17 @@ static struct ld_error *open_memory(struct ld_session *s,
 	return ld_error_create(LD_ERR_INVALID, "unknown target kind");
 }
 
-/* The file bytes of a section containing addr (unrelocated), to its end. */
+/* The file bytes of the section containing addr (unrelocated), to its end. */
 static bool section_bytes_from(const struct ld_binary *bin, uint64_t addr,
 			       const uint8_t **data, size_t *size)
 {
-	static const char *const names[] = {
-		".rodata", ".data.rel.ro", ".gopclntab", ".noptrdata",
-	};
+	struct ld_section sec;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		struct ld_section sec;
-
-		if (!ld_binary_section(bin, names[i], &sec) || !sec.data)
-			continue;
-		if (addr >= sec.addr && addr < sec.addr + sec.size) {
-			*data = sec.data + (addr - sec.addr);
-			*size = sec.addr + sec.size - addr;
-			return true;
-		}
-	}
-	return false;
+	if (!ld_binary_section_at(bin, addr, &sec))
+		return false;
+	*data = sec.data + (addr - sec.addr);
+	*size = sec.addr + sec.size - addr;
+	return true;
 }
 
 static struct ld_error *md_word(struct ld_session *s, int64_t off,
@@ -247,14 +238,15 @@ static struct ld_error *open_binary(struct ld_session *s, const char *path)
 		return err;
 	}
 	free(modinfo);
-	if (!s->bin->has_dwarf) {
+	if (!s->bin->has_dwarf && !s->bin->has_symtab) {
 		err = ld_error_create(LD_ERR_NO_DWARF,
-				      "%s (%s) has no DWARF; stripped binaries are not supported yet",
+				      "%s (%s) is stripped (no DWARF, no symbol table); fully stripped binaries are not supported yet",
 				      path, version);
 		free(version);
 		return err;
 	}
-	err = ld_dwarf_open(s->bin->elf, &s->dw);
+	/* Without DWARF, layouts come from the per-release tables. */
+	err = s->bin->has_dwarf ? ld_dwarf_open(s->bin->elf, &s->dw) : NULL;
 	if (!err)
 		err = ld_rt_resolve(s->bin, s->dw, version, &s->rt);
 	free(version);

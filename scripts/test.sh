@@ -5,7 +5,7 @@
 #   LEAKDUMP_GO_VERSIONS="1.24 1.26 1.27" scripts/test.sh
 set -eu
 cd "$(dirname "$0")/.."
-LEAKDUMP_GO_VERSIONS=${LEAKDUMP_GO_VERSIONS:-"1.24 1.26 1.27"}
+LEAKDUMP_GO_VERSIONS=${LEAKDUMP_GO_VERSIONS:-"1.21 1.22 1.23 1.24 1.25 1.26 1.27"}
 export LEAKDUMP_GO_VERSIONS
 
 scripts/setup-deps.sh

@@ -49,6 +49,10 @@ struct ld_section {
 bool ld_binary_section(const struct ld_binary *bin, const char *name,
 		       struct ld_section *ret);
 
+/* The section with file bytes containing unrelocated address addr. */
+bool ld_binary_section_at(const struct ld_binary *bin, uint64_t addr,
+			  struct ld_section *ret);
+
 /* A symbol from .symtab by exact name.  LD_ERR_LOOKUP when absent. */
 struct ld_error *ld_binary_symbol(const struct ld_binary *bin,
 				  const char *name, uint64_t *addr,

@@ -90,13 +90,14 @@ struct ld_rt {
 	uint64_t fing_status;		/* 0 if absent */
 	uint64_t sched;			/* runtime.sched */
 	int64_t sched_lastpoll;		/* offset in schedt */
+	int64_t dbgvar_name, dbgvar_atomic;	/* runtime.dbgVar (1.26+) */
 
 	/* status constants */
 	int64_t g_running, g_runnable, g_syscall, g_waiting, g_dead;
+	int64_t fing_running_finalizer;
 	int64_t g_leaked;		/* Go 1.26+ (GOEXPERIMENT), 1.27 */
 	int64_t g_deadextra;		/* Go 1.26+; -1 before */
 	int64_t g_scan;
-	uint32_t fing_running_finalizer;
 
 	struct ld_rt_g g;
 	struct ld_rt_m m;
@@ -107,15 +108,26 @@ struct ld_rt {
 	int64_t sync_group_root;	/* synctestGroup.root offset (1.24) */
 	/* Go 1.26+: GODEBUG table, to find tracebacklabels; 0 if absent */
 	uint64_t dbgvars;
-	int64_t dbgvar_name, dbgvar_atomic;
 	/* Go 1.27 prints labels after "]" and quotes only when needed */
 	bool labels_after_bracket;
-	/* Go 1.26+: showfuncinfo always shows runFinalizers/runCleanups */
+	/* Go 1.25+: showfuncinfo always shows runFinalizers/runCleanups */
 	bool show_finalizer_frames;
+	bool has_dwarf;			/* layouts from DWARF, not tables */
 };
 
+struct ld_layout;
+
 /*
- * Resolve everything from DWARF.  Fails with LD_ERR_LOOKUP naming the first
+ * Record every layout fact of ext/rt_fields.h from DWARF into *out (used
+ * by ld_rt_resolve and by the table generator).  LD_ERR_LOOKUP names the
+ * first missing required member.
+ */
+struct ld_error *ld_rt_layout_from_dwarf(struct ld_dwarf *dw,
+					 struct ld_layout *out);
+
+/*
+ * Resolve everything from DWARF (dw non-NULL) or, without DWARF, from the
+ * generated per-release tables.  Fails with LD_ERR_LOOKUP naming the first
  * missing required item.  go_version (e.g. "go1.26.10") decides nothing by
  * itself; it is recorded and checked against the supported range
  * (LD_ERR_UNSUPPORTED outside it).  Returns a malloc'd struct in *ret.

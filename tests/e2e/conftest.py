@@ -47,10 +47,11 @@ class Builds:
     def __init__(self):
         self._cache = {}
 
-    def exe(self, version, fixture, variant="", ldflags=""):
-        key = (version, fixture, variant, ldflags)
+    def exe(self, version, fixture, variant="", ldflags="", flags=()):
+        key = (version, fixture, variant, ldflags, tuple(flags))
         if key not in self._cache:
-            self._cache[key] = harness.build(version, fixture, variant, ldflags)
+            self._cache[key] = harness.build(version, fixture, variant, ldflags,
+                                             flags)
         return self._cache[key]
 
 

@@ -27,7 +27,7 @@ CACHE = Path(os.environ.get("LEAKDUMP_CACHE", "/var/cache/leakdump"))
 GDBINIT = Path(os.environ.get("LEAKDUMP_GDBINIT", str(REPO / "gdbinit")))
 GDB = os.environ.get("LEAKDUMP_GDB", "gdb")
 
-DEFAULT_VERSIONS = "1.24 1.26 1.27"
+DEFAULT_VERSIONS = "1.21 1.22 1.23 1.24 1.25 1.26 1.27"
 # Arguments each fixture runs with in the e2e tests.
 FIXTURE_ARGS: Dict[str, List[str]] = {"parked": [], "many": ["1000"]}
 # Fixtures with their own tests (not parametrized over FIXTURE_NAMES).
@@ -85,7 +85,8 @@ def _source_hash(src: Path, version: str, ldflags: str) -> str:
     return h.hexdigest()
 
 
-def build(version: str, fixture: str, variant: str = "", ldflags: str = "") -> Path:
+def build(version: str, fixture: str, variant: str = "", ldflags: str = "",
+          flags: Sequence[str] = ()) -> Path:
     """Build tests/fixtures/<fixture> (or another dir given as a path) with
     go <version> into .work/go<version>/<name>/<name>; skipped when the
     source hash is unchanged.  variant names a flavour (e.g. "nodwarf")."""
@@ -95,7 +96,7 @@ def build(version: str, fixture: str, variant: str = "", ldflags: str = "") -> P
     outdir = WORK / ("go" + version) / name
     exe = outdir / base   # keep the program's own name (core's pr_fname)
     outdir.mkdir(parents=True, exist_ok=True)
-    digest = _source_hash(src, version, ldflags)
+    digest = _source_hash(src, version, ldflags + " ".join(flags))
     stamp = outdir / ".hash"
     with open(WORK / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -104,6 +105,7 @@ def build(version: str, fixture: str, variant: str = "", ldflags: str = "") -> P
         cmd = [str(go_binary(version)), "build", "-o", str(exe)]
         if ldflags:
             cmd.append("-ldflags=" + ldflags)
+        cmd.extend(flags)
         cmd.append(".")
         r = subprocess.run(cmd, cwd=src, env=_go_env(), capture_output=True,
                            text=True, timeout=BUILD_TIMEOUT)

@@ -164,7 +164,11 @@ def test_compare_oracle_with_itself(go_version, fixture_name, spawn):
     assert res.ok, res.report()
     assert res.compared >= len(oracle) - 4
     target = _one(oracle, "main.inlRecv")
-    mutated = re.sub(r"(main\.inlOuter\(0x[0-9a-f]+)\)", r"\1?)", text, count=1)
+    # One byte changed in one argument word (some releases already print
+    # the word with a "?", so flip its last hex digit instead of adding one).
+    mutated = re.sub(r"(main\.inlOuter\(0x[0-9a-f]*)([0-9a-f])",
+                     lambda m: m.group(1) + ("1" if m.group(2) != "1" else "2"),
+                     text, count=1)
     assert mutated != text
     res = godump.compare(oracle, godump.parse(mutated), skip=[fp.writer])
     assert not res.ok and "goroutine %d" % target.goid in res.problems[0]

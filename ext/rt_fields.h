@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every runtime layout fact leakdump uses, as X-macro lists.  One list
+ * drives three things: resolving from DWARF (ext/rt.c), the generator that
+ * records them per Go release from reference builds (tools/layoutgen.c,
+ * scripts/gen-layouts.sh), and the generated tables used for binaries
+ * without DWARF (ext/layouts_gen.c).  Adding an entry here means
+ * re-running scripts/gen-layouts.sh.
+ *
+ * X(id, lvalue in struct ld_rt, type, member, required)
+ */
+#ifndef LD_RT_FIELDS_H
+#define LD_RT_FIELDS_H
+
+#define LD_RT_MEMBERS(X)						\
+	X(G_STACK_LO, g.stack_lo, "runtime.g", "stack.lo", 1)		\
+	X(G_STACK_HI, g.stack_hi, "runtime.g", "stack.hi", 1)		\
+	X(G_M, g.m, "runtime.g", "m", 1)				\
+	X(G_SCHED_SP, g.sched_sp, "runtime.g", "sched.sp", 1)		\
+	X(G_SCHED_PC, g.sched_pc, "runtime.g", "sched.pc", 1)		\
+	X(G_SCHED_BP, g.sched_bp, "runtime.g", "sched.bp", 1)		\
+	X(G_SYSCALLSP, g.syscallsp, "runtime.g", "syscallsp", 1)	\
+	X(G_SYSCALLPC, g.syscallpc, "runtime.g", "syscallpc", 1)	\
+	X(G_STATUS, g.atomicstatus, "runtime.g", "atomicstatus", 1)	\
+	X(G_GOID, g.goid, "runtime.g", "goid", 1)			\
+	X(G_WAITSINCE, g.waitsince, "runtime.g", "waitsince", 1)	\
+	X(G_WAITREASON, g.waitreason, "runtime.g", "waitreason", 1)	\
+	X(G_LOCKEDM, g.lockedm, "runtime.g", "lockedm", 1)		\
+	X(G_PARENT_GOID, g.parent_goid, "runtime.g", "parentGoid", 1)	\
+	X(G_GOPC, g.gopc, "runtime.g", "gopc", 1)			\
+	X(G_ANCESTORS, g.ancestors, "runtime.g", "ancestors", 1)	\
+	X(G_STARTPC, g.startpc, "runtime.g", "startpc", 1)		\
+	X(G_LABELS, g.labels, "runtime.g", "labels", 1)			\
+	X(G_WAITING, g.waiting, "runtime.g", "waiting", 1)		\
+	/* Go 1.25 added cleanup goroutines and g.runningCleanups. */	\
+	X(G_RUNNING_CLEANUPS, g.running_cleanups, "runtime.g",		\
+	  "runningCleanups", 0)						\
+	/* Go 1.25 renamed synctest's g.syncGroup to g.bubble. */	\
+	X(G_BUBBLE, g.bubble, "runtime.g", "bubble", 0)			\
+	X(G_SYNC_GROUP, g.sync_group, "runtime.g", "syncGroup", 0)	\
+	X(M_PROCID, m.procid, "runtime.m", "procid", 1)			\
+	X(M_CURG, m.curg, "runtime.m", "curg", 1)			\
+	X(M_ID, m.id, "runtime.m", "id", 1)				\
+	X(M_VDSO_SP, m.vdso_sp, "runtime.m", "vdsoSP", 1)		\
+	X(M_VDSO_PC, m.vdso_pc, "runtime.m", "vdsoPC", 1)		\
+	X(M_NCGO, m.ncgo, "runtime.m", "ncgo", 1)			\
+	X(MD_PC_HEADER, md.pc_header, "runtime.moduledata", "pcHeader", 1) \
+	X(MD_FTAB, md.ftab, "runtime.moduledata", "ftab", 1)		\
+	X(MD_TEXT, md.text, "runtime.moduledata", "text", 1)		\
+	X(MD_ETEXT, md.etext, "runtime.moduledata", "etext", 1)		\
+	X(MD_NOPTRDATA, md.noptrdata, "runtime.moduledata", "noptrdata", 1) \
+	X(MD_ENOPTRDATA, md.enoptrdata, "runtime.moduledata", "enoptrdata", 1) \
+	X(MD_DATA, md.data, "runtime.moduledata", "data", 1)		\
+	X(MD_EDATA, md.edata, "runtime.moduledata", "edata", 1)		\
+	X(MD_BSS, md.bss, "runtime.moduledata", "bss", 1)		\
+	X(MD_EBSS, md.ebss, "runtime.moduledata", "ebss", 1)		\
+	X(MD_NOPTRBSS, md.noptrbss, "runtime.moduledata", "noptrbss", 1) \
+	X(MD_ENOPTRBSS, md.enoptrbss, "runtime.moduledata", "enoptrbss", 1) \
+	X(MD_TYPES, md.types, "runtime.moduledata", "types", 1)	\
+	X(MD_ETYPES, md.etypes, "runtime.moduledata", "etypes", 1)	\
+	X(MD_GOFUNC, md.gofunc, "runtime.moduledata", "gofunc", 1)	\
+	X(MD_NEXT, md.next, "runtime.moduledata", "next", 1)		\
+	X(SCHED_LASTPOLL, sched_lastpoll, "runtime.schedt", "lastpoll", 1) \
+	/* Go 1.25+: synctestBubble.id; Go 1.24: synctestGroup.root */	\
+	X(BUBBLE_ID, bubble_id, "runtime.synctestBubble", "id", 0)	\
+	X(SYNC_GROUP_ROOT, sync_group_root, "runtime.synctestGroup",	\
+	  "root", 0)							\
+	/* Go 1.26 added GODEBUG=tracebacklabels, a dbgVar. */		\
+	X(DBGVAR_NAME, dbgvar_name, "runtime.dbgVar", "name", 0)	\
+	X(DBGVAR_ATOMIC, dbgvar_atomic, "runtime.dbgVar", "atomic", 0)
+
+/* X(id, lvalue, type) */
+#define LD_RT_SIZES(X)							\
+	X(G_SIZE, g.size, "runtime.g")					\
+	X(M_SIZE, m.size, "runtime.m")
+
+/*
+ * X(id, lvalue, constant, fallback).  Status values have been stable since
+ * Go 1.0 except where noted; the fallback is used when DWARF lacks one.
+ */
+#define LD_RT_CONSTS(X)							\
+	X(G_RUNNABLE, g_runnable, "runtime._Grunnable", 1)		\
+	X(G_RUNNING, g_running, "runtime._Grunning", 2)			\
+	X(G_SYSCALL, g_syscall, "runtime._Gsyscall", 3)			\
+	X(G_WAITING, g_waiting, "runtime._Gwaiting", 4)			\
+	X(G_DEAD, g_dead, "runtime._Gdead", 6)				\
+	/* Go 1.26 added _Gleaked (GOEXPERIMENT=goroutineleakprofile). */ \
+	X(G_LEAKED, g_leaked, "runtime._Gleaked", -1)			\
+	/* Go 1.26 added _Gdeadextra for cgo callback Ms. */		\
+	X(G_DEADEXTRA, g_deadextra, "runtime._Gdeadextra", -1)		\
+	X(G_SCAN, g_scan, "runtime._Gscan", 0x1000)			\
+	X(FING_RUNNING, fing_running_finalizer,				\
+	  "runtime.fingRunningFinalizer", 2)
+
+#define LD_RTM_ENUM(id, ...) LD_RTM_##id,
+#define LD_RTS_ENUM(id, ...) LD_RTS_##id,
+#define LD_RTC_ENUM(id, ...) LD_RTC_##id,
+enum ld_rt_member_id { LD_RT_MEMBERS(LD_RTM_ENUM) LD_RT_NMEMBERS };
+enum ld_rt_size_id { LD_RT_SIZES(LD_RTS_ENUM) LD_RT_NSIZES };
+enum ld_rt_const_id { LD_RT_CONSTS(LD_RTC_ENUM) LD_RT_NCONSTS };
+#undef LD_RTM_ENUM
+#undef LD_RTS_ENUM
+#undef LD_RTC_ENUM
+
+/* Changes whenever the lists change, so stale generated tables are caught. */
+#define LD_RT_STR_ID(id, ...) #id ","
+#define LD_RT_FIELDS_SIGNATURE						\
+	LD_RT_MEMBERS(LD_RT_STR_ID) "|" LD_RT_SIZES(LD_RT_STR_ID) "|"	\
+	LD_RT_CONSTS(LD_RT_STR_ID)
+
+#define LD_RT_CONST_ABSENT INT64_MIN
+
+/* One Go release's layout, recorded from a reference build's DWARF. */
+struct ld_layout {
+	int go_minor;
+	const char *reference;		/* e.g. "go1.26.10" */
+	int64_t members[LD_RT_NMEMBERS];	/* LD_RT_NO_FIELD if absent */
+	int64_t sizes[LD_RT_NSIZES];
+	int64_t consts[LD_RT_NCONSTS];	/* LD_RT_CONST_ABSENT if absent */
+};
+
+/* Generated (ext/layouts_gen.c): the tables and the list they were made for. */
+extern const struct ld_layout ld_layouts[];
+extern const unsigned int ld_nlayouts;
+extern const char ld_layouts_signature[];
+
+#endif
