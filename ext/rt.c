@@ -216,7 +216,9 @@ struct ld_error *ld_rt_resolve(const struct ld_binary *bin,
 	err = check_version(rt, go_version);
 	if (!err)
 		err = resolve_layout(rt, dw);
-	if (!err)
+	/* Fully stripped: ext/discover.c finds the variables later. */
+	rt->stripped = !dw && !bin->has_symtab;
+	if (!err && !rt->stripped)
 		err = resolve_vars(rt, bin, dw);
 	if (err) {
 		free(rt);

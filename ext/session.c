@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "leakdump/buildinfo.h"
+#include "leakdump/discover.h"
 #include "leakdump/session.h"
 #include "leakdump/unwind.h"
 
@@ -238,14 +239,10 @@ static struct ld_error *open_binary(struct ld_session *s, const char *path)
 		return err;
 	}
 	free(modinfo);
-	if (!s->bin->has_dwarf && !s->bin->has_symtab) {
-		err = ld_error_create(LD_ERR_NO_DWARF,
-				      "%s (%s) is stripped (no DWARF, no symbol table); fully stripped binaries are not supported yet",
-				      path, version);
-		free(version);
-		return err;
-	}
-	/* Without DWARF, layouts come from the per-release tables. */
+	/*
+	 * Without DWARF, layouts come from the per-release tables; without a
+	 * symbol table too, ext/discover.c finds the runtime's globals.
+	 */
 	err = s->bin->has_dwarf ? ld_dwarf_open(s->bin->elf, &s->dw) : NULL;
 	if (!err)
 		err = ld_rt_resolve(s->bin, s->dw, version, &s->rt);
@@ -337,8 +334,12 @@ struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 		err = copy_threads(s, spec->threads, spec->nthreads);
 	if (!err)
 		err = open_memory(s, spec);
+	if (!err && s->rt->stripped)
+		err = ld_discover_moduledata(s);
 	if (!err)
 		err = open_pclntab(s);
+	if (!err && s->rt->stripped)
+		err = ld_discover_runtime_vars(s);
 	if (!err)
 		err = read_string_table(s, s->rt->wait_reason_strings + s->bias,
 					s->rt->wait_reason_count,

@@ -113,6 +113,7 @@ struct ld_rt {
 	/* Go 1.25+: showfuncinfo always shows runFinalizers/runCleanups */
 	bool show_finalizer_frames;
 	bool has_dwarf;			/* layouts from DWARF, not tables */
+	bool stripped;			/* no symbols: see discover.h */
 };
 
 struct ld_layout;
