@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakdump/blocking.h"
 #include "leakdump/report.h"
 #include "leakdump/traceback.h"
 
 #define MAX_KEY_FRAMES 4096
 #define FLUSH_AT (1u << 20)
+#define JSON_MAX_IDS 1000	/* per-goroutine id lists; counts stay exact */
 
 struct stack_rec {
 	uint64_t hash;
@@ -44,6 +46,8 @@ struct grouping {
 	uint32_t *next_g;		/* per goroutine: next in its group */
 	uint32_t *g_group;		/* per goroutine: group index */
 	size_t hidden;			/* system goroutines not shown */
+	struct ld_blocking *blk;	/* NULL: not computed */
+	uint32_t *obj_stamp;		/* scratch: per object, last group */
 	/* scratch for one walk */
 	struct ld_visible_frame *scratch;
 	uint32_t nscratch;
@@ -242,6 +246,8 @@ static void grouping_release(struct grouping *gr)
 	free(gr->next_g);
 	free(gr->g_group);
 	free(gr->scratch);
+	ld_blocking_destroy(gr->blk);
+	free(gr->obj_stamp);
 }
 
 static bool shown(const struct ld_goroutine *g, bool all)
@@ -443,6 +449,65 @@ static void text_frame(struct ld_strbuf *sb, const struct ld_visible_frame *f)
 	ld_strbuf_printf(sb, " %s:%d\n", short_path(f->file), f->line);
 }
 
+/* The blockers of one goroutine, comma separated. */
+static void describe_blockers(struct ld_session *s, const struct grouping *gr,
+			      size_t gi, struct ld_strbuf *sb)
+{
+	const struct ld_blocker *bl;
+	unsigned int n;
+
+	bl = ld_blocking_of(gr->blk, gi, &n);
+	if (n > 1)
+		ld_strbuf_printf(sb, "%u objects: ", n);
+	for (unsigned int i = 0; i < n && i < 4; i++) {
+		const char *op = ld_chan_op_name(bl[i].op);
+
+		if (i)
+			ld_strbuf_puts(sb, "; ");
+		if (n > 1 && op)
+			ld_strbuf_printf(sb, "%s ", op);
+		ld_object_describe(s, &gr->blk->objs[bl[i].obj], sb);
+	}
+	if (n > 4)
+		ld_strbuf_puts(sb, "; …");
+}
+
+/*
+ * "blocked on: ..." for a group: the object when all its goroutines wait
+ * on the same one, else how many different objects (and one example).
+ */
+static void text_blocked_on(struct ld_session *s, const struct grouping *gr,
+			    const struct group *grp, struct ld_strbuf *sb)
+{
+	const struct ld_blocker *b0, *bl;
+	uint32_t mark = (uint32_t)(grp - gr->groups) + 1;
+	size_t distinct = 0;
+	unsigned int n0, n;
+
+	if (!gr->blk || !gr->obj_stamp)
+		return;
+	b0 = ld_blocking_of(gr->blk, grp->first_g, &n0);
+	if (!n0)
+		return;
+	/* Count distinct first objects with a per-group stamp. */
+	for (uint32_t gi = grp->first_g; gi != UINT32_MAX;
+	     gi = gr->next_g[gi]) {
+		bl = ld_blocking_of(gr->blk, gi, &n);
+		if (n && gr->obj_stamp[bl[0].obj] != mark) {
+			gr->obj_stamp[bl[0].obj] = mark;
+			distinct++;
+		}
+	}
+	ld_strbuf_puts(sb, "    blocked on: ");
+	if (distinct > 1) {
+		ld_strbuf_printf(sb, "%zu different %ss, e.g. ", distinct,
+				 ld_block_kind_name(
+					 gr->blk->objs[b0[0].obj].kind));
+	}
+	describe_blockers(s, gr, grp->first_g, sb);
+	ld_strbuf_putc(sb, '\n');
+}
+
 static void text_group(struct ld_session *s, const struct grouping *gr,
 		       const struct group *grp, struct ld_strbuf *sb)
 {
@@ -481,6 +546,7 @@ static void text_group(struct ld_session *s, const struct grouping *gr,
 	if (g0->flags & LD_G_NO_STACK)
 		ld_strbuf_printf(sb, "    (running on thread %d; stack unavailable)\n",
 				 g0->tid);
+	text_blocked_on(s, gr, grp, sb);
 	for (uint32_t i = 0; i < st->nframes; i++)
 		text_frame(sb, &gr->frames[st->first + i]);
 	if (note)
@@ -503,6 +569,126 @@ static struct ld_error *report_text(struct ld_session *s,
 	if (!err)
 		err = ld_strbuf_flush(&sb, out);
 	ld_strbuf_release(&sb);
+	return err;
+}
+
+/* ---- text, grouped by blocking object ---- */
+
+struct bgroup {
+	uint32_t obj;		/* UINT32_MAX: not blocked on an object */
+	uint32_t group;		/* the stack group, for the unblocked */
+	size_t count;
+	uint32_t first_g, last_g;	/* chain through next[] */
+};
+
+static int cmp_bgroup(const void *a, const void *b)
+{
+	const struct bgroup *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return x->first_g < y->first_g ? -1 : x->first_g > y->first_g;
+}
+
+/* One object's goroutines, by stack group, in first-seen order. */
+static void text_object_groups(const struct grouping *gr,
+			       const struct bgroup *b, const uint32_t *next,
+			       uint32_t *count_of_group, struct ld_strbuf *sb)
+{
+	for (uint32_t gi = b->first_g; gi != UINT32_MAX; gi = next[gi])
+		count_of_group[gr->g_group[gi]]++;
+	for (uint32_t gi = b->first_g; gi != UINT32_MAX; gi = next[gi]) {
+		uint32_t k = gr->g_group[gi];
+		const struct group *grp = &gr->groups[k];
+		const struct stack_rec *st = &gr->stacks[grp->stack_id];
+
+		if (!count_of_group[k])
+			continue;
+		ld_strbuf_puts(sb, "  ");
+		put_count(sb, count_of_group[k]);
+		ld_strbuf_printf(sb, " × [%s]\n", grp->status);
+		for (uint32_t f = 0; f < st->nframes; f++)
+			text_frame(sb, &gr->frames[st->first + f]);
+		count_of_group[k] = 0;
+	}
+}
+
+/*
+ * Goroutines stuck on one object show together whatever their stacks:
+ * one line for the object, then its goroutines' stack groups.  Goroutines
+ * not blocked on an object keep their stack groups.
+ */
+static struct ld_error *report_by_blocker(struct ld_session *s,
+					  const struct ld_report_opts *o,
+					  const struct grouping *gr, FILE *out)
+{
+	struct ld_strbuf sb = LD_STRBUF_INIT;
+	uint32_t *slot_of_obj, *slot_of_group, *next, *counts;
+	struct ld_error *err = NULL;
+	struct bgroup *bg;
+	size_t nbg = 0, nobj = gr->blk ? gr->blk->nobjs : 0;
+
+	bg = calloc(nobj + gr->ngroups + 1, sizeof(*bg));
+	slot_of_obj = malloc((nobj + 1) * sizeof(uint32_t));
+	slot_of_group = malloc((gr->ngroups + 1) * sizeof(uint32_t));
+	counts = calloc(gr->ngroups + 1, sizeof(uint32_t));
+	next = malloc((s->ngs + 1) * sizeof(uint32_t));
+	if (!bg || !slot_of_obj || !slot_of_group || !counts || !next) {
+		err = &ld_error_nomem;
+		goto out;
+	}
+	memset(slot_of_obj, 0xff, (nobj + 1) * sizeof(uint32_t));
+	memset(slot_of_group, 0xff, (gr->ngroups + 1) * sizeof(uint32_t));
+	for (size_t gi = 0; gi < s->ngs; gi++) {
+		const struct ld_blocker *bl;
+		struct bgroup *b;
+		uint32_t *slot;
+		unsigned int n = 0;
+
+		if (gr->g_group[gi] == UINT32_MAX)
+			continue;
+		bl = gr->blk ? ld_blocking_of(gr->blk, gi, &n) : NULL;
+		slot = n ? &slot_of_obj[bl[0].obj] :
+			   &slot_of_group[gr->g_group[gi]];
+		if (*slot == UINT32_MAX) {
+			*slot = (uint32_t)nbg;
+			b = &bg[nbg++];
+			b->obj = n ? bl[0].obj : UINT32_MAX;
+			b->group = gr->g_group[gi];
+			b->first_g = (uint32_t)gi;
+		} else {
+			b = &bg[*slot];
+			next[b->last_g] = (uint32_t)gi;
+		}
+		b->last_g = (uint32_t)gi;
+		next[gi] = UINT32_MAX;
+		b->count++;
+	}
+	qsort(bg, nbg, sizeof(*bg), cmp_bgroup);
+	text_header(s, o, gr, &sb);
+	for (size_t k = 0; k < nbg && !err; k++) {
+		if (bg[k].obj == UINT32_MAX) {
+			text_group(s, gr, &gr->groups[bg[k].group], &sb);
+		} else {
+			ld_strbuf_putc(&sb, '\n');
+			put_count(&sb, bg[k].count);
+			ld_strbuf_puts(&sb, " × blocked on ");
+			ld_object_describe(s, &gr->blk->objs[bg[k].obj], &sb);
+			ld_strbuf_putc(&sb, '\n');
+			text_object_groups(gr, &bg[k], next, counts, &sb);
+		}
+		if (sb.len > FLUSH_AT)
+			err = ld_strbuf_flush(&sb, out);
+	}
+	if (!err)
+		err = ld_strbuf_flush(&sb, out);
+out:
+	ld_strbuf_release(&sb);
+	free(bg);
+	free(slot_of_obj);
+	free(slot_of_group);
+	free(counts);
+	free(next);
 	return err;
 }
 
@@ -633,6 +819,20 @@ static void json_goroutine(struct ld_session *s, const struct grouping *gr,
 		ld_strbuf_json_str(sb, note);
 	else
 		ld_strbuf_puts(sb, "null");
+	if (gr->blk) {
+		const struct ld_blocker *bl;
+		unsigned int n;
+
+		bl = ld_blocking_of(gr->blk, i, &n);
+		ld_strbuf_puts(sb, ",\"blocking\":[");
+		for (unsigned int k = 0; k < n; k++) {
+			if (k)
+				ld_strbuf_putc(sb, ',');
+			ld_object_json(s, &gr->blk->objs[bl[k].obj], bl[k].op,
+				       JSON_MAX_IDS, sb);
+		}
+		ld_strbuf_putc(sb, ']');
+	}
 	ld_strbuf_putc(sb, '}');
 }
 
@@ -711,8 +911,17 @@ struct ld_error *ld_report(struct ld_session *s,
 	if (opts->format == LD_FORMAT_GO)
 		return report_go(s, opts->all, out);
 	err = build_groups(s, opts->all, &gr);
+	if (!err && !opts->no_blocking)
+		err = ld_blocking_build(s, &gr.blk);
+	if (!err && gr.blk) {
+		gr.obj_stamp = calloc(gr.blk->nobjs + 1, sizeof(uint32_t));
+		if (!gr.obj_stamp)
+			err = &ld_error_nomem;
+	}
 	if (!err && opts->format == LD_FORMAT_JSON)
 		err = report_json(s, opts, &gr, out);
+	else if (!err && opts->group_by == LD_GROUP_BLOCKER)
+		err = report_by_blocker(s, opts, &gr, out);
 	else if (!err)
 		err = report_text(s, opts, &gr, out);
 	grouping_release(&gr);
@@ -787,5 +996,113 @@ struct ld_error *ld_report_list(struct ld_session *s, bool all, FILE *out)
 	if (!err)
 		err = ld_strbuf_flush(&sb, out);
 	ld_strbuf_release(&sb);
+	return err;
+}
+
+static void object_goroutines(struct ld_session *s, const char *what,
+			      const struct ld_idlist *ids, struct ld_strbuf *sb)
+{
+	if (!ids->n)
+		return;
+	ld_strbuf_printf(sb, "  %s:\n", what);
+	for (uint32_t i = 0; i < ids->n && i < 100; i++) {
+		struct ld_goroutine *g = ld_session_find(s, ids->v[i]);
+		struct ld_visible_frame f = { 0 };
+
+		if (!g)
+			continue;
+		if (!(g->flags & LD_G_NO_STACK))
+			ld_traceback_walk(s, g, first_user_frame, &f, NULL);
+		ld_strbuf_printf(sb, "    goroutine %llu [%s]",
+				 (unsigned long long)g->goid,
+				 ld_goroutine_status_text(s, g));
+		if (f.name) {
+			ld_strbuf_puts(sb, "  ");
+			ld_print_func_name(sb, f.name);
+			ld_strbuf_printf(sb, " at %s:%d", short_path(f.file),
+					 f.line);
+		}
+		ld_strbuf_putc(sb, '\n');
+	}
+	if (ids->n > 100)
+		ld_strbuf_printf(sb, "    … %u more\n", ids->n - 100);
+}
+
+/* The buffered elements of a channel, oldest first, as hex words. */
+static void chan_buffer(struct ld_session *s, const struct ld_object *o,
+			struct ld_strbuf *sb)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	uint64_t buf = 0, recvx = 0;
+	struct ld_error *err;
+
+	if (!o->len || !o->cap || k->hchan_buf < 0)
+		return;
+	err = ld_mem_read_u64(s->mem, o->addr + (uint64_t)k->hchan_buf, &buf);
+	if (!err)
+		err = ld_mem_read_u64(s->mem, o->addr + (uint64_t)k->hchan_recvx,
+				      &recvx);
+	ld_error_destroy(err);
+	if (err || !buf)
+		return;
+	ld_strbuf_printf(sb, "  buffer (%llu of %llu, element size %llu):\n",
+			 (unsigned long long)o->len, (unsigned long long)o->cap,
+			 (unsigned long long)o->elemsize);
+	for (uint64_t i = 0; i < o->len && i < 32; i++) {
+		uint64_t at = buf + ((recvx + i) % o->cap) * o->elemsize;
+		uint8_t bytes[64];
+		size_t n = o->elemsize < sizeof(bytes) ? o->elemsize :
+							  sizeof(bytes);
+
+		ld_strbuf_printf(sb, "    [%llu] 0x%llx:", (unsigned long long)i,
+				 (unsigned long long)at);
+		err = ld_mem_read(s->mem, at, bytes, n);
+		if (err) {
+			ld_error_destroy(err);
+			ld_strbuf_puts(sb, " unreadable\n");
+			continue;
+		}
+		for (size_t j = 0; j < n; j++)
+			ld_strbuf_printf(sb, "%s%02x", j % 8 ? "" : " ", bytes[j]);
+		ld_strbuf_puts(sb, n < o->elemsize ? " …\n" : "\n");
+	}
+}
+
+struct ld_error *ld_report_object(struct ld_session *s, int kind,
+				  uint64_t addr, FILE *out)
+{
+	struct ld_strbuf sb = LD_STRBUF_INIT;
+	const struct ld_object *o = NULL;
+	struct ld_blocking *b = NULL;
+	struct ld_error *err;
+
+	err = ld_blocking_build(s, &b);
+	if (err)
+		return err;
+	if (kind == LD_BK_MUTEX) {
+		/* A mutex address may be an RWMutex someone waits on. */
+		o = ld_blocking_find(b, LD_BK_RWMUTEX, addr);
+		if (!o)
+			o = ld_blocking_find(b, LD_BK_MUTEX, addr);
+	} else {
+		o = ld_blocking_find(b, (enum ld_block_kind)kind, addr);
+	}
+	if (!o)
+		err = ld_blocking_decode(s, b, (enum ld_block_kind)kind, addr,
+					 &o);
+	if (!err) {
+		ld_object_describe(s, o, &sb);
+		ld_strbuf_putc(&sb, '\n');
+		if (o->kind == LD_BK_CHAN)
+			chan_buffer(s, o, &sb);
+		object_goroutines(s, "receivers", &o->receivers, &sb);
+		object_goroutines(s, "senders", &o->senders, &sb);
+		object_goroutines(s, "waiters", &o->waiters, &sb);
+		object_goroutines(s, "candidate holders (not waiting on it; their stacks hold its address)",
+				  &o->candidates, &sb);
+		err = ld_strbuf_flush(&sb, out);
+	}
+	ld_strbuf_release(&sb);
+	ld_blocking_destroy(b);
 	return err;
 }

@@ -50,11 +50,12 @@ struct ld_error *ld_rt_layout_from_dwarf(struct ld_dwarf *dw,
 		return err;
 	LD_RT_MEMBERS(MEMBER)
 #undef MEMBER
-#define SIZE(id, lv, type)						\
+#define SIZE(id, lv, type, req)					\
 	err = ld_dwarf_type_size(dw, type, &size);			\
-	if (err)							\
+	if (err && ((req) || err->code != LD_ERR_LOOKUP))		\
 		return ld_error_wrap(err, "runtime layout");		\
-	out->sizes[LD_RTS_##id] = (int64_t)size;
+	out->sizes[LD_RTS_##id] = err ? 0 : (int64_t)size;		\
+	ld_error_destroy(err);
 	LD_RT_SIZES(SIZE)
 #undef SIZE
 #define CONST(id, lv, name, fallback)					\
@@ -72,7 +73,7 @@ static void apply_layout(struct ld_rt *rt, const struct ld_layout *l)
 #define MEMBER(id, lv, type, member, req) rt->lv = l->members[LD_RTM_##id];
 	LD_RT_MEMBERS(MEMBER)
 #undef MEMBER
-#define SIZE(id, lv, type) rt->lv = (uint64_t)l->sizes[LD_RTS_##id];
+#define SIZE(id, lv, type, req) rt->lv = (uint64_t)l->sizes[LD_RTS_##id];
 	LD_RT_SIZES(SIZE)
 #undef SIZE
 #define CONST(id, lv, name, fallback)					\
@@ -145,6 +146,8 @@ static struct ld_error *resolve_vars(struct ld_rt *rt,
 			       &rt->fing_status, NULL, false)) ||
 	    (err = resolve_var(bin, dw, "runtime.isIdleInSynctest",
 			       &rt->is_idle_in_synctest, NULL, false)) ||
+	    (err = resolve_var(bin, dw, "runtime.semtable", &rt->semtable,
+			       NULL, false)) ||
 	    /* Go 1.26 added GODEBUG=tracebacklabels, found in dbgvars. */
 	    (err = resolve_var(bin, dw, "runtime.dbgvars", &rt->dbgvars,
 			       NULL, false)))

@@ -67,12 +67,73 @@
 	  "root", 0)							\
 	/* Go 1.26 added GODEBUG=tracebacklabels, a dbgVar. */		\
 	X(DBGVAR_NAME, dbgvar_name, "runtime.dbgVar", "name", 0)	\
-	X(DBGVAR_ATOMIC, dbgvar_atomic, "runtime.dbgVar", "atomic", 0)
+	X(DBGVAR_ATOMIC, dbgvar_atomic, "runtime.dbgVar", "atomic", 0)	\
+	/* Blocking objects (ext/blocking.c); all optional: without one	\
+	 * the feature that needs it is reported as unavailable. */	\
+	X(G_TIMER, g.timer, "runtime.g", "timer", 0)			\
+	/* Go 1.23 added g.sleepWhen with the timer rewrite. */	\
+	X(G_SLEEP_WHEN, g.sleep_when, "runtime.g", "sleepWhen", 0)	\
+	X(TIMER_WHEN, blk.timer_when, "runtime.timer", "when", 0)	\
+	X(SUDOG_G, blk.sudog_g, "runtime.sudog", "g", 0)		\
+	X(SUDOG_NEXT, blk.sudog_next, "runtime.sudog", "next", 0)	\
+	X(SUDOG_PREV, blk.sudog_prev, "runtime.sudog", "prev", 0)	\
+	X(SUDOG_ELEM, blk.sudog_elem, "runtime.sudog", "elem", 0)	\
+	/* Go 1.26 wrapped sudog.elem and .c in maybeTraceablePtr. */	\
+	X(SUDOG_ELEM_VU, blk.sudog_elem_vu, "runtime.sudog", "elem.vu", 0) \
+	X(SUDOG_IS_SELECT, blk.sudog_is_select, "runtime.sudog",	\
+	  "isSelect", 0)						\
+	X(SUDOG_WAITLINK, blk.sudog_waitlink, "runtime.sudog",		\
+	  "waitlink", 0)						\
+	X(SUDOG_C, blk.sudog_c, "runtime.sudog", "c", 0)		\
+	X(SUDOG_C_VU, blk.sudog_c_vu, "runtime.sudog", "c.vu", 0)	\
+	X(HCHAN_QCOUNT, blk.hchan_qcount, "runtime.hchan", "qcount", 0) \
+	X(HCHAN_DATAQSIZ, blk.hchan_dataqsiz, "runtime.hchan",		\
+	  "dataqsiz", 0)						\
+	X(HCHAN_BUF, blk.hchan_buf, "runtime.hchan", "buf", 0)		\
+	X(HCHAN_ELEMSIZE, blk.hchan_elemsize, "runtime.hchan",		\
+	  "elemsize", 0)						\
+	X(HCHAN_CLOSED, blk.hchan_closed, "runtime.hchan", "closed", 0) \
+	X(HCHAN_ELEMTYPE, blk.hchan_elemtype, "runtime.hchan",		\
+	  "elemtype", 0)						\
+	X(HCHAN_SENDX, blk.hchan_sendx, "runtime.hchan", "sendx", 0)	\
+	X(HCHAN_RECVX, blk.hchan_recvx, "runtime.hchan", "recvx", 0)	\
+	X(HCHAN_RECVQ, blk.hchan_recvq, "runtime.hchan", "recvq", 0)	\
+	X(HCHAN_SENDQ, blk.hchan_sendq, "runtime.hchan", "sendq", 0)	\
+	X(SEMAROOT_TREAP, blk.semaroot_treap, "runtime.semaRoot",	\
+	  "treap", 0)							\
+	X(SUDOG_PARENT, blk.sudog_parent, "runtime.sudog", "parent", 0) \
+	X(NOTIFYLIST_HEAD, blk.notify_head, "runtime.notifyList",	\
+	  "head", 0)							\
+	X(TYPE_STR, blk.type_str, "internal/abi.Type", "Str", 0)	\
+	X(TYPE_TFLAG, blk.type_tflag, "internal/abi.Type", "TFlag", 0)	\
+	X(TYPE_SIZE, blk.type_size, "internal/abi.Type", "Size_", 0)	\
+	X(POLLDESC_FD, blk.pd_fd, "runtime.pollDesc", "fd", 0)		\
+	X(POLLDESC_RG, blk.pd_rg, "runtime.pollDesc", "rg", 0)		\
+	X(POLLDESC_WG, blk.pd_wg, "runtime.pollDesc", "wg", 0)		\
+	/* Go 1.24 moved sync.Mutex's fields into internal/sync.Mutex. */ \
+	X(MUTEX_SEMA_INTERNAL, blk.mutex_sema_internal,		\
+	  "internal/sync.Mutex", "sema", 0)				\
+	X(MUTEX_SEMA, blk.mutex_sema, "sync.Mutex", "sema", 0)		\
+	X(MUTEX_MU, blk.mutex_mu, "sync.Mutex", "mu", 0)		\
+	X(RWMUTEX_WRITER_SEM, blk.rw_writer_sem, "sync.RWMutex",	\
+	  "writerSem", 0)						\
+	X(RWMUTEX_READER_SEM, blk.rw_reader_sem, "sync.RWMutex",	\
+	  "readerSem", 0)						\
+	X(RWMUTEX_READER_COUNT, blk.rw_reader_count, "sync.RWMutex",	\
+	  "readerCount", 0)						\
+	X(RWMUTEX_READER_WAIT, blk.rw_reader_wait, "sync.RWMutex",	\
+	  "readerWait", 0)						\
+	X(WAITGROUP_STATE, blk.wg_state, "sync.WaitGroup", "state", 0)	\
+	X(WAITGROUP_SEMA, blk.wg_sema, "sync.WaitGroup", "sema", 0)	\
+	X(COND_NOTIFY, blk.cond_notify, "sync.Cond", "notify", 0)
 
-/* X(id, lvalue, type) */
+/* X(id, lvalue, type, required) */
 #define LD_RT_SIZES(X)							\
-	X(G_SIZE, g.size, "runtime.g")					\
-	X(M_SIZE, m.size, "runtime.m")
+	X(G_SIZE, g.size, "runtime.g", 1)				\
+	X(M_SIZE, m.size, "runtime.m", 1)				\
+	X(SUDOG_SIZE, blk.sudog_size, "runtime.sudog", 0)		\
+	X(HCHAN_SIZE, blk.hchan_size, "runtime.hchan", 0)		\
+	X(SEMTABLE_SIZE, blk.semtable_size, "runtime.semTable", 0)
 
 /*
  * X(id, lvalue, constant, fallback).  Status values have been stable since

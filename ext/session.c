@@ -195,6 +195,8 @@ static struct ld_error *open_pclntab(struct ld_session *s)
 		err = md_word(s, s->rt->md.etext, &s->etext);
 	if (!err)
 		err = md_word(s, s->rt->md.gofunc, &gofunc);
+	if (!err)
+		err = md_word(s, s->rt->md.types, &s->types);
 	if (err)
 		return ld_error_wrap(err, "reading runtime.firstmoduledata");
 	if (!section_bytes_from(s->bin, pchdr - s->bias, &cfg.data, &cfg.size))

@@ -140,14 +140,19 @@ class LeakDump(gdb.Command):
     """Dump the goroutines of the Go program being debugged, grouped.
 
 Usage: leak-dump [--format text|go|json] [--output FILE] [--all]
+                 [--group-by stack|blocker] [--no-blocking]
 
   --format text  groups of goroutines with the same state and stack,
-                 largest first (default)
+                 largest first (default), each with what it is blocked on
+                 (channel, mutex, WaitGroup, Cond, fd, timer, syscall)
   --format go    every goroutine exactly as the Go runtime prints it
                  (pprof goroutine debug=2)
   --format json  machine-readable groups and goroutines
   --output FILE  write to FILE instead of the terminal
   --all          include runtime-internal goroutines
+  --group-by blocker
+                 group by the object waited on, whatever the stacks
+  --no-blocking  skip blocking objects (faster on huge dumps)
 
 Works on live processes (gdb -p PID) and core files (gdb EXE CORE).
 Never writes to the target."""
@@ -161,12 +166,16 @@ Never writes to the target."""
                             choices=("text", "go", "json"))
         parser.add_argument("--output")
         parser.add_argument("--all", action="store_true")
+        parser.add_argument("--group-by", default="stack",
+                            choices=("stack", "blocker"))
+        parser.add_argument("--no-blocking", action="store_true")
 
         def run():
             args = parser.parse_args(shlex.split(arg))
             session = _Target.get()
             return session.report(format=args.format, all=args.all,
-                                  output=args.output)
+                                  output=args.output, group_by=args.group_by,
+                                  blocking=not args.no_blocking)
         _run(run)
 
 
@@ -207,8 +216,62 @@ Usage: go-goroutines [--all]"""
         _run(run)
 
 
+def _address(expr):
+    """An address from a number or a GDB expression: a pointer's value,
+    or the address of a variable (a sync.Mutex declared in a struct)."""
+    text = expr.strip()
+    if not text:
+        raise LeakdumpUsage("an address or expression is needed")
+    try:
+        return int(text, 0)
+    except ValueError:
+        pass
+    try:
+        value = gdb.parse_and_eval(text)
+    except gdb.error as exc:
+        raise LeakdumpUsage("cannot evaluate %s: %s" % (text, exc)) from None
+    code = value.type.strip_typedefs().code
+    if code in (gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_INT):
+        return int(value) & 0xffffffffffffffff
+    if value.address is not None:
+        return int(value.address)
+    raise LeakdumpUsage("%s is neither a pointer nor in memory" % text)
+
+
+class GoChan(gdb.Command):
+    """Show a channel: element type, capacity, buffered elements, waiters.
+
+Usage: go-chan EXPR|ADDR
+
+EXPR is evaluated by GDB (a chan variable, or any pointer to an hchan);
+ADDR is the channel's address, as leak-dump prints it."""
+
+    def __init__(self):
+        super().__init__("go-chan", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        _run(lambda: _Target.get().object("chan", _address(arg)))
+
+
+class GoMutex(gdb.Command):
+    """Show a sync.Mutex or sync.RWMutex: state, waiters, candidate holders.
+
+Usage: go-mutex EXPR|ADDR
+
+Go records no owner; candidate holders are goroutines not waiting on the
+mutex whose live stack holds its address."""
+
+    def __init__(self):
+        super().__init__("go-mutex", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        _run(lambda: _Target.get().object("mutex", _address(arg)))
+
+
 def register():
     LeakDump()
+    GoChan()
+    GoMutex()
     GoBt()
     GoGoroutines()
     gdb.events.cont.connect(_Target.invalidate)

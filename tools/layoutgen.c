@@ -34,7 +34,7 @@ static void print_layout(const struct ld_layout *l, int minor,
 	LD_RT_MEMBERS(MEMBER)
 #undef MEMBER
 	printf("\t\t},\n\t\t.sizes = {\n");
-#define SIZE(id, lv, type)						\
+#define SIZE(id, lv, type, req)					\
 	printf("\t\t\t[LD_RTS_" #id "] = %lld,\n",			\
 	       (long long)l->sizes[LD_RTS_##id]);
 	LD_RT_SIZES(SIZE)

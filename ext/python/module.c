@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakdump/blocking.h"
 #include "leakdump/report.h"
 #include "leakdump/session.h"
 
@@ -232,14 +233,23 @@ static struct ld_error *do_report(SessionObject *self, void *arg, FILE *out)
 static PyObject *Session_report(SessionObject *self, PyObject *args,
 				PyObject *kw)
 {
-	static char *kwlist[] = { "format", "all", "output", NULL };
-	const char *format = "text", *output = NULL;
+	static char *kwlist[] = { "format", "all", "output", "group_by",
+				  "blocking", NULL };
+	const char *format = "text", *output = NULL, *group_by = "stack";
 	struct ld_report_opts opts = { 0 };
-	int all = 0;
+	int all = 0, blocking = 1;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spz", kwlist, &format,
-					 &all, &output))
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzsp", kwlist, &format,
+					 &all, &output, &group_by, &blocking))
 		return NULL;
+	if (!strcmp(group_by, "blocker")) {
+		opts.group_by = LD_GROUP_BLOCKER;
+	} else if (strcmp(group_by, "stack")) {
+		PyErr_Format(PyExc_ValueError,
+			     "unknown grouping '%s' (stack or blocker)", group_by);
+		return NULL;
+	}
+	opts.no_blocking = !blocking;
 	if (!strcmp(format, "text")) {
 		opts.format = LD_FORMAT_TEXT;
 	} else if (!strcmp(format, "go")) {
@@ -268,6 +278,36 @@ static PyObject *Session_goroutine(SessionObject *self, PyObject *args)
 	if (!PyArg_ParseTuple(args, "K", &goid))
 		return NULL;
 	return with_output(self, NULL, do_goroutine, &goid);
+}
+
+struct object_args {
+	int kind;
+	unsigned long long addr;
+};
+
+static struct ld_error *do_object(SessionObject *self, void *arg, FILE *out)
+{
+	struct object_args *a = arg;
+
+	return ld_report_object(self->s, a->kind, a->addr, out);
+}
+
+static PyObject *Session_object(SessionObject *self, PyObject *args)
+{
+	struct object_args a;
+	const char *kind;
+
+	if (!PyArg_ParseTuple(args, "sK", &kind, &a.addr))
+		return NULL;
+	if (!strcmp(kind, "chan")) {
+		a.kind = LD_BK_CHAN;
+	} else if (!strcmp(kind, "mutex")) {
+		a.kind = LD_BK_MUTEX;
+	} else {
+		PyErr_Format(PyExc_ValueError, "unknown kind '%s'", kind);
+		return NULL;
+	}
+	return with_output(self, NULL, do_object, &a);
 }
 
 static struct ld_error *do_list(SessionObject *self, void *arg, FILE *out)
@@ -311,6 +351,8 @@ static PyMethodDef Session_methods[] = {
 	{ "list", (PyCFunction)(void (*)(void))Session_list,
 	  METH_VARARGS | METH_KEYWORDS,
 	  "list(all=False) -> str: one line per goroutine" },
+	{ "object", (PyCFunction)Session_object, METH_VARARGS,
+	  "object(kind, addr) -> str: a channel or mutex, its waiters" },
 	{ "info", (PyCFunction)Session_info, METH_NOARGS,
 	  "info() -> dict" },
 	{ NULL, NULL, 0, NULL },

@@ -42,6 +42,26 @@ struct ld_rt_g {
 	int64_t running_cleanups;	/* Go 1.25+ */
 	int64_t bubble;			/* Go 1.25+: g.bubble (*synctestBubble) */
 	int64_t sync_group;		/* Go 1.24 only: g.syncGroup */
+	int64_t timer;			/* *timer cached for time.Sleep */
+	int64_t sleep_when;		/* Go 1.23+ */
+};
+
+/* Layouts behind blocking objects (ext/blocking.c); -1 when absent. */
+struct ld_rt_blocking {
+	int64_t timer_when;
+	int64_t sudog_g, sudog_next, sudog_prev, sudog_elem, sudog_elem_vu;
+	int64_t sudog_is_select, sudog_waitlink, sudog_c, sudog_c_vu;
+	int64_t sudog_parent;
+	uint64_t sudog_size, hchan_size, semtable_size;
+	int64_t hchan_qcount, hchan_dataqsiz, hchan_buf, hchan_elemsize;
+	int64_t hchan_closed, hchan_elemtype, hchan_sendx, hchan_recvx;
+	int64_t hchan_recvq, hchan_sendq;
+	int64_t semaroot_treap, notify_head;
+	int64_t type_str, type_tflag, type_size;
+	int64_t pd_fd, pd_rg, pd_wg;
+	int64_t mutex_sema_internal, mutex_sema, mutex_mu;
+	int64_t rw_writer_sem, rw_reader_sem, rw_reader_count, rw_reader_wait;
+	int64_t wg_state, wg_sema, cond_notify;
 };
 
 struct ld_rt_m {
@@ -103,6 +123,8 @@ struct ld_rt {
 	struct ld_rt_m m;
 	struct ld_rt_moduledata md;
 	struct ld_rt_funcids fid;
+	struct ld_rt_blocking blk;
+	uint64_t semtable;		/* runtime.semtable, 0 if unknown */
 	/* Go 1.24: ", synctest group N"; Go 1.25+: ", synctest bubble N" */
 	int64_t bubble_id;		/* synctestBubble.id offset */
 	int64_t sync_group_root;	/* synctestGroup.root offset (1.24) */

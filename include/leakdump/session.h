@@ -99,6 +99,7 @@ struct ld_session {
 
 	/* moduledata, relocated */
 	uint64_t text, etext;
+	uint64_t types;			/* moduledata.types: type name base */
 	/* the go:func.* area in the executable's file mapping */
 	const uint8_t *gofunc;
 	size_t gofunc_size;

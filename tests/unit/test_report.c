@@ -451,7 +451,7 @@ static void test_json(void **state)
 
 		assert_non_null(g30);
 		snprintf(want, sizeof(want),
-			 "{\"id\":30,\"group\":3,\"state\":\"chan receive\",\"status\":\"waiting\",\"wait_minutes\":0,\"created_by_goroutine\":10,\"thread\":null,\"g\":\"0x%llx\",\"stack\":[\"0x%llx\",\"0x%llx\"],\"locked_to_thread\":false,\"stack_bytes\":65536,\"system\":false,\"error\":null}",
+			 "{\"id\":30,\"group\":3,\"state\":\"chan receive\",\"status\":\"waiting\",\"wait_minutes\":0,\"created_by_goroutine\":10,\"thread\":null,\"g\":\"0x%llx\",\"stack\":[\"0x%llx\",\"0x%llx\"],\"locked_to_thread\":false,\"stack_bytes\":65536,\"system\":false,\"error\":null,\"blocking\":[]}",
 			 (unsigned long long)g30->addr,
 			 (unsigned long long)g30->stack_lo,
 			 (unsigned long long)g30->stack_hi);
@@ -500,7 +500,7 @@ static void test_json_escapes_and_notes(void **state)
 	out = run_report(ss, LD_FORMAT_JSON, false);
 	assert_json(out);
 	assert_non_null(strstr(out, "\"executable\":\"/app/a \\\"quoted\\\"\\\\dir/leaky\""));
-	assert_non_null(strstr(out, "\"error\":\"unexpected return pc\"}"));
+	assert_non_null(strstr(out, "\"error\":\"unexpected return pc\",\"blocking\":[]}"));
 }
 
 /* ---- single goroutine, list --------------------------------------------- */

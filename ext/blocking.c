@@ -1,0 +1,1060 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Blocking objects, from the runtime's own bookkeeping:
+ *  - channels: the goroutine's sudog list (g.waiting, linked by waitlink)
+ *    names each channel; its recvq/sendq say which side each waiter is on;
+ *  - sync primitives: runtime.semtable (a treap of sudogs per root, each
+ *    node heading a waitlink list of waiters on the same address), walked
+ *    once; the user's struct is the semaphore's address minus the sema
+ *    field's offset;
+ *  - sync.Cond: the receiver of sync.(*Cond).Wait, checked against the
+ *    Cond's notify list;
+ *  - IO wait: the pollDesc passed to runtime_pollWait, checked against its
+ *    rg/wg, which hold the waiting g;
+ *  - sleep: g.sleepWhen (Go 1.23+) or the g's cached timer;
+ *  - syscalls: the thread's registers.
+ * Every list walk is bounded; a structure that does not make sense leaves
+ * a note on the object instead of stopping the dump.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "leakdump/blocking.h"
+#include "leakdump/traceback.h"
+#include "leakdump/unwind.h"
+
+#define MAX_LIST 1000000	/* longest sudog list walked */
+#define MAX_SELECT 4096		/* select cases per goroutine */
+#define MAX_TYPE_NAME 1024
+#define SEMTAB_SIZE 251		/* runtime.semTabSize, unchanged since 1.0 */
+#define MAX_STACK_SCAN (64u << 10)
+#define TFLAG_EXTRA_STAR 0x2	/* abi.TFlagExtraStar */
+
+static uint64_t hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 16;
+	void *np;
+
+	if (need <= *cap)
+		return true;
+	while (ncap < need)
+		ncap *= 2;
+	np = realloc(*p, ncap * elem);
+	if (!np)
+		return false;
+	*p = np;
+	*cap = ncap;
+	return true;
+}
+
+static bool idlist_add(struct ld_idlist *l, uint64_t id)
+{
+	size_t cap = l->cap;
+
+	for (uint32_t i = 0; i < l->n && l->n < 64; i++)
+		if (l->v[i] == id)
+			return true;
+	if (!grow((void **)&l->v, &cap, (size_t)l->n + 1, sizeof(*l->v)))
+		return false;
+	l->cap = (uint32_t)cap;
+	l->v[l->n++] = id;
+	return true;
+}
+
+static void idlist_free(struct ld_idlist *l)
+{
+	free(l->v);
+}
+
+static bool read_u64(struct ld_session *s, uint64_t addr, uint64_t *v)
+{
+	struct ld_error *err = ld_mem_read_u64(s->mem, addr, v);
+
+	ld_error_destroy(err);
+	return !err;
+}
+
+static bool read_buf(struct ld_session *s, uint64_t addr, void *buf,
+		     size_t len)
+{
+	struct ld_error *err = ld_mem_read(s->mem, addr, buf, len);
+
+	ld_error_destroy(err);
+	return !err;
+}
+
+static uint64_t rd64(const uint8_t *p, int64_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, p + off, 8);
+	return v;
+}
+
+static void find_candidates(struct ld_session *s, struct ld_blocking *b);
+
+/* ---- goroutine index by g address ---- */
+
+static bool index_goroutines(struct ld_session *s, struct ld_blocking *b)
+{
+	size_t size = 16;
+
+	while (size < s->ngs * 2 + 16)
+		size *= 2;
+	b->g_keys = calloc(size, sizeof(*b->g_keys));
+	b->g_vals = calloc(size, sizeof(*b->g_vals));
+	if (!b->g_keys || !b->g_vals)
+		return false;
+	b->g_table_size = size;
+	for (size_t i = 0; i < s->ngs; i++) {
+		size_t j = hash64(s->gs[i].addr) & (size - 1);
+
+		while (b->g_keys[j])
+			j = (j + 1) & (size - 1);
+		b->g_keys[j] = s->gs[i].addr;
+		b->g_vals[j] = (uint32_t)i + 1;
+	}
+	return true;
+}
+
+static struct ld_goroutine *g_by_addr(struct ld_session *s,
+				      const struct ld_blocking *b,
+				      uint64_t addr)
+{
+	size_t mask = b->g_table_size - 1, j;
+
+	if (!addr || !b->g_table_size)
+		return NULL;
+	for (j = hash64(addr) & mask; b->g_keys[j]; j = (j + 1) & mask)
+		if (b->g_keys[j] == addr)
+			return &s->gs[b->g_vals[j] - 1];
+	return NULL;
+}
+
+/* ---- objects ---- */
+
+static uint64_t obj_key(enum ld_block_kind kind, uint64_t addr)
+{
+	return ((uint64_t)kind << 56) ^ addr ^ 1;
+}
+
+static bool obj_rehash(struct ld_blocking *b)
+{
+	size_t size = b->obj_table_size ? b->obj_table_size * 2 : 256;
+	uint64_t *keys;
+	uint32_t *slots;
+
+	if (b->nobjs * 2 < b->obj_table_size)
+		return true;
+	keys = calloc(size, sizeof(*keys));
+	slots = calloc(size, sizeof(*slots));
+	if (!keys || !slots) {
+		free(keys);
+		free(slots);
+		return false;
+	}
+	for (size_t i = 0; i < b->nobjs; i++) {
+		uint64_t k = obj_key(b->objs[i].kind, b->objs[i].addr);
+		size_t j = hash64(k) & (size - 1);
+
+		while (keys[j])
+			j = (j + 1) & (size - 1);
+		keys[j] = k;
+		slots[j] = (uint32_t)i + 1;
+	}
+	free(b->obj_keys);
+	free(b->obj_slots);
+	b->obj_keys = keys;
+	b->obj_slots = slots;
+	b->obj_table_size = size;
+	return true;
+}
+
+const struct ld_object *ld_blocking_find(const struct ld_blocking *b,
+					 enum ld_block_kind kind,
+					 uint64_t addr)
+{
+	if (!kind) {
+		for (size_t i = 0; i < b->nobjs; i++)
+			if (b->objs[i].addr == addr)
+				return &b->objs[i];
+		return NULL;
+	}
+	if (!b->obj_table_size)
+		return NULL;
+	for (size_t j = hash64(obj_key(kind, addr)) & (b->obj_table_size - 1);
+	     b->obj_keys[j]; j = (j + 1) & (b->obj_table_size - 1))
+		if (b->obj_keys[j] == obj_key(kind, addr))
+			return &b->objs[b->obj_slots[j] - 1];
+	return NULL;
+}
+
+/* The object (kind, addr), created on first use; *fresh says which. */
+static struct ld_object *get_object(struct ld_blocking *b,
+				    enum ld_block_kind kind, uint64_t addr,
+				    bool *fresh)
+{
+	uint64_t k = obj_key(kind, addr);
+	struct ld_object *o;
+	size_t j;
+
+	*fresh = false;
+	if (!obj_rehash(b))
+		return NULL;
+	for (j = hash64(k) & (b->obj_table_size - 1); b->obj_keys[j];
+	     j = (j + 1) & (b->obj_table_size - 1))
+		if (b->obj_keys[j] == k)
+			return &b->objs[b->obj_slots[j] - 1];
+	if (!grow((void **)&b->objs, &b->cap_objs, b->nobjs + 1,
+		  sizeof(*b->objs)))
+		return NULL;
+	o = &b->objs[b->nobjs];
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	o->addr = addr;
+	o->fd = -1;
+	o->sysno = -1;
+	b->obj_keys[j] = k;
+	b->obj_slots[j] = (uint32_t)++b->nobjs;
+	*fresh = true;
+	return o;
+}
+
+static bool add_blocker(struct ld_blocking *b, size_t gi,
+			const struct ld_object *o, uint8_t op)
+{
+	if (b->count[gi] == UINT8_MAX)
+		return true;
+	if (!grow((void **)&b->bl, &b->cap_bl, b->nbl + 1, sizeof(*b->bl)))
+		return false;
+	if (!b->count[gi])
+		b->first[gi] = (uint32_t)b->nbl;
+	b->bl[b->nbl].obj = (uint32_t)(o - b->objs);
+	b->bl[b->nbl].op = op;
+	b->nbl++;
+	b->count[gi]++;
+	return true;
+}
+
+/* ---- channels ---- */
+
+static uint64_t sudog_ptr(const struct ld_rt_blocking *k, const uint8_t *sg,
+			  int64_t plain, int64_t vu)
+{
+	/* Go 1.26: maybeTraceablePtr's vu is the source of truth. */
+	return rd64(sg, vu >= 0 ? vu : plain);
+}
+
+/* abi.Name: flags byte, uvarint length, bytes. */
+static char *type_name(struct ld_session *s, uint64_t type)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	uint8_t hdr[16], tflag;
+	uint64_t len = 0;
+	int32_t str;
+	char *name;
+	int shift = 0;
+	size_t i;
+
+	if (!type || k->type_str < 0 || k->type_tflag < 0 || !s->types ||
+	    !read_buf(s, type + (uint64_t)k->type_str, &str, 4) ||
+	    !read_buf(s, type + (uint64_t)k->type_tflag, &tflag, 1) ||
+	    !read_buf(s, s->types + (uint64_t)(int64_t)str, hdr, sizeof(hdr)))
+		return NULL;
+	for (i = 1; i < sizeof(hdr); i++) {
+		len |= (uint64_t)(hdr[i] & 0x7f) << shift;
+		shift += 7;
+		if (!(hdr[i] & 0x80))
+			break;
+	}
+	if (i == sizeof(hdr) || !len || len > MAX_TYPE_NAME)
+		return NULL;
+	if (ld_mem_read_string(s->mem, s->types + (uint64_t)(int64_t)str +
+				       i + 1, len, MAX_TYPE_NAME, &name))
+		return NULL;
+	if ((tflag & TFLAG_EXTRA_STAR) && name[0] == '*')
+		memmove(name, name + 1, strlen(name));
+	return name;
+}
+
+/* Goroutine ids of a channel wait queue (first, linked by sudog.next). */
+static void walk_waitq(struct ld_session *s, struct ld_blocking *b,
+		       uint64_t first, struct ld_idlist *ids,
+		       uint64_t *sudogs, size_t max_sudogs, size_t *nsudogs,
+		       const char **note)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	uint64_t sg = first, gp;
+	size_t n = 0;
+
+	while (sg && n++ < MAX_LIST) {
+		struct ld_goroutine *g;
+
+		if (!read_u64(s, sg + (uint64_t)k->sudog_g, &gp)) {
+			*note = "channel wait queue unreadable";
+			return;
+		}
+		g = g_by_addr(s, b, gp);
+		if (g)
+			idlist_add(ids, g->goid);
+		if (sudogs && *nsudogs < max_sudogs)
+			sudogs[(*nsudogs)++] = sg;
+		if (!read_u64(s, sg + (uint64_t)k->sudog_next, &sg)) {
+			*note = "channel wait queue unreadable";
+			return;
+		}
+	}
+	if (sg)
+		*note = "channel wait queue too long";
+}
+
+static void decode_chan(struct ld_session *s, struct ld_blocking *b,
+			struct ld_object *o)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	uint8_t h[256];
+	uint16_t elemsize;
+	uint32_t closed;
+
+	if (k->hchan_size > sizeof(h) || !k->hchan_size ||
+	    !read_buf(s, o->addr, h, k->hchan_size)) {
+		o->note = "channel unreadable";
+		return;
+	}
+	o->len = rd64(h, k->hchan_qcount);
+	o->cap = rd64(h, k->hchan_dataqsiz);
+	memcpy(&elemsize, h + k->hchan_elemsize, 2);
+	memcpy(&closed, h + k->hchan_closed, 4);
+	o->elemsize = elemsize;
+	o->closed = closed != 0;
+	o->elem_type = type_name(s, rd64(h, k->hchan_elemtype));
+	if (o->len > o->cap && o->cap)
+		o->note = "channel length exceeds capacity";
+	walk_waitq(s, b, rd64(h, k->hchan_recvq), &o->receivers, NULL, 0,
+		   NULL, &o->note);
+	walk_waitq(s, b, rd64(h, k->hchan_sendq), &o->senders, NULL, 0, NULL,
+		   &o->note);
+}
+
+/* Is sudog sg in the wait queue starting at first? */
+static bool in_waitq(struct ld_session *s, uint64_t first, uint64_t sg)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	size_t n = 0;
+
+	while (first && n++ < MAX_LIST) {
+		if (first == sg)
+			return true;
+		if (!read_u64(s, first + (uint64_t)k->sudog_next, &first))
+			return false;
+	}
+	return false;
+}
+
+static uint8_t chan_op(struct ld_session *s, uint64_t c, uint64_t sg,
+		       bool is_select, const char *reason)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	uint64_t recvq = 0, sendq = 0;
+
+	read_u64(s, c + (uint64_t)k->hchan_recvq, &recvq);
+	read_u64(s, c + (uint64_t)k->hchan_sendq, &sendq);
+	if (in_waitq(s, recvq, sg))
+		return is_select ? LD_OP_SELECT_RECV : LD_OP_RECV;
+	if (in_waitq(s, sendq, sg))
+		return is_select ? LD_OP_SELECT_SEND : LD_OP_SEND;
+	if (is_select)
+		return LD_OP_SELECT;
+	return !strcmp(reason, "chan send") ? LD_OP_SEND : LD_OP_RECV;
+}
+
+static bool chan_blockers(struct ld_session *s, struct ld_blocking *b,
+			  size_t gi, const char *reason)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	struct ld_goroutine *g = &s->gs[gi];
+	uint8_t sgbuf[256];
+	uint64_t sg = 0;
+	size_t n = 0;
+
+	if (k->sudog_size > sizeof(sgbuf) || !k->sudog_size ||
+	    !read_u64(s, g->addr + (uint64_t)s->rt->g.waiting, &sg))
+		return true;
+	while (sg && n++ < MAX_SELECT) {
+		struct ld_object *o;
+		uint64_t c;
+		bool fresh;
+
+		if (!read_buf(s, sg, sgbuf, k->sudog_size))
+			break;
+		c = sudog_ptr(k, sgbuf, k->sudog_c, k->sudog_c_vu);
+		if (c) {
+			o = get_object(b, LD_BK_CHAN, c, &fresh);
+			if (!o)
+				return false;
+			if (fresh)
+				decode_chan(s, b, o);
+			if (!add_blocker(b, gi, o,
+					 chan_op(s, c, sg,
+						 sgbuf[k->sudog_is_select] != 0,
+						 reason)))
+				return false;
+		}
+		sg = rd64(sgbuf, k->sudog_waitlink);
+	}
+	return true;
+}
+
+static bool nil_chan_blocker(struct ld_blocking *b, size_t gi,
+			     const char *reason)
+{
+	struct ld_object *o;
+	bool fresh;
+
+	o = get_object(b, LD_BK_CHAN, 0, &fresh);
+	if (!o)
+		return false;
+	o->nil = true;
+	return add_blocker(b, gi, o, strstr(reason, "send") ? LD_OP_SEND :
+							     LD_OP_RECV);
+}
+
+/* ---- the semaphore table ---- */
+
+static bool sema_record(struct ld_blocking *b, uint64_t g, uint64_t addr)
+{
+	size_t size, j;
+
+	if (b->nsema * 2 >= b->sema_table_size) {
+		size_t nsize = b->sema_table_size ? b->sema_table_size * 2 :
+						    1024;
+		uint64_t *ng = calloc(nsize, 8), *na = calloc(nsize, 8);
+
+		if (!ng || !na) {
+			free(ng);
+			free(na);
+			return false;
+		}
+		for (size_t i = 0; i < b->sema_table_size; i++) {
+			if (!b->sema_g[i])
+				continue;
+			j = hash64(b->sema_g[i]) & (nsize - 1);
+			while (ng[j])
+				j = (j + 1) & (nsize - 1);
+			ng[j] = b->sema_g[i];
+			na[j] = b->sema_addr[i];
+		}
+		free(b->sema_g);
+		free(b->sema_addr);
+		b->sema_g = ng;
+		b->sema_addr = na;
+		b->sema_table_size = nsize;
+	}
+	size = b->sema_table_size;
+	for (j = hash64(g) & (size - 1); b->sema_g[j]; j = (j + 1) & (size - 1))
+		if (b->sema_g[j] == g)
+			return true;
+	b->sema_g[j] = g;
+	b->sema_addr[j] = addr;
+	b->nsema++;
+	return true;
+}
+
+static uint64_t sema_of(const struct ld_blocking *b, uint64_t g)
+{
+	size_t size = b->sema_table_size, j;
+
+	if (!size)
+		return 0;
+	for (j = hash64(g) & (size - 1); b->sema_g[j]; j = (j + 1) & (size - 1))
+		if (b->sema_g[j] == g)
+			return b->sema_addr[j];
+	return 0;
+}
+
+/* One treap node: itself and its waitlink chain, all on one address. */
+static bool sema_node(struct ld_session *s, struct ld_blocking *b,
+		      uint64_t node, uint64_t *left, uint64_t *right)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	uint8_t sg[256];
+	uint64_t addr, w;
+	size_t n = 0;
+
+	if (!read_buf(s, node, sg, k->sudog_size))
+		return false;
+	*left = rd64(sg, k->sudog_prev);
+	*right = rd64(sg, k->sudog_next);
+	addr = sudog_ptr(k, sg, k->sudog_elem, k->sudog_elem_vu);
+	if (!sema_record(b, rd64(sg, k->sudog_g), addr))
+		return false;
+	w = rd64(sg, k->sudog_waitlink);
+	while (w && n++ < MAX_LIST) {
+		uint64_t gp;
+
+		if (!read_u64(s, w + (uint64_t)k->sudog_g, &gp) ||
+		    !sema_record(b, gp, addr) ||
+		    !read_u64(s, w + (uint64_t)k->sudog_waitlink, &w))
+			return false;
+	}
+	return true;
+}
+
+/* Walk every root's treap once (iteratively, bounded). */
+static void walk_semtable(struct ld_session *s, struct ld_blocking *b)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	uint64_t entry, *stack = NULL;
+	size_t cap = 0, depth, visited = 0;
+
+	if (!s->rt->semtable || k->semtable_size < SEMTAB_SIZE ||
+	    k->semaroot_treap < 0 || !k->sudog_size ||
+	    k->sudog_size > 256) {
+		b->unavailable = "the runtime's semaphore table is unknown";
+		return;
+	}
+	entry = k->semtable_size / SEMTAB_SIZE;
+	for (size_t i = 0; i < SEMTAB_SIZE; i++) {
+		uint64_t root;
+
+		if (!read_u64(s, s->rt->semtable + s->bias + i * entry +
+				      (uint64_t)k->semaroot_treap, &root))
+			break;
+		depth = 0;
+		while ((root || depth) && visited < MAX_LIST) {
+			uint64_t l, r;
+
+			if (!root) {
+				root = stack[--depth];
+				continue;
+			}
+			visited++;
+			if (!sema_node(s, b, root, &l, &r))
+				break;
+			if (r) {
+				if (!grow((void **)&stack, &cap, depth + 1, 8))
+					break;
+				stack[depth++] = r;
+			}
+			root = l;
+		}
+	}
+	free(stack);
+}
+
+/* ---- sync primitives ---- */
+
+static uint64_t mutex_sema_off(const struct ld_rt_blocking *k)
+{
+	/* Go 1.24: sync.Mutex{mu internal/sync.Mutex{state, sema}} */
+	if (k->mutex_mu >= 0 && k->mutex_sema_internal >= 0)
+		return (uint64_t)(k->mutex_mu + k->mutex_sema_internal);
+	return k->mutex_sema >= 0 ? (uint64_t)k->mutex_sema : 4;
+}
+
+static void decode_mutex(struct ld_session *s, struct ld_object *o)
+{
+	int32_t state;
+
+	if (!read_buf(s, o->addr, &state, 4)) {
+		o->note = "mutex unreadable";
+		return;
+	}
+	/* internal/sync: mutexLocked 1, mutexWoken 2, mutexStarving 4 */
+	o->locked = state & 1;
+	o->woken = state & 2;
+	o->starving = state & 4;
+	o->mutex_waiters = (uint32_t)state >> 3;
+}
+
+static void decode_rwmutex(struct ld_session *s, struct ld_object *o)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	int32_t count;
+
+	decode_mutex(s, o);	/* rw.w is the first field */
+	if (k->rw_reader_count < 0 ||
+	    !read_buf(s, o->addr + (uint64_t)k->rw_reader_count, &count, 4)) {
+		o->note = "rwmutex unreadable";
+		return;
+	}
+	/* A pending writer subtracts rwmutexMaxReaders (1 << 30). */
+	o->writer_waiting = count < 0;
+	o->readers = count < 0 ? (int64_t)count + (1 << 30) : count;
+}
+
+static void decode_waitgroup(struct ld_session *s, struct ld_object *o)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	uint64_t state;
+
+	if (k->wg_state < 0 ||
+	    !read_u64(s, o->addr + (uint64_t)k->wg_state, &state)) {
+		o->note = "waitgroup unreadable";
+		return;
+	}
+	o->counter = (int32_t)(state >> 32);
+	/* Go 1.25 keeps a synctest flag in bit 31 of the waiter count. */
+	o->mutex_waiters = (uint32_t)state & 0x7fffffff;
+}
+
+/* Which primitive a semaphore wait belongs to, by its wait reason. */
+static enum ld_block_kind sema_kind_by_reason(const char *reason,
+					      bool *reader)
+{
+	*reader = false;
+	if (!strcmp(reason, "sync.Mutex.Lock"))
+		return LD_BK_MUTEX;
+	if (!strcmp(reason, "sync.RWMutex.RLock")) {
+		*reader = true;
+		return LD_BK_RWMUTEX;
+	}
+	if (!strcmp(reason, "sync.RWMutex.Lock"))
+		return LD_BK_RWMUTEX;
+	if (!strcmp(reason, "sync.WaitGroup.Wait"))
+		return LD_BK_WAITGROUP;
+	return LD_BK_SEMA;
+}
+
+/* Before Go 1.24 WaitGroup.Wait waited as plain "semacquire": use frames. */
+static enum ld_block_kind sema_kind_by_frames(const char *frames,
+					      bool *reader)
+{
+	*reader = false;
+	if (strstr(frames, "sync.(*WaitGroup).Wait"))
+		return LD_BK_WAITGROUP;
+	if (strstr(frames, "sync.(*RWMutex).RLock")) {
+		*reader = true;
+		return LD_BK_RWMUTEX;
+	}
+	if (strstr(frames, "sync.(*RWMutex).Lock"))
+		return LD_BK_RWMUTEX;
+	if (strstr(frames, "sync.(*Mutex).Lock") ||
+	    strstr(frames, "sync.(*Mutex).lockSlow"))
+		return LD_BK_MUTEX;
+	return LD_BK_SEMA;
+}
+
+static bool frames_text(void *arg, const struct ld_visible_frame *f)
+{
+	struct ld_strbuf *sb = arg;
+
+	ld_strbuf_puts(sb, f->name);
+	ld_strbuf_putc(sb, '\n');
+	return sb->len < 4096;
+}
+
+static bool sema_blocker(struct ld_session *s, struct ld_blocking *b,
+			 size_t gi, const char *reason)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	struct ld_goroutine *g = &s->gs[gi];
+	struct ld_strbuf frames = LD_STRBUF_INIT;
+	enum ld_block_kind kind;
+	uint64_t sema = sema_of(b, g->addr), addr;
+	struct ld_object *o;
+	bool reader, fresh, ok;
+
+	if (!sema)
+		return true;
+	kind = sema_kind_by_reason(reason, &reader);
+	if (kind == LD_BK_SEMA) {
+		ld_traceback_walk(s, g, frames_text, &frames, NULL);
+		kind = sema_kind_by_frames(frames.data ? frames.data : "",
+					   &reader);
+		ld_strbuf_release(&frames);
+	}
+	switch (kind) {
+	case LD_BK_MUTEX:
+		addr = sema - mutex_sema_off(k);
+		break;
+	case LD_BK_RWMUTEX:
+		addr = sema - (uint64_t)(reader ? k->rw_reader_sem :
+						  k->rw_writer_sem);
+		break;
+	case LD_BK_WAITGROUP:
+		addr = sema - (uint64_t)k->wg_sema;
+		break;
+	default:
+		addr = sema;
+	}
+	o = get_object(b, kind, addr, &fresh);
+	if (!o)
+		return false;
+	if (fresh) {
+		o->sema = sema;
+		if (kind == LD_BK_MUTEX)
+			decode_mutex(s, o);
+		else if (kind == LD_BK_RWMUTEX)
+			decode_rwmutex(s, o);
+		else if (kind == LD_BK_WAITGROUP)
+			decode_waitgroup(s, o);
+	}
+	ok = idlist_add(&o->waiters, g->goid);
+	return ok && add_blocker(b, gi, o, LD_OP_NONE);
+}
+
+/* ---- frame arguments (receivers of Cond.Wait, runtime_pollWait) ---- */
+
+/* First argument word of the innermost non-inlined frame named name. */
+static bool frame_arg0(struct ld_session *s, const struct ld_goroutine *g,
+		       const char *name, uint64_t *ret, uint64_t *ret2)
+{
+	struct ld_unwinder u;
+	unsigned int n = 0;
+
+	ld_unwind_init(&u, s, g, g->pc, g->sp,
+		       (g->flags & LD_G_HAS_REGS) ? LD_UNWIND_TRAP : 0);
+	for (; ld_unwind_valid(&u) && n < 64; ld_unwind_next(&u), n++) {
+		const struct ld_frame_info *fi = ld_unwind_frame_info(&u);
+
+		if (!fi->nframes ||
+		    strcmp(fi->frames[fi->nframes - 1].name, name))
+			continue;
+		if (ld_session_read_stack(s, g, u.argp, ret))
+			return false;
+		if (ret2 && ld_session_read_stack(s, g, u.argp + 8, ret2))
+			*ret2 = 0;
+		return true;
+	}
+	return false;
+}
+
+static bool cond_blocker(struct ld_session *s, struct ld_blocking *b,
+			 size_t gi)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	struct ld_goroutine *g = &s->gs[gi];
+	uint64_t c, sg, gp;
+	struct ld_object *o;
+	size_t n = 0;
+	bool fresh, found = false;
+
+	if (k->cond_notify < 0 || k->notify_head < 0 ||
+	    !frame_arg0(s, g, "sync.(*Cond).Wait", &c, NULL))
+		return true;
+	/* The receiver must be a Cond whose notify list holds this g. */
+	if (!read_u64(s, c + (uint64_t)(k->cond_notify + k->notify_head), &sg))
+		return true;
+	while (sg && n++ < MAX_LIST && !found) {
+		if (!read_u64(s, sg + (uint64_t)k->sudog_g, &gp) ||
+		    !read_u64(s, sg + (uint64_t)k->sudog_next, &sg))
+			return true;
+		found = gp == g->addr;
+	}
+	if (!found)
+		return true;
+	o = get_object(b, LD_BK_COND, c, &fresh);
+	if (!o)
+		return false;
+	if (fresh) {
+		read_u64(s, c + (uint64_t)(k->cond_notify + k->notify_head),
+			 &sg);
+		n = 0;
+		while (sg && n++ < MAX_LIST) {
+			struct ld_goroutine *w;
+
+			if (!read_u64(s, sg + (uint64_t)k->sudog_g, &gp))
+				break;
+			w = g_by_addr(s, b, gp);
+			if (w)
+				idlist_add(&o->waiters, w->goid);
+			if (!read_u64(s, sg + (uint64_t)k->sudog_next, &sg))
+				break;
+		}
+	}
+	return add_blocker(b, gi, o, LD_OP_NONE);
+}
+
+/* ---- IO wait ---- */
+
+char *describe_socket(int pid, uint64_t inode);
+
+static char *describe_fd(struct ld_session *s, int64_t fd)
+{
+	char path[64], link[512];
+	unsigned long long inode;
+	ssize_t n;
+
+	if (s->kind != LD_TARGET_LIVE || !s->pid || fd < 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%lld", s->pid,
+		 (long long)fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return NULL;
+	link[n] = '\0';
+	if (sscanf(link, "socket:[%llu]", &inode) == 1) {
+		char *d = describe_socket(s->pid, inode);
+
+		if (d)
+			return d;
+	}
+	if (!strncmp(link, "pipe:", 5))
+		return strdup("pipe");
+	return strdup(link);
+}
+
+static bool fd_blocker(struct ld_session *s, struct ld_blocking *b, size_t gi)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	struct ld_goroutine *g = &s->gs[gi];
+	uint64_t pd, rg = 0, wg = 0, fd;
+	struct ld_object *o;
+	bool fresh;
+
+	if (k->pd_fd < 0 || k->pd_rg < 0 || k->pd_wg < 0 ||
+	    (!frame_arg0(s, g, "internal/poll.runtime_pollWait", &pd, NULL) &&
+	     !frame_arg0(s, g, "runtime.netpollblock", &pd, NULL)))
+		return true;
+	if (!read_u64(s, pd + (uint64_t)k->pd_rg, &rg) ||
+	    !read_u64(s, pd + (uint64_t)k->pd_wg, &wg) ||
+	    (rg != g->addr && wg != g->addr) ||
+	    !read_u64(s, pd + (uint64_t)k->pd_fd, &fd))
+		return true;
+	o = get_object(b, LD_BK_FD, pd, &fresh);
+	if (!o)
+		return false;
+	if (fresh) {
+		o->fd = (int64_t)fd;
+		o->mode = rg == g->addr ? 'r' : 'w';
+		o->describes = describe_fd(s, o->fd);
+	}
+	idlist_add(&o->waiters, g->goid);
+	return add_blocker(b, gi, o, LD_OP_NONE);
+}
+
+/* ---- sleep and syscalls ---- */
+
+static bool timer_blocker(struct ld_session *s, struct ld_blocking *b,
+			  size_t gi)
+{
+	const struct ld_rt *rt = s->rt;
+	struct ld_goroutine *g = &s->gs[gi];
+	uint64_t when = 0, t;
+	struct ld_object *o;
+	bool fresh;
+
+	if (rt->g.sleep_when >= 0) {
+		read_u64(s, g->addr + (uint64_t)rt->g.sleep_when, &when);
+	} else if (rt->g.timer >= 0 && rt->blk.timer_when >= 0 &&
+		   read_u64(s, g->addr + (uint64_t)rt->g.timer, &t) && t) {
+		read_u64(s, t + (uint64_t)rt->blk.timer_when, &when);
+	}
+	if (!when)
+		return true;
+	/* One object per goroutine: a sleep's timer is its own. */
+	o = get_object(b, LD_BK_TIMER, g->addr, &fresh);
+	if (!o)
+		return false;
+	o->when = (int64_t)when;
+	idlist_add(&o->waiters, g->goid);
+	return add_blocker(b, gi, o, LD_OP_NONE);
+}
+
+static bool syscall_blocker(struct ld_session *s, struct ld_blocking *b,
+			    size_t gi)
+{
+	const struct ld_thread_regs *r;
+	struct ld_goroutine *g = &s->gs[gi];
+	struct ld_object *o;
+	bool fresh;
+
+	if (!g->tid || !(r = ld_session_thread(s, g->tid)))
+		return true;
+	o = get_object(b, LD_BK_SYSCALL, (uint64_t)g->tid, &fresh);
+	if (!o)
+		return false;
+	o->sysno = (int64_t)r->regs[LD_AMD64_ORIG_RAX];
+	o->args[0] = r->regs[LD_AMD64_RDI];
+	o->args[1] = r->regs[LD_AMD64_RSI];
+	o->args[2] = r->regs[LD_AMD64_RDX];
+	o->args[3] = r->regs[LD_AMD64_R10];
+	o->args[4] = r->regs[LD_AMD64_R8];
+	o->args[5] = r->regs[LD_AMD64_R9];
+	idlist_add(&o->waiters, g->goid);
+	return add_blocker(b, gi, o, LD_OP_NONE);
+}
+
+/* ---- candidate holders ---- */
+
+/*
+ * Go records no mutex owner.  Candidates: goroutines not waiting on the
+ * mutex whose live stack holds its address.  One pass over all stacks.
+ */
+static void find_candidates(struct ld_session *s, struct ld_blocking *b)
+{
+	uint64_t *buf;
+	size_t nmutex = 0;
+
+	for (size_t i = 0; i < b->nobjs; i++)
+		if ((b->objs[i].kind == LD_BK_MUTEX ||
+		     b->objs[i].kind == LD_BK_RWMUTEX) && b->objs[i].addr &&
+		    !b->objs[i].scanned)
+			nmutex++;
+	if (!nmutex || !(buf = malloc(MAX_STACK_SCAN)))
+		return;
+	for (size_t gi = 0; gi < s->ngs; gi++) {
+		const struct ld_goroutine *g = &s->gs[gi];
+		uint64_t len = g->stack_hi > g->sp ? g->stack_hi - g->sp : 0;
+
+		if ((g->flags & LD_G_NO_STACK) || g->sp < g->stack_lo || !len)
+			continue;
+		if (len > MAX_STACK_SCAN)
+			len = MAX_STACK_SCAN;
+		if (!read_buf(s, g->sp, buf, len))
+			continue;
+		for (size_t w = 0; w < len / 8; w++) {
+			struct ld_object *o;
+			unsigned int n;
+			const struct ld_blocker *bl;
+			bool waits = false;
+
+			o = (struct ld_object *)ld_blocking_find(b, LD_BK_MUTEX,
+								 buf[w]);
+			if (!o)
+				o = (struct ld_object *)ld_blocking_find(
+					b, LD_BK_RWMUTEX, buf[w]);
+			if (!o || o->scanned)
+				continue;
+			bl = ld_blocking_of(b, gi, &n);
+			for (unsigned int i = 0; i < n; i++)
+				waits |= &b->objs[bl[i].obj] == o;
+			if (!waits)
+				idlist_add(&o->candidates, g->goid);
+		}
+	}
+	for (size_t i = 0; i < b->nobjs; i++)
+		if (b->objs[i].kind == LD_BK_MUTEX ||
+		    b->objs[i].kind == LD_BK_RWMUTEX)
+			b->objs[i].scanned = true;
+	free(buf);
+}
+
+struct ld_error *ld_blocking_decode(struct ld_session *s, struct ld_blocking *b,
+				    enum ld_block_kind kind, uint64_t addr,
+				    const struct ld_object **ret)
+{
+	struct ld_object *o;
+	uint8_t probe;
+	bool fresh;
+
+	if (!read_buf(s, addr, &probe, 1))
+		return ld_error_fault(addr, "no readable memory at 0x%llx",
+				      (unsigned long long)addr);
+	o = get_object(b, kind, addr, &fresh);
+	if (!o)
+		return &ld_error_nomem;
+	if (fresh && kind == LD_BK_CHAN)
+		decode_chan(s, b, o);
+	else if (fresh && kind == LD_BK_MUTEX)
+		decode_mutex(s, o);
+	else if (fresh && kind == LD_BK_RWMUTEX)
+		decode_rwmutex(s, o);
+	if (fresh && kind != LD_BK_CHAN) {
+		find_candidates(s, b);
+	}
+	*ret = o;
+	return NULL;
+}
+
+/* ---- building ---- */
+
+static bool blockers_of(struct ld_session *s, struct ld_blocking *b,
+			size_t gi)
+{
+	const struct ld_goroutine *g = &s->gs[gi];
+	uint32_t st = g->status & ~(uint32_t)s->rt->g_scan;
+	const char *reason;
+
+	if (st == s->rt->g_syscall)
+		return syscall_blocker(s, b, gi);
+	if (st != s->rt->g_waiting && st != s->rt->g_leaked)
+		return true;
+	reason = ld_goroutine_status_text(s, g);
+	if (!strcmp(reason, "chan receive (nil chan)") ||
+	    !strcmp(reason, "chan send (nil chan)"))
+		return nil_chan_blocker(b, gi, reason);
+	if (!strcmp(reason, "chan receive") || !strcmp(reason, "chan send") ||
+	    !strcmp(reason, "select"))
+		return chan_blockers(s, b, gi, reason);
+	if (!strcmp(reason, "sync.Cond.Wait"))
+		return cond_blocker(s, b, gi);
+	if (!strcmp(reason, "IO wait"))
+		return fd_blocker(s, b, gi);
+	if (!strcmp(reason, "sleep"))
+		return timer_blocker(s, b, gi);
+	if (!strncmp(reason, "sync.", 5) || !strcmp(reason, "semacquire"))
+		return sema_blocker(s, b, gi, reason);
+	return true;
+}
+
+void ld_blocking_destroy(struct ld_blocking *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->nobjs; i++) {
+		struct ld_object *o = &b->objs[i];
+
+		free(o->elem_type);
+		free(o->describes);
+		idlist_free(&o->senders);
+		idlist_free(&o->receivers);
+		idlist_free(&o->waiters);
+		idlist_free(&o->candidates);
+	}
+	free(b->objs);
+	free(b->bl);
+	free(b->first);
+	free(b->count);
+	free(b->obj_keys);
+	free(b->obj_slots);
+	free(b->g_keys);
+	free(b->g_vals);
+	free(b->sema_g);
+	free(b->sema_addr);
+	free(b);
+}
+
+struct ld_error *ld_blocking_build(struct ld_session *s,
+				   struct ld_blocking **ret)
+{
+	struct ld_blocking *b;
+	struct ld_error *err;
+
+	err = ld_session_load_goroutines(s);
+	if (err)
+		return err;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return &ld_error_nomem;
+	b->first = calloc(s->ngs + 1, sizeof(*b->first));
+	b->count = calloc(s->ngs + 1, 1);
+	if (!b->first || !b->count || !index_goroutines(s, b))
+		goto nomem;
+	if (s->rt->blk.sudog_size)
+		walk_semtable(s, b);
+	for (size_t gi = 0; gi < s->ngs; gi++) {
+		if (gi % LD_BATCH == 0)
+			ld_session_prefetch_stacks(s, gi, s->ngs - gi);
+		if (!blockers_of(s, b, gi))
+			goto nomem;
+	}
+	find_candidates(s, b);
+	*ret = b;
+	return NULL;
+nomem:
+	ld_blocking_destroy(b);
+	return &ld_error_nomem;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Blocking objects: for every waiting goroutine, the channel, mutex,
+ * WaitGroup, Cond, semaphore, file descriptor, timer or system call it is
+ * parked on, reconstructed from the runtime's own bookkeeping (sudog lists,
+ * the semaphore table, notify lists, poll descriptors, timers, thread
+ * registers).  The semaphore table is walked once and indexed by
+ * goroutine; objects shared by many goroutines are decoded once.
+ *
+ * Ownership: struct ld_blocking owns its objects, their strings and id
+ * lists; ld_blocking_destroy() frees them all.  It borrows the session.
+ */
+#ifndef LD_BLOCKING_H
+#define LD_BLOCKING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakdump/session.h"
+#include "leakdump/strbuf.h"
+
+enum ld_block_kind {
+	LD_BK_CHAN = 1,
+	LD_BK_MUTEX,
+	LD_BK_RWMUTEX,
+	LD_BK_WAITGROUP,
+	LD_BK_COND,
+	LD_BK_SEMA,
+	LD_BK_FD,
+	LD_BK_TIMER,
+	LD_BK_SYSCALL,
+};
+
+enum ld_chan_op {
+	LD_OP_NONE,
+	LD_OP_SEND,
+	LD_OP_RECV,
+	LD_OP_SELECT_SEND,
+	LD_OP_SELECT_RECV,
+	LD_OP_SELECT,		/* a select case whose queue was not found */
+};
+
+/* A growable list of goroutine ids. */
+struct ld_idlist {
+	uint64_t *v;
+	uint32_t n, cap;
+};
+
+struct ld_object {
+	enum ld_block_kind kind;
+	uint64_t addr;			/* the primitive the user declared */
+	bool nil;			/* nil channel: can never proceed */
+	const char *note;		/* why something is unknown, or NULL */
+
+	/* chan */
+	char *elem_type;		/* "*main.Event"; NULL if unknown */
+	uint64_t cap, len, elemsize;
+	bool closed;
+	struct ld_idlist senders, receivers;
+
+	/* mutex, rwmutex, waitgroup, cond, sema */
+	uint64_t sema;			/* the semaphore word waited on */
+	struct ld_idlist waiters;
+	struct ld_idlist candidates;	/* possible holders (mutexes) */
+	bool scanned;			/* candidates computed */
+	bool locked, woken, starving;	/* mutex */
+	int64_t mutex_waiters;		/* from the state word */
+	int64_t readers;		/* rwmutex: active readers */
+	bool writer_waiting;		/* rwmutex: a writer is pending */
+	int64_t counter;		/* waitgroup */
+
+	/* fd */
+	int64_t fd;
+	char mode;			/* 'r' or 'w' */
+	char *describes;		/* live targets: what the fd is */
+
+	/* timer (sleep) */
+	int64_t when;			/* target nanotime */
+
+	/* syscall */
+	int64_t sysno;
+	uint64_t args[6];
+};
+
+/* One object a goroutine waits on, and how. */
+struct ld_blocker {
+	uint32_t obj;
+	uint8_t op;			/* enum ld_chan_op, for channels */
+};
+
+struct ld_blocking {
+	struct ld_object *objs;
+	size_t nobjs, cap_objs;
+	struct ld_blocker *bl;
+	size_t nbl, cap_bl;
+	uint32_t *first;		/* per goroutine: index into bl */
+	uint8_t *count;			/* per goroutine: number of blockers */
+	/* private indexes */
+	uint64_t *obj_keys;		/* open addressing: kind<<56 ^ addr */
+	uint32_t *obj_slots;
+	size_t obj_table_size;
+	uint64_t *g_keys;		/* g address -> goroutine index + 1 */
+	uint32_t *g_vals;
+	size_t g_table_size;
+	uint64_t *sema_g, *sema_addr;	/* semtable: waiter g -> sema addr */
+	size_t nsema, sema_table_size;
+	const char *unavailable;	/* a whole part could not be read */
+};
+
+/* Build the index for every goroutine of s (loads them if needed). */
+struct ld_error *ld_blocking_build(struct ld_session *s,
+				   struct ld_blocking **ret);
+void ld_blocking_destroy(struct ld_blocking *b);	/* accepts NULL */
+
+/* The blockers of goroutine index gi (0 .. s->ngs-1). */
+static inline const struct ld_blocker *
+ld_blocking_of(const struct ld_blocking *b, size_t gi, unsigned int *n)
+{
+	*n = b->count[gi];
+	return b->bl + b->first[gi];
+}
+
+const char *ld_block_kind_name(enum ld_block_kind kind);
+const char *ld_chan_op_name(enum ld_chan_op op);
+
+/* One line: "chan *main.Event 0xc000123000 (unbuffered, open; ...)". */
+void ld_object_describe(const struct ld_session *s, const struct ld_object *o,
+			struct ld_strbuf *sb);
+/* JSON object; id lists longer than max_ids are cut (counts stay exact). */
+void ld_object_json(const struct ld_session *s, const struct ld_object *o,
+		    uint8_t op, size_t max_ids, struct ld_strbuf *sb);
+
+/*
+ * Decode a primitive that may have no waiters (for go-chan/go-mutex):
+ * kind LD_BK_CHAN, LD_BK_MUTEX or LD_BK_RWMUTEX.  The result is owned by
+ * b (returned pointer valid until ld_blocking_destroy).
+ */
+struct ld_error *ld_blocking_decode(struct ld_session *s, struct ld_blocking *b,
+				    enum ld_block_kind kind, uint64_t addr,
+				    const struct ld_object **ret);
+
+/* Find the object of this kind (0: any) at addr, or NULL. */
+const struct ld_object *ld_blocking_find(const struct ld_blocking *b,
+					 enum ld_block_kind kind,
+					 uint64_t addr);
+
+#endif
