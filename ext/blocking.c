@@ -581,17 +581,28 @@ static void decode_mutex(struct ld_session *s, struct ld_object *o)
 static void decode_rwmutex(struct ld_session *s, struct ld_object *o)
 {
 	const struct ld_rt_blocking *k = &s->rt->blk;
-	int32_t count;
+	int32_t count, wait = 0;
 
 	decode_mutex(s, o);	/* rw.w is the first field */
-	if (k->rw_reader_count < 0 ||
-	    !read_buf(s, o->addr + (uint64_t)k->rw_reader_count, &count, 4)) {
+	if (k->rw_reader_count < 0 || k->rw_reader_wait < 0 ||
+	    !read_buf(s, o->addr + (uint64_t)k->rw_reader_count, &count, 4) ||
+	    !read_buf(s, o->addr + (uint64_t)k->rw_reader_wait, &wait, 4)) {
 		o->note = "rwmutex unreadable";
 		return;
 	}
-	/* A pending writer subtracts rwmutexMaxReaders (1 << 30). */
-	o->writer_waiting = count < 0;
-	o->readers = count < 0 ? (int64_t)count + (1 << 30) : count;
+	/*
+	 * A writer subtracts rwmutexMaxReaders (1 << 30) from readerCount,
+	 * then waits for readerWait departing readers.  Readers arriving
+	 * after it are counted in readerCount and block.
+	 */
+	if (count >= 0) {
+		o->readers = count;
+		return;
+	}
+	o->readers = wait;
+	o->writer_waiting = wait > 0;
+	o->write_locked = wait <= 0;
+	o->readers_waiting = (int64_t)count + (1 << 30) - wait;
 }
 
 static void decode_waitgroup(struct ld_session *s, struct ld_object *o)
@@ -741,10 +752,17 @@ static bool cond_blocker(struct ld_session *s, struct ld_blocking *b,
 	size_t n = 0;
 	bool fresh, found = false;
 
-	if (k->cond_notify < 0 || k->notify_head < 0 ||
-	    !frame_arg0(s, g, "sync.(*Cond).Wait", &c, NULL))
+	if (k->cond_notify < 0 || k->notify_head < 0)
 		return true;
-	/* The receiver must be a Cond whose notify list holds this g. */
+	/*
+	 * The notify list is runtime_notifyListWait's first argument, live
+	 * across the park; Cond.Wait's receiver is the fallback.
+	 */
+	if (frame_arg0(s, g, "sync.runtime_notifyListWait", &c, NULL))
+		c -= (uint64_t)k->cond_notify;
+	else if (!frame_arg0(s, g, "sync.(*Cond).Wait", &c, NULL))
+		return true;
+	/* It must be a Cond whose notify list holds this g. */
 	if (!read_u64(s, c + (uint64_t)(k->cond_notify + k->notify_head), &sg))
 		return true;
 	while (sg && n++ < MAX_LIST && !found) {

@@ -98,12 +98,18 @@ static void describe_sync(const struct ld_session *s, const struct ld_object *o,
 				 o->waiters.n);
 		break;
 	case LD_BK_RWMUTEX:
-		ld_strbuf_printf(sb, "sync.RWMutex 0x%" PRIx64 " (%" PRId64
-				 " readers%s%s; %u waiters", o->addr,
-				 o->readers,
-				 o->writer_waiting ? ", writer waiting" : "",
-				 o->locked ? ", write-locked" : "",
-				 o->waiters.n);
+		ld_strbuf_printf(sb, "sync.RWMutex 0x%" PRIx64 " (", o->addr);
+		if (o->write_locked)
+			ld_strbuf_puts(sb, "write-locked");
+		else if (o->writer_waiting)
+			ld_strbuf_printf(sb, "%" PRId64 " readers, a writer waiting for them",
+					 o->readers);
+		else
+			ld_strbuf_printf(sb, "%" PRId64 " readers", o->readers);
+		if (o->readers_waiting)
+			ld_strbuf_printf(sb, ", %" PRId64 " readers queued",
+					 o->readers_waiting);
+		ld_strbuf_printf(sb, "; %u waiters", o->waiters.n);
 		break;
 	case LD_BK_WAITGROUP:
 		ld_strbuf_printf(sb, "sync.WaitGroup 0x%" PRIx64 " (counter %" PRId64
@@ -234,9 +240,11 @@ void ld_object_json(const struct ld_session *s, const struct ld_object *o,
 					 o->woken ? "true" : "false",
 					 o->mutex_waiters);
 		if (o->kind == LD_BK_RWMUTEX)
-			ld_strbuf_printf(sb, ",\"readers\":%" PRId64 ",\"writer_waiting\":%s",
+			ld_strbuf_printf(sb, ",\"readers\":%" PRId64 ",\"writer_waiting\":%s,\"write_locked\":%s,\"readers_waiting\":%" PRId64,
 					 o->readers,
-					 o->writer_waiting ? "true" : "false");
+					 o->writer_waiting ? "true" : "false",
+					 o->write_locked ? "true" : "false",
+					 o->readers_waiting);
 		if (o->kind == LD_BK_WAITGROUP)
 			ld_strbuf_printf(sb, ",\"counter\":%" PRId64 ",\"state_waiters\":%" PRId64,
 					 o->counter, o->mutex_waiters);

@@ -226,10 +226,19 @@ def _address(expr):
         return int(text, 0)
     except ValueError:
         pass
-    try:
-        value = gdb.parse_and_eval(text)
-    except gdb.error as exc:
-        raise LeakdumpUsage("cannot evaluate %s: %s" % (text, exc)) from None
+    value, first_error = None, None
+    # GDB's Go parser wants package-qualified names quoted ('main.mu');
+    # an unqualified name is tried in package main too.
+    quoted = re.sub(r"(?<!['\w])([A-Za-z_][\w/]*\.[A-Za-z_]\w*)", r"'\1'", text)
+    for candidate in (text, quoted,
+                      re.sub(r"^([&*]*)([A-Za-z_]\w*)$", r"\1'main.\2'", text)):
+        try:
+            value = gdb.parse_and_eval(candidate)
+            break
+        except gdb.error as exc:
+            first_error = first_error or exc
+    if value is None:
+        raise LeakdumpUsage("cannot evaluate %s: %s" % (text, first_error)) from None
     code = value.type.strip_typedefs().code
     if code in (gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_INT):
         return int(value) & 0xffffffffffffffff

@@ -66,8 +66,10 @@ struct ld_object {
 	bool scanned;			/* candidates computed */
 	bool locked, woken, starving;	/* mutex */
 	int64_t mutex_waiters;		/* from the state word */
-	int64_t readers;		/* rwmutex: active readers */
-	bool writer_waiting;		/* rwmutex: a writer is pending */
+	int64_t readers;		/* rwmutex: readers holding it */
+	bool writer_waiting;		/* rwmutex: a writer waits for them */
+	bool write_locked;		/* rwmutex: a writer holds it */
+	int64_t readers_waiting;	/* rwmutex: readers queued behind */
 	int64_t counter;		/* waitgroup */
 
 	/* fd */
