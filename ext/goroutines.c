@@ -367,6 +367,8 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 	}
 	free(buf);
 	free(ptrs);
+	if (!s->rt->sched)
+		return NULL;	/* stripped and not found: no lastpoll */
 	err = ld_mem_read_u64(s->mem, s->rt->sched + s->bias +
 			      (uint64_t)s->rt->sched_lastpoll, &lastpoll);
 	if (!err)

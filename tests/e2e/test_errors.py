@@ -44,18 +44,6 @@ def test_core_with_wrong_executable(go_version, fixture_name, cores, builds, too
 
 
 @pytest.mark.fixtures("parked")
-def test_fully_stripped_binary(go_version, fixture_name, spawn, builds, tool, tmp_path):
-    # -s -w: no DWARF and no symbol table.  Until runtime variables can be
-    # found without symbols, this must be one clear line.
-    exe = builds.exe(go_version, "parked", variant="stripped", ldflags="-s -w")
-    fp = spawn(go_version, "parked", exe=exe)
-    r = harness.run_gdb(harness.live_target(fp.pid),
-                        ["leak-dump --format go --output %s" % (tmp_path / "out.txt")])
-    _one_error(r, r"stripped")
-    assert fp.ping()
-
-
-@pytest.mark.fixtures("parked")
 @pytest.mark.parametrize("cmd,pattern", [
     ("go-bt 999999", r"999999|not found|no goroutine"),
     ("leak-dump --format xml", r"format|xml"),

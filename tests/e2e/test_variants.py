@@ -1,6 +1,8 @@
 """Build variants production uses: no DWARF (-ldflags=-w: layouts come from
-leakdump's per-release tables) and PIE (a load bias, live and in cores).
-The runtime's own dump is the oracle, as for the default build."""
+leakdump's per-release tables), PIE (a load bias, live and in cores), and
+fully stripped (-ldflags='-s -w': no symbol table either, so the runtime's
+globals are found by ext/discover.c), with and without PIE.  The runtime's
+own dump is the oracle, as for the default build."""
 
 import pytest
 
@@ -10,6 +12,8 @@ import harness
 VARIANTS = {
     "nodwarf": dict(ldflags="-w"),
     "pie": dict(flags=("-buildmode=pie",)),
+    "stripped": dict(ldflags="-s -w"),
+    "stripped-pie": dict(ldflags="-s -w", flags=("-buildmode=pie",)),
 }
 
 
