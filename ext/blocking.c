@@ -104,6 +104,16 @@ static uint64_t rd64(const uint8_t *p, int64_t off)
 
 static void find_candidates(struct ld_session *s, struct ld_blocking *b);
 
+/*
+ * Long walks (a queue of a million sudogs) touch a page per node: drop
+ * mapped core pages every so often so RSS stays flat (see ld_session_trim).
+ */
+static void walk_step(struct ld_session *s, size_t n)
+{
+	if (n % LD_TRIM_EVERY == 0)
+		ld_session_trim(s);
+}
+
 /* ---- goroutine index by g address ---- */
 
 static bool index_goroutines(struct ld_session *s, struct ld_blocking *b)
@@ -288,10 +298,67 @@ static char *type_name(struct ld_session *s, uint64_t type)
 	return name;
 }
 
+/*
+ * Which queue each queued sudog is in ('r' recvq, 's' sendq), recorded
+ * while the channel is decoded, so a select case's side is one lookup
+ * rather than a walk of a queue that may hold a million waiters.
+ */
+static bool side_record(struct ld_blocking *b, uint64_t sg, char side)
+{
+	size_t j;
+
+	if (b->nside * 2 >= b->side_table_size) {
+		size_t nsize = b->side_table_size ? b->side_table_size * 2 :
+						    1024;
+		uint64_t *nk = calloc(nsize, 8);
+		char *nv = calloc(nsize, 1);
+
+		if (!nk || !nv) {
+			free(nk);
+			free(nv);
+			return false;
+		}
+		for (size_t i = 0; i < b->side_table_size; i++) {
+			if (!b->side_keys[i])
+				continue;
+			j = hash64(b->side_keys[i]) & (nsize - 1);
+			while (nk[j])
+				j = (j + 1) & (nsize - 1);
+			nk[j] = b->side_keys[i];
+			nv[j] = b->side_vals[i];
+		}
+		free(b->side_keys);
+		free(b->side_vals);
+		b->side_keys = nk;
+		b->side_vals = nv;
+		b->side_table_size = nsize;
+	}
+	for (j = hash64(sg) & (b->side_table_size - 1); b->side_keys[j];
+	     j = (j + 1) & (b->side_table_size - 1))
+		if (b->side_keys[j] == sg)
+			return true;
+	b->side_keys[j] = sg;
+	b->side_vals[j] = side;
+	b->nside++;
+	return true;
+}
+
+static char side_of(const struct ld_blocking *b, uint64_t sg)
+{
+	size_t j;
+
+	if (!b->side_table_size)
+		return 0;
+	for (j = hash64(sg) & (b->side_table_size - 1); b->side_keys[j];
+	     j = (j + 1) & (b->side_table_size - 1))
+		if (b->side_keys[j] == sg)
+			return b->side_vals[j];
+	return 0;
+}
+
 /* Goroutine ids of a channel wait queue (first, linked by sudog.next). */
 static void walk_waitq(struct ld_session *s, struct ld_blocking *b,
-		       uint64_t first, struct ld_idlist *ids,
-		       uint64_t *sudogs, size_t max_sudogs, size_t *nsudogs,
+		       uint64_t first, struct ld_idlist *ids, char side,
 		       const char **note)
 {
 	const struct ld_rt_blocking *k = &s->rt->blk;
@@ -305,11 +372,11 @@ static void walk_waitq(struct ld_session *s, struct ld_blocking *b,
 			*note = "channel wait queue unreadable";
 			return;
 		}
+		walk_step(s, n);
 		g = g_by_addr(s, b, gp);
 		if (g)
 			idlist_add(ids, g->goid);
-		if (sudogs && *nsudogs < max_sudogs)
-			sudogs[(*nsudogs)++] = sg;
+		side_record(b, sg, side);
 		if (!read_u64(s, sg + (uint64_t)k->sudog_next, &sg)) {
 			*note = "channel wait queue unreadable";
 			return;
@@ -341,38 +408,20 @@ static void decode_chan(struct ld_session *s, struct ld_blocking *b,
 	o->elem_type = type_name(s, rd64(h, k->hchan_elemtype));
 	if (o->len > o->cap && o->cap)
 		o->note = "channel length exceeds capacity";
-	walk_waitq(s, b, rd64(h, k->hchan_recvq), &o->receivers, NULL, 0,
-		   NULL, &o->note);
-	walk_waitq(s, b, rd64(h, k->hchan_sendq), &o->senders, NULL, 0, NULL,
+	walk_waitq(s, b, rd64(h, k->hchan_recvq), &o->receivers, 'r',
+		   &o->note);
+	walk_waitq(s, b, rd64(h, k->hchan_sendq), &o->senders, 's',
 		   &o->note);
 }
 
-/* Is sudog sg in the wait queue starting at first? */
-static bool in_waitq(struct ld_session *s, uint64_t first, uint64_t sg)
-{
-	const struct ld_rt_blocking *k = &s->rt->blk;
-	size_t n = 0;
-
-	while (first && n++ < MAX_LIST) {
-		if (first == sg)
-			return true;
-		if (!read_u64(s, first + (uint64_t)k->sudog_next, &first))
-			return false;
-	}
-	return false;
-}
-
-static uint8_t chan_op(struct ld_session *s, uint64_t c, uint64_t sg,
+static uint8_t chan_op(const struct ld_blocking *b, uint64_t sg,
 		       bool is_select, const char *reason)
 {
-	const struct ld_rt_blocking *k = &s->rt->blk;
-	uint64_t recvq = 0, sendq = 0;
+	char side = side_of(b, sg);
 
-	read_u64(s, c + (uint64_t)k->hchan_recvq, &recvq);
-	read_u64(s, c + (uint64_t)k->hchan_sendq, &sendq);
-	if (in_waitq(s, recvq, sg))
+	if (side == 'r')
 		return is_select ? LD_OP_SELECT_RECV : LD_OP_RECV;
-	if (in_waitq(s, sendq, sg))
+	if (side == 's')
 		return is_select ? LD_OP_SELECT_SEND : LD_OP_SEND;
 	if (is_select)
 		return LD_OP_SELECT;
@@ -406,7 +455,7 @@ static bool chan_blockers(struct ld_session *s, struct ld_blocking *b,
 			if (fresh)
 				decode_chan(s, b, o);
 			if (!add_blocker(b, gi, o,
-					 chan_op(s, c, sg,
+					 chan_op(b, sg,
 						 sgbuf[k->sudog_is_select] != 0,
 						 reason)))
 				return false;
@@ -503,6 +552,7 @@ static bool sema_node(struct ld_session *s, struct ld_blocking *b,
 	while (w && n++ < MAX_LIST) {
 		uint64_t gp;
 
+		walk_step(s, n);
 		if (!read_u64(s, w + (uint64_t)k->sudog_g, &gp) ||
 		    !sema_record(b, gp, addr) ||
 		    !read_u64(s, w + (uint64_t)k->sudog_waitlink, &w))
@@ -911,47 +961,86 @@ static bool syscall_blocker(struct ld_session *s, struct ld_blocking *b,
  * Go records no mutex owner.  Candidates: goroutines not waiting on the
  * mutex whose live stack holds its address.  One pass over all stacks.
  */
+/* Does goroutine gi wait on every unscanned mutex?  Then skip its stack. */
+static bool waits_on_all(const struct ld_blocking *b, size_t gi,
+			 size_t nmutex)
+{
+	const struct ld_blocker *bl;
+	unsigned int n;
+	size_t hits = 0;
+
+	bl = ld_blocking_of(b, gi, &n);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct ld_object *o = &b->objs[bl[i].obj];
+
+		hits += (o->kind == LD_BK_MUTEX || o->kind == LD_BK_RWMUTEX) &&
+			!o->scanned;
+	}
+	return hits == nmutex;
+}
+
+static void candidates_in(struct ld_blocking *b, size_t gi, uint64_t goid,
+			  const uint64_t *words, size_t nwords, uint64_t lo,
+			  uint64_t hi)
+{
+	for (size_t w = 0; w < nwords; w++) {
+		const struct ld_blocker *bl;
+		struct ld_object *o;
+		unsigned int n;
+		bool waits = false;
+
+		if (words[w] < lo || words[w] > hi)
+			continue;
+		o = (struct ld_object *)ld_blocking_find(b, LD_BK_MUTEX,
+							 words[w]);
+		if (!o)
+			o = (struct ld_object *)ld_blocking_find(
+				b, LD_BK_RWMUTEX, words[w]);
+		if (!o || o->scanned)
+			continue;
+		bl = ld_blocking_of(b, gi, &n);
+		for (unsigned int i = 0; i < n; i++)
+			waits |= &b->objs[bl[i].obj] == o;
+		if (!waits)
+			idlist_add(&o->candidates, goid);
+	}
+}
+
+/*
+ * Go records no mutex owner.  Candidates: goroutines not waiting on the
+ * mutex whose live stack holds its address.  One pass over all stacks,
+ * words outside the mutexes' address range rejected with one compare.
+ */
 static void find_candidates(struct ld_session *s, struct ld_blocking *b)
 {
-	uint64_t *buf;
+	uint64_t *buf, lo = UINT64_MAX, hi = 0;
 	size_t nmutex = 0;
 
-	for (size_t i = 0; i < b->nobjs; i++)
-		if ((b->objs[i].kind == LD_BK_MUTEX ||
-		     b->objs[i].kind == LD_BK_RWMUTEX) && b->objs[i].addr &&
-		    !b->objs[i].scanned)
-			nmutex++;
+	for (size_t i = 0; i < b->nobjs; i++) {
+		const struct ld_object *o = &b->objs[i];
+
+		if ((o->kind != LD_BK_MUTEX && o->kind != LD_BK_RWMUTEX) ||
+		    !o->addr || o->scanned)
+			continue;
+		nmutex++;
+		lo = o->addr < lo ? o->addr : lo;
+		hi = o->addr > hi ? o->addr : hi;
+	}
 	if (!nmutex || !(buf = malloc(MAX_STACK_SCAN)))
 		return;
 	for (size_t gi = 0; gi < s->ngs; gi++) {
 		const struct ld_goroutine *g = &s->gs[gi];
 		uint64_t len = g->stack_hi > g->sp ? g->stack_hi - g->sp : 0;
 
-		if ((g->flags & LD_G_NO_STACK) || g->sp < g->stack_lo || !len)
+		walk_step(s, gi + 1);
+		if ((g->flags & LD_G_NO_STACK) || g->sp < g->stack_lo || !len ||
+		    waits_on_all(b, gi, nmutex))
 			continue;
 		if (len > MAX_STACK_SCAN)
 			len = MAX_STACK_SCAN;
 		if (!read_buf(s, g->sp, buf, len))
 			continue;
-		for (size_t w = 0; w < len / 8; w++) {
-			struct ld_object *o;
-			unsigned int n;
-			const struct ld_blocker *bl;
-			bool waits = false;
-
-			o = (struct ld_object *)ld_blocking_find(b, LD_BK_MUTEX,
-								 buf[w]);
-			if (!o)
-				o = (struct ld_object *)ld_blocking_find(
-					b, LD_BK_RWMUTEX, buf[w]);
-			if (!o || o->scanned)
-				continue;
-			bl = ld_blocking_of(b, gi, &n);
-			for (unsigned int i = 0; i < n; i++)
-				waits |= &b->objs[bl[i].obj] == o;
-			if (!waits)
-				idlist_add(&o->candidates, g->goid);
-		}
+		candidates_in(b, gi, g->goid, buf, len / 8, lo, hi);
 	}
 	for (size_t i = 0; i < b->nobjs; i++)
 		if (b->objs[i].kind == LD_BK_MUTEX ||
@@ -1042,6 +1131,8 @@ void ld_blocking_destroy(struct ld_blocking *b)
 	free(b->g_vals);
 	free(b->sema_g);
 	free(b->sema_addr);
+	free(b->side_keys);
+	free(b->side_vals);
 	free(b);
 }
 
@@ -1066,6 +1157,8 @@ struct ld_error *ld_blocking_build(struct ld_session *s,
 	for (size_t gi = 0; gi < s->ngs; gi++) {
 		if (gi % LD_BATCH == 0)
 			ld_session_prefetch_stacks(s, gi, s->ngs - gi);
+		if (gi % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
+			ld_session_trim(s);
 		if (!blockers_of(s, b, gi))
 			goto nomem;
 	}

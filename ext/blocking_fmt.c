@@ -64,8 +64,11 @@ static void put_ids(struct ld_strbuf *sb, const struct ld_idlist *l,
 		    size_t max)
 {
 	ld_strbuf_putc(sb, '[');
-	for (uint32_t i = 0; i < l->n && i < max; i++)
-		ld_strbuf_printf(sb, "%s%" PRIu64, i ? "," : "", l->v[i]);
+	for (uint32_t i = 0; i < l->n && i < max; i++) {
+		if (i)
+			ld_strbuf_putc(sb, ',');
+		ld_strbuf_udec(sb, l->v[i]);
+	}
 	ld_strbuf_putc(sb, ']');
 }
 
@@ -189,8 +192,9 @@ void ld_object_json(const struct ld_session *s, const struct ld_object *o,
 	}
 	switch (o->kind) {
 	case LD_BK_CHAN:
-		ld_strbuf_printf(sb, ",\"op\":\"%s\",\"nil\":%s,\"elem_type\":",
-				 opname ? opname : "recv",
+		if (opname)
+			ld_strbuf_printf(sb, ",\"op\":\"%s\"", opname);
+		ld_strbuf_printf(sb, ",\"nil\":%s,\"elem_type\":",
 				 o->nil ? "true" : "false");
 		if (o->elem_type)
 			ld_strbuf_json_str(sb, o->elem_type);
@@ -256,6 +260,10 @@ void ld_object_json(const struct ld_session *s, const struct ld_object *o,
 	}
 	ld_strbuf_printf(sb, ",\"waiters_count\":%u,\"waiters\":", o->waiters.n);
 	put_ids(sb, &o->waiters, max_ids);
+	/* Lists past max_ids are cut here; "objects" has them whole. */
+	if (o->waiters.n > max_ids || o->senders.n > max_ids ||
+	    o->receivers.n > max_ids || o->candidates.n > max_ids)
+		ld_strbuf_puts(sb, ",\"ids_truncated\":true");
 	ld_strbuf_putc(sb, '}');
 }
 

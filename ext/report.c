@@ -14,7 +14,12 @@
 
 #define MAX_KEY_FRAMES 4096
 #define FLUSH_AT (1u << 20)
-#define JSON_MAX_IDS 1000	/* per-goroutine id lists; counts stay exact */
+/*
+ * Per-goroutine id lists are cut at this length (the counts stay exact):
+ * a million receivers on one channel would otherwise repeat a million ids
+ * a million times.  The top-level "objects" list has every id once.
+ */
+#define JSON_MAX_IDS 16
 
 struct stack_rec {
 	uint64_t hash;
@@ -854,6 +859,8 @@ static struct ld_error *report_json(struct ld_session *s,
 	}
 	ld_strbuf_puts(&sb, "],\"goroutines\":[");
 	for (size_t i = 0; i < s->ngs && !err; i++) {
+		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
+			ld_session_trim(s);
 		if (!shown(&s->gs[i], o->all))
 			continue;
 		json_goroutine(s, gr, i, first, &sb);
@@ -861,7 +868,20 @@ static struct ld_error *report_json(struct ld_session *s,
 		if (sb.len > FLUSH_AT)
 			err = ld_strbuf_flush(&sb, out);
 	}
-	ld_strbuf_puts(&sb, "]}\n");
+	ld_strbuf_puts(&sb, "]");
+	if (gr->blk) {
+		ld_strbuf_puts(&sb, ",\"objects\":[");
+		for (size_t k = 0; k < gr->blk->nobjs && !err; k++) {
+			if (k)
+				ld_strbuf_putc(&sb, ',');
+			ld_object_json(s, &gr->blk->objs[k], LD_OP_NONE,
+				       SIZE_MAX, &sb);
+			if (sb.len > FLUSH_AT)
+				err = ld_strbuf_flush(&sb, out);
+		}
+		ld_strbuf_puts(&sb, "]");
+	}
+	ld_strbuf_puts(&sb, "}\n");
 	if (!err)
 		err = ld_strbuf_flush(&sb, out);
 	ld_strbuf_release(&sb);

@@ -107,6 +107,9 @@ struct ld_blocking {
 	size_t g_table_size;
 	uint64_t *sema_g, *sema_addr;	/* semtable: waiter g -> sema addr */
 	size_t nsema, sema_table_size;
+	uint64_t *side_keys;		/* queued sudog -> 'r' or 's' */
+	char *side_vals;
+	size_t nside, side_table_size;
 	const char *unavailable;	/* a whole part could not be read */
 };
 
