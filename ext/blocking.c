@@ -94,6 +94,20 @@ static bool read_buf(struct ld_session *s, uint64_t addr, void *buf,
 	return !err;
 }
 
+/*
+ * len bytes at addr: zero-copy from a mapped core, else copied into
+ * scratch (which must hold len bytes).  NULL when unreadable.
+ */
+static const uint8_t *view(struct ld_session *s, uint64_t addr, size_t len,
+			   void *scratch)
+{
+	const uint8_t *p = ld_mem_peek(s->mem, addr, len);
+
+	if (p)
+		return p;
+	return read_buf(s, addr, scratch, len) ? scratch : NULL;
+}
+
 static uint64_t rd64(const uint8_t *p, int64_t off)
 {
 	uint64_t v;
@@ -367,20 +381,21 @@ static void walk_waitq(struct ld_session *s, struct ld_blocking *b,
 
 	while (sg && n++ < MAX_LIST) {
 		struct ld_goroutine *g;
+		uint8_t scratch[256];
+		const uint8_t *p = k->sudog_size <= sizeof(scratch) ?
+			view(s, sg, k->sudog_size, scratch) : NULL;
 
-		if (!read_u64(s, sg + (uint64_t)k->sudog_g, &gp)) {
+		if (!p) {
 			*note = "channel wait queue unreadable";
 			return;
 		}
+		gp = rd64(p, k->sudog_g);
 		walk_step(s, n);
 		g = g_by_addr(s, b, gp);
 		if (g)
 			idlist_add(ids, g->goid);
 		side_record(b, sg, side);
-		if (!read_u64(s, sg + (uint64_t)k->sudog_next, &sg)) {
-			*note = "channel wait queue unreadable";
-			return;
-		}
+		sg = rd64(p, k->sudog_next);
 	}
 	if (sg)
 		*note = "channel wait queue too long";
@@ -441,13 +456,14 @@ static bool chan_blockers(struct ld_session *s, struct ld_blocking *b,
 	    !read_u64(s, g->addr + (uint64_t)s->rt->g.waiting, &sg))
 		return true;
 	while (sg && n++ < MAX_SELECT) {
+		const uint8_t *p = view(s, sg, k->sudog_size, sgbuf);
 		struct ld_object *o;
 		uint64_t c;
 		bool fresh;
 
-		if (!read_buf(s, sg, sgbuf, k->sudog_size))
+		if (!p)
 			break;
-		c = sudog_ptr(k, sgbuf, k->sudog_c, k->sudog_c_vu);
+		c = sudog_ptr(k, p, k->sudog_c, k->sudog_c_vu);
 		if (c) {
 			o = get_object(b, LD_BK_CHAN, c, &fresh);
 			if (!o)
@@ -456,11 +472,11 @@ static bool chan_blockers(struct ld_session *s, struct ld_blocking *b,
 				decode_chan(s, b, o);
 			if (!add_blocker(b, gi, o,
 					 chan_op(b, sg,
-						 sgbuf[k->sudog_is_select] != 0,
+						 p[k->sudog_is_select] != 0,
 						 reason)))
 				return false;
 		}
-		sg = rd64(sgbuf, k->sudog_waitlink);
+		sg = rd64(p, k->sudog_waitlink);
 	}
 	return true;
 }
@@ -537,11 +553,12 @@ static bool sema_node(struct ld_session *s, struct ld_blocking *b,
 		      uint64_t node, uint64_t *left, uint64_t *right)
 {
 	const struct ld_rt_blocking *k = &s->rt->blk;
-	uint8_t sg[256];
+	uint8_t scratch[256];
+	const uint8_t *sg = view(s, node, k->sudog_size, scratch);
 	uint64_t addr, w;
 	size_t n = 0;
 
-	if (!read_buf(s, node, sg, k->sudog_size))
+	if (!sg)
 		return false;
 	*left = rd64(sg, k->sudog_prev);
 	*right = rd64(sg, k->sudog_next);
@@ -550,13 +567,12 @@ static bool sema_node(struct ld_session *s, struct ld_blocking *b,
 		return false;
 	w = rd64(sg, k->sudog_waitlink);
 	while (w && n++ < MAX_LIST) {
-		uint64_t gp;
+		const uint8_t *p = view(s, w, k->sudog_size, scratch);
 
 		walk_step(s, n);
-		if (!read_u64(s, w + (uint64_t)k->sudog_g, &gp) ||
-		    !sema_record(b, gp, addr) ||
-		    !read_u64(s, w + (uint64_t)k->sudog_waitlink, &w))
+		if (!p || !sema_record(b, rd64(p, k->sudog_g), addr))
 			return false;
+		w = rd64(p, k->sudog_waitlink);
 	}
 	return true;
 }
@@ -1036,11 +1052,14 @@ static void find_candidates(struct ld_session *s, struct ld_blocking *b)
 		if ((g->flags & LD_G_NO_STACK) || g->sp < g->stack_lo || !len ||
 		    waits_on_all(b, gi, nmutex))
 			continue;
+		const uint64_t *words;
+
 		if (len > MAX_STACK_SCAN)
 			len = MAX_STACK_SCAN;
-		if (!read_buf(s, g->sp, buf, len))
+		words = (const uint64_t *)view(s, g->sp, len, buf);
+		if (!words)
 			continue;
-		candidates_in(b, gi, g->goid, buf, len / 8, lo, hi);
+		candidates_in(b, gi, g->goid, words, len / 8, lo, hi);
 	}
 	for (size_t i = 0; i < b->nobjs; i++)
 		if (b->objs[i].kind == LD_BK_MUTEX ||

@@ -359,15 +359,28 @@ struct ld_error *ld_mem_read(struct ld_mem *mem, uint64_t addr, void *buf,
 	return NULL;
 }
 
+/* Word reads are the hottest path: a mapped buffer is read in place. */
 struct ld_error *ld_mem_read_u64(struct ld_mem *mem, uint64_t addr,
 				 uint64_t *ret)
 {
+	const void *p = ld_mem_peek(mem, addr, sizeof(*ret));
+
+	if (p) {
+		memcpy(ret, p, sizeof(*ret));
+		return NULL;
+	}
 	return ld_mem_read(mem, addr, ret, sizeof(*ret));
 }
 
 struct ld_error *ld_mem_read_u32(struct ld_mem *mem, uint64_t addr,
 				 uint32_t *ret)
 {
+	const void *p = ld_mem_peek(mem, addr, sizeof(*ret));
+
+	if (p) {
+		memcpy(ret, p, sizeof(*ret));
+		return NULL;
+	}
 	return ld_mem_read(mem, addr, ret, sizeof(*ret));
 }
 

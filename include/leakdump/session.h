@@ -42,6 +42,11 @@ struct ld_target_spec {
 	const struct ld_thread_regs *threads;
 	size_t nthreads;
 	uint64_t load_bias;		/* for LIVE/CALLBACK PIE targets */
+	/*
+	 * Where to look for a separate debug file, colon-separated, as GDB's
+	 * debug-file-directory; NULL: LD_DEBUG_FILE_DIRECTORY.
+	 */
+	const char *debug_dirs;
 };
 
 /* Flags in struct ld_goroutine.flags. */
@@ -148,7 +153,7 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s);
  * the mapping stay valid: pages fault back in from the file.
  */
 void ld_session_trim(struct ld_session *s);
-#define LD_TRIM_EVERY 32768
+#define LD_TRIM_EVERY 4096
 
 /*
  * Prefetch the stack tops of s->gs[first, first+n) (n <= LD_BATCH); a no-op
