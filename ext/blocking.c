@@ -973,10 +973,6 @@ static bool syscall_blocker(struct ld_session *s, struct ld_blocking *b,
 
 /* ---- candidate holders ---- */
 
-/*
- * Go records no mutex owner.  Candidates: goroutines not waiting on the
- * mutex whose live stack holds its address.  One pass over all stacks.
- */
 /* Does goroutine gi wait on every unscanned mutex?  Then skip its stack. */
 static bool waits_on_all(const struct ld_blocking *b, size_t gi,
 			 size_t nmutex)
@@ -1022,6 +1018,69 @@ static void candidates_in(struct ld_blocking *b, size_t gi, uint64_t goid,
 	}
 }
 
+/* The unscanned mutexes' count and address range; 0 when none. */
+static size_t mutex_range(const struct ld_blocking *b, uint64_t *lo,
+			  uint64_t *hi)
+{
+	size_t n = 0;
+
+	*lo = UINT64_MAX;
+	*hi = 0;
+	for (size_t i = 0; i < b->nobjs; i++) {
+		const struct ld_object *o = &b->objs[i];
+
+		if ((o->kind != LD_BK_MUTEX && o->kind != LD_BK_RWMUTEX) ||
+		    !o->addr || o->scanned)
+			continue;
+		n++;
+		*lo = o->addr < *lo ? o->addr : *lo;
+		*hi = o->addr > *hi ? o->addr : *hi;
+	}
+	return n;
+}
+
+static void scan_stack(struct ld_session *s, struct ld_blocking *b,
+		       size_t gi, uint64_t *buf)
+{
+	const struct ld_goroutine *g = &s->gs[gi];
+	uint64_t len = g->stack_hi > g->sp ? g->stack_hi - g->sp : 0;
+	const uint64_t *words;
+
+	if (!b->scan_nmutex || (g->flags & LD_G_NO_STACK) ||
+	    g->sp < g->stack_lo || !len ||
+	    waits_on_all(b, gi, b->scan_nmutex))
+		return;
+	if (len > MAX_STACK_SCAN)
+		len = MAX_STACK_SCAN;
+	words = (const uint64_t *)view(s, g->sp, len, buf);
+	if (words)
+		candidates_in(b, gi, g->goid, words, len / 8, b->scan_lo,
+			      b->scan_hi);
+}
+
+void ld_blocking_scan_stack(struct ld_session *s, struct ld_blocking *b,
+			    size_t gi)
+{
+	if (!b->scan_nmutex)
+		return;
+	if (!b->scan_buf && !(b->scan_buf = malloc(MAX_STACK_SCAN))) {
+		b->scan_nmutex = 0;
+		return;
+	}
+	scan_stack(s, b, gi, b->scan_buf);
+}
+
+void ld_blocking_scan_done(struct ld_blocking *b)
+{
+	for (size_t i = 0; i < b->nobjs; i++)
+		if (b->objs[i].kind == LD_BK_MUTEX ||
+		    b->objs[i].kind == LD_BK_RWMUTEX)
+			b->objs[i].scanned = true;
+	b->scan_nmutex = 0;
+	free(b->scan_buf);
+	b->scan_buf = NULL;
+}
+
 /*
  * Go records no mutex owner.  Candidates: goroutines not waiting on the
  * mutex whose live stack holds its address.  One pass over all stacks,
@@ -1029,43 +1088,12 @@ static void candidates_in(struct ld_blocking *b, size_t gi, uint64_t goid,
  */
 static void find_candidates(struct ld_session *s, struct ld_blocking *b)
 {
-	uint64_t *buf, lo = UINT64_MAX, hi = 0;
-	size_t nmutex = 0;
-
-	for (size_t i = 0; i < b->nobjs; i++) {
-		const struct ld_object *o = &b->objs[i];
-
-		if ((o->kind != LD_BK_MUTEX && o->kind != LD_BK_RWMUTEX) ||
-		    !o->addr || o->scanned)
-			continue;
-		nmutex++;
-		lo = o->addr < lo ? o->addr : lo;
-		hi = o->addr > hi ? o->addr : hi;
-	}
-	if (!nmutex || !(buf = malloc(MAX_STACK_SCAN)))
-		return;
-	for (size_t gi = 0; gi < s->ngs; gi++) {
-		const struct ld_goroutine *g = &s->gs[gi];
-		uint64_t len = g->stack_hi > g->sp ? g->stack_hi - g->sp : 0;
-
+	b->scan_nmutex = mutex_range(b, &b->scan_lo, &b->scan_hi);
+	for (size_t gi = 0; gi < s->ngs && b->scan_nmutex; gi++) {
 		walk_step(s, gi + 1);
-		if ((g->flags & LD_G_NO_STACK) || g->sp < g->stack_lo || !len ||
-		    waits_on_all(b, gi, nmutex))
-			continue;
-		const uint64_t *words;
-
-		if (len > MAX_STACK_SCAN)
-			len = MAX_STACK_SCAN;
-		words = (const uint64_t *)view(s, g->sp, len, buf);
-		if (!words)
-			continue;
-		candidates_in(b, gi, g->goid, words, len / 8, lo, hi);
+		ld_blocking_scan_stack(s, b, gi);
 	}
-	for (size_t i = 0; i < b->nobjs; i++)
-		if (b->objs[i].kind == LD_BK_MUTEX ||
-		    b->objs[i].kind == LD_BK_RWMUTEX)
-			b->objs[i].scanned = true;
-	free(buf);
+	ld_blocking_scan_done(b);
 }
 
 struct ld_error *ld_blocking_decode(struct ld_session *s, struct ld_blocking *b,
@@ -1152,11 +1180,12 @@ void ld_blocking_destroy(struct ld_blocking *b)
 	free(b->sema_addr);
 	free(b->side_keys);
 	free(b->side_vals);
+	free(b->scan_buf);
 	free(b);
 }
 
-struct ld_error *ld_blocking_build(struct ld_session *s,
-				   struct ld_blocking **ret)
+static struct ld_error *build(struct ld_session *s, bool defer,
+			      struct ld_blocking **ret)
 {
 	struct ld_blocking *b;
 	struct ld_error *err;
@@ -1181,10 +1210,25 @@ struct ld_error *ld_blocking_build(struct ld_session *s,
 		if (!blockers_of(s, b, gi))
 			goto nomem;
 	}
-	find_candidates(s, b);
+	if (defer)
+		b->scan_nmutex = mutex_range(b, &b->scan_lo, &b->scan_hi);
+	else
+		find_candidates(s, b);
 	*ret = b;
 	return NULL;
 nomem:
 	ld_blocking_destroy(b);
 	return &ld_error_nomem;
+}
+
+struct ld_error *ld_blocking_build(struct ld_session *s,
+				   struct ld_blocking **ret)
+{
+	return build(s, false, ret);
+}
+
+struct ld_error *ld_blocking_build_deferred(struct ld_session *s,
+					    struct ld_blocking **ret)
+{
+	return build(s, true, ret);
 }

@@ -297,6 +297,9 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 		gr->nscratch = 0;
 		if (!(g->flags & LD_G_NO_STACK))
 			ld_traceback_walk(s, g, collect_frame, gr, &werr);
+		/* The stack's pages are hot: look for mutex holders now. */
+		if (gr->blk)
+			ld_blocking_scan_stack(s, gr->blk, i);
 		if (werr)
 			ld_goroutine_set_note(s, g, werr);
 		err = intern_stack(gr, werr, &key.stack_id);
@@ -308,6 +311,8 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 		err = add_to_group(gr, &key, (uint32_t)i,
 				   ld_goroutine_wait_minutes(s, g));
 	}
+	if (gr->blk)
+		ld_blocking_scan_done(gr->blk);
 	if (err)
 		return err;
 	/* Sorting moves groups; goroutine->group links are rebuilt by users. */
@@ -930,9 +935,11 @@ struct ld_error *ld_report(struct ld_session *s,
 		return err;
 	if (opts->format == LD_FORMAT_GO)
 		return report_go(s, opts->all, out);
-	err = build_groups(s, opts->all, &gr);
-	if (!err && !opts->no_blocking)
-		err = ld_blocking_build(s, &gr.blk);
+	/* Blocking first: grouping's stack walk also finds mutex holders. */
+	if (!opts->no_blocking)
+		err = ld_blocking_build_deferred(s, &gr.blk);
+	if (!err)
+		err = build_groups(s, opts->all, &gr);
 	if (!err && gr.blk) {
 		gr.obj_stamp = calloc(gr.blk->nobjs + 1, sizeof(uint32_t));
 		if (!gr.obj_stamp)

@@ -111,11 +111,26 @@ struct ld_blocking {
 	char *side_vals;
 	size_t nside, side_table_size;
 	const char *unavailable;	/* a whole part could not be read */
+	/* the candidate-holder scan in progress */
+	size_t scan_nmutex;
+	uint64_t scan_lo, scan_hi;
+	uint64_t *scan_buf;
 };
 
 /* Build the index for every goroutine of s (loads them if needed). */
 struct ld_error *ld_blocking_build(struct ld_session *s,
 				   struct ld_blocking **ret);
+
+/*
+ * The same without the candidate-holder scan over every stack; the caller
+ * then calls ld_blocking_scan_stack() for each goroutine while it walks
+ * the stacks anyway (their pages are hot), and ld_blocking_scan_done().
+ */
+struct ld_error *ld_blocking_build_deferred(struct ld_session *s,
+					    struct ld_blocking **ret);
+void ld_blocking_scan_stack(struct ld_session *s, struct ld_blocking *b,
+			    size_t gi);
+void ld_blocking_scan_done(struct ld_blocking *b);
 void ld_blocking_destroy(struct ld_blocking *b);	/* accepts NULL */
 
 /* The blockers of goroutine index gi (0 .. s->ngs-1). */
