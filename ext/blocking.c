@@ -25,6 +25,7 @@
 #include "leakdump/blocking.h"
 #include "leakdump/traceback.h"
 #include "leakdump/unwind.h"
+#include "leakdump/util.h"
 
 #define MAX_LIST 1000000	/* longest sudog list walked */
 #define MAX_SELECT 4096		/* select cases per goroutine */
@@ -33,31 +34,6 @@
 #define MAX_STACK_SCAN (64u << 10)
 #define TFLAG_EXTRA_STAR 0x2	/* abi.TFlagExtraStar */
 
-static uint64_t hash64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
-
-static bool grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap = *cap ? *cap : 16;
-	void *np;
-
-	if (need <= *cap)
-		return true;
-	while (ncap < need)
-		ncap *= 2;
-	np = realloc(*p, ncap * elem);
-	if (!np)
-		return false;
-	*p = np;
-	*cap = ncap;
-	return true;
-}
-
 static bool idlist_add(struct ld_idlist *l, uint64_t id)
 {
 	size_t cap = l->cap;
@@ -65,7 +41,7 @@ static bool idlist_add(struct ld_idlist *l, uint64_t id)
 	for (uint32_t i = 0; i < l->n && l->n < 64; i++)
 		if (l->v[i] == id)
 			return true;
-	if (!grow((void **)&l->v, &cap, (size_t)l->n + 1, sizeof(*l->v)))
+	if (!ld_grow((void **)&l->v, &cap, (size_t)l->n + 1, sizeof(*l->v)))
 		return false;
 	l->cap = (uint32_t)cap;
 	l->v[l->n++] = id;
@@ -142,7 +118,7 @@ static bool index_goroutines(struct ld_session *s, struct ld_blocking *b)
 		return false;
 	b->g_table_size = size;
 	for (size_t i = 0; i < s->ngs; i++) {
-		size_t j = hash64(s->gs[i].addr) & (size - 1);
+		size_t j = ld_hash64(s->gs[i].addr) & (size - 1);
 
 		while (b->g_keys[j])
 			j = (j + 1) & (size - 1);
@@ -160,7 +136,7 @@ static struct ld_goroutine *g_by_addr(struct ld_session *s,
 
 	if (!addr || !b->g_table_size)
 		return NULL;
-	for (j = hash64(addr) & mask; b->g_keys[j]; j = (j + 1) & mask)
+	for (j = ld_hash64(addr) & mask; b->g_keys[j]; j = (j + 1) & mask)
 		if (b->g_keys[j] == addr)
 			return &s->gs[b->g_vals[j] - 1];
 	return NULL;
@@ -190,7 +166,7 @@ static bool obj_rehash(struct ld_blocking *b)
 	}
 	for (size_t i = 0; i < b->nobjs; i++) {
 		uint64_t k = obj_key(b->objs[i].kind, b->objs[i].addr);
-		size_t j = hash64(k) & (size - 1);
+		size_t j = ld_hash64(k) & (size - 1);
 
 		while (keys[j])
 			j = (j + 1) & (size - 1);
@@ -217,7 +193,7 @@ const struct ld_object *ld_blocking_find(const struct ld_blocking *b,
 	}
 	if (!b->obj_table_size)
 		return NULL;
-	for (size_t j = hash64(obj_key(kind, addr)) & (b->obj_table_size - 1);
+	for (size_t j = ld_hash64(obj_key(kind, addr)) & (b->obj_table_size - 1);
 	     b->obj_keys[j]; j = (j + 1) & (b->obj_table_size - 1))
 		if (b->obj_keys[j] == obj_key(kind, addr))
 			return &b->objs[b->obj_slots[j] - 1];
@@ -236,11 +212,11 @@ static struct ld_object *get_object(struct ld_blocking *b,
 	*fresh = false;
 	if (!obj_rehash(b))
 		return NULL;
-	for (j = hash64(k) & (b->obj_table_size - 1); b->obj_keys[j];
+	for (j = ld_hash64(k) & (b->obj_table_size - 1); b->obj_keys[j];
 	     j = (j + 1) & (b->obj_table_size - 1))
 		if (b->obj_keys[j] == k)
 			return &b->objs[b->obj_slots[j] - 1];
-	if (!grow((void **)&b->objs, &b->cap_objs, b->nobjs + 1,
+	if (!ld_grow((void **)&b->objs, &b->cap_objs, b->nobjs + 1,
 		  sizeof(*b->objs)))
 		return NULL;
 	o = &b->objs[b->nobjs];
@@ -260,7 +236,7 @@ static bool add_blocker(struct ld_blocking *b, size_t gi,
 {
 	if (b->count[gi] == UINT8_MAX)
 		return true;
-	if (!grow((void **)&b->bl, &b->cap_bl, b->nbl + 1, sizeof(*b->bl)))
+	if (!ld_grow((void **)&b->bl, &b->cap_bl, b->nbl + 1, sizeof(*b->bl)))
 		return false;
 	if (!b->count[gi])
 		b->first[gi] = (uint32_t)b->nbl;
@@ -319,55 +295,12 @@ static char *type_name(struct ld_session *s, uint64_t type)
  */
 static bool side_record(struct ld_blocking *b, uint64_t sg, char side)
 {
-	size_t j;
-
-	if (b->nside * 2 >= b->side_table_size) {
-		size_t nsize = b->side_table_size ? b->side_table_size * 2 :
-						    1024;
-		uint64_t *nk = calloc(nsize, 8);
-		char *nv = calloc(nsize, 1);
-
-		if (!nk || !nv) {
-			free(nk);
-			free(nv);
-			return false;
-		}
-		for (size_t i = 0; i < b->side_table_size; i++) {
-			if (!b->side_keys[i])
-				continue;
-			j = hash64(b->side_keys[i]) & (nsize - 1);
-			while (nk[j])
-				j = (j + 1) & (nsize - 1);
-			nk[j] = b->side_keys[i];
-			nv[j] = b->side_vals[i];
-		}
-		free(b->side_keys);
-		free(b->side_vals);
-		b->side_keys = nk;
-		b->side_vals = nv;
-		b->side_table_size = nsize;
-	}
-	for (j = hash64(sg) & (b->side_table_size - 1); b->side_keys[j];
-	     j = (j + 1) & (b->side_table_size - 1))
-		if (b->side_keys[j] == sg)
-			return true;
-	b->side_keys[j] = sg;
-	b->side_vals[j] = side;
-	b->nside++;
-	return true;
+	return ld_u64map_put(&b->sides, sg, (uint64_t)side);
 }
 
 static char side_of(const struct ld_blocking *b, uint64_t sg)
 {
-	size_t j;
-
-	if (!b->side_table_size)
-		return 0;
-	for (j = hash64(sg) & (b->side_table_size - 1); b->side_keys[j];
-	     j = (j + 1) & (b->side_table_size - 1))
-		if (b->side_keys[j] == sg)
-			return b->side_vals[j];
-	return 0;
+	return (char)ld_u64map_get(&b->sides, sg);
 }
 
 /* Goroutine ids of a channel wait queue (first, linked by sudog.next). */
@@ -497,55 +430,15 @@ static bool nil_chan_blocker(struct ld_blocking *b, size_t gi,
 
 /* ---- the semaphore table ---- */
 
+/* The semtable, indexed by waiting g: g address -> semaphore address. */
 static bool sema_record(struct ld_blocking *b, uint64_t g, uint64_t addr)
 {
-	size_t size, j;
-
-	if (b->nsema * 2 >= b->sema_table_size) {
-		size_t nsize = b->sema_table_size ? b->sema_table_size * 2 :
-						    1024;
-		uint64_t *ng = calloc(nsize, 8), *na = calloc(nsize, 8);
-
-		if (!ng || !na) {
-			free(ng);
-			free(na);
-			return false;
-		}
-		for (size_t i = 0; i < b->sema_table_size; i++) {
-			if (!b->sema_g[i])
-				continue;
-			j = hash64(b->sema_g[i]) & (nsize - 1);
-			while (ng[j])
-				j = (j + 1) & (nsize - 1);
-			ng[j] = b->sema_g[i];
-			na[j] = b->sema_addr[i];
-		}
-		free(b->sema_g);
-		free(b->sema_addr);
-		b->sema_g = ng;
-		b->sema_addr = na;
-		b->sema_table_size = nsize;
-	}
-	size = b->sema_table_size;
-	for (j = hash64(g) & (size - 1); b->sema_g[j]; j = (j + 1) & (size - 1))
-		if (b->sema_g[j] == g)
-			return true;
-	b->sema_g[j] = g;
-	b->sema_addr[j] = addr;
-	b->nsema++;
-	return true;
+	return ld_u64map_put(&b->semas, g, addr);
 }
 
 static uint64_t sema_of(const struct ld_blocking *b, uint64_t g)
 {
-	size_t size = b->sema_table_size, j;
-
-	if (!size)
-		return 0;
-	for (j = hash64(g) & (size - 1); b->sema_g[j]; j = (j + 1) & (size - 1))
-		if (b->sema_g[j] == g)
-			return b->sema_addr[j];
-	return 0;
+	return ld_u64map_get(&b->semas, g);
 }
 
 /* One treap node: itself and its waitlink chain, all on one address. */
@@ -609,7 +502,7 @@ static void walk_semtable(struct ld_session *s, struct ld_blocking *b)
 			if (!sema_node(s, b, root, &l, &r))
 				break;
 			if (r) {
-				if (!grow((void **)&stack, &cap, depth + 1, 8))
+				if (!ld_grow((void **)&stack, &cap, depth + 1, 8))
 					break;
 				stack[depth++] = r;
 			}
@@ -1176,10 +1069,8 @@ void ld_blocking_destroy(struct ld_blocking *b)
 	free(b->obj_slots);
 	free(b->g_keys);
 	free(b->g_vals);
-	free(b->sema_g);
-	free(b->sema_addr);
-	free(b->side_keys);
-	free(b->side_vals);
+	ld_u64map_release(&b->semas);
+	ld_u64map_release(&b->sides);
 	free(b->scan_buf);
 	free(b);
 }

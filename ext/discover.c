@@ -249,7 +249,9 @@ static bool section_matches(struct ld_session *s, const char *name,
 
 	if (!ld_binary_section(s->bin, name, &sec))
 		return true;
-	if (lo != sec.addr + s->bias || hi != sec.addr + sec.size + s->bias)
+	/* Externally linked (cgo) binaries: C data may sit around Go's. */
+	if (lo < sec.addr + s->bias || hi > sec.addr + sec.size + s->bias ||
+	    hi < lo)
 		return false;
 	(*matched)++;
 	return true;
@@ -264,9 +266,9 @@ static bool md_valid(struct ld_session *s, const uint8_t *md)
 	int matched = 0;
 
 	if (!ld_binary_section(s->bin, ".text", &sec) ||
-	    text != sec.addr + s->bias || etext <= text ||
-	    etext > sec.addr + sec.size + s->bias ||
-	    etext + PAGE < sec.addr + sec.size + s->bias)
+	    /* External linking puts C code before and after Go's text. */
+	    text < sec.addr + s->bias || text > sec.addr + s->bias + PAGE ||
+	    etext <= text || etext > sec.addr + sec.size + s->bias)
 		return false;
 	if (!section_matches(s, ".noptrdata", md_field(md, o->noptrdata),
 			     md_field(md, o->enoptrdata), &matched) ||

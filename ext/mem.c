@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "leakdump/util.h"
 #include "leakdump/mem.h"
 
 #define LD_CHUNK_SHIFT	16
@@ -101,23 +102,6 @@ void ld_mem_destroy(struct ld_mem *mem)
 	free(mem);
 }
 
-static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 16;
-	void *p;
-
-	if (need <= *cap)
-		return true;
-	while (n < need)
-		n *= 2;
-	p = realloc(*arr, n * elem);
-	if (!p)
-		return false;
-	*arr = p;
-	*cap = n;
-	return true;
-}
-
 /* Index of the first piece whose end lies above addr (npieces if none). */
 static size_t first_piece_ending_after(const struct ld_mem *mem, uint64_t addr)
 {
@@ -161,7 +145,7 @@ static bool insert_piece(struct ld_mem *mem, size_t idx)
 		right.start = e;
 	}
 	nnew = keep_left + 1 + keep_right;
-	if (!grow((void **)&mem->pieces, &mem->pieces_cap,
+	if (!ld_grow((void **)&mem->pieces, &mem->pieces_cap,
 		  mem->npieces - (last - first) + nnew, sizeof(struct piece)))
 		return false;
 	p = mem->pieces;
@@ -182,7 +166,7 @@ static struct ld_error *add_seg(struct ld_mem *mem, const struct seg *seg)
 {
 	if (seg->start >= seg->end)
 		return NULL;	/* empty: nothing to map */
-	if (!grow((void **)&mem->segs, &mem->segs_cap, mem->nsegs + 1,
+	if (!ld_grow((void **)&mem->segs, &mem->segs_cap, mem->nsegs + 1,
 		  sizeof(struct seg)))
 		return &ld_error_nomem;
 	mem->segs[mem->nsegs] = *seg;
@@ -540,7 +524,7 @@ static size_t proc_readv(struct ld_mem *mem, const struct proc *pr,
 	ssize_t r;
 
 	plan_runs(v, n, runs, &nr, &bytes);
-	if (!grow((void **)&mem->scratch, &mem->scratch_cap, bytes, 1))
+	if (!ld_grow((void **)&mem->scratch, &mem->scratch_cap, bytes, 1))
 		return 0;
 	for (i = 0; i < nr; i++) {
 		local[i].iov_base = mem->scratch + used;
@@ -597,7 +581,7 @@ struct ld_error *ld_mem_add_process(struct ld_mem *mem, int pid)
 	struct ld_error *err;
 	char path[64];
 
-	if (!grow((void **)&mem->procs, &mem->procs_cap, mem->nprocs + 1,
+	if (!ld_grow((void **)&mem->procs, &mem->procs_cap, mem->nprocs + 1,
 		  sizeof(*mem->procs)))
 		return &ld_error_nomem;
 	pr = calloc(1, sizeof(*pr));

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakdump/util.h"
 #include "leakdump/blocking.h"
 #include "leakdump/report.h"
 #include "leakdump/traceback.h"
@@ -96,23 +97,6 @@ static bool same_frames(const struct ld_visible_frame *a,
 	return true;
 }
 
-static bool grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap = *cap ? *cap : 64;
-	void *np;
-
-	if (need <= *cap)
-		return true;
-	while (ncap < need)
-		ncap *= 2;
-	np = realloc(*p, ncap * elem);
-	if (!np)
-		return false;
-	*p = np;
-	*cap = ncap;
-	return true;
-}
-
 static bool rehash_u32(uint32_t **table, size_t *size, size_t count,
 		       uint64_t (*key)(void *, uint32_t), void *ctx)
 {
@@ -167,9 +151,9 @@ static struct ld_error *intern_stack(struct grouping *gr, const char *error,
 			return NULL;
 		}
 	}
-	if (!grow((void **)&gr->stacks, &gr->cap_stacks, gr->nstacks + 1,
+	if (!ld_grow((void **)&gr->stacks, &gr->cap_stacks, gr->nstacks + 1,
 		  sizeof(*gr->stacks)) ||
-	    !grow((void **)&gr->frames, &gr->cap_frames,
+	    !ld_grow((void **)&gr->frames, &gr->cap_frames,
 		  gr->nframes_arena + gr->nscratch, sizeof(*gr->frames)))
 		return &ld_error_nomem;
 	st = &gr->stacks[gr->nstacks];
@@ -217,7 +201,7 @@ static struct ld_error *add_to_group(struct grouping *gr,
 		    !strcmp(g->status, key->status))
 			goto found;
 	}
-	if (!grow((void **)&gr->groups, &gr->cap_groups, gr->ngroups + 1,
+	if (!ld_grow((void **)&gr->groups, &gr->cap_groups, gr->ngroups + 1,
 		  sizeof(*gr->groups)))
 		return &ld_error_nomem;
 	g = &gr->groups[gr->ngroups];

@@ -19,6 +19,7 @@
 
 #include "leakdump/session.h"
 #include "leakdump/strbuf.h"
+#include "leakdump/util.h"
 
 enum ld_block_kind {
 	LD_BK_CHAN = 1,
@@ -105,11 +106,8 @@ struct ld_blocking {
 	uint64_t *g_keys;		/* g address -> goroutine index + 1 */
 	uint32_t *g_vals;
 	size_t g_table_size;
-	uint64_t *sema_g, *sema_addr;	/* semtable: waiter g -> sema addr */
-	size_t nsema, sema_table_size;
-	uint64_t *side_keys;		/* queued sudog -> 'r' or 's' */
-	char *side_vals;
-	size_t nside, side_table_size;
+	struct ld_u64map semas;		/* semtable: waiter g -> sema addr */
+	struct ld_u64map sides;		/* queued sudog -> 'r' or 's' */
 	const char *unavailable;	/* a whole part could not be read */
 	/* the candidate-holder scan in progress */
 	size_t scan_nmutex;

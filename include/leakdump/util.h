@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small internal helpers shared by the core's modules: growable arrays and
+ * an open-addressing map from nonzero 64-bit keys to 64-bit values.
+ * The map owns its arrays; ld_u64map_release() frees them.
+ */
+#ifndef LD_UTIL_H
+#define LD_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+/* Grow *p (of *cap elements of elem bytes) to hold need; doubles. */
+static inline bool ld_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 16;
+	void *np;
+
+	if (need <= *cap)
+		return true;
+	while (ncap < need)
+		ncap *= 2;
+	np = realloc(*p, ncap * elem);
+	if (!np)
+		return false;
+	*p = np;
+	*cap = ncap;
+	return true;
+}
+
+static inline uint64_t ld_hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+struct ld_u64map {
+	uint64_t *keys;		/* 0 = empty slot */
+	uint64_t *vals;
+	size_t n, size;		/* size is a power of two */
+};
+
+/* The value for key, or 0 when absent (keys are nonzero). */
+static inline uint64_t ld_u64map_get(const struct ld_u64map *m, uint64_t key)
+{
+	size_t mask = m->size - 1, j;
+
+	if (!m->size || !key)
+		return 0;
+	for (j = ld_hash64(key) & mask; m->keys[j]; j = (j + 1) & mask)
+		if (m->keys[j] == key)
+			return m->vals[j];
+	return 0;
+}
+
+/* Insert key -> val unless key is present (first value wins). */
+bool ld_u64map_put(struct ld_u64map *m, uint64_t key, uint64_t val);
+void ld_u64map_release(struct ld_u64map *m);
+
+#endif
