@@ -33,6 +33,7 @@
 #define SEMTAB_SIZE 251		/* runtime.semTabSize, unchanged since 1.0 */
 #define MAX_STACK_SCAN (64u << 10)
 #define TFLAG_EXTRA_STAR 0x2	/* abi.TFlagExtraStar */
+#define DURABLE " (durable)"
 
 static bool idlist_add(struct ld_idlist *l, uint64_t id)
 {
@@ -1024,12 +1025,22 @@ static bool blockers_of(struct ld_session *s, struct ld_blocking *b,
 	const struct ld_goroutine *g = &s->gs[gi];
 	uint32_t st = g->status & ~(uint32_t)s->rt->g_scan;
 	const char *reason;
+	char base[64];
+	size_t n;
 
 	if (st == s->rt->g_syscall)
 		return syscall_blocker(s, b, gi);
 	if (st != s->rt->g_waiting && st != s->rt->g_leaked)
 		return true;
 	reason = ld_goroutine_status_text(s, g);
+	/* Go 1.25: synctest bubbles wait as "chan receive (durable)" etc. */
+	n = strlen(reason);
+	if (n > sizeof(DURABLE) - 1 && n < sizeof(base) &&
+	    !strcmp(reason + n - (sizeof(DURABLE) - 1), DURABLE)) {
+		memcpy(base, reason, n - (sizeof(DURABLE) - 1));
+		base[n - (sizeof(DURABLE) - 1)] = '\0';
+		reason = base;
+	}
 	if (!strcmp(reason, "chan receive (nil chan)") ||
 	    !strcmp(reason, "chan send (nil chan)"))
 		return nil_chan_blocker(b, gi, reason);
