@@ -442,15 +442,19 @@ static uint64_t sema_of(const struct ld_blocking *b, uint64_t g)
 	return ld_u64map_get(&b->semas, g);
 }
 
-/* One treap node: itself and its waitlink chain, all on one address. */
+/*
+ * One treap node: itself and its waitlink chain, all on one address.
+ * *budget bounds the steps a root may take, so a cycle (in the tree or
+ * in a chain) ends that root's walk and spares the others.
+ */
 static bool sema_node(struct ld_session *s, struct ld_blocking *b,
-		      uint64_t node, uint64_t *left, uint64_t *right)
+		      uint64_t node, uint64_t *left, uint64_t *right,
+		      size_t *budget)
 {
 	const struct ld_rt_blocking *k = &s->rt->blk;
 	uint8_t scratch[256];
 	const uint8_t *sg = view(s, node, k->sudog_size, scratch);
 	uint64_t addr, w;
-	size_t n = 0;
 
 	if (!sg)
 		return false;
@@ -460,23 +464,55 @@ static bool sema_node(struct ld_session *s, struct ld_blocking *b,
 	if (!sema_record(b, rd64(sg, k->sudog_g), addr))
 		return false;
 	w = rd64(sg, k->sudog_waitlink);
-	while (w && n++ < MAX_LIST) {
+	while (w && *budget) {
 		const uint8_t *p = view(s, w, k->sudog_size, scratch);
 
-		walk_step(s, n);
+		(*budget)--;
+		walk_step(s, *budget);
 		if (!p || !sema_record(b, rd64(p, k->sudog_g), addr))
 			return false;
 		w = rd64(p, k->sudog_waitlink);
 	}
-	return true;
+	return *budget > 0;
 }
 
-/* Walk every root's treap once (iteratively, bounded). */
+/* One root's treap, iteratively; each node is visited once. */
+static void walk_root(struct ld_session *s, struct ld_blocking *b,
+		      uint64_t root, struct ld_u64map *seen, uint64_t **stack,
+		      size_t *cap)
+{
+	size_t depth = 0, budget = MAX_LIST;
+
+	while ((root || depth) && budget) {
+		uint64_t l, r;
+
+		if (!root) {
+			root = (*stack)[--depth];
+			continue;
+		}
+		if (ld_u64map_get(seen, root))
+			break;		/* a cycle: the tree is corrupt */
+		if (!ld_u64map_put(seen, root, 1))
+			break;
+		budget--;
+		if (!sema_node(s, b, root, &l, &r, &budget))
+			break;
+		if (r) {
+			if (!ld_grow((void **)stack, cap, depth + 1, 8))
+				break;
+			(*stack)[depth++] = r;
+		}
+		root = l;
+	}
+}
+
+/* Walk every root's treap once (iteratively, bounded per root). */
 static void walk_semtable(struct ld_session *s, struct ld_blocking *b)
 {
 	const struct ld_rt_blocking *k = &s->rt->blk;
+	struct ld_u64map seen = { 0 };
 	uint64_t entry, *stack = NULL;
-	size_t cap = 0, depth, visited = 0;
+	size_t cap = 0;
 
 	if (!s->rt->semtable || k->semtable_size < SEMTAB_SIZE ||
 	    k->semaroot_treap < 0 || !k->sudog_size ||
@@ -491,25 +527,10 @@ static void walk_semtable(struct ld_session *s, struct ld_blocking *b)
 		if (!read_u64(s, s->rt->semtable + s->bias + i * entry +
 				      (uint64_t)k->semaroot_treap, &root))
 			break;
-		depth = 0;
-		while ((root || depth) && visited < MAX_LIST) {
-			uint64_t l, r;
-
-			if (!root) {
-				root = stack[--depth];
-				continue;
-			}
-			visited++;
-			if (!sema_node(s, b, root, &l, &r))
-				break;
-			if (r) {
-				if (!ld_grow((void **)&stack, &cap, depth + 1, 8))
-					break;
-				stack[depth++] = r;
-			}
-			root = l;
-		}
+		if (root)
+			walk_root(s, b, root, &seen, &stack, &cap);
 	}
+	ld_u64map_release(&seen);
 	free(stack);
 }
 
@@ -702,6 +723,11 @@ static bool frame_arg0(struct ld_session *s, const struct ld_goroutine *g,
 	return false;
 }
 
+static int64_t notify_head(const struct ld_rt_blocking *k)
+{
+	return k->notify_head >= 0 ? k->notify_head : k->sync_notify_head;
+}
+
 static bool cond_blocker(struct ld_session *s, struct ld_blocking *b,
 			 size_t gi)
 {
@@ -712,7 +738,7 @@ static bool cond_blocker(struct ld_session *s, struct ld_blocking *b,
 	size_t n = 0;
 	bool fresh, found = false;
 
-	if (k->cond_notify < 0 || k->notify_head < 0)
+	if (k->cond_notify < 0 || notify_head(k) < 0)
 		return true;
 	/*
 	 * The notify list is runtime_notifyListWait's first argument, live
@@ -723,7 +749,7 @@ static bool cond_blocker(struct ld_session *s, struct ld_blocking *b,
 	else if (!frame_arg0(s, g, "sync.(*Cond).Wait", &c, NULL))
 		return true;
 	/* It must be a Cond whose notify list holds this g. */
-	if (!read_u64(s, c + (uint64_t)(k->cond_notify + k->notify_head), &sg))
+	if (!read_u64(s, c + (uint64_t)(k->cond_notify + notify_head(k)), &sg))
 		return true;
 	while (sg && n++ < MAX_LIST && !found) {
 		if (!read_u64(s, sg + (uint64_t)k->sudog_g, &gp) ||
@@ -737,7 +763,7 @@ static bool cond_blocker(struct ld_session *s, struct ld_blocking *b,
 	if (!o)
 		return false;
 	if (fresh) {
-		read_u64(s, c + (uint64_t)(k->cond_notify + k->notify_head),
+		read_u64(s, c + (uint64_t)(k->cond_notify + notify_head(k)),
 			 &sg);
 		n = 0;
 		while (sg && n++ < MAX_LIST) {

@@ -85,7 +85,8 @@
 	X(SUDOG_WAITLINK, blk.sudog_waitlink, "runtime.sudog",		\
 	  "waitlink", 0)						\
 	X(SUDOG_C, blk.sudog_c, "runtime.sudog", "c", 0)		\
-	X(SUDOG_C_VU, blk.sudog_c_vu, "runtime.sudog", "c.vu", 0)	\
+	X(SUDOG_C_VU, blk.sudog_c_vu, "runtime.sudog",			\
+	  "c.maybeTraceablePtr.vu", 0)					\
 	X(HCHAN_QCOUNT, blk.hchan_qcount, "runtime.hchan", "qcount", 0) \
 	X(HCHAN_DATAQSIZ, blk.hchan_dataqsiz, "runtime.hchan",		\
 	  "dataqsiz", 0)						\
@@ -103,6 +104,10 @@
 	  "treap", 0)							\
 	X(SUDOG_PARENT, blk.sudog_parent, "runtime.sudog", "parent", 0) \
 	X(NOTIFYLIST_HEAD, blk.notify_head, "runtime.notifyList",	\
+	  "head", 0)							\
+	/* sync keeps its own copy of the type, present when runtime's	\
+	 * is not (the linker drops unused DWARF types). */		\
+	X(SYNC_NOTIFYLIST_HEAD, blk.sync_notify_head, "sync.notifyList",	\
 	  "head", 0)							\
 	X(TYPE_STR, blk.type_str, "internal/abi.Type", "Str", 0)	\
 	X(TYPE_TFLAG, blk.type_tflag, "internal/abi.Type", "TFlag", 0)	\

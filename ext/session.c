@@ -218,10 +218,71 @@ static struct ld_error *open_pclntab(struct ld_session *s)
 	return NULL;
 }
 
-static struct ld_error *open_binary(struct ld_session *s, const char *path)
+/*
+ * An executable without DWARF: look for its separate debug file (by build
+ * id, then .gnu_debuglink) and take DWARF from it, and its symbol table when
+ * the executable has none.  Its addresses are the executable's.  *syms is
+ * the binary to take symbols from.  Failing to find or use one is no error:
+ * the layout tables and discovery remain; why is left in *note, for when
+ * they fail too.
+ */
+static struct ld_error *use_debug_file(struct ld_session *s,
+				       const char *debug_dirs,
+				       const struct ld_binary **syms,
+				       struct ld_error **note)
+{
+	const struct ld_binary *dbg;
+	struct ld_error *err;
+
+	err = ld_binary_find_debug(s->bin, debug_dirs);
+	if (err == &ld_error_nomem)
+		return err;
+	if (err) {
+		/* Nothing to find is not worth a note. */
+		if (err->code == LD_ERR_LOOKUP)
+			ld_error_destroy(err);
+		else
+			*note = err;
+		return NULL;
+	}
+	dbg = s->bin->debug;
+	if (dbg->has_dwarf) {
+		err = ld_dwarf_open(dbg->elf, &s->dw);
+		if (err == &ld_error_nomem)
+			return err;
+		if (err)
+			*note = ld_error_wrap(err, "separate debug file %s",
+					      dbg->path);
+	}
+	if (!s->bin->has_symtab && dbg->has_symtab)
+		*syms = dbg;
+	return NULL;
+}
+
+/* err, with "(note)" appended: why a separate debug file was not used. */
+static struct ld_error *add_note(struct ld_error *err, struct ld_error *note)
+{
+	struct ld_error *ret;
+
+	if (!note || err == &ld_error_nomem)
+		return err;
+	ret = ld_error_create(err->code, "%s (%s)", err->message,
+			      note->message);
+	if (ret == &ld_error_nomem)
+		return err;
+	ret->errnum = err->errnum;
+	ret->address = err->address;
+	ld_error_destroy(err);
+	return ret;
+}
+
+static struct ld_error *open_binary(struct ld_session *s,
+				    const struct ld_target_spec *spec)
 {
 	char *version = NULL, *modinfo = NULL;
-	struct ld_error *err;
+	const char *path = spec->exe_path;
+	const struct ld_binary *syms;
+	struct ld_error *err, *note = NULL;
 
 	err = ld_binary_open(path, &s->bin);
 	if (err)
@@ -242,12 +303,31 @@ static struct ld_error *open_binary(struct ld_session *s, const char *path)
 	}
 	free(modinfo);
 	/*
-	 * Without DWARF, layouts come from the per-release tables; without a
-	 * symbol table too, ext/discover.c finds the runtime's globals.
+	 * Without DWARF (here or in a separate debug file), layouts come from
+	 * the per-release tables; without a symbol table too, ext/discover.c
+	 * finds the runtime's globals.
 	 */
-	err = s->bin->has_dwarf ? ld_dwarf_open(s->bin->elf, &s->dw) : NULL;
+	syms = s->bin;
+	if (s->bin->has_dwarf)
+		err = ld_dwarf_open(s->bin->elf, &s->dw);
+	else
+		err = use_debug_file(s, spec->debug_dirs, &syms, &note);
 	if (!err)
-		err = ld_rt_resolve(s->bin, s->dw, version, &s->rt);
+		err = ld_rt_resolve(syms, s->dw, version, &s->rt);
+	if (err && err != &ld_error_nomem && !s->bin->has_dwarf &&
+	    (s->dw || syms != s->bin)) {
+		/* The debug file did not do: try without it. */
+		err = add_note(ld_error_wrap(err, "with separate debug file %s",
+					     s->bin->debug->path), note);
+		ld_error_destroy(note);
+		note = err;
+		ld_dwarf_destroy(s->dw);
+		s->dw = NULL;
+		err = ld_rt_resolve(s->bin, NULL, version, &s->rt);
+	}
+	if (err)
+		err = add_note(err, note);
+	ld_error_destroy(note);
 	free(version);
 	return err;
 }
@@ -331,7 +411,7 @@ struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 	s->kind = spec->kind;
 	s->pid = spec->pid;
 	s->arch = &ld_arch_amd64;
-	err = open_binary(s, spec->exe_path);
+	err = open_binary(s, spec);
 	if (!err)
 		err = copy_threads(s, spec->threads, spec->nthreads);
 	if (!err)

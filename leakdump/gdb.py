@@ -94,24 +94,38 @@ class _Target:
         if inferior.pid == 0 and not inferior.threads():
             raise _leakdump.Error("no process or core file")
         core = _core_path()
-        key = (exe, core, inferior.pid, inferior.num)
+        debug_dirs = _debug_file_directory()
+        key = (exe, core, inferior.pid, inferior.num, debug_dirs)
         if cls.session is not None and cls.key == key:
             return cls.session
         threads = _thread_registers(inferior)
         if core:
             session = _leakdump.Session("core", exe, core=core,
-                                        pid=inferior.pid, threads=threads)
+                                        pid=inferior.pid, threads=threads,
+                                        debug_dirs=debug_dirs)
         elif inferior.pid and os.path.exists("/proc/%d/mem" % inferior.pid) \
                 and _is_local():
             session = _leakdump.Session("live", exe, pid=inferior.pid,
-                                        threads=threads)
+                                        threads=threads,
+                                        debug_dirs=debug_dirs)
         else:
             def read(addr, size, _inf=inferior):
                 return bytes(_inf.read_memory(addr, size))
             session = _leakdump.Session("callback", exe, pid=inferior.pid,
-                                        threads=threads, read=read)
+                                        threads=threads, read=read,
+                                        debug_dirs=debug_dirs)
         cls.session, cls.key = session, key
         return session
+
+
+def _debug_file_directory():
+    """GDB's debug-file-directory (colon-separated), where the native
+    side looks for separate debug files; None to use its default."""
+    try:
+        dirs = gdb.parameter("debug-file-directory")
+    except (gdb.error, RuntimeError):
+        return None
+    return dirs or None
 
 
 def _is_local():

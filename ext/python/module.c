@@ -123,8 +123,8 @@ fail:
 static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "kind", "exe", "core", "pid", "threads",
-				  "read", "load_bias", NULL };
-	const char *kind, *exe, *core = NULL;
+				  "read", "load_bias", "debug_dirs", NULL };
+	const char *kind, *exe, *core = NULL, *debug_dirs = NULL;
 	PyObject *threads = Py_None, *read = Py_None;
 	struct ld_target_spec spec = { 0 };
 	struct ld_thread_regs *regs = NULL;
@@ -133,9 +133,9 @@ static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 	size_t nregs = 0;
 	int pid = 0;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "ss|ziOOK", kwlist, &kind,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "ss|ziOOKz", kwlist, &kind,
 					 &exe, &core, &pid, &threads, &read,
-					 &bias))
+					 &bias, &debug_dirs))
 		return -1;
 	if (!strcmp(kind, "live")) {
 		spec.kind = LD_TARGET_LIVE;
@@ -165,6 +165,7 @@ static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 	spec.threads = regs;
 	spec.nthreads = nregs;
 	spec.load_bias = bias;
+	spec.debug_dirs = debug_dirs;
 	err = ld_session_open(&spec, &self->s);
 	free(regs);
 	if (err) {

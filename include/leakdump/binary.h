@@ -31,6 +31,16 @@ struct ld_binary {
 	char *go_build_id;		/* .note.go.buildid text, or NULL; owned */
 	bool has_symtab;
 	bool has_dwarf;			/* a .debug_info section is present */
+	char *debuglink;		/* .gnu_debuglink name or NULL; owned */
+	uint32_t debuglink_crc;		/* and the CRC32 it records */
+	bool debug_only;		/* a separate debug file: no PT_LOADs */
+	/*
+	 * The separate debug file (see ld_binary_find_debug()), or NULL;
+	 * owned, destroyed with this binary.  Its DWARF and .symtab describe
+	 * this binary's addresses; every other section of it is NOBITS, so
+	 * code and data are never read from it.
+	 */
+	struct ld_binary *debug;
 };
 
 /*
@@ -39,6 +49,57 @@ struct ld_binary {
  */
 struct ld_error *ld_binary_open(const char *path, struct ld_binary **ret);
 void ld_binary_destroy(struct ld_binary *bin);	/* accepts NULL */
+
+/*
+ * Open path as a separate debug file: like ld_binary_open(), but its
+ * PT_LOADs are ignored (they describe bytes that are not in the file), so
+ * ld_binary_vaddr_data() and ld_binary_add_segments() find nothing there.
+ */
+struct ld_error *ld_binary_open_debug(const char *path,
+				      struct ld_binary **ret);
+
+/* Where GDB looks for separate debug files when told nothing else. */
+#define LD_DEBUG_FILE_DIRECTORY "/usr/lib/debug"
+
+/*
+ * Find, validate and open bin's separate debug file as GDB does, and attach
+ * it as bin->debug.  debug_dirs is GDB's debug-file-directory: a
+ * colon-separated list (NULL or "" means LD_DEBUG_FILE_DIRECTORY).  Tried in
+ * order:
+ *   1. DIR/.build-id/xx/yyyy.debug for each DIR, from the GNU build id; the
+ *      file's build id must equal bin's;
+ *   2. the .gnu_debuglink name in bin's directory, in its .debug
+ *      subdirectory, then under each DIR followed by bin's (absolute)
+ *      directory; the file's CRC32 must match the debuglink's (or its build
+ *      id equal bin's).
+ * A candidate that fails validation, or carries neither DWARF nor a symbol
+ * table, is skipped.  LD_ERR_LOOKUP when there is nothing to find;
+ * LD_ERR_MISMATCH (naming the first rejected file and why) when every
+ * candidate was rejected; NULL when bin->debug is set.
+ */
+struct ld_error *ld_binary_find_debug(struct ld_binary *bin,
+				      const char *debug_dirs);
+
+/*
+ * "DIR/.build-id/xx/yyyy.debug" for a build id (lower-case hex; xx is the
+ * first byte), malloc'd; NULL when id is shorter than 2 bytes or on
+ * allocation failure.
+ */
+char *ld_build_id_path(const char *dir, const uint8_t *id, size_t len);
+
+/*
+ * Parse a .gnu_debuglink section: a NUL-terminated file name, padding to a
+ * multiple of 4, then the file's CRC32 (little-endian).  *name points into
+ * data.  False when malformed.
+ */
+bool ld_debuglink_parse(const uint8_t *data, size_t size, const char **name,
+			uint32_t *crc);
+
+/*
+ * zlib's crc32(): continue crc (0 to start) over buf.  .gnu_debuglink
+ * records crc32(0, whole debug file).
+ */
+uint32_t ld_crc32(uint32_t crc, const void *buf, size_t len);
 
 /* A section by name: its unrelocated address and its bytes in the file. */
 struct ld_section {

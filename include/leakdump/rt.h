@@ -56,7 +56,7 @@ struct ld_rt_blocking {
 	int64_t hchan_qcount, hchan_dataqsiz, hchan_buf, hchan_elemsize;
 	int64_t hchan_closed, hchan_elemtype, hchan_sendx, hchan_recvx;
 	int64_t hchan_recvq, hchan_sendq;
-	int64_t semaroot_treap, notify_head;
+	int64_t semaroot_treap, notify_head, sync_notify_head;
 	int64_t type_str, type_tflag, type_size;
 	int64_t pd_fd, pd_rg, pd_wg;
 	int64_t mutex_sema_internal, mutex_sema, mutex_mu;

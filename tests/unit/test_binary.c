@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -220,6 +223,410 @@ static void test_truncated(void **state)
 	synth_rmdir(dir, paths, 1);
 }
 
+static void test_build_id_path(void **state)
+{
+	static const uint8_t id[] = { 0xd0, 0x85, 0x36, 0x27, 0x0f, 0xa0 };
+	char *path;
+
+	path = ld_build_id_path("/usr/lib/debug", id, sizeof(id));
+	assert_non_null(path);
+	assert_string_equal(path, "/usr/lib/debug/.build-id/d0/8536270fa0.debug");
+	free(path);
+	path = ld_build_id_path("d", id, 2);
+	assert_non_null(path);
+	assert_string_equal(path, "d/.build-id/d0/85.debug");
+	free(path);
+	/* One byte names a directory but no file. */
+	assert_null(ld_build_id_path("/usr/lib/debug", id, 1));
+	assert_null(ld_build_id_path("/usr/lib/debug", id, 0));
+	assert_null(ld_build_id_path(NULL, id, sizeof(id)));
+}
+
+static void test_crc32(void **state)
+{
+	static const char check[] = "123456789";
+	uint32_t crc;
+
+	assert_int_equal(ld_crc32(0, "", 0), 0);
+	/* The CRC-32 check value, as zlib's crc32() gives it. */
+	assert_int_equal(ld_crc32(0, check, 9), 0xcbf43926u);
+	crc = ld_crc32(0, check, 4);
+	assert_int_equal(ld_crc32(crc, check + 4, 5), 0xcbf43926u);
+	assert_int_equal(ld_crc32(0, "a", 1), 0xe8b7be43u);
+}
+
+static void test_debuglink_parse(void **state)
+{
+	/* "prog.debug" is 10 bytes + NUL: padded to 12, then the CRC. */
+	static const uint8_t ok[16] = { 'p', 'r', 'o', 'g', '.', 'd', 'e',
+		'b', 'u', 'g', 0, 0, 0x78, 0x56, 0x34, 0x12 };
+	/* "abc" + NUL fills 4 bytes exactly: no padding. */
+	static const uint8_t exact[8] = { 'a', 'b', 'c', 0, 1, 0, 0, 0x80 };
+	static const uint8_t empty[8] = { 0, 0, 0, 0, 1, 2, 3, 4 };
+	static const uint8_t nonul[8] = { 'a', 'b', 'c', 'd', 'e', 'f', 'g',
+					  'h' };
+	const char *name = NULL;
+	uint32_t crc = 0;
+
+	assert_true(ld_debuglink_parse(ok, sizeof(ok), &name, &crc));
+	assert_string_equal(name, "prog.debug");
+	assert_int_equal(crc, 0x12345678u);
+	assert_true(ld_debuglink_parse(exact, sizeof(exact), &name, &crc));
+	assert_string_equal(name, "abc");
+	assert_int_equal(crc, 0x80000001u);
+	/* The CRC cut short, an empty name, no terminator, nothing. */
+	assert_false(ld_debuglink_parse(ok, 15, &name, &crc));
+	assert_false(ld_debuglink_parse(ok, 12, &name, &crc));
+	assert_false(ld_debuglink_parse(empty, sizeof(empty), &name, &crc));
+	assert_false(ld_debuglink_parse(nonul, sizeof(nonul), &name, &crc));
+	assert_false(ld_debuglink_parse(ok, 0, &name, &crc));
+	assert_false(ld_debuglink_parse(NULL, 16, &name, &crc));
+}
+
+/* One section of a synthetic ELF file with section headers. */
+struct synth_sec {
+	const char *name;
+	uint32_t type;
+	uint64_t addr;
+	const void *data;		/* NULL: SHT_NOBITS-style, no bytes */
+	size_t size;
+};
+
+/*
+ * An ELF executable with one PT_LOAD (0x40 bytes of 0x5a at 0x401000) and
+ * the given sections, plus .shstrtab; the section header table at the end.
+ */
+static void synth_sections(struct ld_synth_buf *out,
+			   const struct synth_sec *secs, size_t n)
+{
+	static uint8_t text[0x40];
+	struct ld_synth_buf names = { 0 };
+	struct ld_synth_seg seg = { .type = PT_LOAD, .flags = PF_R | PF_X,
+		.offset = 0x1000, .vaddr = 0x401000, .filesz = sizeof(text),
+		.memsz = sizeof(text), .align = 0x1000, .data = text };
+	Elf64_Shdr *sh = calloc(n + 2, sizeof(*sh));
+	Elf64_Ehdr eh;
+	size_t i, shoff;
+
+	assert_non_null(sh);
+	memset(text, 0x5a, sizeof(text));
+	synth_elf(out, ET_EXEC, 0x401000, &seg, 1);
+	synth_put(&names, "", 1);
+	for (i = 0; i < n; i++) {
+		sh[i + 1].sh_name = names.len;
+		synth_put(&names, secs[i].name, strlen(secs[i].name) + 1);
+		sh[i + 1].sh_type = secs[i].type;
+		sh[i + 1].sh_addr = secs[i].addr;
+		sh[i + 1].sh_size = secs[i].size;
+		sh[i + 1].sh_addralign = 4;
+		synth_pad(out, 8);
+		sh[i + 1].sh_offset = out->len;
+		if (secs[i].type != SHT_NOBITS)
+			synth_put(out, secs[i].data, secs[i].size);
+	}
+	sh[n + 1].sh_name = names.len;
+	synth_put(&names, ".shstrtab", sizeof(".shstrtab"));
+	sh[n + 1].sh_type = SHT_STRTAB;
+	sh[n + 1].sh_offset = out->len;
+	sh[n + 1].sh_size = names.len;
+	sh[n + 1].sh_addralign = 1;
+	synth_put(out, names.p, names.len);
+	synth_pad(out, 8);
+	shoff = out->len;
+	synth_put(out, sh, (n + 2) * sizeof(*sh));
+	memcpy(&eh, out->p, sizeof(eh));
+	eh.e_shoff = shoff;
+	eh.e_shentsize = sizeof(Elf64_Shdr);
+	eh.e_shnum = n + 2;
+	eh.e_shstrndx = n + 1;
+	memcpy(out->p, &eh, sizeof(eh));
+	free(sh);
+	synth_free(&names);
+}
+
+/*
+ * A synthetic executable or debug file: an optional GNU build id, an
+ * optional .gnu_debuglink (name, crc) and, for debug files, a stand-in
+ * .debug_info and a NOBITS .text where the executable has its code.
+ */
+static void synth_file(struct ld_synth_buf *out, const uint8_t *id,
+		       size_t idlen, const char *link, uint32_t crc,
+		       bool debug)
+{
+	static const uint8_t info[16] = { 0x0c };
+	struct ld_synth_buf note = { 0 }, dl = { 0 };
+	struct synth_sec secs[4] = { 0 };
+	size_t n = 0;
+	uint8_t le[4] = { crc, crc >> 8, crc >> 16, crc >> 24 };
+
+	if (idlen) {
+		synth_note(&note, "GNU", NT_GNU_BUILD_ID, id, idlen);
+		secs[n++] = (struct synth_sec){ ".note.gnu.build-id", SHT_NOTE,
+			0x400200, note.p, note.len };
+	}
+	if (link) {
+		synth_put(&dl, link, strlen(link) + 1);
+		synth_pad(&dl, 4);
+		synth_put(&dl, le, 4);
+		secs[n++] = (struct synth_sec){ ".gnu_debuglink", SHT_PROGBITS,
+			0, dl.p, dl.len };
+	}
+	if (debug) {
+		secs[n++] = (struct synth_sec){ ".text", SHT_NOBITS, 0x401000,
+			NULL, 0x40 };
+		secs[n++] = (struct synth_sec){ ".debug_info", SHT_PROGBITS, 0,
+			info, sizeof(info) };
+	}
+	synth_sections(out, secs, n);
+	synth_free(&note);
+	synth_free(&dl);
+}
+
+static void mkdirs(const char *path)
+{
+	char *p = strdup(path), *q;
+
+	assert_non_null(p);
+	for (q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		assert_true(mkdir(p, 0755) == 0 || errno == EEXIST);
+		*q = '/';
+	}
+	assert_true(mkdir(p, 0755) == 0 || errno == EEXIST);
+	free(p);
+}
+
+/* Write buf to path, creating its directories. */
+static void put_file(const char *path, const struct ld_synth_buf *buf)
+{
+	char *dir = strdup(path);
+	FILE *f;
+
+	assert_non_null(dir);
+	*strrchr(dir, '/') = '\0';
+	mkdirs(dir);
+	free(dir);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf->p, 1, buf->len, f), buf->len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void rm_tree(char *dir)
+{
+	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	free(dir);
+}
+
+static char *join(const char *a, const char *b)
+{
+	char *p;
+
+	assert_true(asprintf(&p, "%s/%s", a, b) >= 0);
+	return p;
+}
+
+/* Look for exe's debug file in dirs; expect an error code, or 0 for one. */
+static struct ld_binary *find_debug(const char *exe, const char *dirs,
+				    enum ld_error_code code)
+{
+	struct ld_binary *bin = NULL;
+	struct ld_error *err;
+
+	assert_null(ld_binary_open(exe, &bin));
+	err = ld_binary_find_debug(bin, dirs);
+	if (!code) {
+		if (err)
+			fail_msg("%s: %s", exe, err->message);
+		assert_non_null(bin->debug);
+		return bin;
+	}
+	assert_non_null(err);
+	if (err->code != code)
+		fail_msg("%s: got %s (%s)", exe, ld_error_code_name(err->code),
+			 err->message);
+	assert_null(bin->debug);
+	ld_error_destroy(err);
+	ld_binary_destroy(bin);
+	return NULL;
+}
+
+static void test_find_by_build_id(void **state)
+{
+	static const uint8_t id[20] = { 0xab, 0xcd, 0xef, 1, 2, 3 };
+	static const uint8_t other[20] = { 0xab, 0xcd, 0xef, 9, 9, 9 };
+	struct ld_synth_buf exe = { 0 }, dbg = { 0 }, bad = { 0 };
+	char *dir = synth_tmpdir(), *exe_path, *root, *dirs, *dbg_path;
+	char *root2;
+	struct ld_binary *bin;
+	struct ld_section sec;
+
+	exe_path = join(dir, "bin/prog");
+	root = join(dir, "debug");
+	root2 = join(dir, "debug2");
+	dbg_path = ld_build_id_path(root2, id, sizeof(id));
+	assert_true(asprintf(&dirs, "%s:%s", root, root2) >= 0);
+	synth_file(&exe, id, sizeof(id), NULL, 0, false);
+	synth_file(&dbg, id, sizeof(id), NULL, 0, true);
+	synth_file(&bad, other, sizeof(other), NULL, 0, true);
+	put_file(exe_path, &exe);
+	mkdirs(root);
+
+	/* Nothing there yet. */
+	find_debug(exe_path, root, LD_ERR_LOOKUP);
+	/* Found in the second of two directories. */
+	put_file(dbg_path, &dbg);
+	bin = find_debug(exe_path, dirs, 0);
+	assert_string_equal(bin->debug->path, dbg_path);
+	assert_true(bin->debug->debug_only);
+	assert_true(bin->debug->has_dwarf);
+	assert_false(bin->has_dwarf);
+	/* The debug file's sections are there, its bytes never read. */
+	assert_true(ld_binary_section(bin->debug, ".text", &sec));
+	assert_null(sec.data);
+	assert_null(ld_binary_vaddr_data(bin->debug, 0x401000, 1));
+	assert_non_null(ld_binary_vaddr_data(bin, 0x401000, 1));
+	/* Found already: a second search changes nothing. */
+	assert_null(ld_binary_find_debug(bin, "/nonexistent"));
+	ld_binary_destroy(bin);
+
+	/* A file with another build id at our build id's path is ignored. */
+	put_file(dbg_path, &bad);
+	find_debug(exe_path, dirs, LD_ERR_MISMATCH);
+	/* ... unless a good one comes first. */
+	free(dirs);
+	assert_true(asprintf(&dirs, "%s::%s", root2, root) >= 0);
+	free(dbg_path);
+	dbg_path = ld_build_id_path(root, id, sizeof(id));
+	put_file(dbg_path, &dbg);
+	bin = find_debug(exe_path, dirs, 0);
+	ld_binary_destroy(bin);
+
+	synth_free(&exe);
+	synth_free(&dbg);
+	synth_free(&bad);
+	free(exe_path);
+	free(root);
+	free(root2);
+	free(dirs);
+	free(dbg_path);
+	rm_tree(dir);
+}
+
+static void test_find_by_debuglink(void **state)
+{
+	struct ld_synth_buf exe = { 0 }, dbg = { 0 }, plain = { 0 };
+	char *dir = synth_tmpdir(), *bindir, *exe_path, *global, *path;
+	struct ld_binary *bin;
+	uint32_t crc;
+
+	bindir = join(dir, "bin");
+	exe_path = join(bindir, "prog");
+	global = join(dir, "global");
+	mkdirs(global);
+	/* No build ids at all: only the CRC can vouch for the file. */
+	synth_file(&dbg, NULL, 0, NULL, 0, true);
+	crc = ld_crc32(0, dbg.p, dbg.len);
+	synth_file(&exe, NULL, 0, "prog.debug", crc, false);
+	put_file(exe_path, &exe);
+
+	assert_null(ld_binary_open(exe_path, &bin));
+	assert_non_null(bin->debuglink);
+	assert_string_equal(bin->debuglink, "prog.debug");
+	assert_int_equal(bin->debuglink_crc, crc);
+	ld_binary_destroy(bin);
+	find_debug(exe_path, global, LD_ERR_LOOKUP);
+
+	/* GLOBAL + the executable's directory. */
+	assert_true(asprintf(&path, "%s%s/prog.debug", global, bindir) >= 0);
+	put_file(path, &dbg);
+	bin = find_debug(exe_path, global, 0);
+	assert_string_equal(bin->debug->path, path);
+	ld_binary_destroy(bin);
+	free(path);
+
+	/* The .debug subdirectory comes before it. */
+	path = join(bindir, ".debug/prog.debug");
+	put_file(path, &dbg);
+	bin = find_debug(exe_path, global, 0);
+	assert_string_equal(bin->debug->path, path);
+	ld_binary_destroy(bin);
+	free(path);
+
+	/* And the executable's own directory first of all. */
+	path = join(bindir, "prog.debug");
+	put_file(path, &dbg);
+	bin = find_debug(exe_path, global, 0);
+	assert_string_equal(bin->debug->path, path);
+	ld_binary_destroy(bin);
+
+	/* A CRC mismatch rules a file out; the search goes on. */
+	synth_file(&plain, NULL, 0, "x", 0, true);
+	put_file(path, &plain);
+	bin = find_debug(exe_path, global, 0);
+	assert_string_not_equal(bin->debug->path, path);
+	ld_binary_destroy(bin);
+	free(path);
+	path = join(bindir, ".debug/prog.debug");
+	put_file(path, &plain);
+	free(path);
+	assert_true(asprintf(&path, "%s%s/prog.debug", global, bindir) >= 0);
+	put_file(path, &plain);
+	find_debug(exe_path, global, LD_ERR_MISMATCH);
+	free(path);
+
+	synth_free(&exe);
+	synth_free(&dbg);
+	synth_free(&plain);
+	free(exe_path);
+	free(bindir);
+	free(global);
+	rm_tree(dir);
+}
+
+/* A valid-looking debug file without DWARF or symbols is no use. */
+static void test_find_useless(void **state)
+{
+	static const uint8_t id[4] = { 0x11, 0x22, 0x33, 0x44 };
+	struct ld_synth_buf exe = { 0 }, dbg = { 0 };
+	char *dir = synth_tmpdir(), *exe_path, *dbg_path;
+	struct ld_binary *bin = NULL;
+	struct ld_error *err;
+
+	exe_path = join(dir, "prog");
+	dbg_path = ld_build_id_path(dir, id, sizeof(id));
+	synth_file(&exe, id, sizeof(id), NULL, 0, false);
+	put_file(exe_path, &exe);
+	/* A copy of the executable under its build id has nothing to give. */
+	put_file(dbg_path, &exe);
+	assert_null(ld_binary_open(exe_path, &bin));
+	err = ld_binary_find_debug(bin, dir);
+	assert_non_null(err);
+	assert_int_equal(err->code, LD_ERR_MISMATCH);
+	assert_non_null(strstr(err->message, dbg_path));
+	assert_non_null(strstr(err->message, "neither DWARF"));
+	ld_error_destroy(err);
+	ld_binary_destroy(bin);
+	/* A file that is not ELF at all is ruled out too. */
+	dbg.len = 0;
+	synth_put(&dbg, "not an ELF file, just text\n", 27);
+	put_file(dbg_path, &dbg);
+	find_debug(exe_path, dir, LD_ERR_MISMATCH);
+	synth_free(&exe);
+	synth_free(&dbg);
+	free(exe_path);
+	free(dbg_path);
+	rm_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +636,12 @@ int main(void)
 		cmocka_unit_test(test_not_elf),
 		cmocka_unit_test(test_synthetic_notes),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_build_id_path),
+		cmocka_unit_test(test_crc32),
+		cmocka_unit_test(test_debuglink_parse),
+		cmocka_unit_test(test_find_by_build_id),
+		cmocka_unit_test(test_find_by_debuglink),
+		cmocka_unit_test(test_find_useless),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
