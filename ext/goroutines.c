@@ -157,6 +157,28 @@ static void read_bubble(struct ld_session *s, struct ld_goroutine *g,
 	g->bubble = v;
 }
 
+/*
+ * A running goroutine's thread registers are a place to start unwinding
+ * only when the thread is on the goroutine's stack in Go code.  A thread in
+ * C code (a cgo binary: libc, a C signal handler without SA_ONSTACK, a
+ * thread that is not Go's at all) or on g0/gsignal is not: the runtime
+ * itself prints "stack unavailable" for every goroutine running elsewhere.
+ */
+static bool regs_usable(struct ld_session *s, const struct ld_goroutine *g,
+			const struct ld_thread_regs *regs)
+{
+	uint64_t sp, pc;
+	struct ld_func f;
+
+	if (!regs)
+		return false;
+	sp = ld_regs_sp(s->arch, regs);
+	pc = ld_regs_pc(s->arch, regs);
+	if (sp < g->stack_lo || sp >= g->stack_hi)
+		return false;
+	return ld_pcln_find_func(s->pcln, pc, &f) && f.pcsp;
+}
+
 /* Thread, vdso and register overrides: where unwinding starts. */
 static void pick_start(struct ld_session *s, struct ld_goroutine *g,
 		       const uint8_t *buf)
@@ -205,8 +227,7 @@ static void pick_start(struct ld_session *s, struct ld_goroutine *g,
 	if (st != s->rt->g_running || syscallsp || curg != g->addr)
 		return;
 	regs = ld_session_thread(s, g->tid);
-	if (regs && ld_regs_sp(s->arch, regs) >= g->stack_lo &&
-	    ld_regs_sp(s->arch, regs) < g->stack_hi) {
+	if (regs_usable(s, g, regs)) {
 		g->pc = ld_regs_pc(s->arch, regs);
 		g->sp = ld_regs_sp(s->arch, regs);
 		g->flags |= LD_G_HAS_REGS;

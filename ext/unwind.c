@@ -218,7 +218,17 @@ static bool read_caller(struct ld_unwinder *u, uint64_t addr)
 	return true;
 }
 
-/* Complete the frame at u->pc/u->sp: its fp, lr and argp. */
+/*
+ * Complete the frame at u->pc/u->sp: its fp, lr and argp.
+ *
+ * SP-writing (assembly) functions end the walk: traceback1 always unwinds
+ * with unwindPrintErrors, so resolveInternal stops at them even in the
+ * innermost frame.  The flag is ignored for runtime.cgocallback (during its
+ * switch both the g0 and the curg stack hold a valid frame for it: this is
+ * how a callback's goroutine unwinds into the Go frames that called C, or
+ * to goexit on an extra M) and for a pc/sp pair saved by entersyscall (a
+ * goroutine in a syscall or a cgo call: runtime.cgocall's frame).
+ */
 static void resolve(struct ld_unwinder *u, bool is_syscall)
 {
 	const struct cache_entry *e = lookup(u->s, u->pc);

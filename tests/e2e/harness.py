@@ -31,7 +31,9 @@ DEFAULT_VERSIONS = "1.21 1.22 1.23 1.24 1.25 1.26 1.27"
 # Arguments each fixture runs with in the e2e tests.
 FIXTURE_ARGS: Dict[str, List[str]] = {"parked": [], "many": ["1000"]}
 # Fixtures with their own tests (not parametrized over FIXTURE_NAMES).
-EXTRA_FIXTURES: Dict[str, List[str]] = {"running": [], "blocking": []}
+EXTRA_FIXTURES: Dict[str, List[str]] = {"running": [], "blocking": [], "cgo": []}
+# Fixtures that use cgo: built with CGO_ENABLED=1 (gcc), the rest with 0.
+CGO_FIXTURES = {"cgo"}
 FIXTURE_NAMES = sorted(FIXTURE_ARGS)
 
 FETCH_TIMEOUT = 1200
@@ -63,19 +65,21 @@ def fetch_toolchains(versions: Sequence[str]) -> None:
             raise RuntimeError("fetch-go.sh did not provide go %s" % v)
 
 
-def _go_env() -> Dict[str, str]:
+def _go_env(cgo: bool = False) -> Dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("GO") and k != "CGO_ENABLED"}
     env.update(GOTOOLCHAIN="local", GOFLAGS="-mod=mod", GO111MODULE="on",
                GOCACHE=str(WORK / "gocache"), GOPATH=str(WORK / "gopath"),
                GOENV="off", GOWORK="off", GOPROXY="off", GOSUMDB="off",
-               CGO_ENABLED="0")
+               CGO_ENABLED="1" if cgo else "0")
     return env
 
 
 def _source_hash(src: Path, version: str, ldflags: str) -> str:
     h = hashlib.sha256()
     h.update(("go=%s\nldflags=%s\n" % (version, ldflags)).encode())
+    if src.name in CGO_FIXTURES:
+        h.update(b"cgo=1\n")
     h.update((goroot(version) / "VERSION").read_bytes())
     h.update(str(src).encode())  # paths end up in the binary and the dumps
     for p in sorted(src.rglob("*")):
@@ -107,7 +111,8 @@ def build(version: str, fixture: str, variant: str = "", ldflags: str = "",
             cmd.append("-ldflags=" + ldflags)
         cmd.extend(flags)
         cmd.append(".")
-        r = subprocess.run(cmd, cwd=src, env=_go_env(), capture_output=True,
+        r = subprocess.run(cmd, cwd=src, env=_go_env(base in CGO_FIXTURES),
+                           capture_output=True,
                            text=True, timeout=BUILD_TIMEOUT)
         if r.returncode != 0:
             raise RuntimeError("go %s build %s failed:\n%s%s"
