@@ -44,6 +44,8 @@ static const char *syscall_name(int64_t nr)
 {
 	static const struct { int nr; const char *name; } tab[] = {
 		{ 0, "read" }, { 1, "write" }, { 7, "poll" }, { 17, "pread64" },
+		{ 34, "pause" }, { 13, "rt_sigaction" }, { 14, "rt_sigprocmask" },
+		{ 130, "rt_sigsuspend" }, { 128, "rt_sigtimedwait" },
 		{ 18, "pwrite64" }, { 19, "readv" }, { 20, "writev" },
 		{ 23, "select" }, { 35, "nanosleep" }, { 42, "connect" },
 		{ 43, "accept" }, { 45, "recvfrom" }, { 44, "sendto" },
@@ -164,6 +166,12 @@ void ld_object_describe(const struct ld_session *s, const struct ld_object *o,
 					 o->when);
 		break;
 	case LD_BK_SYSCALL:
+		if (o->sysno < 0) {
+			/* orig_rax is -1 outside a system call: C code running */
+			ld_strbuf_printf(sb, "thread %" PRIu64 " running outside a system call (cgo call?)",
+					 o->addr);
+			break;
+		}
 		name = syscall_name(o->sysno);
 		ld_strbuf_printf(sb, "syscall %s(", name ? name : "?");
 		for (int i = 0; i < 6; i++)

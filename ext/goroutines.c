@@ -179,6 +179,22 @@ static bool regs_usable(struct ld_session *s, const struct ld_goroutine *g,
 	return ld_pcln_find_func(s->pcln, pc, &f) && f.pcsp;
 }
 
+/* A parked goroutine locked to a thread: that thread, via g.lockedm. */
+static void locked_thread(struct ld_session *s, struct ld_goroutine *g,
+			  const uint8_t *buf)
+{
+	uint64_t lockedm = rd64(buf, s->rt->g.lockedm), procid = 0;
+	struct ld_error *err;
+
+	if (!lockedm)
+		return;
+	err = ld_mem_read_u64(s->mem, lockedm + (uint64_t)s->rt->m.procid,
+			      &procid);
+	ld_error_destroy(err);
+	if (!err)
+		g->tid = (int32_t)procid;
+}
+
 /* Thread, vdso and register overrides: where unwinding starts. */
 static void pick_start(struct ld_session *s, struct ld_goroutine *g,
 		       const uint8_t *buf)
@@ -199,8 +215,10 @@ static void pick_start(struct ld_session *s, struct ld_goroutine *g,
 		g->pc = rd64(buf, rt->g.sched_pc);
 		g->sp = rd64(buf, rt->g.sched_sp);
 	}
-	if (!g->m)
+	if (!g->m) {
+		locked_thread(s, g, buf);
 		return;
+	}
 	err = ld_mem_read_u64(s->mem, g->m + (uint64_t)rt->m.procid, &procid);
 	if (!err)
 		err = ld_mem_read_u64(s->mem, g->m + (uint64_t)rt->m.curg, &curg);
