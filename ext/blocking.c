@@ -386,9 +386,9 @@ static bool chan_blockers(struct ld_session *s, struct ld_blocking *b,
 	uint64_t sg = 0;
 	size_t n = 0;
 
-	if (k->sudog_size > sizeof(sgbuf) || !k->sudog_size ||
-	    !read_u64(s, g->addr + (uint64_t)s->rt->g.waiting, &sg))
+	if (k->sudog_size > sizeof(sgbuf) || !k->sudog_size)
 		return true;
+	sg = g->waiting;
 	while (sg && n++ < MAX_SELECT) {
 		const uint8_t *p = view(s, sg, k->sudog_size, sgbuf);
 		struct ld_object *o;

@@ -269,6 +269,8 @@ static void decode_g(struct ld_session *s, struct ld_goroutine *g,
 	g->stack_hi = rd64(buf, rt->g.stack_hi);
 	g->status = rd32(buf, rt->g.atomicstatus);
 	g->waitreason = buf[rt->g.waitreason];
+	/* Kept so blocking objects need not touch the g's page again. */
+	g->waiting = rd64(buf, rt->g.waiting);
 	if (rd64(buf, rt->g.lockedm))
 		g->flags |= LD_G_LOCKED;
 	if (rt->g.running_cleanups >= 0 && buf[rt->g.running_cleanups])

@@ -67,6 +67,7 @@ struct ld_goroutine {
 	uint64_t stack_lo, stack_hi;
 	uint64_t pc, sp;		/* where unwinding starts */
 	uint64_t bubble;		/* synctest bubble/group id, 0 if none */
+	uint64_t waiting;		/* g.waiting: its sudog list, or 0 */
 	uint32_t status;		/* atomicstatus, including _Gscan */
 	uint32_t stack_id;		/* index into the session's stack table */
 	int32_t tid;			/* OS thread id via g.m.procid, 0 if none */

@@ -508,7 +508,9 @@ static inline void sb_waiting_g(struct synth_blocking *sb, uint64_t goid,
 {
 	struct ld_goroutine *g = sb_g(sb, goid, ST_WAITING, reason);
 
+	/* In memory and decoded, as ld_session_load_goroutines does. */
 	sb_w64(sb, g->addr + G126_G_WAITING, sg);
+	g->waiting = sg;
 }
 
 static inline uint64_t sb_gaddr(uint64_t goid)
