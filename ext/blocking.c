@@ -880,13 +880,9 @@ static bool syscall_blocker(struct ld_session *s, struct ld_blocking *b,
 	o = get_object(b, LD_BK_SYSCALL, (uint64_t)g->tid, &fresh);
 	if (!o)
 		return false;
-	o->sysno = (int64_t)r->regs[LD_AMD64_ORIG_RAX];
-	o->args[0] = r->regs[LD_AMD64_RDI];
-	o->args[1] = r->regs[LD_AMD64_RSI];
-	o->args[2] = r->regs[LD_AMD64_RDX];
-	o->args[3] = r->regs[LD_AMD64_R10];
-	o->args[4] = r->regs[LD_AMD64_R8];
-	o->args[5] = r->regs[LD_AMD64_R9];
+	o->sysno = (int64_t)r->regs[s->arch->reg_syscall_nr];
+	for (int i = 0; i < 6; i++)
+		o->args[i] = r->regs[s->arch->reg_syscall_args[i]];
 	idlist_add(&o->waiters, g->goid);
 	return add_blocker(b, gi, o, LD_OP_NONE);
 }

@@ -36,6 +36,9 @@ struct ld_arch {
 	unsigned int min_frame_size;	/* 0 on amd64: no link register */
 	unsigned int pc_quantum;	/* 1 on amd64 */
 	int reg_pc, reg_sp, reg_fp, reg_tls;
+	/* a thread stopped in a system call: its number and arguments */
+	int reg_syscall_nr;
+	int reg_syscall_args[6];
 	/* The ELF e_machine this arch describes. */
 	uint16_t elf_machine;
 };
