@@ -150,6 +150,9 @@ static struct ld_error *resolve_vars(struct ld_rt *rt,
 			       NULL, false)) ||
 	    /* Go 1.26 added GODEBUG=tracebacklabels, found in dbgvars. */
 	    (err = resolve_var(bin, dw, "runtime.dbgvars", &rt->dbgvars,
+			       NULL, false)) ||
+	    /* The heap's metadata (ext/heap.c); optional. */
+	    (err = resolve_var(bin, dw, "runtime.mheap_", &rt->heap.mheap,
 			       NULL, false)))
 		return err;
 	err = resolve_var(bin, dw, "runtime.waitReasonStrings",

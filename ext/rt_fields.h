@@ -130,7 +130,33 @@
 	  "readerWait", 0)						\
 	X(WAITGROUP_STATE, blk.wg_state, "sync.WaitGroup", "state", 0)	\
 	X(WAITGROUP_SEMA, blk.wg_sema, "sync.WaitGroup", "sema", 0)	\
-	X(COND_NOTIFY, blk.cond_notify, "sync.Cond", "notify", 0)
+	X(COND_NOTIFY, blk.cond_notify, "sync.Cond", "notify", 0)	\
+	/* Heap metadata (ext/heap.c); all optional: without them the	\
+	 * heap is reported as unavailable. */				\
+	X(MHEAP_ARENAS, heap.arenas, "runtime.mheap", "arenas", 0)	\
+	/* Go 1.25 renamed mheap.allArenas to heapArenas. */		\
+	X(MHEAP_ALL_ARENAS, heap.all_arenas, "runtime.mheap",		\
+	  "allArenas", 0)						\
+	X(MHEAP_HEAP_ARENAS, heap.heap_arenas, "runtime.mheap",	\
+	  "heapArenas", 0)						\
+	X(HEAPARENA_SPANS, heap.ha_spans, "runtime.heapArena", "spans", 0) \
+	X(MSPAN_START_ADDR, heap.span_start_addr, "runtime.mspan",	\
+	  "startAddr", 0)						\
+	X(MSPAN_NPAGES, heap.span_npages, "runtime.mspan", "npages", 0) \
+	/* Go 1.22 narrowed freeindex and nelems from uintptr to uint16. */ \
+	X(MSPAN_FREEINDEX, heap.span_freeindex, "runtime.mspan",	\
+	  "freeindex", 0)						\
+	X(MSPAN_NELEMS, heap.span_nelems, "runtime.mspan", "nelems", 0) \
+	X(MSPAN_ALLOC_BITS, heap.span_alloc_bits, "runtime.mspan",	\
+	  "allocBits", 0)						\
+	X(MSPAN_ALLOC_COUNT, heap.span_alloc_count, "runtime.mspan",	\
+	  "allocCount", 0)						\
+	X(MSPAN_SPANCLASS, heap.span_spanclass, "runtime.mspan",	\
+	  "spanclass", 0)						\
+	X(MSPAN_STATE, heap.span_state, "runtime.mspan", "state", 0)	\
+	X(MSPAN_ELEMSIZE, heap.span_elemsize, "runtime.mspan",		\
+	  "elemsize", 0)						\
+	X(MSPAN_LIMIT, heap.span_limit, "runtime.mspan", "limit", 0)
 
 /* X(id, lvalue, type, required) */
 #define LD_RT_SIZES(X)							\
@@ -138,7 +164,9 @@
 	X(M_SIZE, m.size, "runtime.m", 1)				\
 	X(SUDOG_SIZE, blk.sudog_size, "runtime.sudog", 0)		\
 	X(HCHAN_SIZE, blk.hchan_size, "runtime.hchan", 0)		\
-	X(SEMTABLE_SIZE, blk.semtable_size, "runtime.semTable", 0)
+	X(SEMTABLE_SIZE, blk.semtable_size, "runtime.semTable", 0)	\
+	X(MSPAN_SIZE, heap.mspan_size, "runtime.mspan", 0)		\
+	X(HEAPARENA_SIZE, heap.heap_arena_size, "runtime.heapArena", 0)
 
 /*
  * X(id, lvalue, constant, fallback).  Status values have been stable since

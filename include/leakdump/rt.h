@@ -64,6 +64,23 @@ struct ld_rt_blocking {
 	int64_t wg_state, wg_sema, cond_notify;
 };
 
+/*
+ * Heap metadata (ext/heap.c): runtime.mheap_, its arena index and the
+ * spans; offsets -1 and sizes 0 when absent.
+ */
+struct ld_rt_heap {
+	uint64_t mheap;			/* runtime.mheap_ address, 0 if unknown */
+	int64_t arenas;			/* mheap.arenas ([1]*[1<<22]*heapArena) */
+	int64_t all_arenas;		/* Go 1.21-1.24: mheap.allArenas */
+	int64_t heap_arenas;		/* Go 1.25+: mheap.heapArenas */
+	int64_t ha_spans;		/* heapArena.spans */
+	int64_t span_start_addr, span_npages;
+	int64_t span_freeindex, span_nelems;	/* uintptr in 1.21, uint16 after */
+	int64_t span_alloc_bits, span_alloc_count, span_spanclass;
+	int64_t span_state, span_elemsize, span_limit;
+	uint64_t mspan_size, heap_arena_size;
+};
+
 struct ld_rt_m {
 	uint64_t size;
 	int64_t procid;
@@ -124,6 +141,7 @@ struct ld_rt {
 	struct ld_rt_moduledata md;
 	struct ld_rt_funcids fid;
 	struct ld_rt_blocking blk;
+	struct ld_rt_heap heap;
 	uint64_t semtable;		/* runtime.semtable, 0 if unknown */
 	/* Go 1.24: ", synctest group N"; Go 1.25+: ", synctest bubble N" */
 	int64_t bubble_id;		/* synctestBubble.id offset */

@@ -89,16 +89,34 @@ def tool():
 
 class Cores:
     """One gcore per (version, fixture), taken right after the fixture is
-    ready, shared by every core test; deleted at session end."""
+    ready, shared by the core tests.  A gcore of a Go program is over a
+    gigabyte, so only the most recent few are kept on disk; an evicted one
+    is simply taken again if asked for."""
+
+    KEEP = 4
 
     def __init__(self, builds, root: Path):
         self.builds, self.root, self._cache = builds, root, {}
+        self._taken = 0
+
+    def _evict(self):
+        while len(self._cache) >= self.KEEP:
+            oldest = next(iter(self._cache))
+            _, core, _ = self._cache.pop(oldest)
+            try:
+                core.unlink()
+            except OSError:
+                pass
 
     def get(self, version, fixture):
         key = (version, fixture)
-        if key not in self._cache:
+        if key in self._cache:
+            self._cache[key] = self._cache.pop(key)   # most recent last
+        else:
+            self._evict()
+            self._taken += 1
             exe = self.builds.exe(version, fixture)
-            outdir = self.root / ("%s-go%s" % (fixture, version))
+            outdir = self.root / ("%s-go%s-%d" % (fixture, version, self._taken))
             fp = harness.FixtureProcess(exe, outdir, harness.FIXTURE_ARGS[fixture])
             try:
                 fp.wait_ready()
