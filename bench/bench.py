@@ -186,22 +186,22 @@ class Bench:
         self.core = None
 
     # -- measurements --------------------------------------------------
-    def gdb_cmd(self, target, with_dump, timing_file=None):
+    def gdb_cmd(self, target, with_dump, timing_file=None, extra=""):
         cmd = ["gdb", "-nx", "-batch", "-x", self.a.gdbinit,
                "-x", self.a.timed] + target
         if with_dump:
-            cmd += ["-ex", "bench-timed %s leak-dump --output /dev/null"
-                    % timing_file]
+            cmd += ["-ex", "bench-timed %s leak-dump --output /dev/null%s"
+                    % (timing_file, extra)]
         return cmd
 
-    def leakdump_runs(self, n, mode, target):
+    def leakdump_runs(self, n, mode, target, extra=""):
         """RUNS timed runs of leak-dump and RUNS gdb-only runs."""
         runs, base = [], []
         for i in range(self.a.runs):
             tf = self.path("logs", "cmd-%d-%s-%d.txt" % (n, mode, i))
             if os.path.exists(tf):
                 os.unlink(tf)
-            r = measure(self.gdb_cmd(target, True, tf), self.a.timeout,
+            r = measure(self.gdb_cmd(target, True, tf, extra), self.a.timeout,
                         self.a.max_rss_mb,
                         self.path("logs", "gdb-%d-%s-%d.out" % (n, mode, i)))
             r["load"] = loadavg()[0]
@@ -294,6 +294,10 @@ class Bench:
         subprocess.run("cat '%s' > /dev/null" % self.core, shell=True, check=True)
         log("page cache warmed in %.1fs" % (time.time() - t0))
         res["core"] = self.leakdump_runs(n, "core", [self.a.many, self.core])
+        # The same without blocking objects (--no-blocking): the cost of
+        # naming every waited-on object is the difference.
+        res["core-noblock"] = self.leakdump_runs(
+            n, "core-noblock", [self.a.many, self.core], " --no-blocking")
         res["delve"] = self.delve_runs(n)
         self.remove_core()
         return res
@@ -317,13 +321,15 @@ def table(results):
         dfail = None
         if d is None and res["delve"]["runs"]:
             dfail = res["delve"]["runs"][-1]["status"]
-        for mode in ("live", "core"):
+        for mode in ("live", "core", "core-noblock"):
+            if mode not in res:
+                continue
             b = best(res[mode]["runs"])
             c = best(res[mode]["runs"], "cmd_s")
             g = best(res[mode]["gdb_only"])
             rss = max((r["rss_mb"] for r in res[mode]["runs"]
                        if r.get("status") == "ok"), default=None)
-            if mode == "core":
+            if mode.startswith("core"):
                 if d is not None:
                     dw, dr = fmt(d["wall_s"]), fmt(d["rss_mb"], "%.0f")
                     ratio = ("%.1fx" % (d["wall_s"] / b["wall_s"])) if b else "-"
@@ -350,7 +356,9 @@ def details(results):
         out.append("N=%d: fixture ready in %.1fs, RSS %.0f MB; gcore %.1fs, "
                    "core %d MB" % (n, f["startup_s"], f["rss_mb"],
                                    res["gcore"]["wall_s"], res["gcore"]["size_mb"]))
-        for mode in ("live", "core"):
+        for mode in ("live", "core", "core-noblock"):
+            if mode not in res:
+                continue
             m = res[mode]
             out.append("  %s leak-dump runs (wall s / RSS MB / in-command s): %s"
                        % (mode, ", ".join("%s/%s/%s%s" % (
