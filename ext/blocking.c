@@ -968,7 +968,10 @@ static void scan_stack(struct ld_session *s, struct ld_blocking *b,
 		return;
 	if (len > MAX_STACK_SCAN)
 		len = MAX_STACK_SCAN;
-	words = (const uint64_t *)view(s, g->sp, len, buf);
+	/* A live target's stack top is already in the prefetch batch. */
+	words = (const uint64_t *)ld_session_stack_window(s, g, g->sp, len);
+	if (!words)
+		words = (const uint64_t *)view(s, g->sp, len, buf);
 	if (words)
 		candidates_in(b, gi, g->goid, words, len / 8, b->scan_lo,
 			      b->scan_hi);
@@ -1127,8 +1130,11 @@ static struct ld_error *build(struct ld_session *s, bool defer,
 	if (s->rt->blk.sudog_size)
 		walk_semtable(s, b);
 	for (size_t gi = 0; gi < s->ngs; gi++) {
-		if (gi % LD_BATCH == 0)
-			ld_session_prefetch_stacks(s, gi, s->ngs - gi);
+		/*
+		 * No stack prefetch here: only Cond, IO-wait and old-style
+		 * semacquire waiters read their frames, and reading every
+		 * stack top would double the grouping pass's reads.
+		 */
 		if (gi % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
 			ld_session_trim(s);
 		if (!blockers_of(s, b, gi))

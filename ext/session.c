@@ -506,6 +506,21 @@ struct ld_error *ld_session_read_stack(struct ld_session *s,
 	return ld_mem_read_u64(s->mem, addr, ret);
 }
 
+const uint8_t *ld_session_stack_window(const struct ld_session *s,
+				      const struct ld_goroutine *g,
+				      uint64_t addr, size_t len)
+{
+	const struct ld_stack_batch *b = s->batch;
+	size_t i;
+
+	if (!b || g < s->gs || (size_t)(g - s->gs) - b->first >= b->n)
+		return NULL;
+	i = (size_t)(g - s->gs) - b->first;
+	if (addr < b->lo[i] || addr + len > b->lo[i] + b->len[i])
+		return NULL;
+	return b->buf + i * LD_STACK_PREFETCH + (addr - b->lo[i]);
+}
+
 const struct ld_thread_regs *ld_session_thread(const struct ld_session *s,
 					       int32_t tid)
 {

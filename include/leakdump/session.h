@@ -167,6 +167,11 @@ struct ld_error *ld_session_read_stack(struct ld_session *s,
 				       const struct ld_goroutine *g,
 				       uint64_t addr, uint64_t *ret);
 
+/* The prefetched bytes [addr, addr+len) of g's stack, or NULL. */
+const uint8_t *ld_session_stack_window(const struct ld_session *s,
+				      const struct ld_goroutine *g,
+				      uint64_t addr, size_t len);
+
 /* Registers of the thread with this tid, or NULL. */
 const struct ld_thread_regs *ld_session_thread(const struct ld_session *s,
 					       int32_t tid);
