@@ -82,10 +82,12 @@ def _source_hash(src: Path, version: str, ldflags: str) -> str:
         h.update(b"cgo=1\n")
     h.update((goroot(version) / "VERSION").read_bytes())
     h.update(str(src).encode())  # paths end up in the binary and the dumps
-    for p in sorted(src.rglob("*")):
-        if p.is_file():
-            h.update(str(p.relative_to(src)).encode() + b"\0")
-            h.update(p.read_bytes() + b"\0")
+    # The fixture and the shared protocol module it imports.
+    for root in (src, FIXTURES / "protocol"):
+        for p in sorted(root.rglob("*")):
+            if p.is_file():
+                h.update(str(p.relative_to(root)).encode() + b"\0")
+                h.update(p.read_bytes() + b"\0")
     return h.hexdigest()
 
 
