@@ -10,36 +10,15 @@
 # Only the named package is fetched, not its dependencies.  Idempotent: an
 # already unpacked package is not fetched again.
 set -eu
-CACHE=${LEAKDUMP_CACHE:-/var/cache/leakdump}
-MIRROR=${LEAKDUMP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-APTDIR=$CACHE/apt
+. "$(dirname "$0")/apt-private.sh"
 ROOTS=$CACHE/debian
 
 [ $# -gt 0 ] || { echo "usage: $0 NAME[/SUITE]..." >&2; exit 2; }
 
-apt_private() {
-	apt-get -q -o Dir::Etc::SourceList="$APTDIR/etc/sources.list" \
-		-o Dir::Etc::SourceParts=/dev/null \
-		-o Dir::State::Lists="$APTDIR/lists" \
-		-o Dir::Cache="$APTDIR" \
-		-o Dir::State::Status=/var/lib/dpkg/status \
-		-o APT::Sandbox::User=root -o APT::Architecture=amd64 -o Debug::NoLocking=1 "$@"
-}
-
 updated=0
 apt_update() {
 	[ $updated = 0 ] || return 0
-	mkdir -p "$APTDIR/lists/partial" "$APTDIR/archives/partial" "$APTDIR/etc"
-	: > "$APTDIR/etc/sources.list"
-	for s in bookworm-backports trixie trixie-backports sid; do
-		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR $s main" \
-			>> "$APTDIR/etc/sources.list"
-	done
-	# The bookworm keyring may not know newer suites' keys; fall back to trusted.
-	if ! apt_private update -qq >/dev/null 2>&1; then
-		sed -i 's/signed-by=[^]]*/trusted=yes/' "$APTDIR/etc/sources.list"
-		apt_private update -qq >/dev/null
-	fi
+	apt_private_update
 	updated=1
 }
 

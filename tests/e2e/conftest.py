@@ -117,7 +117,9 @@ class Cores:
             self._taken += 1
             exe = self.builds.exe(version, fixture)
             outdir = self.root / ("%s-go%s-%d" % (fixture, version, self._taken))
-            fp = harness.FixtureProcess(exe, outdir, harness.FIXTURE_ARGS[fixture])
+            args = harness.FIXTURE_ARGS.get(
+                fixture, harness.EXTRA_FIXTURES.get(fixture, []))
+            fp = harness.FixtureProcess(exe, outdir, args)
             try:
                 fp.wait_ready()
                 core = harness.gcore(fp.pid, outdir / (fixture + ".core"))

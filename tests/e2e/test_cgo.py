@@ -19,40 +19,6 @@ import harness
 FIXTURE = "cgo"
 
 
-class _CgoCores:
-    """One gcore of the cgo fixture per Go version, shared by the tests."""
-
-    def __init__(self, builds, root):
-        self.builds, self.root, self._cache = builds, root, {}
-
-    def get(self, version):
-        if version not in self._cache:
-            exe = self.builds.exe(version, FIXTURE)
-            outdir = self.root / ("cgo-go%s" % version)
-            fp = harness.FixtureProcess(exe, outdir)
-            try:
-                fp.wait_ready()
-                core = harness.gcore(fp.pid, outdir / "cgo.core")
-            finally:
-                fp.stop()
-            self._cache[version] = (exe, core, fp)
-        return self._cache[version]
-
-    def cleanup(self):
-        for _, core, _ in self._cache.values():
-            try:
-                core.unlink()
-            except OSError:
-                pass
-
-
-@pytest.fixture(scope="module")
-def cgo_cores(builds, tmp_path_factory):
-    c = _CgoCores(builds, tmp_path_factory.mktemp("cgo-cores"))
-    yield c
-    c.cleanup()
-
-
 def _by_function(dump, function):
     """The goroutines of a parsed dump with a frame in function."""
     return [g for g in dump.values()
@@ -100,8 +66,8 @@ def test_cgo_live_matches_oracle(go_version, spawn, tool, tmp_path):
     _check(fp, ours, "live go%s cgo" % go_version)
 
 
-def test_cgo_core_matches_oracle(go_version, cgo_cores, tool, tmp_path):
-    exe, core, fp = cgo_cores.get(go_version)
+def test_cgo_core_matches_oracle(go_version, cores, tool, tmp_path):
+    exe, core, fp = cores.get(go_version, FIXTURE)
     ours = harness.leak_dump_to_file(harness.core_target(exe, core), tmp_path / "ours.txt")
     _check(fp, ours, "core go%s cgo" % go_version)
 
@@ -113,12 +79,12 @@ def _cgo_call_goroutine(fp):
 
 
 @pytest.mark.parametrize("mode", ["live", "core"])
-def test_cgo_json_and_text(go_version, mode, spawn, cgo_cores, tool, tmp_path):
+def test_cgo_json_and_text(go_version, mode, spawn, cores, tool, tmp_path):
     if mode == "live":
         fp = spawn(go_version, FIXTURE)
         target = harness.live_target(fp.pid)
     else:
-        exe, core, fp = cgo_cores.get(go_version)
+        exe, core, fp = cores.get(go_version, FIXTURE)
         target = harness.core_target(exe, core)
     goid = _cgo_call_goroutine(fp)
     doc = json.loads(harness.leak_dump_to_file(target, tmp_path / "o.json", fmt="json"))
@@ -148,7 +114,7 @@ def test_cgo_json_and_text(go_version, mode, spawn, cgo_cores, tool, tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["live", "core"])
-def test_cgo_non_go_threads(go_version, mode, spawn, cgo_cores, tool, tmp_path):
+def test_cgo_non_go_threads(go_version, mode, spawn, cores, tool, tmp_path):
     """Threads that are not Go's (one never touched Go; others sit in C)
     are in GDB's thread list; no command trips over them, none of them is
     taken for a goroutine's thread, and the live process is unharmed."""
@@ -157,7 +123,7 @@ def test_cgo_non_go_threads(go_version, mode, spawn, cgo_cores, tool, tmp_path):
         target = harness.live_target(fp.pid)
         before = fp.ping()
     else:
-        exe, core, fp = cgo_cores.get(go_version)
+        exe, core, fp = cores.get(go_version, FIXTURE)
         target = harness.core_target(exe, core)
     plain = fp.info["plain_tid"]
     goid = _cgo_call_goroutine(fp)
