@@ -1044,42 +1044,91 @@ struct ld_error *ld_blocking_decode(struct ld_session *s, struct ld_blocking *b,
 
 /* ---- building ---- */
 
+/* What a wait reason says to look at; classified once per reason. */
+enum reason_class {
+	RC_NONE,
+	RC_NIL_CHAN,
+	RC_CHAN,
+	RC_COND,
+	RC_IO,
+	RC_SLEEP,
+	RC_SEMA,
+};
+
+static enum reason_class classify(const char *reason)
+{
+	if (!strcmp(reason, "chan receive (nil chan)") ||
+	    !strcmp(reason, "chan send (nil chan)"))
+		return RC_NIL_CHAN;
+	if (!strcmp(reason, "chan receive") || !strcmp(reason, "chan send") ||
+	    !strcmp(reason, "select"))
+		return RC_CHAN;
+	if (!strcmp(reason, "sync.Cond.Wait"))
+		return RC_COND;
+	if (!strcmp(reason, "IO wait"))
+		return RC_IO;
+	if (!strcmp(reason, "sleep"))
+		return RC_SLEEP;
+	if (!strncmp(reason, "sync.", 5) || !strcmp(reason, "semacquire"))
+		return RC_SEMA;
+	return RC_NONE;
+}
+
+/*
+ * Each of the target's wait reasons, without Go 1.25's synctest
+ * " (durable)" suffix ("chan receive (durable)" waits like a receive),
+ * and its class.
+ */
+static bool classify_reasons(struct ld_session *s, struct ld_blocking *b)
+{
+	size_t k = sizeof(DURABLE) - 1;
+
+	b->reasons = calloc(s->nwait_reasons + 1, sizeof(*b->reasons));
+	b->reason_class = calloc(s->nwait_reasons + 1, 1);
+	if (!b->reasons || !b->reason_class)
+		return false;
+	for (size_t i = 0; i < s->nwait_reasons; i++) {
+		const char *r = s->wait_reasons[i];
+		size_t n = strlen(r);
+
+		b->reasons[i] = n > k && !strcmp(r + n - k, DURABLE) ?
+				strndup(r, n - k) : strdup(r);
+		if (!b->reasons[i])
+			return false;
+		b->reason_class[i] = (uint8_t)classify(b->reasons[i]);
+	}
+	return true;
+}
+
 static bool blockers_of(struct ld_session *s, struct ld_blocking *b,
 			size_t gi)
 {
 	const struct ld_goroutine *g = &s->gs[gi];
 	uint32_t st = g->status & ~(uint32_t)s->rt->g_scan;
 	const char *reason;
-	char base[64];
-	size_t n;
 
 	if (st == s->rt->g_syscall)
 		return syscall_blocker(s, b, gi);
-	if (st != s->rt->g_waiting && st != s->rt->g_leaked)
+	if ((st != s->rt->g_waiting && st != s->rt->g_leaked) ||
+	    g->waitreason >= s->nwait_reasons)
 		return true;
-	reason = ld_goroutine_status_text(s, g);
-	/* Go 1.25: synctest bubbles wait as "chan receive (durable)" etc. */
-	n = strlen(reason);
-	if (n > sizeof(DURABLE) - 1 && n < sizeof(base) &&
-	    !strcmp(reason + n - (sizeof(DURABLE) - 1), DURABLE)) {
-		memcpy(base, reason, n - (sizeof(DURABLE) - 1));
-		base[n - (sizeof(DURABLE) - 1)] = '\0';
-		reason = base;
-	}
-	if (!strcmp(reason, "chan receive (nil chan)") ||
-	    !strcmp(reason, "chan send (nil chan)"))
+	reason = b->reasons[g->waitreason];
+	switch ((enum reason_class)b->reason_class[g->waitreason]) {
+	case RC_NIL_CHAN:
 		return nil_chan_blocker(b, gi, reason);
-	if (!strcmp(reason, "chan receive") || !strcmp(reason, "chan send") ||
-	    !strcmp(reason, "select"))
+	case RC_CHAN:
 		return chan_blockers(s, b, gi, reason);
-	if (!strcmp(reason, "sync.Cond.Wait"))
+	case RC_COND:
 		return cond_blocker(s, b, gi);
-	if (!strcmp(reason, "IO wait"))
+	case RC_IO:
 		return fd_blocker(s, b, gi);
-	if (!strcmp(reason, "sleep"))
+	case RC_SLEEP:
 		return timer_blocker(s, b, gi);
-	if (!strncmp(reason, "sync.", 5) || !strcmp(reason, "semacquire"))
+	case RC_SEMA:
 		return sema_blocker(s, b, gi, reason);
+	case RC_NONE:
+		break;
+	}
 	return true;
 }
 
@@ -1108,6 +1157,10 @@ void ld_blocking_destroy(struct ld_blocking *b)
 	ld_u64map_release(&b->semas);
 	ld_u64map_release(&b->sides);
 	free(b->scan_buf);
+	for (size_t i = 0; b->reasons && b->reasons[i]; i++)
+		free(b->reasons[i]);
+	free(b->reasons);
+	free(b->reason_class);
 	free(b);
 }
 
@@ -1125,7 +1178,8 @@ static struct ld_error *build(struct ld_session *s, bool defer,
 		return &ld_error_nomem;
 	b->first = calloc(s->ngs + 1, sizeof(*b->first));
 	b->count = calloc(s->ngs + 1, 1);
-	if (!b->first || !b->count || !index_goroutines(s, b))
+	if (!b->first || !b->count || !index_goroutines(s, b) ||
+	    !classify_reasons(s, b))
 		goto nomem;
 	if (s->rt->blk.sudog_size)
 		walk_semtable(s, b);

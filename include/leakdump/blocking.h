@@ -109,6 +109,9 @@ struct ld_blocking {
 	struct ld_u64map semas;		/* semtable: waiter g -> sema addr */
 	struct ld_u64map sides;		/* queued sudog -> 'r' or 's' */
 	const char *unavailable;	/* a whole part could not be read */
+	/* per wait reason: its text without " (durable)", and its class */
+	char **reasons;			/* NULL-terminated */
+	uint8_t *reason_class;
 	/* the candidate-holder scan in progress */
 	size_t scan_nmutex;
 	uint64_t scan_lo, scan_hi;
