@@ -258,7 +258,7 @@ static uint64_t sudog_ptr(const struct ld_rt_blocking *k, const uint8_t *sg,
 }
 
 /* abi.Name: flags byte, uvarint length, bytes. */
-static char *type_name(struct ld_session *s, uint64_t type)
+char *ld_type_name(struct ld_session *s, uint64_t type)
 {
 	const struct ld_rt_blocking *k = &s->rt->blk;
 	uint8_t hdr[16], tflag;
@@ -354,7 +354,7 @@ static void decode_chan(struct ld_session *s, struct ld_blocking *b,
 	memcpy(&closed, h + k->hchan_closed, 4);
 	o->elemsize = elemsize;
 	o->closed = closed != 0;
-	o->elem_type = type_name(s, rd64(h, k->hchan_elemtype));
+	o->elem_type = ld_type_name(s, rd64(h, k->hchan_elemtype));
 	if (o->len > o->cap && o->cap)
 		o->note = "channel length exceeds capacity";
 	walk_waitq(s, b, rd64(h, k->hchan_recvq), &o->receivers, 'r',

@@ -39,6 +39,7 @@ struct core_load {
 	uint64_t filesz;		/* as the header says, <= memsz */
 	uint64_t saved;			/* bytes present in the file */
 	const uint8_t *data;
+	uint32_t flags;			/* PF_R | PF_W | PF_X */
 };
 
 struct core_priv {
@@ -359,6 +360,7 @@ static struct ld_error *add_load(struct core_priv *p, const GElf_Phdr *ph)
 		return NULL;
 	l->vaddr = ph->p_vaddr;
 	l->memsz = ph->p_memsz;
+	l->flags = ph->p_flags;
 	l->filesz = ph->p_filesz < ph->p_memsz ? ph->p_filesz : ph->p_memsz;
 	/* A core cut short (ulimit, full disk) keeps what it has. */
 	if (ph->p_offset < core->size) {
@@ -503,6 +505,21 @@ struct ld_error *ld_core_add_segments(const struct ld_core *core,
 			return err;
 	}
 	return NULL;
+}
+
+bool ld_core_region(const struct ld_core *core, size_t i,
+		    struct ld_core_region *ret)
+{
+	const struct core_priv *p = priv(core);
+	const struct core_load *l;
+
+	if (i >= p->nloads)
+		return false;
+	l = &p->loads[i];
+	ret->start = l->vaddr;
+	ret->end = l->vaddr + l->memsz;
+	ret->writable = l->flags & PF_W;
+	return true;
 }
 
 uint64_t ld_core_load_bias(const struct ld_core *core,

@@ -10,6 +10,7 @@
 
 #include "leakdump/util.h"
 #include "leakdump/blocking.h"
+#include "leakdump/prove.h"
 #include "leakdump/report.h"
 #include "leakdump/traceback.h"
 
@@ -36,6 +37,9 @@ struct group {
 	size_t count;
 	int64_t min_wait, max_wait;
 	uint32_t first_g, last_g;	/* goroutine index chain */
+	uint8_t verdict;		/* --prove: part of the key */
+	uint32_t retained;		/* leaked groups: index + 1 into
+					 * grouping.retained, else 0 */
 };
 
 struct grouping {
@@ -54,6 +58,9 @@ struct grouping {
 	size_t hidden;			/* system goroutines not shown */
 	struct ld_blocking *blk;	/* NULL: not computed */
 	uint32_t *obj_stamp;		/* scratch: per object, last group */
+	struct ld_prove *pv;		/* --prove; NULL otherwise */
+	struct ld_retained *retained;	/* per leaked group */
+	size_t nretained;
 	/* scratch for one walk */
 	struct ld_visible_frame *scratch;
 	uint32_t nscratch;
@@ -171,7 +178,7 @@ static struct ld_error *intern_stack(struct grouping *gr, const char *error,
 
 static uint64_t group_hash(const struct group *g)
 {
-	uint64_t h = mix(g->stack_id, g->gopc);
+	uint64_t h = mix(mix(g->stack_id, g->gopc), g->verdict);
 
 	for (const char *p = g->status; *p; p++)
 		h = mix(h, (uint8_t)*p);
@@ -198,6 +205,7 @@ static struct ld_error *add_to_group(struct grouping *gr,
 	for (; gr->group_table[j]; j = (j + 1) & (gr->group_table_size - 1)) {
 		g = &gr->groups[gr->group_table[j] - 1];
 		if (g->stack_id == key->stack_id && g->gopc == key->gopc &&
+		    g->verdict == key->verdict &&
 		    !strcmp(g->status, key->status))
 			goto found;
 	}
@@ -235,6 +243,8 @@ static void grouping_release(struct grouping *gr)
 	free(gr->next_g);
 	free(gr->g_group);
 	free(gr->scratch);
+	free(gr->retained);
+	ld_prove_destroy(gr->pv);
 	ld_blocking_destroy(gr->blk);
 	free(gr->obj_stamp);
 }
@@ -244,11 +254,24 @@ static bool shown(const struct ld_goroutine *g, bool all)
 	return all || !(g->flags & LD_G_SYSTEM);
 }
 
+/* --prove: leaked groups first, then those that may wake, then the rest. */
+static int verdict_rank(uint8_t v)
+{
+	switch (v) {
+	case LD_VERDICT_LEAKED: return 0;
+	case LD_VERDICT_MAY_WAKE: return 1;
+	case LD_VERDICT_LIVE: return 2;
+	}
+	return 3;
+}
+
 static int cmp_groups(const void *a, const void *b, void *ctx)
 {
 	const struct group *x = a, *y = b;
 	const struct ld_session *s = ctx;
 
+	if (x->verdict != y->verdict)
+		return verdict_rank(x->verdict) - verdict_rank(y->verdict);
 	if (x->count != y->count)
 		return x->count < y->count ? 1 : -1;
 	return s->gs[x->first_g].goid < s->gs[y->first_g].goid ? -1 : 1;
@@ -292,6 +315,7 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 		g->stack_id = key.stack_id;
 		key.status = ld_goroutine_status_text(s, g);
 		key.gopc = g->gopc;
+		key.verdict = gr->pv ? gr->pv->verdict[i] : 0;
 		err = add_to_group(gr, &key, (uint32_t)i,
 				   ld_goroutine_wait_minutes(s, g));
 	}
@@ -372,6 +396,43 @@ static const char *target_kind_name(const struct ld_session *s)
 	return "?";
 }
 
+static void put_bytes(struct ld_strbuf *sb, uint64_t n);
+
+/* What --prove decided and what it cost. */
+static void text_prove_summary(const struct ld_prove *pv, struct ld_strbuf *sb)
+{
+	const struct ld_prove_stats *st = &pv->st;
+
+	ld_strbuf_printf(sb, "  verdicts (%s): ",
+			 pv->proven ? "proven" : "suspected");
+	put_count(sb, pv->count[LD_VERDICT_LEAKED]);
+	ld_strbuf_puts(sb, " leaked · ");
+	put_count(sb, pv->count[LD_VERDICT_MAY_WAKE]);
+	ld_strbuf_puts(sb, " may wake · ");
+	put_count(sb, pv->count[LD_VERDICT_LIVE]);
+	ld_strbuf_puts(sb, " live\n  heap: ");
+	put_bytes(sb, st->heap_bytes);
+	ld_strbuf_puts(sb, " in ");
+	put_count(sb, st->objects);
+	ld_strbuf_puts(sb, " objects; marked ");
+	put_bytes(sb, st->marked_bytes);
+	ld_strbuf_puts(sb, ", scanned ");
+	put_bytes(sb, st->scanned_bytes);
+	ld_strbuf_puts(sb, " + roots ");
+	put_bytes(sb, st->root_bytes);
+	ld_strbuf_puts(sb, " (");
+	put_count(sb, st->root_goroutines);
+	ld_strbuf_puts(sb, " stacks, ");
+	put_bytes(sb, st->other_bytes);
+	ld_strbuf_puts(sb, " outside the heap, ");
+	put_count(sb, st->finalizers);
+	ld_strbuf_printf(sb, " finalizers); %u rounds; %.2f s\n",
+			 st->iterations, st->seconds);
+	if (!pv->proven)
+		ld_strbuf_printf(sb, "  gaps: %s — \"leaked\" is a suspicion, not a proof\n",
+				 pv->gaps);
+}
+
 static void text_header(struct ld_session *s, const struct ld_report_opts *o,
 			const struct grouping *gr, struct ld_strbuf *sb)
 {
@@ -429,6 +490,8 @@ static void text_header(struct ld_session *s, const struct ld_report_opts *o,
 	}
 	if (s->now_estimated)
 		ld_strbuf_puts(sb, "  wait times: measured against the newest runtime timestamp (no clock for this target)\n");
+	if (gr->pv)
+		text_prove_summary(gr->pv, sb);
 }
 
 static void text_frame(struct ld_strbuf *sb, const struct ld_visible_frame *f)
@@ -502,6 +565,128 @@ static void text_blocked_on(struct ld_session *s, const struct grouping *gr,
 	ld_strbuf_putc(sb, '\n');
 }
 
+/* "8.2 MB": decimal units, one decimal. */
+static void put_bytes(struct ld_strbuf *sb, uint64_t n)
+{
+	static const char *const unit[] = { "kB", "MB", "GB", "TB" };
+	double v = (double)n;
+	int u = -1;
+
+	if (n < 1000) {
+		ld_strbuf_printf(sb, "%llu B", (unsigned long long)n);
+		return;
+	}
+	while (v >= 1000 && u < 3) {
+		v /= 1000;
+		u++;
+	}
+	ld_strbuf_printf(sb, "%.1f %s", v, unit[u]);
+}
+
+static const char *why_text(uint8_t why)
+{
+	switch (why) {
+	case LD_WHY_UNREACHABLE: return "unreachable";
+	case LD_WHY_NIL_CHAN: return "can never proceed";
+	case LD_WHY_RUNTIME_LEAKED: return "marked leaked by the runtime";
+	case LD_WHY_REACHABLE: return "what it waits on is reachable";
+	case LD_WHY_NOT_IN_HEAP: return "what it waits on is outside the heap";
+	case LD_WHY_UNKNOWN_OBJECT: return "what it waits on is unknown";
+	case LD_WHY_MAIN_SELECT: return "main parked in select{} by design";
+	}
+	return NULL;
+}
+
+/* " on chan *main.Event 0xc000123000" or " on 1,000 different chans". */
+static void text_leaked_on(const struct grouping *gr, const struct group *grp,
+			   struct ld_strbuf *sb)
+{
+	uint32_t mark = (uint32_t)(grp - gr->groups) + 1;
+	const struct ld_object *o = NULL;
+	size_t distinct = 0;
+
+	if (!gr->blk)
+		return;
+	for (uint32_t gi = grp->first_g; gi != UINT32_MAX;
+	     gi = gr->next_g[gi]) {
+		unsigned int n;
+		const struct ld_blocker *bl = ld_blocking_of(gr->blk, gi, &n);
+
+		if (n && gr->obj_stamp[bl[0].obj] != mark) {
+			gr->obj_stamp[bl[0].obj] = mark;
+			o = &gr->blk->objs[bl[0].obj];
+			distinct++;
+		}
+	}
+	if (!o)
+		return;
+	if (distinct > 1) {
+		ld_strbuf_puts(sb, " on ");
+		put_count(sb, distinct);
+		ld_strbuf_printf(sb, " different %ss", ld_block_kind_name(o->kind));
+		return;
+	}
+	ld_strbuf_printf(sb, " on %s", o->nil ? "nil " : "");
+	ld_strbuf_puts(sb, ld_block_kind_name(o->kind));
+	if (o->elem_type)
+		ld_strbuf_printf(sb, " %s", o->elem_type);
+	if (!o->nil)
+		ld_strbuf_printf(sb, " 0x%llx", (unsigned long long)o->addr);
+}
+
+/* The first line of a leaked group, and what its leak pins. */
+static void text_leaked_header(struct ld_session *s, const struct grouping *gr,
+			       const struct group *grp, struct ld_strbuf *sb)
+{
+	const struct ld_retained *r = grp->retained ?
+				      &gr->retained[grp->retained - 1] : NULL;
+	const char *why = why_text(gr->pv->why[grp->first_g]);
+
+	ld_strbuf_puts(sb, gr->pv->proven ? "LEAKED " : "LEAKED? ");
+	put_count(sb, grp->count);
+	ld_strbuf_printf(sb, " × [%s", grp->status);
+	if (grp->max_wait >= 1) {
+		if (grp->min_wait == grp->max_wait)
+			ld_strbuf_printf(sb, ", %lld minutes",
+					 (long long)grp->max_wait);
+		else
+			ld_strbuf_printf(sb, ", %lld–%lld minutes",
+					 (long long)grp->min_wait,
+					 (long long)grp->max_wait);
+	}
+	ld_strbuf_putc(sb, ']');
+	text_leaked_on(gr, grp, sb);
+	ld_strbuf_printf(sb, " — %s%s", why ? why : "leaked",
+			 gr->pv->proven ? "" : " (suspected: see gaps above)");
+	if (r) {
+		ld_strbuf_puts(sb, "; pins ");
+		put_bytes(sb, r->stack_bytes);
+		ld_strbuf_puts(sb, " stacks + ");
+		put_bytes(sb, r->bytes);
+		ld_strbuf_puts(sb, " heap");
+	}
+	(void)s;
+}
+
+/* "    retains: 120.0 MB []uint8 ×1,000 · ..." for a leaked group. */
+static void text_retains(const struct grouping *gr, const struct group *grp,
+			 struct ld_strbuf *sb)
+{
+	const struct ld_retained *r = grp->retained ?
+				      &gr->retained[grp->retained - 1] : NULL;
+
+	if (r && r->ntop) {
+		ld_strbuf_puts(sb, "    retains:");
+		for (unsigned int i = 0; i < r->ntop; i++) {
+			ld_strbuf_puts(sb, i ? " · " : " ");
+			put_bytes(sb, r->top[i].bytes);
+			ld_strbuf_printf(sb, " %s ×", r->top[i].name);
+			put_count(sb, r->top[i].objects);
+		}
+		ld_strbuf_putc(sb, '\n');
+	}
+}
+
 static void text_group(struct ld_session *s, const struct grouping *gr,
 		       const struct group *grp, struct ld_strbuf *sb)
 {
@@ -509,8 +694,13 @@ static void text_group(struct ld_session *s, const struct grouping *gr,
 	const struct ld_goroutine *g0 = &s->gs[grp->first_g];
 	struct ld_visible_frame cf;
 	const char *note = ld_goroutine_note(s, g0);
+	bool leaked = gr->pv && grp->verdict == LD_VERDICT_LEAKED;
 
 	ld_strbuf_putc(sb, '\n');
+	if (leaked) {
+		text_leaked_header(s, gr, grp, sb);
+		goto creator;
+	}
 	put_count(sb, grp->count);
 	ld_strbuf_printf(sb, " × [%s", grp->status);
 	if (grp->max_wait >= 1) {
@@ -525,6 +715,10 @@ static void text_group(struct ld_session *s, const struct grouping *gr,
 	if (g0->flags & LD_G_LOCKED)
 		ld_strbuf_puts(sb, ", locked to thread");
 	ld_strbuf_putc(sb, ']');
+	if (gr->pv && grp->verdict == LD_VERDICT_MAY_WAKE)
+		ld_strbuf_printf(sb, "   may wake: %s",
+				 why_text(gr->pv->why[grp->first_g]));
+creator:
 	if (ld_traceback_created_by(s, g0, &cf)) {
 		ld_strbuf_puts(sb, "   created by ");
 		ld_print_func_name(sb, cf.name);
@@ -537,6 +731,8 @@ static void text_group(struct ld_session *s, const struct grouping *gr,
 		ld_strbuf_printf(sb, "   goroutine %llu",
 				 (unsigned long long)g0->goid);
 	ld_strbuf_putc(sb, '\n');
+	if (leaked)
+		text_retains(gr, grp, sb);
 	if (g0->flags & LD_G_NO_STACK)
 		ld_strbuf_printf(sb, "    (running on thread %d; stack unavailable)\n",
 				 g0->tid);
@@ -740,6 +936,69 @@ static void json_totals(struct ld_session *s, const struct ld_report_opts *o,
 	ld_strbuf_puts(sb, "}},");
 }
 
+static void json_group_verdict(const struct grouping *gr,
+			       const struct group *grp, struct ld_strbuf *sb)
+{
+	const struct ld_retained *r = grp->retained ?
+				      &gr->retained[grp->retained - 1] : NULL;
+	uint64_t counts[4] = { 0 };
+
+	counts[grp->verdict] = grp->count;
+	ld_strbuf_printf(sb, ",\"verdict\":\"%s\",\"proven\":%s,\"verdicts\":{\"leaked\":%llu,\"may-wake\":%llu,\"live\":%llu}",
+			 ld_verdict_name(grp->verdict),
+			 grp->verdict == LD_VERDICT_LEAKED && gr->pv->proven ?
+			 "true" : "false",
+			 (unsigned long long)counts[LD_VERDICT_LEAKED],
+			 (unsigned long long)counts[LD_VERDICT_MAY_WAKE],
+			 (unsigned long long)counts[LD_VERDICT_LIVE]);
+	if (!r)
+		return;
+	ld_strbuf_printf(sb, ",\"pins\":{\"stack_bytes\":%llu,\"heap_bytes\":%llu,\"heap_objects\":%llu,\"top_types\":[",
+			 (unsigned long long)r->stack_bytes,
+			 (unsigned long long)r->bytes,
+			 (unsigned long long)r->objects);
+	for (unsigned int i = 0; i < r->ntop; i++) {
+		ld_strbuf_puts(sb, i ? ",{\"type\":" : "{\"type\":");
+		ld_strbuf_json_str(sb, r->top[i].name);
+		ld_strbuf_printf(sb, ",\"bytes\":%llu,\"objects\":%llu}",
+				 (unsigned long long)r->top[i].bytes,
+				 (unsigned long long)r->top[i].objects);
+	}
+	ld_strbuf_puts(sb, "]}");
+}
+
+static void json_prove(const struct ld_prove *pv, struct ld_strbuf *sb)
+{
+	const struct ld_prove_stats *st = &pv->st;
+
+	ld_strbuf_printf(sb, "\"prove\":{\"proven\":%s,\"gaps\":",
+			 pv->proven ? "true" : "false");
+	if (pv->proven)
+		ld_strbuf_puts(sb, "null");
+	else
+		ld_strbuf_json_str(sb, pv->gaps);
+	ld_strbuf_printf(sb, ",\"verdicts\":{\"leaked\":%llu,\"may-wake\":%llu,\"live\":%llu}",
+			 (unsigned long long)pv->count[LD_VERDICT_LEAKED],
+			 (unsigned long long)pv->count[LD_VERDICT_MAY_WAKE],
+			 (unsigned long long)pv->count[LD_VERDICT_LIVE]);
+	ld_strbuf_printf(sb, ",\"heap_bytes\":%llu,\"spans\":%llu,\"objects\":%llu,\"marked_objects\":%llu,\"marked_bytes\":%llu,\"scanned_bytes\":%llu",
+			 (unsigned long long)st->heap_bytes,
+			 (unsigned long long)st->spans,
+			 (unsigned long long)st->objects,
+			 (unsigned long long)st->marked_objects,
+			 (unsigned long long)st->marked_bytes,
+			 (unsigned long long)st->scanned_bytes);
+	ld_strbuf_printf(sb, ",\"root_bytes\":%llu,\"other_bytes\":%llu,\"root_ranges\":%llu,\"root_goroutines\":%llu,\"finalizers\":%llu,\"iterations\":%u",
+			 (unsigned long long)st->root_bytes,
+			 (unsigned long long)st->other_bytes,
+			 (unsigned long long)st->root_ranges,
+			 (unsigned long long)st->root_goroutines,
+			 (unsigned long long)st->finalizers, st->iterations);
+	ld_strbuf_printf(sb, ",\"unreadable_bytes\":%llu,\"spans_unreadable\":%llu,\"seconds\":%.3f},",
+			 (unsigned long long)st->unreadable_bytes,
+			 (unsigned long long)st->spans_unreadable, st->seconds);
+}
+
 static void json_group(struct ld_session *s, const struct grouping *gr,
 		       size_t k, struct ld_strbuf *sb)
 {
@@ -775,7 +1034,10 @@ static void json_group(struct ld_session *s, const struct grouping *gr,
 				 (unsigned long long)s->gs[gi].goid);
 		first = false;
 	}
-	ld_strbuf_puts(sb, "]}");
+	ld_strbuf_putc(sb, ']');
+	if (gr->pv)
+		json_group_verdict(gr, grp, sb);
+	ld_strbuf_putc(sb, '}');
 }
 
 static void json_goroutine(struct ld_session *s, const struct grouping *gr,
@@ -813,6 +1075,16 @@ static void json_goroutine(struct ld_session *s, const struct grouping *gr,
 		ld_strbuf_json_str(sb, note);
 	else
 		ld_strbuf_puts(sb, "null");
+	if (gr->pv) {
+		const char *why = why_text(gr->pv->why[i]);
+
+		ld_strbuf_printf(sb, ",\"verdict\":\"%s\",\"verdict_reason\":",
+				 ld_verdict_name(gr->pv->verdict[i]));
+		if (why)
+			ld_strbuf_json_str(sb, why);
+		else
+			ld_strbuf_puts(sb, "null");
+	}
 	if (gr->blk) {
 		const struct ld_blocker *bl;
 		unsigned int n;
@@ -840,6 +1112,8 @@ static struct ld_error *report_json(struct ld_session *s,
 
 	json_target(s, o, &sb);
 	json_totals(s, o, gr, &sb);
+	if (gr->pv)
+		json_prove(gr->pv, &sb);
 	ld_strbuf_puts(&sb, "\"groups\":[");
 	for (size_t k = 0; k < gr->ngroups && !err; k++) {
 		json_group(s, gr, k, &sb);
@@ -908,6 +1182,36 @@ static struct ld_error *report_go(struct ld_session *s, bool all, FILE *out)
 	return err;
 }
 
+/* What each leaked group pins, biggest group first. */
+static struct ld_error *compute_retained(struct ld_session *s,
+					 struct grouping *gr)
+{
+	uint32_t *gis = malloc((s->ngs + 1) * sizeof(*gis));
+	struct ld_error *err = NULL;
+	size_t n = 0;
+
+	gr->retained = calloc(gr->ngroups + 1, sizeof(*gr->retained));
+	if (!gis || !gr->retained) {
+		free(gis);
+		return &ld_error_nomem;
+	}
+	for (size_t k = 0; k < gr->ngroups && !err; k++) {
+		struct group *grp = &gr->groups[k];
+
+		if (grp->verdict != LD_VERDICT_LEAKED)
+			continue;
+		n = 0;
+		for (uint32_t gi = grp->first_g; gi != UINT32_MAX;
+		     gi = gr->next_g[gi])
+			gis[n++] = gi;
+		err = ld_prove_retained(gr->pv, gis, n,
+					&gr->retained[gr->nretained]);
+		grp->retained = (uint32_t)++gr->nretained;
+	}
+	free(gis);
+	return err;
+}
+
 struct ld_error *ld_report(struct ld_session *s,
 			   const struct ld_report_opts *opts, FILE *out)
 {
@@ -919,9 +1223,14 @@ struct ld_error *ld_report(struct ld_session *s,
 		return err;
 	if (opts->format == LD_FORMAT_GO)
 		return report_go(s, opts->all, out);
+	if (opts->prove && opts->no_blocking)
+		return ld_error_create(LD_ERR_INVALID,
+				       "--prove needs blocking objects (drop --no-blocking)");
 	/* Blocking first: grouping's stack walk also finds mutex holders. */
 	if (!opts->no_blocking)
 		err = ld_blocking_build_deferred(s, &gr.blk);
+	if (!err && opts->prove)
+		err = ld_prove_run(s, gr.blk, &gr.pv);
 	if (!err)
 		err = build_groups(s, opts->all, &gr);
 	if (!err && gr.blk) {
@@ -929,6 +1238,8 @@ struct ld_error *ld_report(struct ld_session *s,
 		if (!gr.obj_stamp)
 			err = &ld_error_nomem;
 	}
+	if (!err && gr.pv)
+		err = compute_retained(s, &gr);
 	if (!err && opts->format == LD_FORMAT_JSON)
 		err = report_json(s, opts, &gr, out);
 	else if (!err && opts->group_by == LD_GROUP_BLOCKER)

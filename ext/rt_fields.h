@@ -60,6 +60,11 @@
 	X(MD_ETYPES, md.etypes, "runtime.moduledata", "etypes", 1)	\
 	X(MD_GOFUNC, md.gofunc, "runtime.moduledata", "gofunc", 1)	\
 	X(MD_NEXT, md.next, "runtime.moduledata", "next", 1)		\
+	/* Pointer bitmaps of data and bss (leak proofs); optional. */	\
+	X(MD_GCDATAMASK, md.gcdatamask, "runtime.moduledata",		\
+	  "gcdatamask", 0)						\
+	X(MD_GCBSSMASK, md.gcbssmask, "runtime.moduledata",		\
+	  "gcbssmask", 0)						\
 	X(SCHED_LASTPOLL, sched_lastpoll, "runtime.schedt", "lastpoll", 1) \
 	/* Go 1.25+: synctestBubble.id; Go 1.24: synctestGroup.root */	\
 	X(BUBBLE_ID, bubble_id, "runtime.synctestBubble", "id", 0)	\
@@ -156,7 +161,19 @@
 	X(MSPAN_STATE, heap.span_state, "runtime.mspan", "state", 0)	\
 	X(MSPAN_ELEMSIZE, heap.span_elemsize, "runtime.mspan",		\
 	  "elemsize", 0)						\
-	X(MSPAN_LIMIT, heap.span_limit, "runtime.mspan", "limit", 0)
+	X(MSPAN_LIMIT, heap.span_limit, "runtime.mspan", "limit", 0)	\
+	/* Leak proofs (ext/prove.c): finalizer specials and types. */	\
+	X(MSPAN_SPECIALS, heap.span_specials, "runtime.mspan",		\
+	  "specials", 0)						\
+	/* Go 1.22 added mspan.largeType (the malloc header of large	\
+	 * objects). */							\
+	X(MSPAN_LARGE_TYPE, heap.span_large_type, "runtime.mspan",	\
+	  "largeType", 0)						\
+	/* Go 1.25 widened special.offset from uint16 to uintptr. */	\
+	X(SPECIAL_NEXT, heap.special_next, "runtime.special", "next", 0) \
+	X(SPECIAL_OFFSET, heap.special_offset, "runtime.special",	\
+	  "offset", 0)							\
+	X(SPECIAL_KIND, heap.special_kind, "runtime.special", "kind", 0)
 
 /* X(id, lvalue, type, required) */
 #define LD_RT_SIZES(X)							\
@@ -166,7 +183,9 @@
 	X(HCHAN_SIZE, blk.hchan_size, "runtime.hchan", 0)		\
 	X(SEMTABLE_SIZE, blk.semtable_size, "runtime.semTable", 0)	\
 	X(MSPAN_SIZE, heap.mspan_size, "runtime.mspan", 0)		\
-	X(HEAPARENA_SIZE, heap.heap_arena_size, "runtime.heapArena", 0)
+	X(HEAPARENA_SIZE, heap.heap_arena_size, "runtime.heapArena", 0) \
+	X(SPECIALFINALIZER_SIZE, heap.specialfinalizer_size,		\
+	  "runtime.specialfinalizer", 0)
 
 /*
  * X(id, lvalue, constant, fallback).  Status values have been stable since
@@ -184,7 +203,10 @@
 	X(G_DEADEXTRA, g_deadextra, "runtime._Gdeadextra", -1)		\
 	X(G_SCAN, g_scan, "runtime._Gscan", 0x1000)			\
 	X(FING_RUNNING, fing_running_finalizer,				\
-	  "runtime.fingRunningFinalizer", 2)
+	  "runtime.fingRunningFinalizer", 2)				\
+	/* Go 1.25 renumbered the special kinds (tiny blocks first). */	\
+	X(KIND_SPECIAL_FINALIZER, kind_special_finalizer,		\
+	  "runtime._KindSpecialFinalizer", -1)
 
 #define LD_RTM_ENUM(id, ...) LD_RTM_##id,
 #define LD_RTS_ENUM(id, ...) LD_RTS_##id,

@@ -154,7 +154,7 @@ class LeakDump(gdb.Command):
     """Dump the goroutines of the Go program being debugged, grouped.
 
 Usage: leak-dump [--format text|go|json] [--output FILE] [--all]
-                 [--group-by stack|blocker] [--no-blocking]
+                 [--group-by stack|blocker] [--no-blocking] [--prove]
 
   --format text  groups of goroutines with the same state and stack,
                  largest first (default), each with what it is blocked on
@@ -167,6 +167,11 @@ Usage: leak-dump [--format text|go|json] [--output FILE] [--all]
   --group-by blocker
                  group by the object waited on, whatever the stacks
   --no-blocking  skip blocking objects (faster on huge dumps)
+  --prove        leak verdicts: mark what the program can still reach
+                 (conservatively, over the whole heap) and report every
+                 goroutine as leaked (nothing reachable can wake it:
+                 a proof), may-wake or live, leaked groups first, with
+                 the stack and heap memory each leak pins
 
 Works on live processes (gdb -p PID) and core files (gdb EXE CORE).
 Never writes to the target."""
@@ -183,13 +188,15 @@ Never writes to the target."""
         parser.add_argument("--group-by", default="stack",
                             choices=("stack", "blocker"))
         parser.add_argument("--no-blocking", action="store_true")
+        parser.add_argument("--prove", action="store_true")
 
         def run():
             args = parser.parse_args(shlex.split(arg))
             session = _Target.get()
             return session.report(format=args.format, all=args.all,
                                   output=args.output, group_by=args.group_by,
-                                  blocking=not args.no_blocking)
+                                  blocking=not args.no_blocking,
+                                  prove=args.prove)
         _run(run)
 
 

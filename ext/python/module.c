@@ -235,13 +235,14 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 				PyObject *kw)
 {
 	static char *kwlist[] = { "format", "all", "output", "group_by",
-				  "blocking", NULL };
+				  "blocking", "prove", NULL };
 	const char *format = "text", *output = NULL, *group_by = "stack";
 	struct ld_report_opts opts = { 0 };
-	int all = 0, blocking = 1;
+	int all = 0, blocking = 1, prove = 0;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzsp", kwlist, &format,
-					 &all, &output, &group_by, &blocking))
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzspp", kwlist, &format,
+					 &all, &output, &group_by, &blocking,
+					 &prove))
 		return NULL;
 	if (!strcmp(group_by, "blocker")) {
 		opts.group_by = LD_GROUP_BLOCKER;
@@ -251,6 +252,7 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 		return NULL;
 	}
 	opts.no_blocking = !blocking;
+	opts.prove = prove;
 	if (!strcmp(format, "text")) {
 		opts.format = LD_FORMAT_TEXT;
 	} else if (!strcmp(format, "go")) {

@@ -161,6 +161,12 @@ struct ld_error *ld_blocking_decode(struct ld_session *s, struct ld_blocking *b,
 				    enum ld_block_kind kind, uint64_t addr,
 				    const struct ld_object **ret);
 
+/*
+ * The name of the runtime type descriptor at type ("*main.Event",
+ * "[]uint8"), malloc'd (the caller frees it); NULL when it cannot be read.
+ */
+char *ld_type_name(struct ld_session *s, uint64_t type);
+
 /* Find the object of this kind (0: any) at addr, or NULL. */
 const struct ld_object *ld_blocking_find(const struct ld_blocking *b,
 					 enum ld_block_kind kind,

@@ -63,6 +63,16 @@ struct ld_error *ld_core_check_binary(const struct ld_core *core,
 				      const struct ld_binary *bin,
 				      uint64_t bias, bool *checked);
 
+/* One mapping the core describes (a PT_LOAD), saved or not. */
+struct ld_core_region {
+	uint64_t start, end;
+	bool writable;
+};
+
+/* The i-th mapping, in program header order; false past the last. */
+bool ld_core_region(const struct ld_core *core, size_t i,
+		    struct ld_core_region *ret);
+
 /* Load bias of bin in this core: AT_ENTRY - e_entry (0 for ET_EXEC). */
 uint64_t ld_core_load_bias(const struct ld_core *core,
 			   const struct ld_binary *bin);

@@ -78,7 +78,9 @@ struct ld_rt_heap {
 	int64_t span_freeindex, span_nelems;	/* uintptr in 1.21, uint16 after */
 	int64_t span_alloc_bits, span_alloc_count, span_spanclass;
 	int64_t span_state, span_elemsize, span_limit;
-	uint64_t mspan_size, heap_arena_size;
+	int64_t span_specials, span_large_type;
+	int64_t special_next, special_offset, special_kind;
+	uint64_t mspan_size, heap_arena_size, specialfinalizer_size;
 };
 
 struct ld_rt_m {
@@ -99,6 +101,7 @@ struct ld_rt_moduledata {
 	int64_t types, etypes;
 	int64_t gofunc;
 	int64_t next;
+	int64_t gcdatamask, gcbssmask;	/* runtime.bitvector {n, bytedata} */
 };
 
 /* abi.FuncID values this binary uses, found by function name. */
@@ -132,6 +135,7 @@ struct ld_rt {
 	/* status constants */
 	int64_t g_running, g_runnable, g_syscall, g_waiting, g_dead;
 	int64_t fing_running_finalizer;
+	int64_t kind_special_finalizer;	/* 1 until Go 1.24, 2 from 1.25 */
 	int64_t g_leaked;		/* Go 1.26+ (GOEXPERIMENT), 1.27 */
 	int64_t g_deadextra;		/* Go 1.26+; -1 before */
 	int64_t g_scan;

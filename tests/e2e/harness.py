@@ -31,7 +31,7 @@ DEFAULT_VERSIONS = "1.21 1.22 1.23 1.24 1.25 1.26 1.27"
 # Arguments each fixture runs with in the e2e tests.
 FIXTURE_ARGS: Dict[str, List[str]] = {"parked": [], "many": ["1000"]}
 # Fixtures with their own tests (not parametrized over FIXTURE_NAMES).
-EXTRA_FIXTURES: Dict[str, List[str]] = {"running": [], "blocking": [], "cgo": []}
+EXTRA_FIXTURES: Dict[str, List[str]] = {"running": [], "blocking": [], "cgo": [], "leakproof": []}
 # Fixtures that use cgo: built with CGO_ENABLED=1 (gcc), the rest with 0.
 CGO_FIXTURES = {"cgo"}
 FIXTURE_NAMES = sorted(FIXTURE_ARGS)

@@ -1,0 +1,1211 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Leak proofs by conservative marking over the target's heap; the model
+ * and its roots are described in include/leakdump/prove.h.
+ *
+ * The heap is indexed once: every in-use span (from ext/heap.c's iterator)
+ * gets a compact record, a page table per arena maps addresses to spans,
+ * and the allocation bits are copied into one bitmap beside the mark
+ * bitmap (one bit per object slot each).  Marking is a depth-first walk
+ * with an explicit stack of (span, slot) pairs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "leakdump/core.h"
+#include "leakdump/heap.h"
+#include "leakdump/prove.h"
+#include "leakdump/util.h"
+
+#define SCAN_CHUNK	(1u << 20)	/* bytes read at a time */
+#define MAX_STACK_SCAN	(1ull << 30)	/* Go's maximum stack size */
+#define MAX_MODULES	64
+#define MAX_SUDOGS	4096		/* per goroutine's waiting list */
+#define MAX_RANGE	(1ull << 40)	/* sanity bound on one root range */
+
+struct pv_span {
+	uint64_t base, limit, elemsize;
+	uint64_t bit;			/* first slot's bit in the bitmaps */
+	uint64_t mspan;			/* the runtime.mspan's address */
+	uint64_t alloc_bits;		/* *gcBits */
+	uint32_t nelems, divmul;
+	uint32_t npages, freeindex;
+	uint8_t noscan;
+};
+
+#define V_DEAD 0xff			/* verdict scratch: no verdict at all */
+
+struct pv_type {
+	uint64_t key, bytes, objects;
+};
+
+struct range {
+	uint64_t lo, hi;
+};
+
+struct ld_prove_priv {
+	struct ld_session *s;
+	struct ld_blocking *b;
+	struct ld_heap *h;
+	struct pv_span *spans;
+	size_t nspans, cap_spans;
+	/* arena index - amin -> arena slot + 1; slot -> page table */
+	uint64_t amin, namap;
+	uint32_t *amap;
+	uint32_t **pages;		/* span id + 1 per page */
+	size_t narenas;
+	uint64_t lo, hi;		/* heap address bounds */
+	uint64_t *alloc, *mark;		/* one bit per slot */
+	uint64_t nbits;
+	uint64_t *stack;		/* span << 32 | slot */
+	size_t nstack, cap_stack;
+	uint8_t *buf;			/* SCAN_CHUNK bytes */
+	/* retained accounting (ld_prove_retained) */
+	bool retain;
+	struct ld_retained *acc;
+	struct pv_type *types;
+	size_t ntypes, cap_types;
+	struct ld_u64map type_map;	/* key -> index + 1 */
+	struct ld_u64map chans;		/* hchan address -> 1 */
+	uint64_t types_lo, types_hi;	/* moduledata.types .. etypes */
+	char **names;			/* type names handed out */
+	size_t nnames, cap_names;
+	struct ld_prove_stats *st;
+	bool oom;			/* the mark stack could not grow */
+	/* LEAKDUMP_PROVE_TRACE=ADDR: say what marks the object at ADDR */
+	uint64_t trace, scan_lo, scan_hi, scan_at;
+};
+
+/* Read target memory; false (and no error to free) when unreadable. */
+static bool rd(struct ld_prove_priv *p, uint64_t addr, void *buf, size_t len)
+{
+	struct ld_error *err = ld_mem_read(p->s->mem, addr, buf, len);
+
+	ld_error_destroy(err);
+	return !err;
+}
+
+const char *ld_verdict_name(enum ld_verdict v)
+{
+	switch (v) {
+	case LD_VERDICT_LIVE: return "live";
+	case LD_VERDICT_MAY_WAKE: return "may-wake";
+	case LD_VERDICT_LEAKED: return "leaked";
+	case LD_VERDICT_NONE: break;
+	}
+	return "none";
+}
+
+static inline bool bit_get(const uint64_t *bm, uint64_t i)
+{
+	return bm[i >> 6] >> (i & 63) & 1;
+}
+
+static inline void bit_set(uint64_t *bm, uint64_t i)
+{
+	bm[i >> 6] |= 1ull << (i & 63);
+}
+
+/* ---- the heap index ---- */
+
+/*
+ * The allocated object holding addr: its span id and slot.  Objects are
+ * allocated when the runtime says so (slot < freeindex or allocBits).
+ */
+static inline bool find_object(const struct ld_prove_priv *p, uint64_t addr,
+			       uint32_t *sid, uint32_t *slot)
+{
+	const struct pv_span *sp;
+	uint64_t ai, off, idx;
+	uint32_t a, id;
+
+	if (addr < p->lo || addr >= p->hi)
+		return false;
+	ai = ld_heap_arena_index(addr) - p->amin;
+	if (ai >= p->namap || !(a = p->amap[ai]))
+		return false;
+	id = p->pages[a - 1][(addr / LD_HEAP_PAGE_SIZE) %
+			      LD_HEAP_PAGES_PER_ARENA];
+	if (!id)
+		return false;
+	sp = &p->spans[id - 1];
+	if (addr < sp->base || addr >= sp->limit)
+		return false;
+	off = addr - sp->base;
+	idx = sp->nelems == 1 ? 0 : (off * sp->divmul) >> 32;
+	/* The runtime's reciprocal is exact for its size classes only. */
+	if (idx * sp->elemsize > off || off - idx * sp->elemsize >= sp->elemsize)
+		idx = off / sp->elemsize;
+	if (idx >= sp->nelems || !bit_get(p->alloc, sp->bit + idx))
+		return false;
+	*sid = id - 1;
+	*slot = (uint32_t)idx;
+	return true;
+}
+
+static void object_range(const struct ld_prove_priv *p, uint32_t sid,
+			 uint32_t slot, uint64_t *base, uint64_t *size)
+{
+	const struct pv_span *sp = &p->spans[sid];
+
+	*base = sp->base + slot * sp->elemsize;
+	*size = sp->limit - *base < sp->elemsize ? sp->limit - *base :
+		sp->elemsize;
+}
+
+static bool arena_slot(struct ld_prove_priv *p, uint64_t ai, uint32_t *slot)
+{
+	uint64_t k = ai - p->amin;
+
+	if (ai < p->amin || k >= p->namap)
+		return false;
+	if (!p->amap[k]) {
+		uint32_t *pg = calloc(LD_HEAP_PAGES_PER_ARENA, sizeof(*pg));
+
+		if (!pg)
+			return false;
+		p->pages[p->narenas] = pg;
+		p->amap[k] = (uint32_t)++p->narenas;
+	}
+	*slot = p->amap[k] - 1;
+	return true;
+}
+
+/* Enter one span in the page tables of every arena it covers. */
+static bool index_pages(struct ld_prove_priv *p, const struct pv_span *sp,
+			uint32_t id)
+{
+	for (uint64_t i = 0; i < sp->npages; i++) {
+		uint64_t a = sp->base + i * LD_HEAP_PAGE_SIZE;
+		uint32_t slot;
+
+		if (!arena_slot(p, ld_heap_arena_index(a), &slot))
+			return false;
+		p->pages[slot][(a / LD_HEAP_PAGE_SIZE) %
+			       LD_HEAP_PAGES_PER_ARENA] = id;
+	}
+	return true;
+}
+
+/* Copy a span's allocation bits; unreadable bits count as allocated. */
+static void copy_alloc_bits(struct ld_prove_priv *p, const struct pv_span *sp)
+{
+	size_t nbytes = (sp->nelems + 7) / 8;
+	uint8_t local[512], *bits = nbytes <= sizeof(local) ? local :
+				    malloc(nbytes);
+	bool ok = bits && sp->alloc_bits && rd(p, sp->alloc_bits, bits, nbytes);
+
+	for (uint32_t i = 0; i < sp->nelems; i++)
+		if (i < sp->freeindex || !ok || bits[i / 8] >> (i % 8) & 1)
+			bit_set(p->alloc, sp->bit + i);
+	if (bits != local)
+		free(bits);
+}
+
+static struct ld_error *collect_spans(struct ld_prove_priv *p)
+{
+	struct ld_heap_iter it;
+	struct ld_heap_span hs;
+	struct ld_error *err = ld_heap_iter_init(p->h, &it);
+	uint64_t bit = 0;
+
+	if (err)
+		return err;
+	while (ld_heap_iter_next(&it, &hs)) {
+		struct pv_span *sp;
+
+		if (!hs.nelems || !hs.elemsize || hs.limit <= hs.base ||
+		    hs.npages > UINT32_MAX)
+			continue;
+		if (!ld_grow((void **)&p->spans, &p->cap_spans, p->nspans + 1,
+			     sizeof(*p->spans)))
+			return &ld_error_nomem;
+		sp = &p->spans[p->nspans++];
+		sp->base = hs.base;
+		sp->limit = hs.limit;
+		sp->elemsize = hs.elemsize;
+		sp->nelems = hs.nelems;
+		sp->divmul = (uint32_t)(UINT32_MAX / (uint32_t)hs.elemsize + 1);
+		if (hs.elemsize > UINT32_MAX)
+			sp->divmul = 0;
+		sp->noscan = ld_heap_span_noscan(&hs);
+		sp->mspan = hs.addr;
+		sp->alloc_bits = hs.alloc_bits;
+		sp->npages = (uint32_t)hs.npages;
+		sp->freeindex = hs.freeindex;
+		sp->bit = bit;
+		bit += hs.nelems;
+		p->st->heap_bytes += hs.npages * LD_HEAP_PAGE_SIZE;
+		if (hs.base < p->lo || !p->lo)
+			p->lo = hs.base;
+		if (hs.limit > p->hi)
+			p->hi = hs.limit;
+	}
+	p->nbits = bit;
+	p->st->spans = p->nspans;
+	return NULL;
+}
+
+static struct ld_error *build_index(struct ld_prove_priv *p)
+{
+	const uint64_t *arenas;
+	uint64_t amax = 0;
+	size_t narenas;
+	struct ld_error *err = ld_heap_arenas(p->h, &arenas, &narenas);
+
+	if (err)
+		return err;
+	err = collect_spans(p);
+	if (err)
+		return err;
+	p->amin = UINT64_MAX;
+	for (size_t i = 0; i < p->nspans; i++) {
+		uint64_t a = ld_heap_arena_index(p->spans[i].base);
+		uint64_t b = ld_heap_arena_index(p->spans[i].limit - 1);
+
+		p->amin = a < p->amin ? a : p->amin;
+		amax = b > amax ? b : amax;
+	}
+	if (!p->nspans)
+		return NULL;
+	p->namap = amax - p->amin + 1;
+	p->amap = calloc(p->namap, sizeof(*p->amap));
+	p->pages = calloc(p->namap, sizeof(*p->pages));
+	p->alloc = calloc(p->nbits / 64 + 1, 8);
+	p->mark = calloc(p->nbits / 64 + 1, 8);
+	if (!p->amap || !p->pages || !p->alloc || !p->mark)
+		return &ld_error_nomem;
+	for (size_t i = 0; i < p->nspans; i++) {
+		const struct pv_span *sp = &p->spans[i];
+
+		if (!index_pages(p, sp, (uint32_t)i + 1))
+			return &ld_error_nomem;
+		copy_alloc_bits(p, sp);
+		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
+			ld_session_trim(p->s);
+	}
+	for (uint64_t i = 0; i < p->nbits / 64 + 1; i++)
+		p->st->objects += (uint64_t)__builtin_popcountll(p->alloc[i]);
+	return NULL;
+}
+
+/* ---- marking ---- */
+
+static void account_type(struct ld_prove_priv *p, uint32_t sid,
+			 uint64_t base, uint64_t size);
+
+static inline void mark_word(struct ld_prove_priv *p, uint64_t w)
+{
+	uint64_t bit, base, size;
+	uint32_t sid, slot;
+
+	if (!find_object(p, w, &sid, &slot))
+		return;
+	bit = p->spans[sid].bit + slot;
+	if (bit_get(p->mark, bit))
+		return;
+	bit_set(p->mark, bit);
+	object_range(p, sid, slot, &base, &size);
+	if (p->trace && p->trace - base < size)
+		fprintf(stderr, "leakdump: prove: 0x%llx marked by the word at 0x%llx in [0x%llx, 0x%llx)\n",
+			(unsigned long long)p->trace,
+			(unsigned long long)p->scan_at,
+			(unsigned long long)p->scan_lo,
+			(unsigned long long)p->scan_hi);
+	p->st->marked_objects++;
+	p->st->marked_bytes += size;
+	if (p->retain)
+		account_type(p, sid, base, size);
+	if (p->spans[sid].noscan)
+		return;
+	if (!ld_grow((void **)&p->stack, &p->cap_stack, p->nstack + 1,
+		     sizeof(*p->stack))) {
+		p->oom = true;		/* reported as a gap */
+		return;
+	}
+	p->stack[p->nstack++] = (uint64_t)sid << 32 | slot;
+}
+
+/* Words v[0..n) read from target address at (0: registers). */
+static void scan_words(struct ld_prove_priv *p, uint64_t at, const uint8_t *v,
+		       size_t n)
+{
+	for (size_t i = 0; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, v + i, 8);
+		if (w - p->lo < p->hi - p->lo) {
+			p->scan_at = at + i;
+			mark_word(p, w);
+		}
+	}
+}
+
+static void unreadable(struct ld_prove_priv *p, uint64_t addr, uint64_t len)
+{
+	if (!p->st->unreadable_bytes)
+		p->st->first_unreadable = addr;
+	p->st->unreadable_bytes += len;
+}
+
+/* Scan [lo, hi) of target memory conservatively, page by page if needed. */
+static void scan_range(struct ld_prove_priv *p, uint64_t lo, uint64_t hi)
+{
+	lo = (lo + 7) & ~7ull;
+	hi &= ~7ull;
+	if (hi <= lo || hi - lo > MAX_RANGE)
+		return;
+	p->scan_lo = lo;
+	p->scan_hi = hi;
+	while (lo < hi) {
+		size_t n = hi - lo < SCAN_CHUNK ? hi - lo : SCAN_CHUNK;
+		const uint8_t *v = ld_mem_peek(p->s->mem, lo, n);
+
+		if (!v && rd(p, lo, p->buf, n))
+			v = p->buf;
+		if (v) {
+			scan_words(p, lo, v, n);
+		} else {
+			/* Part of it is missing: go page by page. */
+			for (size_t o = 0; o < n;) {
+				size_t k = 4096 - ((lo + o) & 4095);
+
+				k = k < n - o ? k : n - o;
+				if (!rd(p, lo + o, p->buf, k))
+					unreadable(p, lo + o, k);
+				else
+					scan_words(p, lo + o, p->buf, k);
+				o += k;
+			}
+		}
+		lo += n;
+	}
+}
+
+static void drain(struct ld_prove_priv *p)
+{
+	size_t since_trim = 0;
+
+	while (p->nstack) {
+		uint64_t e = p->stack[--p->nstack], base, size;
+
+		object_range(p, (uint32_t)(e >> 32), (uint32_t)e, &base, &size);
+		p->st->scanned_bytes += size;
+		scan_range(p, base, base + size);
+		since_trim += size;
+		if (since_trim > (256u << 20)) {
+			ld_session_trim(p->s);
+			since_trim = 0;
+		}
+	}
+}
+
+/* Scan a root range, counting it. */
+static void root_range(struct ld_prove_priv *p, uint64_t lo, uint64_t hi)
+{
+	if (hi <= lo)
+		return;
+	p->st->root_ranges++;
+	p->st->root_bytes += hi - lo;
+	scan_range(p, lo, hi);
+}
+
+/* Mark an object without scanning it (g structs, sudogs). */
+static void mark_opaque(struct ld_prove_priv *p, uint64_t addr)
+{
+	uint32_t sid, slot;
+
+	if (find_object(p, addr, &sid, &slot))
+		bit_set(p->mark, p->spans[sid].bit + slot);
+}
+
+/* ---- type accounting for retained memory ---- */
+
+static uint64_t read_word(struct ld_prove_priv *p, uint64_t addr)
+{
+	uint64_t v = 0;
+
+	return rd(p, addr, &v, 8) ? v : 0;
+}
+
+#define KEY_UNTYPED (1ull << 63)	/* | elemsize */
+
+static uint64_t type_key(struct ld_prove_priv *p, uint32_t sid, uint64_t base)
+{
+	const struct pv_span *sp = &p->spans[sid];
+	const struct ld_rt *rt = p->s->rt;
+	uint64_t t = 0;
+
+	if (ld_u64map_get(&p->chans, base)) {
+		t = read_word(p, base + (uint64_t)rt->blk.hchan_elemtype);
+		if (t >= p->types_lo && t < p->types_hi)
+			return t | 1;
+		return KEY_UNTYPED | sp->elemsize;
+	}
+	/* Go 1.22 keeps a type pointer in large and big pointerful objects. */
+	if (rt->go_minor >= 22 && !sp->noscan) {
+		if (sp->nelems == 1 && rt->heap.span_large_type >= 0)
+			t = read_word(p, sp->mspan +
+					 (uint64_t)rt->heap.span_large_type);
+		else if (sp->elemsize > 512)
+			t = read_word(p, base);
+	}
+	if (t >= p->types_lo && t < p->types_hi && !(t & 7))
+		return t;
+	return KEY_UNTYPED | sp->elemsize;
+}
+
+static void account_type(struct ld_prove_priv *p, uint32_t sid,
+			 uint64_t base, uint64_t size)
+{
+	uint64_t key = type_key(p, sid, base), k;
+
+	p->acc->bytes += size;
+	p->acc->objects++;
+	k = ld_u64map_get(&p->type_map, key);
+	if (!k) {
+		if (!ld_grow((void **)&p->types, &p->cap_types, p->ntypes + 1,
+			     sizeof(*p->types)) ||
+		    !ld_u64map_put(&p->type_map, key, p->ntypes + 1))
+			return;
+		p->types[p->ntypes] = (struct pv_type){ key, 0, 0 };
+		k = ++p->ntypes;
+	}
+	p->types[k - 1].bytes += size;
+	p->types[k - 1].objects++;
+}
+
+static const char *keep_name(struct ld_prove_priv *p, char *name)
+{
+	if (!name)
+		return "?";
+	if (!ld_grow((void **)&p->names, &p->cap_names, p->nnames + 1,
+		     sizeof(*p->names))) {
+		free(name);
+		return "?";
+	}
+	p->names[p->nnames++] = name;
+	return name;
+}
+
+static const char *type_key_name(struct ld_prove_priv *p, uint64_t key)
+{
+	char *name, *s = NULL;
+
+	if (key & KEY_UNTYPED) {
+		if (asprintf(&s, "? (%llu-byte objects)",
+			     (unsigned long long)(key & ~KEY_UNTYPED)) < 0)
+			s = NULL;
+		return keep_name(p, s);
+	}
+	name = ld_type_name(p->s, key & ~1ull);
+	if (!(key & 1) || !name)
+		return keep_name(p, name);
+	if (asprintf(&s, "chan %s", name) < 0)
+		s = NULL;
+	free(name);
+	return keep_name(p, s);
+}
+
+static int cmp_types(const void *a, const void *b)
+{
+	const struct pv_type *x = a, *y = b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* ---- roots ---- */
+
+struct module_ranges {
+	struct range data, bss, all;
+	uint64_t data_mask, bss_mask;	/* &md.gcdatamask, &md.gcbssmask */
+};
+
+static bool module_ranges(struct ld_prove_priv *p, uint64_t md,
+			  struct module_ranges *m, uint64_t *next)
+{
+	const struct ld_rt_moduledata *l = &p->s->rt->md;
+	const int64_t offs[] = { l->noptrdata, l->enoptrdata, l->data,
+				 l->edata, l->bss, l->ebss, l->noptrbss,
+				 l->enoptrbss, l->next };
+	uint64_t v[9];
+
+	for (size_t i = 0; i < 9; i++)
+		if (offs[i] < 0 || !rd(p, md + (uint64_t)offs[i], &v[i], 8))
+			return false;
+	m->data = (struct range){ v[2], v[3] };
+	m->bss = (struct range){ v[4], v[5] };
+	m->all.lo = v[0];
+	m->all.hi = v[1];
+	for (size_t i = 0; i < 8; i += 2) {
+		if (v[i] && v[i] < m->all.lo)
+			m->all.lo = v[i];
+		if (v[i + 1] > m->all.hi)
+			m->all.hi = v[i + 1];
+	}
+	*next = v[8];
+	m->data_mask = l->gcdatamask >= 0 ? md + (uint64_t)l->gcdatamask : 0;
+	m->bss_mask = l->gcbssmask >= 0 ? md + (uint64_t)l->gcbssmask : 0;
+	return true;
+}
+
+/*
+ * Scan [lo, hi) of a module's data or bss through the compiler's pointer
+ * bitmap (a runtime.bitvector at mask): only words the GC itself treats
+ * as pointers.  A uintptr holding an address (runtime.gcrash's stack
+ * bounds, say) keeps nothing alive in Go, so skipping it is sound.
+ * Without a usable bitmap, every word is scanned.
+ */
+static void scan_global(struct ld_prove_priv *p, uint64_t base, uint64_t lo,
+			uint64_t hi, uint64_t mask)
+{
+	uint64_t hdr[2], nbits;
+	uint8_t *bits;
+
+	if (!mask || !rd(p, mask, hdr, sizeof(hdr)) ||
+	    (nbits = (uint32_t)hdr[0]) < (hi - base) / 8 || nbits > (1u << 28) ||
+	    !(bits = malloc(nbits / 8 + 1))) {
+		root_range(p, lo, hi);
+		return;
+	}
+	if (!rd(p, hdr[1], bits, nbits / 8 + (nbits % 8 != 0))) {
+		free(bits);
+		root_range(p, lo, hi);
+		return;
+	}
+	p->st->root_ranges++;
+	p->st->root_bytes += hi - lo;
+	p->scan_lo = lo;
+	p->scan_hi = hi;
+	for (uint64_t a = (lo + 7) & ~7ull; a + 8 <= hi; a += 8) {
+		uint64_t i = (a - base) / 8, w;
+
+		if (!(bits[i / 8] >> (i % 8) & 1))
+			continue;
+		if (!rd(p, a, &w, 8)) {
+			unreadable(p, a, 8);
+			continue;
+		}
+		if (w - p->lo < p->hi - p->lo) {
+			p->scan_at = a;
+			mark_word(p, w);
+		}
+	}
+	free(bits);
+}
+
+/* A module's data and bss, minus runtime.semtable (waiter bookkeeping). */
+static void scan_module(struct ld_prove_priv *p, const struct module_ranges *m)
+{
+	const struct ld_rt *rt = p->s->rt;
+	uint64_t sl = rt->semtable ? rt->semtable + p->s->bias : 0;
+	uint64_t sh = sl + rt->blk.semtable_size;
+	const struct range r[2] = { m->data, m->bss };
+	const uint64_t mask[2] = { m->data_mask, m->bss_mask };
+
+	for (int i = 0; i < 2; i++) {
+		if (sl && sl >= r[i].lo && sh <= r[i].hi) {
+			scan_global(p, r[i].lo, r[i].lo, sl, mask[i]);
+			scan_global(p, r[i].lo, sh, r[i].hi, mask[i]);
+		} else {
+			scan_global(p, r[i].lo, r[i].lo, r[i].hi, mask[i]);
+		}
+	}
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+struct ranges {
+	struct range *v;
+	size_t n, cap;
+};
+
+static bool ranges_add(struct ranges *r, uint64_t lo, uint64_t hi)
+{
+	if (hi <= lo)
+		return true;
+	if (!ld_grow((void **)&r->v, &r->cap, r->n + 1, sizeof(*r->v)))
+		return false;
+	r->v[r->n++] = (struct range){ lo, hi };
+	return true;
+}
+
+/* Sort and merge overlapping ranges. */
+static void ranges_merge(struct ranges *r)
+{
+	size_t k = 0;
+
+	qsort(r->v, r->n, sizeof(*r->v), cmp_range);
+	for (size_t i = 0; i < r->n; i++) {
+		if (k && r->v[i].lo <= r->v[k - 1].hi) {
+			if (r->v[i].hi > r->v[k - 1].hi)
+				r->v[k - 1].hi = r->v[i].hi;
+		} else {
+			r->v[k++] = r->v[i];
+		}
+	}
+	r->n = k;
+}
+
+/* Writable mappings of a live process, from /proc/PID/maps. */
+static bool live_mappings(int pid, struct ranges *out)
+{
+	char path[64], line[512], perms[8];
+	unsigned long long lo, hi;
+	bool ok = true;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (ok && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) == 3 &&
+		    perms[1] == 'w')
+			ok = ranges_add(out, lo, hi);
+		/* A long path: skip the rest of the line. */
+		while (!strchr(line, '\n') && fgets(line, sizeof(line), f))
+			;
+	}
+	fclose(f);
+	return ok;
+}
+
+static bool target_mappings(struct ld_prove_priv *p, struct ranges *out)
+{
+	struct ld_session *s = p->s;
+	struct ld_core_region r;
+
+	if (s->kind == LD_TARGET_CORE && s->core) {
+		for (size_t i = 0; ld_core_region(s->core, i, &r); i++)
+			if (r.writable && !ranges_add(out, r.start, r.end))
+				return false;
+		return true;
+	}
+	if (s->kind == LD_TARGET_LIVE && s->pid > 0)
+		return live_mappings(s->pid, out);
+	return false;
+}
+
+/*
+ * Every writable mapping outside the heap arenas, the modules' data and
+ * the runtime's span structures (whose startAddr names each span's first
+ * object whether or not anything uses it).
+ */
+static bool scan_other_memory(struct ld_prove_priv *p,
+			      const struct ranges *modules)
+{
+	struct ranges maps = { 0 }, skip = { 0 };
+	const uint64_t *arenas;
+	size_t narenas, j = 0;
+	bool ok = true;
+
+	if (!target_mappings(p, &maps)) {
+		free(maps.v);
+		p->st->no_mappings = true;
+		return true;
+	}
+	if (ld_heap_arenas(p->h, &arenas, &narenas))
+		narenas = 0;
+	for (size_t i = 0; ok && i < narenas; i++)
+		ok = ranges_add(&skip, ld_heap_arena_base(arenas[i]),
+				ld_heap_arena_base(arenas[i]) +
+				LD_HEAP_ARENA_BYTES);
+	for (size_t i = 0; ok && i < modules->n; i++)
+		ok = ranges_add(&skip, modules->v[i].lo, modules->v[i].hi);
+	for (size_t i = 0; ok && i < p->nspans; i++)
+		ok = ranges_add(&skip, p->spans[i].mspan, p->spans[i].mspan +
+				p->s->rt->heap.mspan_size);
+	if (!ok)
+		goto out;
+	ranges_merge(&maps);
+	ranges_merge(&skip);
+	for (size_t i = 0; i < maps.n; i++) {
+		uint64_t at = maps.v[i].lo, end = maps.v[i].hi;
+
+		while (j < skip.n && skip.v[j].hi <= at)
+			j++;
+		for (size_t k = j; at < end; k++) {
+			uint64_t stop = k < skip.n && skip.v[k].lo < end ?
+					skip.v[k].lo : end;
+
+			if (stop > at) {
+				p->st->other_bytes += stop - at;
+				root_range(p, at, stop);
+			}
+			if (k >= skip.n || skip.v[k].lo >= end)
+				break;
+			at = skip.v[k].hi;
+		}
+	}
+out:
+	free(maps.v);
+	free(skip.v);
+	return ok;
+}
+
+/* Objects with a finalizer keep what they point to (not themselves). */
+static void scan_finalizers(struct ld_prove_priv *p)
+{
+	const struct ld_rt_heap *l = &p->s->rt->heap;
+	int64_t kind = p->s->rt->kind_special_finalizer;
+	/* Go 1.25 widened special.offset from uint16 to uintptr. */
+	unsigned int width = l->special_kind - l->special_offset == 2 ? 2 : 8;
+
+	if (l->span_specials < 0 || l->special_next < 0 ||
+	    l->special_offset < 0 || l->special_kind < 0 || kind < 0)
+		return;
+	for (size_t i = 0; i < p->nspans; i++) {
+		const struct pv_span *sp = &p->spans[i];
+		uint64_t sp_addr = read_word(p, sp->mspan +
+						(uint64_t)l->span_specials);
+		uint64_t bound = (uint64_t)sp->nelems * 8 + 16;
+
+		for (uint64_t n = 0; sp_addr && n < bound; n++) {
+			uint8_t rec[32];
+			uint64_t next, off = 0, base, size;
+			uint32_t sid, slot;
+
+			if ((size_t)l->special_kind >= sizeof(rec) ||
+			    !rd(p, sp_addr, rec, (size_t)l->special_kind + 1)) {
+				unreadable(p, sp_addr, 8);
+				break;
+			}
+			memcpy(&next, rec + l->special_next, 8);
+			memcpy(&off, rec + l->special_offset, width);
+			if (rec[l->special_kind] == (uint8_t)kind &&
+			    find_object(p, sp->base + off, &sid, &slot)) {
+				p->st->finalizers++;
+				object_range(p, sid, slot, &base, &size);
+				root_range(p, base, base + size);
+				root_range(p, sp_addr, sp_addr +
+					   l->specialfinalizer_size);
+			}
+			sp_addr = next;
+		}
+	}
+}
+
+/* A goroutine's stack (from where it stopped) and its g as roots. */
+static void scan_goroutine(struct ld_prove_priv *p, const struct ld_goroutine *g)
+{
+	uint64_t lo = g->sp;
+
+	if ((g->flags & LD_G_NO_STACK) || lo < g->stack_lo || lo > g->stack_hi)
+		lo = g->stack_lo;
+	if (g->stack_hi > lo && g->stack_hi - lo <= MAX_STACK_SCAN)
+		root_range(p, lo, g->stack_hi);
+	root_range(p, g->addr, g->addr + p->s->rt->g.size);
+	p->st->root_goroutines++;
+}
+
+static void scan_registers(struct ld_prove_priv *p)
+{
+	for (size_t i = 0; i < p->s->nthreads; i++) {
+		const struct ld_thread_regs *r = &p->s->threads[i];
+
+		scan_words(p, 0, (const uint8_t *)r->regs,
+			   r->nregs * sizeof(r->regs[0]));
+	}
+}
+
+/* g structs and the sudogs on waiting lists are never scanned. */
+static void mark_bookkeeping(struct ld_prove_priv *p)
+{
+	const struct ld_rt_blocking *k = &p->s->rt->blk;
+
+	for (size_t i = 0; i < p->s->ngs; i++) {
+		const struct ld_goroutine *g = &p->s->gs[i];
+		uint64_t sg = g->waiting;
+
+		mark_opaque(p, g->addr);
+		for (int n = 0; sg && n < MAX_SUDOGS && k->sudog_waitlink >= 0;
+		     n++) {
+			mark_opaque(p, sg);
+			sg = read_word(p, sg + (uint64_t)k->sudog_waitlink);
+		}
+	}
+}
+
+/* ---- verdicts ---- */
+
+enum wait_kind { WAIT_OTHER, WAIT_NEVER, WAIT_PRIMITIVE };
+
+static enum wait_kind wait_kind(const char *r)
+{
+	static const char *const never[] = {
+		"chan receive (nil chan)", "chan send (nil chan)",
+		"select (no cases)", NULL,
+	};
+	static const char *const prim[] = {
+		"chan receive", "chan send", "select", "sync.Cond.Wait",
+		"sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock",
+		"sync.WaitGroup.Wait", "semacquire", NULL,
+	};
+
+	for (int i = 0; never[i]; i++)
+		if (!strcmp(r, never[i]))
+			return WAIT_NEVER;
+	for (int i = 0; prim[i]; i++)
+		if (!strcmp(r, prim[i]))
+			return WAIT_PRIMITIVE;
+	return WAIT_OTHER;
+}
+
+static bool is_primitive(enum ld_block_kind k)
+{
+	return k == LD_BK_CHAN || k == LD_BK_MUTEX || k == LD_BK_RWMUTEX ||
+	       k == LD_BK_WAITGROUP || k == LD_BK_COND || k == LD_BK_SEMA;
+}
+
+static uint64_t primitive_addr(const struct ld_object *o)
+{
+	return o->kind != LD_BK_CHAN && o->sema ? o->sema : o->addr;
+}
+
+/*
+ * The verdict before marking: LD_VERDICT_NONE means "pending, decided by
+ * marking", V_DEAD no verdict at all.
+ */
+static uint8_t first_verdict(struct ld_prove_priv *p, size_t gi,
+				     uint8_t *why)
+{
+	struct ld_session *s = p->s;
+	const struct ld_goroutine *g = &s->gs[gi];
+	uint32_t st = g->status & ~(uint32_t)s->rt->g_scan;
+	const struct ld_blocker *bl;
+	unsigned int n, prims = 0;
+
+	if (st == (uint32_t)s->rt->g_dead ||
+	    (s->rt->g_deadextra >= 0 && st == (uint32_t)s->rt->g_deadextra))
+		return V_DEAD;
+	if (s->rt->g_leaked >= 0 && st == (uint32_t)s->rt->g_leaked) {
+		*why = LD_WHY_RUNTIME_LEAKED;
+		return LD_VERDICT_LEAKED;
+	}
+	if (st != (uint32_t)s->rt->g_waiting || g->waitreason >= s->nwait_reasons)
+		return LD_VERDICT_LIVE;
+	switch (wait_kind(p->b->reasons[g->waitreason])) {
+	case WAIT_OTHER:
+		return LD_VERDICT_LIVE;
+	case WAIT_NEVER:
+		*why = LD_WHY_NIL_CHAN;
+		return LD_VERDICT_LEAKED;
+	case WAIT_PRIMITIVE:
+		break;
+	}
+	bl = ld_blocking_of(p->b, gi, &n);
+	for (unsigned int i = 0; i < n; i++)
+		prims += is_primitive(p->b->objs[bl[i].obj].kind);
+	if (!prims || prims != n) {
+		*why = LD_WHY_UNKNOWN_OBJECT;
+		return LD_VERDICT_MAY_WAKE;
+	}
+	return LD_VERDICT_NONE;
+}
+
+/* Whether anything goroutine gi waits on is marked or outside the heap. */
+static bool can_wake(struct ld_prove_priv *p, size_t gi, uint8_t *why)
+{
+	unsigned int n;
+	const struct ld_blocker *bl = ld_blocking_of(p->b, gi, &n);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct ld_object *o = &p->b->objs[bl[i].obj];
+		uint32_t sid, slot;
+
+		if (o->nil)
+			continue;
+		if (!find_object(p, primitive_addr(o), &sid, &slot)) {
+			*why = LD_WHY_NOT_IN_HEAP;
+			return true;
+		}
+		if (bit_get(p->mark, p->spans[sid].bit + slot)) {
+			*why = LD_WHY_REACHABLE;
+			return true;
+		}
+	}
+	return false;
+}
+
+static struct ld_error *roots(struct ld_prove_priv *p)
+{
+	struct ranges modules = { 0 };
+	uint64_t md = p->s->rt->firstmoduledata + p->s->bias, next;
+	struct module_ranges m;
+	bool ok = true;
+
+	for (int i = 0; md && i < MAX_MODULES; i++, md = next) {
+		if (!module_ranges(p, md, &m, &next)) {
+			unreadable(p, md, 8);
+			break;
+		}
+		if (i == 0 && p->s->rt->md.types >= 0 &&
+		    p->s->rt->md.etypes >= 0) {
+			p->types_lo = read_word(p, md + (uint64_t)p->s->rt->md.types);
+			p->types_hi = read_word(p, md + (uint64_t)p->s->rt->md.etypes);
+		}
+		scan_module(p, &m);
+		if (!ranges_add(&modules, m.all.lo, m.all.hi)) {
+			ok = false;
+			break;
+		}
+	}
+	scan_registers(p);
+	scan_finalizers(p);
+	if (ok)
+		ok = scan_other_memory(p, &modules);
+	free(modules.v);
+	return ok ? NULL : &ld_error_nomem;
+}
+
+static void record_gaps(struct ld_prove *pv, struct ld_prove_priv *p)
+{
+	struct ld_heap_stats hs;
+	size_t n = 0;
+
+	ld_heap_stats(p->h, &hs);
+	pv->st.spans_unreadable = hs.arenas_unreadable + hs.spans_unreadable +
+				  hs.spans_corrupt;
+	if (hs.arena_index_unreadable || hs.arena_list_unreadable)
+		pv->st.spans_unreadable++;
+	if (pv->st.unreadable_bytes)
+		n += (size_t)snprintf(pv->gaps + n, sizeof(pv->gaps) - n,
+				      "%s%llu bytes unreadable (first at 0x%llx)",
+				      n ? "; " : "",
+				      (unsigned long long)pv->st.unreadable_bytes,
+				      (unsigned long long)pv->st.first_unreadable);
+	if (pv->st.spans_unreadable && n < sizeof(pv->gaps))
+		n += (size_t)snprintf(pv->gaps + n, sizeof(pv->gaps) - n,
+				      "%s%llu heap spans or arenas unreadable",
+				      n ? "; " : "",
+				      (unsigned long long)pv->st.spans_unreadable);
+	if (pv->st.no_mappings && n < sizeof(pv->gaps))
+		n += (size_t)snprintf(pv->gaps + n, sizeof(pv->gaps) - n,
+				      "%smemory outside the Go heap not listed for this target",
+				      n ? "; " : "");
+	if (p->oom && n < sizeof(pv->gaps))
+		n += (size_t)snprintf(pv->gaps + n, sizeof(pv->gaps) - n,
+				      "%sout of memory while marking",
+				      n ? "; " : "");
+	pv->proven = n == 0;
+}
+
+/* The fixed point: wake what marked primitives can wake, until stable. */
+static struct ld_error *fixed_point(struct ld_prove *pv,
+				    struct ld_prove_priv *p)
+{
+	struct ld_session *s = p->s;
+	uint32_t *pending = malloc((s->ngs + 1) * sizeof(*pending));
+	size_t npending = 0;
+	bool woke = true;
+
+	if (!pending)
+		return &ld_error_nomem;
+	for (size_t i = 0; i < s->ngs; i++) {
+		if (pv->verdict[i] == LD_VERDICT_NONE)
+			pending[npending++] = (uint32_t)i;
+		else if (pv->verdict[i] == LD_VERDICT_LIVE ||
+			 pv->verdict[i] == LD_VERDICT_MAY_WAKE)
+			scan_goroutine(p, &s->gs[i]);
+	}
+	while (woke) {
+		woke = false;
+		drain(p);
+		pv->st.iterations++;
+		for (size_t k = 0; k < npending;) {
+			uint32_t gi = pending[k];
+
+			if (can_wake(p, gi, &pv->why[gi])) {
+				pv->verdict[gi] = LD_VERDICT_MAY_WAKE;
+				scan_goroutine(p, &s->gs[gi]);
+				pending[k] = pending[--npending];
+				woke = true;
+			} else {
+				k++;
+			}
+		}
+	}
+	for (size_t k = 0; k < npending; k++) {
+		pv->verdict[pending[k]] = LD_VERDICT_LEAKED;
+		pv->why[pending[k]] = LD_WHY_UNREACHABLE;
+	}
+	free(pending);
+	return NULL;
+}
+
+static void classify_all(struct ld_prove *pv, struct ld_prove_priv *p)
+{
+	for (size_t i = 0; i < p->s->ngs; i++) {
+		pv->verdict[i] = first_verdict(p, i, &pv->why[i]);
+	}
+}
+
+static void finish_verdicts(struct ld_prove *pv, struct ld_prove_priv *p)
+{
+	for (size_t i = 0; i < p->s->ngs; i++) {
+		const struct ld_goroutine *g = &p->s->gs[i];
+
+		if (pv->verdict[i] == V_DEAD) {
+			pv->verdict[i] = LD_VERDICT_NONE;
+			continue;
+		}
+		/*
+		 * Like the runtime's own profile: main parked in select{}
+		 * keeps the program alive by design; not a leak.
+		 */
+		if (g->goid == 1 && pv->why[i] == LD_WHY_NIL_CHAN &&
+		    !strcmp(p->b->reasons[g->waitreason], "select (no cases)")) {
+			pv->verdict[i] = LD_VERDICT_LIVE;
+			pv->why[i] = LD_WHY_MAIN_SELECT;
+		}
+		pv->count[pv->verdict[i]]++;
+	}
+}
+
+static void index_chans(struct ld_prove_priv *p)
+{
+	for (size_t i = 0; i < p->b->nobjs; i++)
+		if (p->b->objs[i].kind == LD_BK_CHAN && p->b->objs[i].addr)
+			ld_u64map_put(&p->chans, p->b->objs[i].addr, 1);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct ld_error *analyse(struct ld_prove *pv, struct ld_prove_priv *p)
+{
+	struct ld_error *err = build_index(p);
+
+	if (err)
+		return ld_error_wrap(err, "--prove: indexing the heap");
+	index_chans(p);
+	classify_all(pv, p);
+	mark_bookkeeping(p);
+	err = roots(p);
+	if (!err)
+		err = fixed_point(pv, p);
+	if (err)
+		return err;
+	finish_verdicts(pv, p);
+	record_gaps(pv, p);
+	return NULL;
+}
+
+struct ld_error *ld_prove_run(struct ld_session *s, struct ld_blocking *b,
+			      struct ld_prove **ret)
+{
+	struct ld_prove *pv = calloc(1, sizeof(*pv));
+	struct ld_prove_priv *p = calloc(1, sizeof(*p));
+	double t0 = now_seconds();
+	struct ld_error *err;
+
+	*ret = NULL;
+	if (pv)
+		pv->priv = p;
+	if (!pv || !p) {
+		free(p);
+		free(pv);
+		return &ld_error_nomem;
+	}
+	p->s = s;
+	p->b = b;
+	p->st = &pv->st;
+	if (getenv("LEAKDUMP_PROVE_TRACE"))
+		p->trace = strtoull(getenv("LEAKDUMP_PROVE_TRACE"), NULL, 0);
+	pv->verdict = calloc(s->ngs + 1, 1);
+	pv->why = calloc(s->ngs + 1, 1);
+	p->buf = malloc(SCAN_CHUNK);
+	if (!pv->verdict || !pv->why || !p->buf) {
+		ld_prove_destroy(pv);
+		return &ld_error_nomem;
+	}
+	err = ld_heap_open(s, &p->h);
+	if (err) {
+		ld_prove_destroy(pv);
+		return ld_error_wrap(err, "--prove needs the heap's metadata");
+	}
+	err = analyse(pv, p);
+	if (err) {
+		ld_prove_destroy(pv);
+		return err;
+	}
+	pv->st.seconds = now_seconds() - t0;
+	*ret = pv;
+	return NULL;
+}
+
+struct ld_error *ld_prove_retained(struct ld_prove *pv, const uint32_t *gis,
+				   size_t n, struct ld_retained *ret)
+{
+	struct ld_prove_priv *p = pv->priv;
+	size_t k;
+
+	memset(ret, 0, sizeof(*ret));
+	p->ntypes = 0;
+	ld_u64map_release(&p->type_map);
+	p->acc = ret;
+	p->retain = true;
+	for (size_t i = 0; i < n; i++) {
+		const struct ld_goroutine *g = &p->s->gs[gis[i]];
+
+		ret->stack_bytes += g->stack_hi - g->stack_lo;
+		scan_goroutine(p, g);
+		drain(p);
+	}
+	p->retain = false;
+	p->acc = NULL;
+	qsort(p->types, p->ntypes, sizeof(*p->types), cmp_types);
+	for (k = 0; k < p->ntypes && k < LD_RETAINED_TOP; k++) {
+		ret->top[k].name = type_key_name(p, p->types[k].key);
+		ret->top[k].bytes = p->types[k].bytes;
+		ret->top[k].objects = p->types[k].objects;
+	}
+	ret->ntop = (unsigned int)k;
+	return NULL;
+}
+
+void ld_prove_destroy(struct ld_prove *pv)
+{
+	struct ld_prove_priv *p;
+
+	if (!pv)
+		return;
+	p = pv->priv;
+	if (p) {
+		for (size_t i = 0; i < p->narenas; i++)
+			free(p->pages[i]);
+		for (size_t i = 0; i < p->nnames; i++)
+			free(p->names[i]);
+		free(p->names);
+		free(p->pages);
+		free(p->amap);
+		free(p->alloc);
+		free(p->mark);
+		free(p->stack);
+		free(p->spans);
+		free(p->types);
+		free(p->buf);
+		ld_u64map_release(&p->type_map);
+		ld_u64map_release(&p->chans);
+		ld_heap_destroy(p->h);
+		free(p);
+	}
+	free(pv->verdict);
+	free(pv->why);
+	free(pv);
+}

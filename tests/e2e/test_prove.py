@@ -1,0 +1,145 @@
+"""Leak verdicts (leak-dump --prove) against ground truth by construction.
+
+The `leakproof` fixture parks goroutines on every kind of primitive (chan
+receive, send, select, nil channels, select{}, Mutex, RWMutex Lock and
+RLock, WaitGroup, Cond): once on a primitive nothing can reach any more,
+and once per holder on a primitive kept reachable from a global, a live
+goroutine's stack, a heap structure under a global, a pending timer, and an
+object with a finalizer.  Every dropped one must be "leaked", no held one
+may be (zero false positives), live and from a core.
+
+Go 1.27's own goroutineleak profile is a second oracle on the same
+process: every goroutine the runtime calls leaked must be leaked for us
+too, and none the fixture keeps reachable may be.  After the runtime's run
+those goroutines are _Gleaked and must still be reported leaked.
+"""
+
+import json
+import os
+import re
+import signal
+import time
+
+import pytest
+
+import harness
+
+FIXTURE = "leakproof"
+
+
+def _expected(role):
+    if role.startswith("leaked:"):
+        return "leaked"
+    if role == "holder":
+        return "live"
+    return "may-wake"
+
+
+def _check(info, doc, where):
+    verdicts = {g["id"]: g["verdict"] for g in doc["goroutines"]}
+    wrong = []
+    for role, ids in sorted(info["ids"].items()):
+        for gid in ids:
+            got = verdicts.get(int(gid))
+            if got != _expected(role):
+                wrong.append("%s goroutine %s: %s (want %s)" % (role, gid, got, _expected(role)))
+    assert not wrong, "%s:\n%s" % (where, "\n".join(wrong))
+    roles = {r.split(":")[1] for r in info["ids"] if r.startswith("leaked:")}
+    assert roles >= {"chan_recv", "chan_send", "select", "mutex", "rwmutex_lock",
+                     "rwmutex_rlock", "waitgroup", "cond", "nil_recv", "nil_send",
+                     "select_none"}
+    pv = doc["prove"]
+    assert pv["proven"] and pv["gaps"] is None, (where, pv)
+    assert pv["finalizers"] >= 8 and pv["iterations"] >= 1 and pv["objects"] > 0
+    assert pv["verdicts"]["leaked"] == sum(
+        len(v) for r, v in info["ids"].items() if r.startswith("leaked:")), (where, pv)
+    # Groups: leaked first, each with what it pins.
+    order = [g["verdict"] for g in doc["groups"]]
+    assert order == sorted(order, key=["leaked", "may-wake", "live", "none"].index), order
+    for g in doc["groups"]:
+        assert g["verdicts"][g["verdict"]] == g["count"]
+        if g["verdict"] == "leaked":
+            assert g["pins"]["stack_bytes"] >= 2048 * g["count"], g
+            if g["state"] not in ("chan receive (nil chan)", "chan send (nil chan)",
+                                  "select (no cases)"):
+                assert g["pins"]["heap_bytes"] > 0 and g["pins"]["top_types"], g
+
+
+def _check_text(info, text):
+    lines = text.splitlines()
+    firsts = [l for l in lines if re.match(r"^(LEAKED|\d)", l)]
+    assert firsts and firsts[0].startswith("LEAKED "), text[:2000]
+    n_leaked = sum(1 for l in firsts if l.startswith("LEAKED "))
+    assert all(l.startswith("LEAKED ") for l in firsts[:n_leaked])
+    assert not any(l.startswith("LEAKED") for l in firsts[n_leaked:])
+    assert re.search(r"^  verdicts \(proven\): \d+ leaked · \d+ may wake · \d+ live$", text, re.M)
+    assert re.search(r"^LEAKED 1 × \[chan receive\] on chan int 0x[0-9a-f]+ — unreachable; "
+                     r"pins [\d.]+ kB stacks \+ \d+ B heap", text, re.M), text[:3000]
+    assert re.search(r"^LEAKED 1 × \[select \(no cases\)\] — can never proceed", text, re.M)
+
+
+def _leak_profile(fp, timeout=30):
+    """SIGUSR2: the fixture writes the runtime's goroutineleak profile."""
+    n = len(list(fp.outdir.glob("leakprof.*"))) + 1
+    path = fp.outdir / ("leakprof.%d" % n)
+    os.kill(fp.pid, signal.SIGUSR2)
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert fp.alive(), fp.log_text()
+        assert time.monotonic() < deadline, "no goroutineleak profile"
+        time.sleep(0.05)
+    return path.read_text()
+
+
+def test_prove_live_and_core(go_version, spawn, tool, tmp_path):
+    fp = spawn(go_version, FIXTURE, args=[])
+    info = fp.info
+    live = json.loads(harness.leak_dump_to_file(
+        harness.live_target(fp.pid), tmp_path / "live.json", fmt="json", extra="--prove"))
+    _check(info, live, "live go%s" % go_version)
+    text = harness.leak_dump_to_file(harness.live_target(fp.pid), tmp_path / "live.txt",
+                                     fmt="text", extra="--prove")
+    _check_text(info, text)
+    core = harness.gcore(fp.pid, tmp_path / "lp.core")
+    try:
+        doc = json.loads(harness.leak_dump_to_file(
+            harness.core_target(fp.exe, core), tmp_path / "core.json", fmt="json",
+            extra="--prove"))
+    finally:
+        core.unlink()
+    _check(info, doc, "core go%s" % go_version)
+    assert fp.alive() and fp.ping()
+
+
+def test_runtime_leak_profile_agrees(go_version, spawn, tool, tmp_path):
+    """Go 1.27's goroutineleak profile, on the same process, after ours."""
+    fp = spawn(go_version, FIXTURE, args=[])
+    info = fp.info
+    ours = json.loads(harness.leak_dump_to_file(
+        harness.live_target(fp.pid), tmp_path / "ours.json", fmt="json", extra="--prove"))
+    prof = _leak_profile(fp)
+    if prof.startswith("unsupported"):
+        pytest.skip("go%s has no goroutineleak profile" % go_version)
+    theirs = {int(m.group(1)) for m in
+              re.finditer(r"^goroutine (\d+) .*\(leaked\)", prof, re.M)}
+    assert theirs, prof[:2000]
+    leaked = {g["id"] for g in ours["goroutines"] if g["verdict"] == "leaked"}
+    assert theirs <= leaked, "the runtime found leaks we did not: %s" % sorted(theirs - leaked)
+    held = {int(g) for r, ids in info["ids"].items() if not r.startswith("leaked:")
+            for g in ids}
+    assert not theirs & held
+    # The runtime has now marked them _Gleaked; still leaked for us.
+    after = json.loads(harness.leak_dump_to_file(
+        harness.live_target(fp.pid), tmp_path / "after.json", fmt="json", extra="--prove"))
+    why = {g["id"]: (g["verdict"], g["verdict_reason"]) for g in after["goroutines"]}
+    for gid in theirs:
+        assert why[gid] == ("leaked", "marked leaked by the runtime"), (gid, why[gid])
+
+
+def test_prove_needs_blocking_objects(go_version, spawn, tool):
+    if go_version != harness.go_versions()[-1]:
+        pytest.skip("argument check: one release is enough")
+    fp = spawn(go_version, FIXTURE, args=[])
+    r = harness.run_gdb(harness.live_target(fp.pid), ["leak-dump --prove --no-blocking"])
+    assert "--prove needs blocking objects" in r.output, r.describe()
+    assert "Traceback" not in r.output
