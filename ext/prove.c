@@ -17,7 +17,9 @@
 
 #include "leakdump/core.h"
 #include "leakdump/heap.h"
+#include "leakdump/pcln.h"
 #include "leakdump/prove.h"
+#include "leakdump/unwind.h"
 #include "leakdump/util.h"
 
 #define SCAN_CHUNK	(1u << 20)	/* bytes read at a time */
@@ -46,8 +48,10 @@ struct range {
 	uint64_t lo, hi;
 };
 
-struct ld_prove_priv {
-	struct ld_session *s;
+struct ld_mark {
+	struct ld_mem *mem;
+	const struct ld_rt *rt;
+	struct ld_session *s;		/* NULL for the bare engine */
 	struct ld_blocking *b;
 	struct ld_heap *h;
 	struct pv_span *spans;
@@ -74,15 +78,22 @@ struct ld_prove_priv {
 	char **names;			/* type names handed out */
 	size_t nnames, cap_names;
 	struct ld_prove_stats *st;
+	struct ld_prove_stats own_st;	/* st for the bare engine */
 	bool oom;			/* the mark stack could not grow */
 	/* LEAKDUMP_PROVE_TRACE=ADDR: say what marks the object at ADDR */
 	uint64_t trace, scan_lo, scan_hi, scan_at;
 };
 
-/* Read target memory; false (and no error to free) when unreadable. */
-static bool rd(struct ld_prove_priv *p, uint64_t addr, void *buf, size_t len)
+static void trim(struct ld_mark *p)
 {
-	struct ld_error *err = ld_mem_read(p->s->mem, addr, buf, len);
+	if (p->s)
+		ld_session_trim(p->s);
+}
+
+/* Read target memory; false (and no error to free) when unreadable. */
+static bool rd(struct ld_mark *p, uint64_t addr, void *buf, size_t len)
+{
+	struct ld_error *err = ld_mem_read(p->mem, addr, buf, len);
 
 	ld_error_destroy(err);
 	return !err;
@@ -115,7 +126,7 @@ static inline void bit_set(uint64_t *bm, uint64_t i)
  * The allocated object holding addr: its span id and slot.  Objects are
  * allocated when the runtime says so (slot < freeindex or allocBits).
  */
-static inline bool find_object(const struct ld_prove_priv *p, uint64_t addr,
+static inline bool find_object(const struct ld_mark *p, uint64_t addr,
 			       uint32_t *sid, uint32_t *slot)
 {
 	const struct pv_span *sp;
@@ -146,7 +157,7 @@ static inline bool find_object(const struct ld_prove_priv *p, uint64_t addr,
 	return true;
 }
 
-static void object_range(const struct ld_prove_priv *p, uint32_t sid,
+static void object_range(const struct ld_mark *p, uint32_t sid,
 			 uint32_t slot, uint64_t *base, uint64_t *size)
 {
 	const struct pv_span *sp = &p->spans[sid];
@@ -156,7 +167,7 @@ static void object_range(const struct ld_prove_priv *p, uint32_t sid,
 		sp->elemsize;
 }
 
-static bool arena_slot(struct ld_prove_priv *p, uint64_t ai, uint32_t *slot)
+static bool arena_slot(struct ld_mark *p, uint64_t ai, uint32_t *slot)
 {
 	uint64_t k = ai - p->amin;
 
@@ -175,7 +186,7 @@ static bool arena_slot(struct ld_prove_priv *p, uint64_t ai, uint32_t *slot)
 }
 
 /* Enter one span in the page tables of every arena it covers. */
-static bool index_pages(struct ld_prove_priv *p, const struct pv_span *sp,
+static bool index_pages(struct ld_mark *p, const struct pv_span *sp,
 			uint32_t id)
 {
 	for (uint64_t i = 0; i < sp->npages; i++) {
@@ -191,7 +202,7 @@ static bool index_pages(struct ld_prove_priv *p, const struct pv_span *sp,
 }
 
 /* Copy a span's allocation bits; unreadable bits count as allocated. */
-static void copy_alloc_bits(struct ld_prove_priv *p, const struct pv_span *sp)
+static void copy_alloc_bits(struct ld_mark *p, const struct pv_span *sp)
 {
 	size_t nbytes = (sp->nelems + 7) / 8;
 	uint8_t local[512], *bits = nbytes <= sizeof(local) ? local :
@@ -205,7 +216,7 @@ static void copy_alloc_bits(struct ld_prove_priv *p, const struct pv_span *sp)
 		free(bits);
 }
 
-static struct ld_error *collect_spans(struct ld_prove_priv *p)
+static struct ld_error *collect_spans(struct ld_mark *p)
 {
 	struct ld_heap_iter it;
 	struct ld_heap_span hs;
@@ -249,7 +260,7 @@ static struct ld_error *collect_spans(struct ld_prove_priv *p)
 	return NULL;
 }
 
-static struct ld_error *build_index(struct ld_prove_priv *p)
+static struct ld_error *build_index(struct ld_mark *p)
 {
 	const uint64_t *arenas;
 	uint64_t amax = 0;
@@ -285,7 +296,7 @@ static struct ld_error *build_index(struct ld_prove_priv *p)
 			return &ld_error_nomem;
 		copy_alloc_bits(p, sp);
 		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
-			ld_session_trim(p->s);
+			trim(p);
 	}
 	for (uint64_t i = 0; i < p->nbits / 64 + 1; i++)
 		p->st->objects += (uint64_t)__builtin_popcountll(p->alloc[i]);
@@ -294,10 +305,10 @@ static struct ld_error *build_index(struct ld_prove_priv *p)
 
 /* ---- marking ---- */
 
-static void account_type(struct ld_prove_priv *p, uint32_t sid,
+static void account_type(struct ld_mark *p, uint32_t sid,
 			 uint64_t base, uint64_t size);
 
-static inline void mark_word(struct ld_prove_priv *p, uint64_t w)
+static inline void mark_word(struct ld_mark *p, uint64_t w)
 {
 	uint64_t bit, base, size;
 	uint32_t sid, slot;
@@ -330,7 +341,7 @@ static inline void mark_word(struct ld_prove_priv *p, uint64_t w)
 }
 
 /* Words v[0..n) read from target address at (0: registers). */
-static void scan_words(struct ld_prove_priv *p, uint64_t at, const uint8_t *v,
+static void scan_words(struct ld_mark *p, uint64_t at, const uint8_t *v,
 		       size_t n)
 {
 	for (size_t i = 0; i + 8 <= n; i += 8) {
@@ -344,7 +355,7 @@ static void scan_words(struct ld_prove_priv *p, uint64_t at, const uint8_t *v,
 	}
 }
 
-static void unreadable(struct ld_prove_priv *p, uint64_t addr, uint64_t len)
+static void unreadable(struct ld_mark *p, uint64_t addr, uint64_t len)
 {
 	if (!p->st->unreadable_bytes)
 		p->st->first_unreadable = addr;
@@ -352,7 +363,7 @@ static void unreadable(struct ld_prove_priv *p, uint64_t addr, uint64_t len)
 }
 
 /* Scan [lo, hi) of target memory conservatively, page by page if needed. */
-static void scan_range(struct ld_prove_priv *p, uint64_t lo, uint64_t hi)
+static void scan_range(struct ld_mark *p, uint64_t lo, uint64_t hi)
 {
 	lo = (lo + 7) & ~7ull;
 	hi &= ~7ull;
@@ -362,7 +373,7 @@ static void scan_range(struct ld_prove_priv *p, uint64_t lo, uint64_t hi)
 	p->scan_hi = hi;
 	while (lo < hi) {
 		size_t n = hi - lo < SCAN_CHUNK ? hi - lo : SCAN_CHUNK;
-		const uint8_t *v = ld_mem_peek(p->s->mem, lo, n);
+		const uint8_t *v = ld_mem_peek(p->mem, lo, n);
 
 		if (!v && rd(p, lo, p->buf, n))
 			v = p->buf;
@@ -385,7 +396,7 @@ static void scan_range(struct ld_prove_priv *p, uint64_t lo, uint64_t hi)
 	}
 }
 
-static void drain(struct ld_prove_priv *p)
+static void drain(struct ld_mark *p)
 {
 	size_t since_trim = 0;
 
@@ -397,14 +408,14 @@ static void drain(struct ld_prove_priv *p)
 		scan_range(p, base, base + size);
 		since_trim += size;
 		if (since_trim > (256u << 20)) {
-			ld_session_trim(p->s);
+			trim(p);
 			since_trim = 0;
 		}
 	}
 }
 
 /* Scan a root range, counting it. */
-static void root_range(struct ld_prove_priv *p, uint64_t lo, uint64_t hi)
+static void root_range(struct ld_mark *p, uint64_t lo, uint64_t hi)
 {
 	if (hi <= lo)
 		return;
@@ -414,7 +425,7 @@ static void root_range(struct ld_prove_priv *p, uint64_t lo, uint64_t hi)
 }
 
 /* Mark an object without scanning it (g structs, sudogs). */
-static void mark_opaque(struct ld_prove_priv *p, uint64_t addr)
+static void mark_opaque(struct ld_mark *p, uint64_t addr)
 {
 	uint32_t sid, slot;
 
@@ -424,7 +435,7 @@ static void mark_opaque(struct ld_prove_priv *p, uint64_t addr)
 
 /* ---- type accounting for retained memory ---- */
 
-static uint64_t read_word(struct ld_prove_priv *p, uint64_t addr)
+static uint64_t read_word(struct ld_mark *p, uint64_t addr)
 {
 	uint64_t v = 0;
 
@@ -433,10 +444,10 @@ static uint64_t read_word(struct ld_prove_priv *p, uint64_t addr)
 
 #define KEY_UNTYPED (1ull << 63)	/* | elemsize */
 
-static uint64_t type_key(struct ld_prove_priv *p, uint32_t sid, uint64_t base)
+static uint64_t type_key(struct ld_mark *p, uint32_t sid, uint64_t base)
 {
 	const struct pv_span *sp = &p->spans[sid];
-	const struct ld_rt *rt = p->s->rt;
+	const struct ld_rt *rt = p->rt;
 	uint64_t t = 0;
 
 	if (ld_u64map_get(&p->chans, base)) {
@@ -458,7 +469,7 @@ static uint64_t type_key(struct ld_prove_priv *p, uint32_t sid, uint64_t base)
 	return KEY_UNTYPED | sp->elemsize;
 }
 
-static void account_type(struct ld_prove_priv *p, uint32_t sid,
+static void account_type(struct ld_mark *p, uint32_t sid,
 			 uint64_t base, uint64_t size)
 {
 	uint64_t key = type_key(p, sid, base), k;
@@ -478,7 +489,7 @@ static void account_type(struct ld_prove_priv *p, uint32_t sid,
 	p->types[k - 1].objects++;
 }
 
-static const char *keep_name(struct ld_prove_priv *p, char *name)
+static const char *keep_name(struct ld_mark *p, char *name)
 {
 	if (!name)
 		return "?";
@@ -491,7 +502,7 @@ static const char *keep_name(struct ld_prove_priv *p, char *name)
 	return name;
 }
 
-static const char *type_key_name(struct ld_prove_priv *p, uint64_t key)
+static const char *type_key_name(struct ld_mark *p, uint64_t key)
 {
 	char *name, *s = NULL;
 
@@ -526,7 +537,7 @@ struct module_ranges {
 	uint64_t data_mask, bss_mask;	/* &md.gcdatamask, &md.gcbssmask */
 };
 
-static bool module_ranges(struct ld_prove_priv *p, uint64_t md,
+static bool module_ranges(struct ld_mark *p, uint64_t md,
 			  struct module_ranges *m, uint64_t *next)
 {
 	const struct ld_rt_moduledata *l = &p->s->rt->md;
@@ -561,7 +572,7 @@ static bool module_ranges(struct ld_prove_priv *p, uint64_t md,
  * bounds, say) keeps nothing alive in Go, so skipping it is sound.
  * Without a usable bitmap, every word is scanned.
  */
-static void scan_global(struct ld_prove_priv *p, uint64_t base, uint64_t lo,
+static void scan_global(struct ld_mark *p, uint64_t base, uint64_t lo,
 			uint64_t hi, uint64_t mask)
 {
 	uint64_t hdr[2], nbits;
@@ -600,7 +611,7 @@ static void scan_global(struct ld_prove_priv *p, uint64_t base, uint64_t lo,
 }
 
 /* A module's data and bss, minus runtime.semtable (waiter bookkeeping). */
-static void scan_module(struct ld_prove_priv *p, const struct module_ranges *m)
+static void scan_module(struct ld_mark *p, const struct module_ranges *m)
 {
 	const struct ld_rt *rt = p->s->rt;
 	uint64_t sl = rt->semtable ? rt->semtable + p->s->bias : 0;
@@ -681,7 +692,7 @@ static bool live_mappings(int pid, struct ranges *out)
 	return ok;
 }
 
-static bool target_mappings(struct ld_prove_priv *p, struct ranges *out)
+static bool target_mappings(struct ld_mark *p, struct ranges *out)
 {
 	struct ld_session *s = p->s;
 	struct ld_core_region r;
@@ -702,7 +713,7 @@ static bool target_mappings(struct ld_prove_priv *p, struct ranges *out)
  * the runtime's span structures (whose startAddr names each span's first
  * object whether or not anything uses it).
  */
-static bool scan_other_memory(struct ld_prove_priv *p,
+static bool scan_other_memory(struct ld_mark *p,
 			      const struct ranges *modules)
 {
 	struct ranges maps = { 0 }, skip = { 0 };
@@ -725,7 +736,7 @@ static bool scan_other_memory(struct ld_prove_priv *p,
 		ok = ranges_add(&skip, modules->v[i].lo, modules->v[i].hi);
 	for (size_t i = 0; ok && i < p->nspans; i++)
 		ok = ranges_add(&skip, p->spans[i].mspan, p->spans[i].mspan +
-				p->s->rt->heap.mspan_size);
+				p->rt->heap.mspan_size);
 	if (!ok)
 		goto out;
 	ranges_merge(&maps);
@@ -755,10 +766,10 @@ out:
 }
 
 /* Objects with a finalizer keep what they point to (not themselves). */
-static void scan_finalizers(struct ld_prove_priv *p)
+static void scan_finalizers(struct ld_mark *p)
 {
-	const struct ld_rt_heap *l = &p->s->rt->heap;
-	int64_t kind = p->s->rt->kind_special_finalizer;
+	const struct ld_rt_heap *l = &p->rt->heap;
+	int64_t kind = p->rt->kind_special_finalizer;
 	/* Go 1.25 widened special.offset from uint16 to uintptr. */
 	unsigned int width = l->special_kind - l->special_offset == 2 ? 2 : 8;
 
@@ -796,20 +807,197 @@ static void scan_finalizers(struct ld_prove_priv *p)
 	}
 }
 
+/* ---- stacks, precisely where the compiler's stack maps allow ---- */
+
+/* funcdata and pcdata indexes (internal/abi/symtab.go, 1.21-1.27) */
+#define FUNCDATA_ARGS_POINTER_MAPS	0
+#define FUNCDATA_LOCALS_POINTER_MAPS	1
+#define FUNCDATA_STACK_OBJECTS		2
+#define ARGS_SIZE_UNKNOWN		INT32_MIN
+#define MAX_BITMAP_WORDS		(1u << 20)
+
+/* The words of [base, base + 8 * nbit) whose bit is set in bits. */
+static void scan_bitmap(struct ld_mark *p, uint64_t base, const uint8_t *bits,
+			int32_t nbit)
+{
+	p->st->root_bytes += (uint64_t)nbit * 8;
+	p->scan_lo = base;
+	p->scan_hi = base + (uint64_t)nbit * 8;
+	for (int32_t i = 0; i < nbit; i++) {
+		uint64_t w;
+
+		if (!(bits[i / 8] >> (i % 8) & 1))
+			continue;
+		if (!rd(p, base + (uint64_t)i * 8, &w, 8)) {
+			unreadable(p, base + (uint64_t)i * 8, 8);
+			continue;
+		}
+		if (w - p->lo < p->hi - p->lo) {
+			p->scan_at = base + (uint64_t)i * 8;
+			mark_word(p, w);
+		}
+	}
+}
+
+/*
+ * Bitmap idx of a runtime.stackmap in the go:func.* area, or NULL when
+ * absent, out of range or cut short; *nbit gets its length.
+ */
+static const uint8_t *stackmap_bits(const uint8_t *sm, const uint8_t *end,
+				    int32_t idx, int32_t *nbit)
+{
+	int32_t n, nb;
+	size_t off;
+
+	if (!sm || end - sm < 8)
+		return NULL;
+	memcpy(&n, sm, 4);
+	memcpy(&nb, sm + 4, 4);
+	if (n <= 0 || nb < 0 || (uint32_t)nb > MAX_BITMAP_WORDS ||
+	    idx < 0 || idx >= n)
+		return NULL;
+	off = 8 + (size_t)idx * (((size_t)nb + 7) / 8);
+	if ((size_t)(end - sm) < off + ((size_t)nb + 7) / 8)
+		return NULL;
+	*nbit = nb;
+	return sm + off;
+}
+
+/*
+ * One frame as runtime.scanframeworker does: locals and arguments through
+ * their stack maps at the frame's PC, every stack object whole.  Returns
+ * false when the frame has no usable map (then it is scanned whole).
+ */
+static bool scan_frame_precise(struct ld_mark *p, const struct ld_unwinder *u,
+			       uint64_t varp)
+{
+	const struct ld_pcln *pcln = p->s->pcln;
+	const uint8_t *end = p->s->gofunc + p->s->gofunc_size;
+	const uint8_t *lm, *am, *objs, *bits;
+	int32_t idx = -1, nbit;
+
+	if (u->pc != u->fn.entry)
+		idx = ld_pcln_pcdata(pcln, &u->fn, LD_PCDATA_STACK_MAP_INDEX,
+				     u->pc - 1);
+	if (idx == -1)
+		idx = 0;	/* the prologue: as the runtime, hope for 0 */
+	if (u->fn.args == ARGS_SIZE_UNKNOWN)
+		return false;	/* reflect stubs */
+	lm = ld_pcln_funcdata(pcln, &u->fn, FUNCDATA_LOCALS_POINTER_MAPS);
+	am = ld_pcln_funcdata(pcln, &u->fn, FUNCDATA_ARGS_POINTER_MAPS);
+	if (varp > u->sp) {
+		bits = stackmap_bits(lm, end, idx, &nbit);
+		if (!bits && !(lm && end - lm >= 8 && !memcmp(lm + 4, "\0\0\0\0", 4)))
+			return false;
+		if (bits && (uint64_t)nbit * 8 > varp - u->sp)
+			return false;
+		if (bits)
+			scan_bitmap(p, varp - (uint64_t)nbit * 8, bits, nbit);
+	}
+	if (u->fn.args > 0) {
+		bits = stackmap_bits(am, end, idx, &nbit);
+		if (!bits && !(am && end - am >= 8 && !memcmp(am + 4, "\0\0\0\0", 4)))
+			return false;
+		if (bits)
+			scan_bitmap(p, u->argp, bits, nbit);
+	}
+	objs = ld_pcln_funcdata(pcln, &u->fn, FUNCDATA_STACK_OBJECTS);
+	if (objs && end - objs >= 8) {
+		uint64_t n;
+
+		memcpy(&n, objs, 8);
+		for (uint64_t i = 0; i < n && (uint64_t)(end - objs) >= 8 + (i + 1) * 16; i++) {
+			int32_t off, size;
+			uint64_t ptr;
+
+			memcpy(&off, objs + 8 + i * 16, 4);
+			memcpy(&size, objs + 8 + i * 16 + 4, 4);
+			ptr = (off < 0 ? varp : u->argp) + (uint64_t)(int64_t)off;
+			if (ptr >= u->sp && size > 0)
+				root_range(p, ptr, ptr + (uint64_t)size);
+		}
+	}
+	return true;
+}
+
+/*
+ * A parked goroutine's stack, frame by frame: stale words in dead slots
+ * (left by an earlier, deeper call or a previous owner of the memory)
+ * would otherwise keep dropped primitives "reachable".  Frames without
+ * maps, async-preempted frames and their parents, and whatever the walk
+ * did not reach are scanned whole.  false: not walked at all.
+ */
+static bool scan_stack_precise(struct ld_mark *p, const struct ld_goroutine *g)
+{
+	const struct ld_rt_funcids *fid = &p->rt->fid;
+	uint64_t covered = g->sp, d = 0, pn = 0;
+	struct ld_unwinder u;
+	bool whole_next = false;
+
+	if (!p->s || !p->s->pcln || !p->s->gofunc ||
+	    (g->flags & (LD_G_NO_STACK | LD_G_HAS_REGS)) ||
+	    p->rt->g.defer_ < 0 || p->rt->g.panic_ < 0 ||
+	    !rd(p, g->addr + (uint64_t)p->rt->g.defer_, &d, 8) ||
+	    !rd(p, g->addr + (uint64_t)p->rt->g.panic_, &pn, 8) || d || pn)
+		return false;
+	ld_unwind_init(&u, p->s, g, g->pc, g->sp, 0);
+	for (; ld_unwind_valid(&u) && u.fp; ld_unwind_next(&u)) {
+		uint64_t varp = u.fp - 8;
+		bool injected = u.fn.funcid == fid->async_preempt ||
+				u.fn.funcid == fid->debug_call_v2;
+
+		if (varp > u.sp)
+			varp -= 8;	/* the saved frame pointer */
+		if (u.sp < covered || u.fp > g->stack_hi)
+			break;
+		if (whole_next || injected ||
+		    !scan_frame_precise(p, &u, varp)) {
+			root_range(p, u.sp, u.fp);
+			if (u.fn.args > 0)
+				root_range(p, u.argp, u.argp +
+					   (uint64_t)u.fn.args);
+		}
+		whole_next = injected;
+		covered = u.fp;
+	}
+	/* What the walk did not reach (an assembly frame, bad data). */
+	if (covered < g->stack_hi)
+		root_range(p, covered, g->stack_hi);
+	p->st->precise_stacks++;
+	return true;
+}
+
 /* A goroutine's stack (from where it stopped) and its g as roots. */
-static void scan_goroutine(struct ld_prove_priv *p, const struct ld_goroutine *g)
+static void scan_goroutine(struct ld_mark *p, const struct ld_goroutine *g)
+{
+	uint64_t lo = g->sp;
+
+	if (!scan_stack_precise(p, g)) {
+		if ((g->flags & LD_G_NO_STACK) || lo < g->stack_lo ||
+		    lo > g->stack_hi)
+			lo = g->stack_lo;
+		if (g->stack_hi > lo && g->stack_hi - lo <= MAX_STACK_SCAN)
+			root_range(p, lo, g->stack_hi);
+	}
+	root_range(p, g->addr, g->addr + p->rt->g.size);
+	p->st->root_goroutines++;
+}
+
+/* The same ranges, for a waiter that may be woken later. */
+static void goroutine_roots(struct ld_mark *p, const struct ld_goroutine *g,
+			    struct ld_mark_waiter *w)
 {
 	uint64_t lo = g->sp;
 
 	if ((g->flags & LD_G_NO_STACK) || lo < g->stack_lo || lo > g->stack_hi)
 		lo = g->stack_lo;
-	if (g->stack_hi > lo && g->stack_hi - lo <= MAX_STACK_SCAN)
-		root_range(p, lo, g->stack_hi);
-	root_range(p, g->addr, g->addr + p->s->rt->g.size);
-	p->st->root_goroutines++;
+	w->lo[0] = lo;
+	w->hi[0] = g->stack_hi - lo <= MAX_STACK_SCAN ? g->stack_hi : lo;
+	w->lo[1] = g->addr;
+	w->hi[1] = g->addr + p->rt->g.size;
 }
 
-static void scan_registers(struct ld_prove_priv *p)
+static void scan_registers(struct ld_mark *p)
 {
 	for (size_t i = 0; i < p->s->nthreads; i++) {
 		const struct ld_thread_regs *r = &p->s->threads[i];
@@ -820,7 +1008,7 @@ static void scan_registers(struct ld_prove_priv *p)
 }
 
 /* g structs and the sudogs on waiting lists are never scanned. */
-static void mark_bookkeeping(struct ld_prove_priv *p)
+static void mark_bookkeeping(struct ld_mark *p)
 {
 	const struct ld_rt_blocking *k = &p->s->rt->blk;
 
@@ -835,6 +1023,143 @@ static void mark_bookkeeping(struct ld_prove_priv *p)
 			sg = read_word(p, sg + (uint64_t)k->sudog_waitlink);
 		}
 	}
+}
+
+/* ---- the bare engine ---- */
+
+struct ld_error *ld_mark_create(struct ld_mem *mem, const struct ld_rt *rt,
+				struct ld_heap *h, struct ld_mark **ret)
+{
+	struct ld_mark *p = calloc(1, sizeof(*p));
+	struct ld_error *err;
+
+	*ret = NULL;
+	if (!p)
+		return &ld_error_nomem;
+	p->mem = mem;
+	p->rt = rt;
+	p->h = h;
+	p->st = &p->own_st;
+	p->buf = malloc(SCAN_CHUNK);
+	if (getenv("LEAKDUMP_PROVE_TRACE"))
+		p->trace = strtoull(getenv("LEAKDUMP_PROVE_TRACE"), NULL, 0);
+	err = p->buf ? build_index(p) : &ld_error_nomem;
+	if (err) {
+		ld_mark_destroy(p);
+		return err;
+	}
+	*ret = p;
+	return NULL;
+}
+
+void ld_mark_root(struct ld_mark *m, uint64_t lo, uint64_t hi)
+{
+	root_range(m, lo, hi);
+}
+
+void ld_mark_opaque(struct ld_mark *m, uint64_t addr)
+{
+	mark_opaque(m, addr);
+}
+
+void ld_mark_drain(struct ld_mark *m)
+{
+	drain(m);
+}
+
+enum ld_mark_state ld_mark_state(const struct ld_mark *m, uint64_t addr)
+{
+	uint32_t sid, slot;
+
+	if (!find_object(m, addr, &sid, &slot))
+		return LD_MARK_NOT_HEAP;
+	return bit_get(m->mark, m->spans[sid].bit + slot) ? LD_MARK_MARKED :
+	       LD_MARK_UNMARKED;
+}
+
+const struct ld_prove_stats *ld_mark_stats(const struct ld_mark *m)
+{
+	return m->st;
+}
+
+static uint8_t waiter_wakes(const struct ld_mark *m,
+			    const struct ld_mark_waiter *w)
+{
+	for (unsigned int i = 0; i < w->nprims; i++) {
+		switch (ld_mark_state(m, w->prims[i])) {
+		case LD_MARK_NOT_HEAP:
+			return LD_MARK_WOKE_NOT_HEAP;
+		case LD_MARK_MARKED:
+			return LD_MARK_WOKE_MARKED;
+		case LD_MARK_UNMARKED:
+			break;
+		}
+	}
+	return 0;
+}
+
+unsigned int ld_mark_fixed_point(struct ld_mark *m,
+				 const struct ld_mark_waiter *w, size_t n,
+				 uint8_t *woke)
+{
+	size_t *pending = malloc((n + 1) * sizeof(*pending)), np = 0;
+	unsigned int rounds = 0;
+	bool again = true;
+
+	if (!pending) {
+		m->oom = true;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		woke[i] = 0;
+		pending[np++] = i;
+	}
+	while (again) {
+		again = false;
+		drain(m);
+		rounds++;
+		for (size_t k = 0; k < np;) {
+			const struct ld_mark_waiter *x = &w[pending[k]];
+
+			woke[pending[k]] = waiter_wakes(m, x);
+			if (!woke[pending[k]]) {
+				k++;
+				continue;
+			}
+			/* It may run again: what it holds is reachable. */
+			if (x->g && m->s)
+				scan_goroutine(m, x->g);
+			for (int r = 0; r < 2 && !(x->g && m->s); r++)
+				if (x->hi[r] > x->lo[r])
+					root_range(m, x->lo[r], x->hi[r]);
+			pending[k] = pending[--np];
+			again = true;
+		}
+	}
+	free(pending);
+	return rounds;
+}
+
+void ld_mark_destroy(struct ld_mark *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->narenas; i++)
+		free(p->pages[i]);
+	for (size_t i = 0; i < p->nnames; i++)
+		free(p->names[i]);
+	free(p->names);
+	free(p->pages);
+	free(p->amap);
+	free(p->alloc);
+	free(p->mark);
+	free(p->stack);
+	free(p->spans);
+	free(p->types);
+	free(p->buf);
+	ld_u64map_release(&p->type_map);
+	ld_u64map_release(&p->chans);
+	free(p);
 }
 
 /* ---- verdicts ---- */
@@ -877,7 +1202,7 @@ static uint64_t primitive_addr(const struct ld_object *o)
  * The verdict before marking: LD_VERDICT_NONE means "pending, decided by
  * marking", V_DEAD no verdict at all.
  */
-static uint8_t first_verdict(struct ld_prove_priv *p, size_t gi,
+static uint8_t first_verdict(struct ld_mark *p, size_t gi,
 				     uint8_t *why)
 {
 	struct ld_session *s = p->s;
@@ -914,30 +1239,7 @@ static uint8_t first_verdict(struct ld_prove_priv *p, size_t gi,
 	return LD_VERDICT_NONE;
 }
 
-/* Whether anything goroutine gi waits on is marked or outside the heap. */
-static bool can_wake(struct ld_prove_priv *p, size_t gi, uint8_t *why)
-{
-	unsigned int n;
-	const struct ld_blocker *bl = ld_blocking_of(p->b, gi, &n);
-	for (unsigned int i = 0; i < n; i++) {
-		const struct ld_object *o = &p->b->objs[bl[i].obj];
-		uint32_t sid, slot;
-
-		if (o->nil)
-			continue;
-		if (!find_object(p, primitive_addr(o), &sid, &slot)) {
-			*why = LD_WHY_NOT_IN_HEAP;
-			return true;
-		}
-		if (bit_get(p->mark, p->spans[sid].bit + slot)) {
-			*why = LD_WHY_REACHABLE;
-			return true;
-		}
-	}
-	return false;
-}
-
-static struct ld_error *roots(struct ld_prove_priv *p)
+static struct ld_error *roots(struct ld_mark *p)
 {
 	struct ranges modules = { 0 };
 	uint64_t md = p->s->rt->firstmoduledata + p->s->bias, next;
@@ -968,7 +1270,7 @@ static struct ld_error *roots(struct ld_prove_priv *p)
 	return ok ? NULL : &ld_error_nomem;
 }
 
-static void record_gaps(struct ld_prove *pv, struct ld_prove_priv *p)
+static void record_gaps(struct ld_prove *pv, struct ld_mark *p)
 {
 	struct ld_heap_stats hs;
 	size_t n = 0;
@@ -1000,57 +1302,74 @@ static void record_gaps(struct ld_prove *pv, struct ld_prove_priv *p)
 	pv->proven = n == 0;
 }
 
-/* The fixed point: wake what marked primitives can wake, until stable. */
-static struct ld_error *fixed_point(struct ld_prove *pv,
-				    struct ld_prove_priv *p)
+/*
+ * The fixed point for ld_prove_run: goroutines with a verdict to decide
+ * become waiters on their primitives; running, runnable and otherwise
+ * waiting goroutines are roots from the start.
+ */
+static struct ld_error *fixed_point(struct ld_prove *pv, struct ld_mark *p)
 {
 	struct ld_session *s = p->s;
-	uint32_t *pending = malloc((s->ngs + 1) * sizeof(*pending));
-	size_t npending = 0;
-	bool woke = true;
+	struct ld_mark_waiter *w = calloc(s->ngs + 1, sizeof(*w));
+	uint64_t *prims = malloc((p->b->nbl + 1) * sizeof(*prims));
+	uint32_t *gi_of = malloc((s->ngs + 1) * sizeof(*gi_of));
+	uint8_t *woke = calloc(s->ngs + 1, 1);
+	size_t n = 0, np = 0;
 
-	if (!pending)
+	if (!w || !prims || !gi_of || !woke) {
+		free(w);
+		free(prims);
+		free(gi_of);
+		free(woke);
 		return &ld_error_nomem;
+	}
 	for (size_t i = 0; i < s->ngs; i++) {
-		if (pv->verdict[i] == LD_VERDICT_NONE)
-			pending[npending++] = (uint32_t)i;
-		else if (pv->verdict[i] == LD_VERDICT_LIVE ||
-			 pv->verdict[i] == LD_VERDICT_MAY_WAKE)
-			scan_goroutine(p, &s->gs[i]);
-	}
-	while (woke) {
-		woke = false;
-		drain(p);
-		pv->st.iterations++;
-		for (size_t k = 0; k < npending;) {
-			uint32_t gi = pending[k];
+		const struct ld_goroutine *g = &s->gs[i];
+		const struct ld_blocker *bl;
+		unsigned int nb;
 
-			if (can_wake(p, gi, &pv->why[gi])) {
-				pv->verdict[gi] = LD_VERDICT_MAY_WAKE;
-				scan_goroutine(p, &s->gs[gi]);
-				pending[k] = pending[--npending];
-				woke = true;
-			} else {
-				k++;
-			}
+		if (pv->verdict[i] == LD_VERDICT_LIVE ||
+		    pv->verdict[i] == LD_VERDICT_MAY_WAKE) {
+			scan_goroutine(p, g);
+			continue;
 		}
+		if (pv->verdict[i] != LD_VERDICT_NONE)
+			continue;
+		bl = ld_blocking_of(p->b, i, &nb);
+		w[n].prims = prims + np;
+		for (unsigned int k = 0; k < nb; k++)
+			if (!p->b->objs[bl[k].obj].nil)
+				prims[np++] = primitive_addr(&p->b->objs[bl[k].obj]);
+		w[n].nprims = (unsigned int)(prims + np - w[n].prims);
+		goroutine_roots(p, g, &w[n]);
+		w[n].g = g;
+		gi_of[n++] = (uint32_t)i;
 	}
-	for (size_t k = 0; k < npending; k++) {
-		pv->verdict[pending[k]] = LD_VERDICT_LEAKED;
-		pv->why[pending[k]] = LD_WHY_UNREACHABLE;
+	pv->st.iterations = ld_mark_fixed_point(p, w, n, woke);
+	for (size_t k = 0; k < n; k++) {
+		uint32_t gi = gi_of[k];
+
+		pv->verdict[gi] = woke[k] ? LD_VERDICT_MAY_WAKE :
+				  LD_VERDICT_LEAKED;
+		pv->why[gi] = woke[k] == LD_MARK_WOKE_NOT_HEAP ?
+			      LD_WHY_NOT_IN_HEAP : woke[k] ? LD_WHY_REACHABLE :
+			      LD_WHY_UNREACHABLE;
 	}
-	free(pending);
+	free(w);
+	free(prims);
+	free(gi_of);
+	free(woke);
 	return NULL;
 }
 
-static void classify_all(struct ld_prove *pv, struct ld_prove_priv *p)
+static void classify_all(struct ld_prove *pv, struct ld_mark *p)
 {
 	for (size_t i = 0; i < p->s->ngs; i++) {
 		pv->verdict[i] = first_verdict(p, i, &pv->why[i]);
 	}
 }
 
-static void finish_verdicts(struct ld_prove *pv, struct ld_prove_priv *p)
+static void finish_verdicts(struct ld_prove *pv, struct ld_mark *p)
 {
 	for (size_t i = 0; i < p->s->ngs; i++) {
 		const struct ld_goroutine *g = &p->s->gs[i];
@@ -1072,7 +1391,7 @@ static void finish_verdicts(struct ld_prove *pv, struct ld_prove_priv *p)
 	}
 }
 
-static void index_chans(struct ld_prove_priv *p)
+static void index_chans(struct ld_mark *p)
 {
 	for (size_t i = 0; i < p->b->nobjs; i++)
 		if (p->b->objs[i].kind == LD_BK_CHAN && p->b->objs[i].addr)
@@ -1087,12 +1406,10 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static struct ld_error *analyse(struct ld_prove *pv, struct ld_prove_priv *p)
+static struct ld_error *analyse(struct ld_prove *pv, struct ld_mark *p)
 {
-	struct ld_error *err = build_index(p);
+	struct ld_error *err;
 
-	if (err)
-		return ld_error_wrap(err, "--prove: indexing the heap");
 	index_chans(p);
 	classify_all(pv, p);
 	mark_bookkeeping(p);
@@ -1110,36 +1427,35 @@ struct ld_error *ld_prove_run(struct ld_session *s, struct ld_blocking *b,
 			      struct ld_prove **ret)
 {
 	struct ld_prove *pv = calloc(1, sizeof(*pv));
-	struct ld_prove_priv *p = calloc(1, sizeof(*p));
 	double t0 = now_seconds();
+	struct ld_heap *h = NULL;
 	struct ld_error *err;
 
 	*ret = NULL;
-	if (pv)
-		pv->priv = p;
-	if (!pv || !p) {
-		free(p);
-		free(pv);
+	if (!pv)
 		return &ld_error_nomem;
-	}
-	p->s = s;
-	p->b = b;
-	p->st = &pv->st;
-	if (getenv("LEAKDUMP_PROVE_TRACE"))
-		p->trace = strtoull(getenv("LEAKDUMP_PROVE_TRACE"), NULL, 0);
 	pv->verdict = calloc(s->ngs + 1, 1);
 	pv->why = calloc(s->ngs + 1, 1);
-	p->buf = malloc(SCAN_CHUNK);
-	if (!pv->verdict || !pv->why || !p->buf) {
+	if (!pv->verdict || !pv->why) {
 		ld_prove_destroy(pv);
 		return &ld_error_nomem;
 	}
-	err = ld_heap_open(s, &p->h);
+	err = ld_heap_open(s, &h);
 	if (err) {
 		ld_prove_destroy(pv);
 		return ld_error_wrap(err, "--prove needs the heap's metadata");
 	}
-	err = analyse(pv, p);
+	err = ld_mark_create(s->mem, s->rt, h, &pv->priv);
+	if (err) {
+		ld_heap_destroy(h);
+		ld_prove_destroy(pv);
+		return ld_error_wrap(err, "--prove: indexing the heap");
+	}
+	pv->priv->s = s;
+	pv->priv->b = b;
+	pv->st = pv->priv->own_st;
+	pv->priv->st = &pv->st;
+	err = analyse(pv, pv->priv);
 	if (err) {
 		ld_prove_destroy(pv);
 		return err;
@@ -1152,7 +1468,7 @@ struct ld_error *ld_prove_run(struct ld_session *s, struct ld_blocking *b,
 struct ld_error *ld_prove_retained(struct ld_prove *pv, const uint32_t *gis,
 				   size_t n, struct ld_retained *ret)
 {
-	struct ld_prove_priv *p = pv->priv;
+	struct ld_mark *p = pv->priv;
 	size_t k;
 
 	memset(ret, 0, sizeof(*ret));
@@ -1163,8 +1479,15 @@ struct ld_error *ld_prove_retained(struct ld_prove *pv, const uint32_t *gis,
 	for (size_t i = 0; i < n; i++) {
 		const struct ld_goroutine *g = &p->s->gs[gis[i]];
 
+		unsigned int nb;
+		const struct ld_blocker *bl = ld_blocking_of(p->b, gis[i], &nb);
+
 		ret->stack_bytes += g->stack_hi - g->stack_lo;
 		scan_goroutine(p, g);
+		/* What it waits on, held by its sudogs (which we never scan). */
+		for (unsigned int j = 0; j < nb; j++)
+			if (!p->b->objs[bl[j].obj].nil)
+				mark_word(p, primitive_addr(&p->b->objs[bl[j].obj]));
 		drain(p);
 	}
 	p->retain = false;
@@ -1181,29 +1504,11 @@ struct ld_error *ld_prove_retained(struct ld_prove *pv, const uint32_t *gis,
 
 void ld_prove_destroy(struct ld_prove *pv)
 {
-	struct ld_prove_priv *p;
-
 	if (!pv)
 		return;
-	p = pv->priv;
-	if (p) {
-		for (size_t i = 0; i < p->narenas; i++)
-			free(p->pages[i]);
-		for (size_t i = 0; i < p->nnames; i++)
-			free(p->names[i]);
-		free(p->names);
-		free(p->pages);
-		free(p->amap);
-		free(p->alloc);
-		free(p->mark);
-		free(p->stack);
-		free(p->spans);
-		free(p->types);
-		free(p->buf);
-		ld_u64map_release(&p->type_map);
-		ld_u64map_release(&p->chans);
-		ld_heap_destroy(p->h);
-		free(p);
+	if (pv->priv) {
+		ld_heap_destroy(pv->priv->h);
+		ld_mark_destroy(pv->priv);
 	}
 	free(pv->verdict);
 	free(pv->why);

@@ -422,7 +422,9 @@ static void text_prove_summary(const struct ld_prove *pv, struct ld_strbuf *sb)
 	put_bytes(sb, st->root_bytes);
 	ld_strbuf_puts(sb, " (");
 	put_count(sb, st->root_goroutines);
-	ld_strbuf_puts(sb, " stacks, ");
+	ld_strbuf_puts(sb, " stacks (");
+	put_count(sb, st->precise_stacks);
+	ld_strbuf_puts(sb, " through stack maps), ");
 	put_bytes(sb, st->other_bytes);
 	ld_strbuf_puts(sb, " outside the heap, ");
 	put_count(sb, st->finalizers);
@@ -988,11 +990,12 @@ static void json_prove(const struct ld_prove *pv, struct ld_strbuf *sb)
 			 (unsigned long long)st->marked_objects,
 			 (unsigned long long)st->marked_bytes,
 			 (unsigned long long)st->scanned_bytes);
-	ld_strbuf_printf(sb, ",\"root_bytes\":%llu,\"other_bytes\":%llu,\"root_ranges\":%llu,\"root_goroutines\":%llu,\"finalizers\":%llu,\"iterations\":%u",
+	ld_strbuf_printf(sb, ",\"root_bytes\":%llu,\"other_bytes\":%llu,\"root_ranges\":%llu,\"root_goroutines\":%llu,\"precise_stacks\":%llu,\"finalizers\":%llu,\"iterations\":%u",
 			 (unsigned long long)st->root_bytes,
 			 (unsigned long long)st->other_bytes,
 			 (unsigned long long)st->root_ranges,
 			 (unsigned long long)st->root_goroutines,
+			 (unsigned long long)st->precise_stacks,
 			 (unsigned long long)st->finalizers, st->iterations);
 	ld_strbuf_printf(sb, ",\"unreadable_bytes\":%llu,\"spans_unreadable\":%llu,\"seconds\":%.3f},",
 			 (unsigned long long)st->unreadable_bytes,

@@ -76,6 +76,10 @@
 	/* Blocking objects (ext/blocking.c); all optional: without one	\
 	 * the feature that needs it is reported as unavailable. */	\
 	X(G_TIMER, g.timer, "runtime.g", "timer", 0)			\
+	/* Leak proofs: goroutines with defers or panics in flight are	\
+	 * scanned conservatively. */					\
+	X(G_DEFER, g.defer_, "runtime.g", "_defer", 0)			\
+	X(G_PANIC, g.panic_, "runtime.g", "_panic", 0)			\
 	/* Go 1.23 added g.sleepWhen with the timer rewrite. */	\
 	X(G_SLEEP_WHEN, g.sleep_when, "runtime.g", "sleepWhen", 0)	\
 	X(TIMER_WHEN, blk.timer_when, "runtime.timer", "when", 0)	\

@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "leakdump/blocking.h"
+#include "leakdump/heap.h"
 #include "leakdump/session.h"
 
 enum ld_verdict {
@@ -75,6 +76,7 @@ struct ld_prove_stats {
 	uint64_t other_bytes;		/* of which outside the Go heap */
 	uint64_t root_ranges;
 	uint64_t root_goroutines;	/* stacks scanned as roots */
+	uint64_t precise_stacks;	/* of which through stack maps */
 	uint64_t finalizers;
 	uint32_t iterations;		/* fixed-point rounds */
 	/* gaps: anything here makes "leaked" a suspicion */
@@ -92,7 +94,7 @@ struct ld_prove {
 	bool proven;			/* no gaps */
 	char gaps[256];			/* what downgraded it, or "" */
 	struct ld_prove_stats st;
-	struct ld_prove_priv *priv;
+	struct ld_mark *priv;
 };
 
 /*
@@ -125,5 +127,58 @@ struct ld_retained {
  */
 struct ld_error *ld_prove_retained(struct ld_prove *p, const uint32_t *gis,
 				   size_t n, struct ld_retained *ret);
+
+/*
+ * The marking engine alone, over a heap and target memory (used by
+ * ld_prove_run; usable by tests and tools).  ld_mark_create indexes the
+ * heap (spans, page tables, a copy of the allocation bits); roots are
+ * scanned as they are added, marked objects when drained.
+ *
+ * Ownership: the engine borrows mem, rt and h (they must outlive it);
+ * ld_mark_destroy frees only the engine.
+ */
+struct ld_mark;
+
+enum ld_mark_state {
+	LD_MARK_NOT_HEAP,	/* not inside an allocated heap object */
+	LD_MARK_UNMARKED,
+	LD_MARK_MARKED,
+};
+
+struct ld_error *ld_mark_create(struct ld_mem *mem, const struct ld_rt *rt,
+				struct ld_heap *h, struct ld_mark **ret);
+void ld_mark_destroy(struct ld_mark *m);	/* accepts NULL */
+void ld_mark_root(struct ld_mark *m, uint64_t lo, uint64_t hi);
+/* Mark the object at addr without ever scanning it (g structs, sudogs). */
+void ld_mark_opaque(struct ld_mark *m, uint64_t addr);
+void ld_mark_drain(struct ld_mark *m);
+enum ld_mark_state ld_mark_state(const struct ld_mark *m, uint64_t addr);
+const struct ld_prove_stats *ld_mark_stats(const struct ld_mark *m);
+
+/*
+ * A goroutine blocked on primitives (addresses inside them), with what
+ * becomes a root when it may wake: [lo[i], hi[i]) for i = 0, 1 (its stack
+ * and its g; empty ranges allowed).
+ */
+struct ld_mark_waiter {
+	const uint64_t *prims;
+	unsigned int nprims;
+	uint64_t lo[2], hi[2];
+	/* ld_prove_run: the goroutine, scanned frame by frame instead */
+	const struct ld_goroutine *g;
+};
+
+#define LD_MARK_WOKE_MARKED	1	/* a primitive is marked */
+#define LD_MARK_WOKE_NOT_HEAP	2	/* a primitive is outside the heap */
+
+/*
+ * Drain, then wake every waiter one of whose primitives is marked or
+ * outside the heap, make its ranges roots, and repeat until nothing
+ * changes.  woke[i] gets 0 (never woken: leaked) or LD_MARK_WOKE_*.
+ * Returns the number of rounds.
+ */
+unsigned int ld_mark_fixed_point(struct ld_mark *m,
+				 const struct ld_mark_waiter *w, size_t n,
+				 uint8_t *woke);
 
 #endif

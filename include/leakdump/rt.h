@@ -44,6 +44,7 @@ struct ld_rt_g {
 	int64_t sync_group;		/* Go 1.24 only: g.syncGroup */
 	int64_t timer;			/* *timer cached for time.Sleep */
 	int64_t sleep_when;		/* Go 1.23+ */
+	int64_t defer_, panic_;		/* g._defer, g._panic */
 };
 
 /* Layouts behind blocking objects (ext/blocking.c); -1 when absent. */

@@ -33,6 +33,7 @@
 
 #include "leakdump/heap.h"
 #include "leakdump/mem.h"
+#include "leakdump/prove.h"
 #include "leakdump/rt.h"
 #include "../../ext/rt_fields.h"
 
@@ -648,6 +649,152 @@ static void test_bias(void **state)
 	destroy(w);
 }
 
+/*
+ * The marking engine (ext/prove.c) on the same heap, with object contents
+ * and roots.  Small span slots (48 bytes, scan): 0 1 2 5 7 169 allocated,
+ * 3 free.  The large object (pages 2..6) is noscan.
+ *
+ *   root ROOTS[0]   -> slot 0            (marked from the root)
+ *   slot 0 +16      -> slot 1 + 8        (an interior pointer)
+ *   slot 1          -> slot 3 (free), the large object + 100
+ *   large object    -> slot 5            (noscan: not followed)
+ *   W0 waits on slot 1 + 4 (marked): wakes; its stack -> slot 7 -> slot 5
+ *   W1 waits on slot 5: wakes in the next round (slot 5 is marked only
+ *      when slot 7 is drained)
+ *   W2 waits on slot 169, only W3's stack points there
+ *   W3 waits on slot 2, only W2's stack points there: both leaked
+ *   W4 waits on a global (outside the heap): wakes at once
+ */
+#define ROOTS		0x500000ull
+#define STACKS		0x510000ull
+#define SLOT(i)		(ARENA + (uint64_t)(i) * 48)
+#define LARGE		(ARENA + 2 * PAGE)
+
+struct mark_world {
+	struct world *w;
+	uint8_t *arena, *roots, *stacks;
+	struct ld_heap *h;
+	struct ld_mark *m;
+};
+
+static void mark_world_build(struct mark_world *mw, int minor)
+{
+	mw->w = build(minor, false);
+	mw->arena = calloc(1, 7 * PAGE);
+	mw->roots = calloc(1, 64);
+	mw->stacks = calloc(5, 64);
+	assert_true(mw->arena && mw->roots && mw->stacks);
+	put(mw->roots, 0, 8, SLOT(0));
+	put(mw->arena, 0 * 48 + 16, 8, SLOT(1) + 8);
+	put(mw->arena, 1 * 48 + 0, 8, SLOT(3));
+	put(mw->arena, 1 * 48 + 8, 8, LARGE + 100);
+	put(mw->arena, 2 * PAGE + 64, 8, SLOT(5));
+	put(mw->stacks, 0 * 64 + 8, 8, SLOT(7) + 40);
+	put(mw->arena, 7 * 48 + 32, 8, SLOT(5));
+	put(mw->stacks, 2 * 64 + 16, 8, SLOT(2));
+	put(mw->stacks, 3 * 64 + 24, 8, SLOT(169));
+	assert_null(ld_mem_add_buffer(mw->w->mem, ARENA, mw->arena, 7 * PAGE));
+	assert_null(ld_mem_add_buffer(mw->w->mem, ROOTS, mw->roots, 64));
+	assert_null(ld_mem_add_buffer(mw->w->mem, STACKS, mw->stacks, 5 * 64));
+	mw->h = open_heap(mw->w);
+	assert_null(ld_mark_create(mw->w->mem, &mw->w->rt, mw->h, &mw->m));
+	assert_non_null(mw->m);
+}
+
+static void mark_world_destroy(struct mark_world *mw)
+{
+	ld_mark_destroy(mw->m);
+	ld_heap_destroy(mw->h);
+	destroy(mw->w);
+	free(mw->arena);
+	free(mw->roots);
+	free(mw->stacks);
+}
+
+static void expect_mark(struct ld_mark *m, uint64_t addr,
+			enum ld_mark_state want)
+{
+	enum ld_mark_state got = ld_mark_state(m, addr);
+
+	if (got != want)
+		fail_msg("%#llx: mark state %d, want %d",
+			 (unsigned long long)addr, got, want);
+}
+
+static void fixed_point(int minor)
+{
+	const uint64_t prims[] = { SLOT(1) + 4, SLOT(5), SLOT(169), SLOT(2),
+				   ROOTS + 8 };
+	struct ld_mark_waiter w[5];
+	struct mark_world mw;
+	uint8_t woke[5];
+
+	mark_world_build(&mw, minor);
+	memset(w, 0, sizeof(w));
+	for (int i = 0; i < 5; i++) {
+		w[i].prims = &prims[i];
+		w[i].nprims = 1;
+		w[i].lo[0] = STACKS + (uint64_t)i * 64;
+		w[i].hi[0] = w[i].lo[0] + 64;
+	}
+	ld_mark_root(mw.m, ROOTS, ROOTS + 64);
+	assert_int_equal(ld_mark_fixed_point(mw.m, w, 5, woke), 3);
+	assert_int_equal(woke[0], LD_MARK_WOKE_MARKED);
+	assert_int_equal(woke[1], LD_MARK_WOKE_MARKED);
+	assert_int_equal(woke[2], 0);
+	assert_int_equal(woke[3], 0);
+	assert_int_equal(woke[4], LD_MARK_WOKE_NOT_HEAP);
+	expect_mark(mw.m, SLOT(0), LD_MARK_MARKED);
+	expect_mark(mw.m, SLOT(1) + 47, LD_MARK_MARKED);
+	expect_mark(mw.m, LARGE + 39999, LD_MARK_MARKED);
+	expect_mark(mw.m, SLOT(5), LD_MARK_MARKED);
+	expect_mark(mw.m, SLOT(7), LD_MARK_MARKED);
+	expect_mark(mw.m, SLOT(2), LD_MARK_UNMARKED);
+	expect_mark(mw.m, SLOT(169), LD_MARK_UNMARKED);
+	expect_mark(mw.m, SLOT(3), LD_MARK_NOT_HEAP);
+	expect_mark(mw.m, LARGE + 40000, LD_MARK_NOT_HEAP);
+	assert_int_equal(ld_mark_stats(mw.m)->marked_objects, 5);
+	assert_int_equal(ld_mark_stats(mw.m)->unreadable_bytes, 0);
+	mark_world_destroy(&mw);
+}
+
+static void test_fixed_point_go126(void **state)
+{
+	fixed_point(26);
+}
+
+static void test_fixed_point_go121(void **state)
+{
+	fixed_point(21);
+}
+
+/* An opaque object is marked but never scanned. */
+static void test_mark_opaque(void **state)
+{
+	struct mark_world mw;
+
+	mark_world_build(&mw, 26);
+	ld_mark_opaque(mw.m, SLOT(0) + 20);
+	ld_mark_root(mw.m, ROOTS, ROOTS + 64);
+	ld_mark_drain(mw.m);
+	expect_mark(mw.m, SLOT(0), LD_MARK_MARKED);
+	expect_mark(mw.m, SLOT(1), LD_MARK_UNMARKED);
+	mark_world_destroy(&mw);
+}
+
+/* Memory that cannot be read is counted, never guessed. */
+static void test_mark_unreadable_root(void **state)
+{
+	struct mark_world mw;
+
+	mark_world_build(&mw, 26);
+	ld_mark_root(mw.m, ROOTS + 4096, ROOTS + 8192);
+	ld_mark_drain(mw.m);
+	assert_int_equal(ld_mark_stats(mw.m)->unreadable_bytes, 4096);
+	expect_mark(mw.m, SLOT(0), LD_MARK_UNMARKED);
+	mark_world_destroy(&mw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,6 +810,10 @@ int main(void)
 		cmocka_unit_test(test_go121_wide_index),
 		cmocka_unit_test(test_go124_limit_past_slots),
 		cmocka_unit_test(test_bias),
+		cmocka_unit_test(test_fixed_point_go126),
+		cmocka_unit_test(test_fixed_point_go121),
+		cmocka_unit_test(test_mark_opaque),
+		cmocka_unit_test(test_mark_unreadable_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
