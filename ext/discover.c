@@ -1071,9 +1071,9 @@ static void find_semtable(struct ld_session *s, const struct ranges *rg)
 	const struct ld_rt_blocking *k = &s->rt->blk;
 	uint64_t a;
 
-	if (k->semtable_size % SEMTAB_LEN ||
+	if (k->semaroot_treap < 0 || k->semtable_size % SEMTAB_LEN ||
 	    k->semtable_size / SEMTAB_LEN < (uint64_t)k->semaroot_treap + 16 ||
-	    k->semaroot_treap < 0 || k->sudog_g < 0 || k->sudog_elem < 0 ||
+	    k->sudog_g < 0 || k->sudog_elem < 0 ||
 	    !k->sudog_size || k->sudog_size > MAX_SUDOG ||
 	    (uint64_t)k->sudog_g + 8 > k->sudog_size ||
 	    (uint64_t)k->sudog_elem + 8 > k->sudog_size ||
