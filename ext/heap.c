@@ -123,7 +123,7 @@ struct ld_error *ld_heap_open(struct ld_session *s, struct ld_heap **ret)
 	if (!s->rt->heap.mheap)
 		return ld_error_create(LD_ERR_UNSUPPORTED,
 				       s->rt->stripped ?
-				       "heap: runtime.mheap_ is not found in stripped binaries yet" :
+				       "heap: runtime.mheap_ not found in the stripped binary (no candidate passed the arena index checks)" :
 				       "heap: runtime.mheap_ not found");
 	return ld_heap_create(s->mem, s->rt, s->bias, ret);
 }

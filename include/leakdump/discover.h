@@ -25,8 +25,9 @@ struct ld_error *ld_discover_moduledata(struct ld_session *s);
  * Step 2, with the pclntab open (s->pcln, s->text, funcids resolved):
  * rt->allgs, rt->allglen, rt->wait_reason_strings/count,
  * rt->g_status_strings/count (required), and where they can be found
- * rt->sched, rt->fing_status, rt->dbgvars, rt->is_idle_in_synctest
- * (optional: left 0, which disables what depends on them).
+ * rt->sched, rt->fing_status, rt->dbgvars, rt->is_idle_in_synctest,
+ * rt->heap.mheap, rt->semtable (optional: left 0, which disables what
+ * depends on them).
  */
 struct ld_error *ld_discover_runtime_vars(struct ld_session *s);
 

@@ -151,3 +151,25 @@ def test_go_chan_and_go_mutex(go_version, spawn, tool):
             % (obj["mu"], fp.info["ids"]["holder"][0])) in out
     errors = r.error_lines()
     assert len(errors) == 1 and errors[0].startswith("leak-dump:") and "0x10" in errors[0]
+
+
+@pytest.mark.parametrize("variant", ["stripped", "stripped-pie"])
+def test_blocking_objects_stripped(go_version, variant, spawn, builds, tool, tmp_path):
+    """Fully stripped (-ldflags='-s -w'), as an executable and as a PIE:
+    runtime.semtable is found by ext/discover.c, so the sync primitives
+    (and everything else) are reported as with symbols."""
+    flags = ("-buildmode=pie",) if variant == "stripped-pie" else ()
+    exe = builds.exe(go_version, "blocking", variant=variant, ldflags="-s -w",
+                     flags=flags)
+    fp = spawn(go_version, "blocking", args=[], exe=exe)
+    info = fp.info
+    live = json.loads(harness.leak_dump_to_file(harness.live_target(fp.pid),
+                                                tmp_path / "live.json", fmt="json"))
+    _check(info, live, live=True)
+    core = harness.gcore(fp.pid, tmp_path / "blocking.core")
+    try:
+        doc = json.loads(harness.leak_dump_to_file(harness.core_target(exe, core),
+                                                   tmp_path / "core.json", fmt="json"))
+    finally:
+        core.unlink()
+    _check(info, doc, live=False)

@@ -10,9 +10,9 @@ what was asked for; interior pointers must map to the same slot; a stack
 variable and a global must not be heap objects; every object must lie in a
 span the iterator reports; nothing may be unreadable or corrupt.
 
-Run for the binary with DWARF and without (-ldflags=-w: layouts from the
-generated tables).  Fully stripped binaries are not supported yet
-(runtime.mheap_ is not discovered): that is checked to fail cleanly.
+Run for the binary with DWARF, without (-ldflags=-w: layouts from the
+generated tables), and fully stripped (-ldflags='-s -w', also as a PIE:
+runtime.mheap_ is found by ext/discover.c).
 """
 
 import json
@@ -74,10 +74,11 @@ def _has_header(go_version, obj):
     return (minor >= 22 and obj["pointers"] and 512 < obj["size"] <= MAX_SMALL - HEADER)
 
 
-def _run(spawn, builds, version, variant, ldflags, tmp_path, driver, addrs_of):
+def _run(spawn, builds, version, variant, tmp_path, driver, addrs_of, ldflags="",
+         flags=()):
     """gcore the fixture built as variant, query addrs_of(info) on the core
     and delete the core at once (a core of this fixture is over 1 GB)."""
-    exe = builds.exe(version, FIXTURE, variant=variant, ldflags=ldflags)
+    exe = builds.exe(version, FIXTURE, variant=variant, ldflags=ldflags, flags=flags)
     fp = spawn(version, FIXTURE, args=[], env={"LEAKDUMP_NO_ORACLE": "1"}, exe=exe)
     core = tmp_path / ("heap-%s.core" % (variant or "dwarf"))
     try:
@@ -98,11 +99,18 @@ def _addrs(info):
     return addrs
 
 
-@pytest.mark.parametrize("variant", ["dwarf", "nodwarf"])
+VARIANTS = {
+    "dwarf": dict(),
+    "nodwarf": dict(ldflags="-w"),
+    "stripped": dict(ldflags="-s -w"),
+    "stripped-pie": dict(ldflags="-s -w", flags=("-buildmode=pie",)),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_heap_objects(go_version, variant, spawn, builds, driver, tmp_path):
-    ldflags = "-w" if variant == "nodwarf" else ""
     info, r = _run(spawn, builds, go_version, "" if variant == "dwarf" else variant,
-                   ldflags, tmp_path, driver, _addrs)
+                   tmp_path, driver, _addrs, **VARIANTS[variant])
     where = "go%s %s" % (go_version, variant)
     objs = info["objects"]
     stack, glob = int(info["stack"], 0), int(info["global"], 0)
@@ -147,9 +155,3 @@ def test_heap_objects(go_version, variant, spawn, builds, driver, tmp_path):
         assert prev[0] + prev[1] * PAGE <= nxt[0], "%s: spans overlap: %s %s" % (
             where, prev, nxt)
 
-
-def test_heap_stripped_unsupported(go_version, spawn, builds, driver, tmp_path):
-    """Fully stripped: runtime.mheap_ is not discovered yet; a clean error."""
-    _, r = _run(spawn, builds, go_version, "stripped", "-s -w", tmp_path, driver,
-                lambda info: [])
-    assert r.returncode == 1 and "runtime.mheap_" in r.stderr, (r.stdout, r.stderr)

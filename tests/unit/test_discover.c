@@ -11,8 +11,9 @@
  *             of texts that only the code's bounds check tells apart),
  *             gStatusStrings (7 entries, then a stray text), dbgvars
  *   noptrdata isIdleInSynctest
- *   bss       allgs, sched
+ *   bss       allgs, sched, semtable (one waiter), mheap_
  *   noptrbss  allglen, a decoy with the same value, fingStatus
+ *   meta      mheap_'s arena index, one heapArena, its spans
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,10 +25,11 @@
 #include <cmocka.h>
 
 #include "leakdump/discover.h"
+#include "leakdump/heap.h"
 #include "synth_pcln.h"
 
 #define TEXT		0x401000ull
-#define TEXT_SIZE	0x800u
+#define TEXT_SIZE	0xc00u
 #define RODATA		0x480000ull
 #define MD		0x500000ull
 #define DATA		0x600000ull
@@ -35,6 +37,7 @@
 #define BSS		0x620000ull
 #define NOPTRBSS	0x630000ull
 #define REGION		0x1000u
+#define BSS_SIZE	0xa000u
 #define HEAP		0xc000000000ull
 #define HEAP_SIZE	0x1000u
 
@@ -50,6 +53,27 @@
 #define ALLGLEN		(NOPTRBSS + 0x10)
 #define FING		(NOPTRBSS + 0x20)
 #define DECOY		(NOPTRBSS + 0x30)
+#define SEMTABLE	(BSS + 0x1000)
+#define MHEAP		(BSS + 0x9000)
+
+/* semtable: 251 roots of 64 bytes, treap at 8; one sudog waiting */
+#define SEM_ENTRY	64
+#define SUDOG		(HEAP + 0x400)
+#define SEMA_ADDR	(HEAP + 0x800)	/* the waited-on uint32 */
+
+/*
+ * mheap_: arenas at 0x100 (its [0] points 8 * ri below META, so that
+ * entry ri is META's first word), heapArenas at 0x120.
+ */
+#define META		0x2000000ull
+#define META_SIZE	0x11000u
+#define ARENAS_OFF	0x100
+#define LIST_OFF	0x120
+#define HA		(META + 0x100)	/* the heapArena */
+#define HA_SPANS	0x40
+#define ARENA_LIST	(META + 0x10200)
+#define MSPANS		(META + 0x10400)
+#define MSPAN_SIZE	0x40
 
 #define NWAIT		22
 #define NSTATUS		7
@@ -58,11 +82,13 @@
 
 /* Function entries (offsets from TEXT). */
 enum { F_ALLGADD, F_RACE, F_HEADER, F_POLLWORK, F_WAKE, F_ISSYS,
-       F_CREATEFING, F_NFUNC };
+       F_SEMACQ, F_SEMREL, F_SPANOF, F_FINDOBJ, F_CREATEFING, F_NFUNC };
 static const char *const fnames[F_NFUNC] = {
 	"runtime.allgadd", "runtime.forEachGRace",
 	"runtime.goroutineheader", "runtime.pollWork",
 	"runtime.wakeNetPoller", "runtime.isSystemGoroutine",
+	"runtime.semacquire1", "runtime.semrelease1",
+	"runtime.spanOfHeap", "runtime.findObject",
 	"runtime.createfing",
 };
 #define FSIZE 0x100
@@ -92,9 +118,10 @@ struct world {
 	uint8_t text[TEXT_SIZE];
 	uint8_t rodata[REGION];
 	uint8_t md[0x100];
-	uint8_t data[REGION], noptrdata[REGION], bss[REGION];
+	uint8_t data[REGION], noptrdata[REGION], bss[BSS_SIZE];
 	uint8_t noptrbss[REGION];
 	uint8_t heap[HEAP_SIZE];
+	uint8_t meta[META_SIZE];
 	uint8_t gofunc[0x40];
 	struct synth_tab tab;
 	struct ld_rt rt;
@@ -102,7 +129,8 @@ struct world {
 	size_t rodata_used;
 	/* what to break */
 	bool no_funcs, bad_goid, bad_fing, bad_gc_text, short_noptrbss;
-	bool huge_bss;
+	bool huge_bss, no_waiter, bad_sema_hash, two_semtables;
+	bool bad_arena, stale_spans_only;
 };
 
 static void put64(uint8_t *buf, uint64_t off, uint64_t v)
@@ -222,9 +250,78 @@ static void write_code(struct world *w)
 
 	at = F_ISSYS * FSIZE;
 	mov_load(w, at, FING);
+	/* both index the semtable; both also read a noptrbss word */
+	at = F_SEMACQ * FSIZE;
+	at = lea(w, at, SEMTABLE);
+	at = mov_load(w, at, FING);
+	if (w->two_semtables)
+		lea(w, at, SEMTABLE + SEM_ENTRY * 251);
+	at = F_SEMREL * FSIZE;
+	at = lea(w, at, SEMTABLE);
+	at = mov_load(w, at, FING);
+	if (w->two_semtables)
+		lea(w, at, SEMTABLE + SEM_ENTRY * 251);
+
+	/* both read mheap_.arenas and mheap_.lock (a decoy candidate) */
+	at = F_SPANOF * FSIZE;
+	at = mov_load(w, at, MHEAP + ARENAS_OFF);
+	mov_load(w, at, MHEAP);
+	at = F_FINDOBJ * FSIZE;
+	at = lea(w, at, MHEAP);
+	mov_load(w, at, MHEAP + ARENAS_OFF);
+
 	at = F_CREATEFING * FSIZE;
 	at = lock_or(w, at, FING);
 	mov_load(w, at, FING + 0x100);
+}
+
+/* The semtable with one waiter (a sudog on SEMA_ADDR) in its root. */
+static void write_semtable(struct world *w)
+{
+	uint64_t b = w->bias, elem = SEMA_ADDR + b;
+	uint64_t root = (elem >> 3) % 251;
+	uint64_t at = SEMTABLE - BSS + root * SEM_ENTRY;
+
+	if (w->no_waiter)
+		return;
+	if (w->bad_sema_hash)
+		at = SEMTABLE - BSS + ((root + 1) % 251) * SEM_ENTRY;
+	put64(w->bss, at, 0);			/* lock */
+	put64(w->bss, at + 8, SUDOG + b);	/* treap */
+	put64(w->bss, at + 16, 1);		/* nwait */
+	put64(w->heap, SUDOG - HEAP, HEAP + 0x100 + b);	/* g */
+	put64(w->heap, SUDOG - HEAP + 24, elem);		/* elem */
+}
+
+/*
+ * mheap_ and its arena: spans of pages 0-1 (A) and 6-7 (C), and a stale
+ * entry at page 5 (B, since reused for page 100).
+ */
+static void write_mheap(struct world *w)
+{
+	uint64_t b = w->bias, ri = ld_heap_arena_index(HEAP);
+	uint64_t base = ld_heap_arena_base(ri);
+	uint64_t spans = HA - META + HA_SPANS;
+	const struct { uint64_t page, start, npages; } sp[] = {
+		{ 0, 0, 2 }, { 1, 0, 2 }, { 5, 100, 1 },
+		{ 6, 6, 2 }, { 7, 6, 2 },
+	};
+
+	put64(w->bss, MHEAP - BSS + ARENAS_OFF, META + b - ri * 8);
+	put64(w->bss, MHEAP - BSS + LIST_OFF, ARENA_LIST + b);
+	put64(w->bss, MHEAP - BSS + LIST_OFF + 8, 1);
+	put64(w->bss, MHEAP - BSS + LIST_OFF + 16, 4);
+	put64(w->meta, ARENA_LIST - META, ri);
+	put64(w->meta, 0, w->bad_arena ? 0 : HA + b);
+	for (size_t i = 0; i < sizeof(sp) / sizeof(*sp); i++) {
+		uint64_t ms = MSPANS - META + MSPAN_SIZE * i;
+
+		if (w->stale_spans_only && sp[i].page != 5)
+			continue;
+		put64(w->meta, spans + 8 * sp[i].page, META + ms + b);
+		put64(w->meta, ms + 24, base + sp[i].start * LD_HEAP_PAGE_SIZE);
+		put64(w->meta, ms + 32, sp[i].npages);
+	}
 }
 
 static void write_data(struct world *w)
@@ -288,6 +385,8 @@ static void write_data(struct world *w)
 	put64(w->noptrbss, ALLGLEN - NOPTRBSS, NGS);
 	put64(w->noptrbss, DECOY - NOPTRBSS, NGS);
 	put64(w->noptrbss, FING - NOPTRBSS, w->bad_fing ? 0x100 : 1);
+	write_semtable(w);
+	write_mheap(w);
 }
 
 static void write_md(struct world *w)
@@ -295,7 +394,7 @@ static void write_md(struct world *w)
 	const uint64_t v[] = {
 		RODATA, TEXT, TEXT + TEXT_SIZE - 1,
 		NOPTRDATA, NOPTRDATA + REGION, DATA, DATA + REGION,
-		BSS, BSS + REGION + (w->huge_bss ? (256ull << 20) : 0),
+		BSS, BSS + BSS_SIZE + (w->huge_bss ? (256ull << 20) : 0),
 		NOPTRBSS,
 		/* past the buffer: the last page reads as zeros */
 		NOPTRBSS + REGION + (w->short_noptrbss ? REGION : 0),
@@ -330,6 +429,18 @@ static void set_rt(struct world *w)
 	rt->dbgvar_atomic = 24;
 	rt->firstmoduledata = MD;
 	rt->stripped = true;
+	rt->blk.sudog_g = 0;
+	rt->blk.sudog_elem = 24;
+	rt->blk.sudog_elem_vu = -1;
+	rt->blk.sudog_size = 88;
+	rt->blk.semaroot_treap = 8;
+	rt->blk.semtable_size = 251 * SEM_ENTRY;
+	rt->heap.arenas = ARENAS_OFF;
+	rt->heap.all_arenas = -1;
+	rt->heap.heap_arenas = LIST_OFF;
+	rt->heap.ha_spans = HA_SPANS;
+	rt->heap.span_start_addr = 24;
+	rt->heap.span_npages = 32;
 }
 
 static struct synth_func funcs[F_NFUNC];
@@ -348,6 +459,7 @@ static void open_world(struct world *w)
 		{ BSS, w->bss, sizeof(w->bss) },
 		{ NOPTRBSS, w->noptrbss, sizeof(w->noptrbss) },
 		{ HEAP, w->heap, sizeof(w->heap) },
+		{ META, w->meta, sizeof(w->meta) },
 	};
 
 	write_code(w);
@@ -414,6 +526,8 @@ static void check_found(struct world *w)
 	assert_int_equal(rt->fing_status, FING);
 	assert_int_equal(rt->dbgvars, DBGVARS);
 	assert_int_equal(rt->is_idle_in_synctest, IDLE);
+	assert_int_equal(rt->semtable, SEMTABLE);
+	assert_int_equal(rt->heap.mheap, MHEAP);
 }
 
 static void test_finds_everything(void **state)
@@ -535,6 +649,65 @@ static void test_corrupt_moduledata(void **state)
 	close_world(w);
 }
 
+/* An empty semtable is one too: the code names only one. */
+static void test_semtable_empty(void **state)
+{
+	struct world *w = new_world(0);
+
+	w->no_waiter = true;
+	open_world(w);
+	check_found(w);
+	close_world(w);
+}
+
+/* Optional variables that fail their checks are left 0, not guessed. */
+static void check_left_zero(struct world *w, bool semtable, bool mheap)
+{
+	open_world(w);
+	assert_null(ld_discover_runtime_vars(&w->s));
+	assert_int_equal(w->rt.semtable, semtable ? 0 : SEMTABLE);
+	assert_int_equal(w->rt.heap.mheap, mheap ? 0 : MHEAP);
+	assert_int_equal(w->rt.allgs, ALLGS);
+	close_world(w);
+}
+
+/* A waiter in a root its address does not hash to: not the semtable. */
+static void test_semtable_bad_hash(void **state)
+{
+	struct world *w = new_world(0);
+
+	w->bad_sema_hash = true;
+	check_left_zero(w, true, false);
+}
+
+/* Two empty candidates named by both functions: neither is taken. */
+static void test_semtable_ambiguous(void **state)
+{
+	struct world *w = new_world(0x7f0000000000ull);
+
+	w->no_waiter = true;
+	w->two_semtables = true;
+	check_left_zero(w, true, false);
+}
+
+/* A listed arena without a heapArena: not mheap_. */
+static void test_mheap_missing_arena(void **state)
+{
+	struct world *w = new_world(0);
+
+	w->bad_arena = true;
+	check_left_zero(w, false, true);
+}
+
+/* No span in the sample covers its page: not mheap_. */
+static void test_mheap_stale_spans_only(void **state)
+{
+	struct world *w = new_world(0x7f0000000000ull);
+
+	w->stale_spans_only = true;
+	check_left_zero(w, false, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -547,6 +720,11 @@ int main(void)
 		cmocka_unit_test(test_no_code_to_follow),
 		cmocka_unit_test(test_optional_left_zero),
 		cmocka_unit_test(test_corrupt_moduledata),
+		cmocka_unit_test(test_semtable_empty),
+		cmocka_unit_test(test_semtable_bad_hash),
+		cmocka_unit_test(test_semtable_ambiguous),
+		cmocka_unit_test(test_mheap_missing_arena),
+		cmocka_unit_test(test_mheap_stale_spans_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
