@@ -111,6 +111,28 @@ def test_prove_live_and_core(go_version, spawn, tool, tmp_path):
     assert fp.alive() and fp.ping()
 
 
+@pytest.mark.parametrize("variant,ldflags,flags", [
+    ("stripped", "-s -w", ()),
+    ("stripped-pie", "-s -w", ("-buildmode=pie",)),
+])
+def test_prove_stripped(go_version, spawn, builds, tool, tmp_path, variant, ldflags, flags):
+    """Production builds: no symbols, no DWARF (globals discovered, layouts
+    from the per-release tables)."""
+    exe = builds.exe(go_version, FIXTURE, variant=variant, ldflags=ldflags, flags=flags)
+    fp = spawn(go_version, FIXTURE, args=[], exe=exe)
+    doc = json.loads(harness.leak_dump_to_file(
+        harness.live_target(fp.pid), tmp_path / "live.json", fmt="json", extra="--prove"))
+    _check(fp.info, doc, "live go%s %s" % (go_version, variant))
+    core = harness.gcore(fp.pid, tmp_path / "s.core")
+    try:
+        doc = json.loads(harness.leak_dump_to_file(
+            harness.core_target(exe, core), tmp_path / "core.json", fmt="json",
+            extra="--prove"))
+    finally:
+        core.unlink()
+    _check(fp.info, doc, "core go%s %s" % (go_version, variant))
+
+
 def test_runtime_leak_profile_agrees(go_version, spawn, tool, tmp_path):
     """Go 1.27's goroutineleak profile, on the same process, after ours."""
     fp = spawn(go_version, FIXTURE, args=[])
