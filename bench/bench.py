@@ -147,8 +147,13 @@ class Bench:
                 os.unlink(p)
         t0 = time.time()
         with open(out, "wb") as f:
+            argv = [self.a.many, "-ready", ready]
+            if self.a.heap_mb:
+                argv += ["-heap", str(self.a.heap_mb)]
+            if self.a.prove:
+                argv += ["-leak"]
             self.fixture = subprocess.Popen(
-                [self.a.many, "-ready", ready, str(n)], stdout=f,
+                argv + [str(n)], stdout=f,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True)
         with open(self.path("fixture.pid"), "w") as f:
@@ -270,6 +275,27 @@ class Bench:
                 break
         return {"runs": runs, "goroutines": seen}
 
+    def prove_stats(self, n, mode, target):
+        """One untimed --prove run in JSON: what the marking covered, and
+        its speed in bytes scanned (heap objects + roots) per second."""
+        out = self.path("logs", "prove-%d-%s.json" % (n, mode))
+        subprocess.run(["gdb", "-nx", "-batch", "-x", self.a.gdbinit] + target
+                       + ["-ex", "leak-dump --prove --format json --output %s" % out],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=self.a.timeout, check=False)
+        try:
+            with open(out) as f:
+                pv = json.load(f)["prove"]
+        except (OSError, ValueError, KeyError):
+            return None
+        finally:
+            if os.path.exists(out):
+                os.unlink(out)
+        scanned = pv["scanned_bytes"] + pv["root_bytes"]
+        pv["bytes_per_second"] = round(scanned / pv["seconds"]) if pv["seconds"] else None
+        log("prove %s N=%d: %s" % (mode, n, pv))
+        return pv
+
     # -- one N -----------------------------------------------------------
     def one(self, n):
         res = {"n": n}
@@ -277,6 +303,10 @@ class Bench:
         pid = res["fixture"]["pid"]
         log("live N=%d" % n)
         res["live"] = self.leakdump_runs(n, "live", ["-p", str(pid)])
+        if self.a.prove:
+            res["live-prove"] = self.leakdump_runs(n, "live-prove", ["-p", str(pid)],
+                                                   " --prove")
+            res["live-prove"]["stats"] = self.prove_stats(n, "live", ["-p", str(pid)])
 
         self.core = self.path("cores", "core.%d" % pid)
         log("gcore -> %s" % self.core)
@@ -298,7 +328,13 @@ class Bench:
         # naming every waited-on object is the difference.
         res["core-noblock"] = self.leakdump_runs(
             n, "core-noblock", [self.a.many, self.core], " --no-blocking")
-        res["delve"] = self.delve_runs(n)
+        if self.a.prove:
+            res["core-prove"] = self.leakdump_runs(
+                n, "core-prove", [self.a.many, self.core], " --prove")
+            res["core-prove"]["stats"] = self.prove_stats(
+                n, "core", [self.a.many, self.core])
+        res["delve"] = self.delve_runs(n) if not self.a.skip_delve else {
+            "runs": [], "goroutines": None}
         self.remove_core()
         return res
 
@@ -321,7 +357,7 @@ def table(results):
         dfail = None
         if d is None and res["delve"]["runs"]:
             dfail = res["delve"]["runs"][-1]["status"]
-        for mode in ("live", "core", "core-noblock"):
+        for mode in ("live", "live-prove", "core", "core-noblock", "core-prove"):
             if mode not in res:
                 continue
             b = best(res[mode]["runs"])
@@ -356,10 +392,19 @@ def details(results):
         out.append("N=%d: fixture ready in %.1fs, RSS %.0f MB; gcore %.1fs, "
                    "core %d MB" % (n, f["startup_s"], f["rss_mb"],
                                    res["gcore"]["wall_s"], res["gcore"]["size_mb"]))
-        for mode in ("live", "core", "core-noblock"):
+        for mode in ("live", "live-prove", "core", "core-noblock", "core-prove"):
             if mode not in res:
                 continue
             m = res[mode]
+            if m.get("stats"):
+                st = m["stats"]
+                out.append("  %s marking: heap %d MB, %d objects, scanned %d MB "
+                           "objects + %d MB roots in %.2f s (%.0f MB/s); "
+                           "verdicts %s; proven %s" % (
+                               mode, st["heap_bytes"] >> 20, st["objects"],
+                               st["scanned_bytes"] >> 20, st["root_bytes"] >> 20,
+                               st["seconds"], (st["bytes_per_second"] or 0) / 1e6,
+                               st["verdicts"], st["proven"]))
             out.append("  %s leak-dump runs (wall s / RSS MB / in-command s): %s"
                        % (mode, ", ".join("%s/%s/%s%s" % (
                            fmt(r["wall_s"]), fmt(r["rss_mb"], "%.0f"),
@@ -412,6 +457,11 @@ def main():
     ap.add_argument("--delve-repeat-under", type=float, default=60.0,
                     help="repeat delve (up to --runs) only while a run takes "
                          "less than this many seconds")
+    ap.add_argument("--heap-mb", type=int, default=0,
+                    help="the fixture also keeps this much reachable heap")
+    ap.add_argument("--prove", action="store_true",
+                    help="leaky fixture; also time leak-dump --prove")
+    ap.add_argument("--skip-delve", action="store_true")
     ap.add_argument("--max-rss-mb", type=int, default=16000,
                     help="kill a measured command whose RSS passes this")
     a = ap.parse_args()

@@ -9,6 +9,13 @@
 #   BENCH_DELVE_REPEAT_UNDER=60     repeat Delve only while a run is faster than this
 #   BENCH_MAX_RSS_MB=16000          kill a measured command whose RSS passes this
 #   BENCH_NO_MAKE=1                 do not run `make` first
+#   BENCH_PROVE=1                   leaky fixture (-leak); also time leak-dump --prove
+#   BENCH_HEAP_MB=2048              the fixture also keeps this much reachable heap
+#   BENCH_SKIP_DELVE=1              do not run Delve
+#   BENCH_JSON=path                 results file (default bench/results/latest.json)
+# The leak-verdict benchmark of the README:
+#   BENCH_PROVE=1 BENCH_HEAP_MB=2048 BENCH_SKIP_DELVE=1 \
+#   BENCH_JSON=bench/results/prove.json bench/run.sh 1000000
 # Writes bench/results/latest.json; logs and the (deleted-at-exit) core go
 # to bench/.work/.  Needs gdb, /usr/bin/time, /usr/bin/python3, apt-get.
 set -eu
@@ -59,12 +66,14 @@ DLV=$("$BENCH/fetch-delve.sh")
 /usr/bin/python3 "$BENCH/bench.py" \
 	--many "$WORK/many" --dlv "$DLV" --gdbinit "$ROOT/gdbinit" \
 	--timed "$BENCH/timed.py" --work "$WORK" \
-	--json "$BENCH/results/latest.json" \
+	--json "${BENCH_JSON:-$BENCH/results/latest.json}" \
 	--go-version "$("$GO" version | awk '{print $3}')" \
 	--runs "${BENCH_RUNS:-3}" --timeout "${BENCH_TIMEOUT:-600}" \
 	--delve-timeout "${BENCH_DELVE_TIMEOUT:-600}" \
 	--delve-repeat-under "${BENCH_DELVE_REPEAT_UNDER:-60}" \
 	--max-rss-mb "${BENCH_MAX_RSS_MB:-16000}" \
+	--heap-mb "${BENCH_HEAP_MB:-0}" \
+	${BENCH_PROVE:+--prove} ${BENCH_SKIP_DELVE:+--skip-delve} \
 	"$@" &
 # In the background so that INT/TERM reach the traps at once; the driver
 # kills what it started on TERM, and cleanup() makes sure of it.

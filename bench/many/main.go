@@ -6,6 +6,12 @@
 //
 // Memory is kept small: the goroutines share a handful of channels, one
 // mutex and one WaitGroup, and each has the runtime's minimum stack.
+//
+// With -leak, every ninth goroutine instead blocks sending on a full
+// channel of its own that nothing else references, holding 1 KiB payloads:
+// a leak by construction (leak-dump --prove).  With -heap MB, the program also keeps
+// about that much reachable heap: linked 64-byte nodes (half the bytes)
+// and 4 KiB blobs, for the marking benchmark.
 package main
 
 import (
@@ -13,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 	"sync"
@@ -73,7 +80,60 @@ func ticker() {
 //go:noinline
 func nilChan() { parked.Add(1); sink.Add(int64(<-nilCh)) }
 
+type payload struct {
+	next *payload
+	data [1016]byte
+}
+
+// leaked fills a one-slot channel nobody else knows and blocks sending a
+// second payload: both payloads and the channel are pinned by the leak.
+//
+//go:noinline
+func leaked() {
+	c := make(chan *payload, 1)
+	c <- &payload{}
+	parked.Add(1)
+	c <- &payload{}
+}
+
 var kinds = []func(){chanRecv, chanSend, selectWait, mutexLock, wgWait, sleeper, ticker, nilChan}
+
+type node struct {
+	next, other *node
+	blob        []byte
+	id          uint64
+	_           [16]byte
+}
+
+var heap [][]*node // reachable: the marking benchmark's heap
+
+// buildHeap keeps about mb MB reachable: lists of nodes (pointerful, 64
+// bytes) with cross links, and noscan 4 KiB blobs hanging off some nodes.
+func buildHeap(mb int) {
+	nodes := (mb << 20) / 2 / 64
+	blobs := (mb << 20) / 2 / 4096
+	const perList = 4096
+	var prev *node
+	for i := 0; i < nodes; i++ {
+		if i%perList == 0 {
+			heap = append(heap, make([]*node, 0, perList))
+		}
+		l := &heap[len(heap)-1]
+		n := &node{next: prev, id: uint64(i)}
+		if i%97 == 0 && prev != nil {
+			n.other = (*l)[len(*l)/2]
+		}
+		if blobs > 0 && i%(nodes/blobs+1) == 0 {
+			n.blob = make([]byte, 4096)
+			blobs--
+		}
+		*l = append(*l, n)
+		prev = n
+		if i%perList == perList-1 {
+			prev = nil
+		}
+	}
+}
 
 // Extra frames so that one kind appears under more than one stack.
 //
@@ -108,6 +168,8 @@ func runnable() int64 {
 
 func main() {
 	readyFile := flag.String("ready", "", "write the pid to this file once every goroutine is parked")
+	leak := flag.Bool("leak", false, "every ninth goroutine leaks (its own channel)")
+	heapMB := flag.Int("heap", 0, "keep about this many MB of reachable heap")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: many [-ready FILE] N")
@@ -120,7 +182,15 @@ func main() {
 	}
 	mu.Lock()
 	wg.Add(1)
+	if *heapMB > 0 {
+		debug.SetGCPercent(-1) // build it without a GC cycle per few MB
+		buildHeap(*heapMB)
+	}
 	for i := 0; i < n; i++ {
+		if *leak && i%9 == 8 {
+			go leaked()
+			continue
+		}
 		spawn(i)
 	}
 	// Every goroutine has reached its blocking call, the runtime sees them
