@@ -27,6 +27,13 @@
 #define MAX_MODULES	64
 #define MAX_SUDOGS	4096		/* per goroutine's waiting list */
 #define MAX_RANGE	(1ull << 40)	/* sanity bound on one root range */
+/*
+ * Live targets: whole spans up to SPAN_CACHE_MAX bytes are read with one
+ * system call and kept in a direct-mapped cache of SPAN_CACHE_SLOTS
+ * (at most 256 MiB), so marking does not pay a read per object.
+ */
+#define SPAN_CACHE_SLOTS 4096
+#define SPAN_CACHE_MAX	(64u << 10)
 
 struct pv_span {
 	uint64_t base, limit, elemsize;
@@ -80,6 +87,13 @@ struct ld_mark {
 	struct ld_prove_stats *st;
 	struct ld_prove_stats own_st;	/* st for the bare engine */
 	bool oom;			/* the mark stack could not grow */
+	bool mem_is_buffer;		/* the heap is mapped (a core) */
+	/* span contents for targets without zero-copy memory */
+	struct span_buf {
+		uint32_t sid1;		/* span id + 1, 0: empty */
+		bool ok;
+		uint8_t *data;
+	} *span_cache;
 	/* LEAKDUMP_PROVE_TRACE=ADDR: say what marks the object at ADDR */
 	uint64_t trace, scan_lo, scan_hi, scan_at;
 };
@@ -396,16 +410,56 @@ static void scan_range(struct ld_mark *p, uint64_t lo, uint64_t hi)
 	}
 }
 
+/*
+ * The bytes of span sid through the span cache, or NULL (too big, no
+ * cache, unreadable: then the caller reads the object itself).
+ */
+static const uint8_t *span_bytes(struct ld_mark *p, uint32_t sid)
+{
+	const struct pv_span *sp = &p->spans[sid];
+	uint64_t len = sp->limit - sp->base;
+	struct span_buf *b;
+
+	if (len > SPAN_CACHE_MAX)
+		return NULL;
+	if (!p->span_cache) {
+		/* Zero-copy memory (a core) needs no cache. */
+		if (ld_mem_peek(p->mem, sp->base, len))
+			return NULL;
+		p->span_cache = calloc(SPAN_CACHE_SLOTS, sizeof(*p->span_cache));
+		if (!p->span_cache)
+			return NULL;
+	}
+	b = &p->span_cache[sid % SPAN_CACHE_SLOTS];
+	if (b->sid1 != sid + 1) {
+		if (!b->data && !(b->data = malloc(SPAN_CACHE_MAX)))
+			return NULL;
+		b->sid1 = sid + 1;
+		b->ok = rd(p, sp->base, b->data, len);
+	}
+	return b->ok ? b->data : NULL;
+}
+
 static void drain(struct ld_mark *p)
 {
 	size_t since_trim = 0;
 
 	while (p->nstack) {
 		uint64_t e = p->stack[--p->nstack], base, size;
+		uint32_t sid = (uint32_t)(e >> 32);
+		const uint8_t *sb;
 
-		object_range(p, (uint32_t)(e >> 32), (uint32_t)e, &base, &size);
+		object_range(p, sid, (uint32_t)e, &base, &size);
 		p->st->scanned_bytes += size;
-		scan_range(p, base, base + size);
+		sb = p->mem_is_buffer ? NULL : span_bytes(p, sid);
+		if (sb) {
+			p->scan_lo = base;
+			p->scan_hi = base + size;
+			scan_words(p, base, sb + (base - p->spans[sid].base),
+				   size & ~7ull);
+		} else {
+			scan_range(p, base, base + size);
+		}
 		since_trim += size;
 		if (since_trim > (256u << 20)) {
 			trim(p);
@@ -424,13 +478,19 @@ static void root_range(struct ld_mark *p, uint64_t lo, uint64_t hi)
 	scan_range(p, lo, hi);
 }
 
-/* Mark an object without scanning it (g structs, sudogs). */
-static void mark_opaque(struct ld_mark *p, uint64_t addr)
+/*
+ * Mark an object without scanning it (g structs, sudogs); false when it
+ * is not a heap object or was marked already.
+ */
+static bool mark_opaque(struct ld_mark *p, uint64_t addr)
 {
 	uint32_t sid, slot;
 
-	if (find_object(p, addr, &sid, &slot))
-		bit_set(p->mark, p->spans[sid].bit + slot);
+	if (!find_object(p, addr, &sid, &slot) ||
+	    bit_get(p->mark, p->spans[sid].bit + slot))
+		return false;
+	bit_set(p->mark, p->spans[sid].bit + slot);
+	return true;
 }
 
 /* ---- type accounting for retained memory ---- */
@@ -533,7 +593,8 @@ static int cmp_types(const void *a, const void *b)
 /* ---- roots ---- */
 
 struct module_ranges {
-	struct range data, bss, all;
+	struct range data, bss;
+	struct range all[4];		/* noptrdata, data, bss, noptrbss */
 	uint64_t data_mask, bss_mask;	/* &md.gcdatamask, &md.gcbssmask */
 };
 
@@ -551,14 +612,9 @@ static bool module_ranges(struct ld_mark *p, uint64_t md,
 			return false;
 	m->data = (struct range){ v[2], v[3] };
 	m->bss = (struct range){ v[4], v[5] };
-	m->all.lo = v[0];
-	m->all.hi = v[1];
-	for (size_t i = 0; i < 8; i += 2) {
-		if (v[i] && v[i] < m->all.lo)
-			m->all.lo = v[i];
-		if (v[i + 1] > m->all.hi)
-			m->all.hi = v[i + 1];
-	}
+	/* Exactly Go's sections: C statics of a cgo binary may lie between. */
+	for (size_t i = 0; i < 4; i++)
+		m->all[i] = (struct range){ v[2 * i], v[2 * i + 1] };
 	*next = v[8];
 	m->data_mask = l->gcdatamask >= 0 ? md + (uint64_t)l->gcdatamask : 0;
 	m->bss_mask = l->gcbssmask >= 0 ? md + (uint64_t)l->gcbssmask : 0;
@@ -816,9 +872,41 @@ static void scan_finalizers(struct ld_mark *p)
 #define ARGS_SIZE_UNKNOWN		INT32_MIN
 #define MAX_BITMAP_WORDS		(1u << 20)
 
+/* A word of g's stack, from the prefetched window when there is one. */
+static bool rd_stack(struct ld_mark *p, const struct ld_goroutine *g,
+		     uint64_t addr, uint64_t *w)
+{
+	struct ld_error *err = ld_session_read_stack(p->s, g, addr, w);
+
+	ld_error_destroy(err);
+	return !err;
+}
+
+/* [lo, hi) of g's stack, whole. */
+static void scan_stack_range(struct ld_mark *p, const struct ld_goroutine *g,
+			     uint64_t lo, uint64_t hi)
+{
+	const uint8_t *v;
+
+	lo = (lo + 7) & ~7ull;
+	hi &= ~7ull;
+	if (hi <= lo)
+		return;
+	v = ld_session_stack_window(p->s, g, lo, hi - lo);
+	if (!v) {
+		root_range(p, lo, hi);
+		return;
+	}
+	p->st->root_ranges++;
+	p->st->root_bytes += hi - lo;
+	p->scan_lo = lo;
+	p->scan_hi = hi;
+	scan_words(p, lo, v, hi - lo);
+}
+
 /* The words of [base, base + 8 * nbit) whose bit is set in bits. */
-static void scan_bitmap(struct ld_mark *p, uint64_t base, const uint8_t *bits,
-			int32_t nbit)
+static void scan_bitmap(struct ld_mark *p, const struct ld_goroutine *g,
+			uint64_t base, const uint8_t *bits, int32_t nbit)
 {
 	p->st->root_bytes += (uint64_t)nbit * 8;
 	p->scan_lo = base;
@@ -828,7 +916,7 @@ static void scan_bitmap(struct ld_mark *p, uint64_t base, const uint8_t *bits,
 
 		if (!(bits[i / 8] >> (i % 8) & 1))
 			continue;
-		if (!rd(p, base + (uint64_t)i * 8, &w, 8)) {
+		if (!rd_stack(p, g, base + (uint64_t)i * 8, &w)) {
 			unreadable(p, base + (uint64_t)i * 8, 8);
 			continue;
 		}
@@ -871,6 +959,7 @@ static const uint8_t *stackmap_bits(const uint8_t *sm, const uint8_t *end,
 static bool scan_frame_precise(struct ld_mark *p, const struct ld_unwinder *u,
 			       uint64_t varp)
 {
+	const struct ld_goroutine *g = u->g;
 	const struct ld_pcln *pcln = p->s->pcln;
 	const uint8_t *end = p->s->gofunc + p->s->gofunc_size;
 	const uint8_t *lm, *am, *objs, *bits;
@@ -892,14 +981,14 @@ static bool scan_frame_precise(struct ld_mark *p, const struct ld_unwinder *u,
 		if (bits && (uint64_t)nbit * 8 > varp - u->sp)
 			return false;
 		if (bits)
-			scan_bitmap(p, varp - (uint64_t)nbit * 8, bits, nbit);
+			scan_bitmap(p, g, varp - (uint64_t)nbit * 8, bits, nbit);
 	}
 	if (u->fn.args > 0) {
 		bits = stackmap_bits(am, end, idx, &nbit);
 		if (!bits && !(am && end - am >= 8 && !memcmp(am + 4, "\0\0\0\0", 4)))
 			return false;
 		if (bits)
-			scan_bitmap(p, u->argp, bits, nbit);
+			scan_bitmap(p, g, u->argp, bits, nbit);
 	}
 	objs = ld_pcln_funcdata(pcln, &u->fn, FUNCDATA_STACK_OBJECTS);
 	if (objs && end - objs >= 8) {
@@ -914,7 +1003,7 @@ static bool scan_frame_precise(struct ld_mark *p, const struct ld_unwinder *u,
 			memcpy(&size, objs + 8 + i * 16 + 4, 4);
 			ptr = (off < 0 ? varp : u->argp) + (uint64_t)(int64_t)off;
 			if (ptr >= u->sp && size > 0)
-				root_range(p, ptr, ptr + (uint64_t)size);
+				scan_stack_range(p, g, ptr, ptr + (uint64_t)size);
 		}
 	}
 	return true;
@@ -952,19 +1041,52 @@ static bool scan_stack_precise(struct ld_mark *p, const struct ld_goroutine *g)
 			break;
 		if (whole_next || injected ||
 		    !scan_frame_precise(p, &u, varp)) {
-			root_range(p, u.sp, u.fp);
+			scan_stack_range(p, g, u.sp, u.fp);
 			if (u.fn.args > 0)
-				root_range(p, u.argp, u.argp +
-					   (uint64_t)u.fn.args);
+				scan_stack_range(p, g, u.argp, u.argp +
+						 (uint64_t)u.fn.args);
 		}
 		whole_next = injected;
 		covered = u.fp;
 	}
 	/* What the walk did not reach (an assembly frame, bad data). */
 	if (covered < g->stack_hi)
-		root_range(p, covered, g->stack_hi);
+		scan_stack_range(p, g, covered, g->stack_hi);
 	p->st->precise_stacks++;
 	return true;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void scan_goroutine(struct ld_mark *p, const struct ld_goroutine *g);
+
+/*
+ * Goroutines gis[0..n) (indexes into s->gs), sorted here, as roots: their
+ * stack tops are prefetched LD_BATCH goroutines at a time.
+ */
+static void scan_goroutines(struct ld_mark *p, uint32_t *gis, size_t n)
+{
+	struct ld_session *s = p->s;
+	size_t batch_end = 0;
+
+	qsort(gis, n, sizeof(*gis), cmp_u32);
+	for (size_t i = 0; i < n; i++) {
+		if (gis[i] >= batch_end) {
+			size_t left = s->ngs - gis[i];
+
+			ld_session_prefetch_stacks(s, gis[i],
+						   left < LD_BATCH ? left : LD_BATCH);
+			batch_end = gis[i] + (left < LD_BATCH ? left : LD_BATCH);
+		}
+		scan_goroutine(p, &s->gs[gis[i]]);
+		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
+			trim(p);
+	}
 }
 
 /* A goroutine's stack (from where it stopped) and its g as roots. */
@@ -1008,21 +1130,51 @@ static void scan_registers(struct ld_mark *p)
 }
 
 /* g structs and the sudogs on waiting lists are never scanned. */
+/*
+ * The waitlink chains are followed a step at a time for every goroutine
+ * at once, each step one batched read (one system call per IOV_MAX
+ * sudogs on a live process, rather than one per sudog).
+ */
 static void mark_bookkeeping(struct ld_mark *p)
 {
 	const struct ld_rt_blocking *k = &p->s->rt->blk;
+	struct ld_mem_iov *v = calloc(p->s->ngs + 1, sizeof(*v));
+	uint64_t *next = calloc(p->s->ngs + 1, sizeof(*next));
+	size_t n = 0;
 
 	for (size_t i = 0; i < p->s->ngs; i++) {
-		const struct ld_goroutine *g = &p->s->gs[i];
-		uint64_t sg = g->waiting;
-
-		mark_opaque(p, g->addr);
-		for (int n = 0; sg && n < MAX_SUDOGS && k->sudog_waitlink >= 0;
-		     n++) {
-			mark_opaque(p, sg);
-			sg = read_word(p, sg + (uint64_t)k->sudog_waitlink);
-		}
+		mark_opaque(p, p->s->gs[i].addr);
+		if (p->s->gs[i].waiting)
+			next[n++] = p->s->gs[i].waiting;
 	}
+	if (!v || !next || k->sudog_waitlink < 0)
+		n = 0;
+	for (int step = 0; n && step < MAX_SUDOGS; step++) {
+		size_t m = 0;
+
+		/*
+		 * A sudog seen before ends the chain: the waiters on one
+		 * semaphore share a waitlink list, so walking it from each
+		 * of them would be quadratic.
+		 */
+		for (size_t i = 0; i < n; i++)
+			if (mark_opaque(p, next[i]))
+				next[m++] = next[i];
+		n = m;
+		m = 0;
+		for (size_t i = 0; i < n; i++) {
+			v[i] = (struct ld_mem_iov){
+				next[i] + (uint64_t)k->sudog_waitlink,
+				&next[i], 8, false };
+		}
+		ld_mem_read_batch(p->mem, v, n);
+		for (size_t i = 0; i < n; i++)
+			if (v[i].ok && next[i])
+				next[m++] = next[i];
+		n = m;
+	}
+	free(v);
+	free(next);
 }
 
 /* ---- the bare engine ---- */
@@ -1048,6 +1200,8 @@ struct ld_error *ld_mark_create(struct ld_mem *mem, const struct ld_rt *rt,
 		ld_mark_destroy(p);
 		return err;
 	}
+	p->mem_is_buffer = p->nspans &&
+		ld_mem_peek(mem, p->spans[0].base, 8) != NULL;
 	*ret = p;
 	return NULL;
 }
@@ -1059,7 +1213,7 @@ void ld_mark_root(struct ld_mark *m, uint64_t lo, uint64_t hi)
 
 void ld_mark_opaque(struct ld_mark *m, uint64_t addr)
 {
-	mark_opaque(m, addr);
+	(void)mark_opaque(m, addr);
 }
 
 void ld_mark_drain(struct ld_mark *m)
@@ -1103,10 +1257,13 @@ unsigned int ld_mark_fixed_point(struct ld_mark *m,
 				 uint8_t *woke)
 {
 	size_t *pending = malloc((n + 1) * sizeof(*pending)), np = 0;
+	uint32_t *gis = malloc((n + 1) * sizeof(*gis));
 	unsigned int rounds = 0;
 	bool again = true;
 
-	if (!pending) {
+	if (!pending || !gis) {
+		free(pending);
+		free(gis);
 		m->oom = true;
 		return 0;
 	}
@@ -1115,6 +1272,8 @@ unsigned int ld_mark_fixed_point(struct ld_mark *m,
 		pending[np++] = i;
 	}
 	while (again) {
+		size_t ngis = 0;
+
 		again = false;
 		drain(m);
 		rounds++;
@@ -1128,15 +1287,17 @@ unsigned int ld_mark_fixed_point(struct ld_mark *m,
 			}
 			/* It may run again: what it holds is reachable. */
 			if (x->g && m->s)
-				scan_goroutine(m, x->g);
+				gis[ngis++] = (uint32_t)(x->g - m->s->gs);
 			for (int r = 0; r < 2 && !(x->g && m->s); r++)
 				if (x->hi[r] > x->lo[r])
 					root_range(m, x->lo[r], x->hi[r]);
 			pending[k] = pending[--np];
 			again = true;
 		}
+		scan_goroutines(m, gis, ngis);
 	}
 	free(pending);
+	free(gis);
 	return rounds;
 }
 
@@ -1157,6 +1318,10 @@ void ld_mark_destroy(struct ld_mark *p)
 	free(p->spans);
 	free(p->types);
 	free(p->buf);
+	if (p->span_cache)
+		for (size_t i = 0; i < SPAN_CACHE_SLOTS; i++)
+			free(p->span_cache[i].data);
+	free(p->span_cache);
 	ld_u64map_release(&p->type_map);
 	ld_u64map_release(&p->chans);
 	free(p);
@@ -1257,10 +1422,10 @@ static struct ld_error *roots(struct ld_mark *p)
 			p->types_hi = read_word(p, md + (uint64_t)p->s->rt->md.etypes);
 		}
 		scan_module(p, &m);
-		if (!ranges_add(&modules, m.all.lo, m.all.hi)) {
-			ok = false;
+		for (int k = 0; ok && k < 4; k++)
+			ok = ranges_add(&modules, m.all[k].lo, m.all[k].hi);
+		if (!ok)
 			break;
-		}
 	}
 	scan_registers(p);
 	scan_finalizers(p);
@@ -1314,9 +1479,11 @@ static struct ld_error *fixed_point(struct ld_prove *pv, struct ld_mark *p)
 	uint64_t *prims = malloc((p->b->nbl + 1) * sizeof(*prims));
 	uint32_t *gi_of = malloc((s->ngs + 1) * sizeof(*gi_of));
 	uint8_t *woke = calloc(s->ngs + 1, 1);
-	size_t n = 0, np = 0;
+	uint32_t *roots_gi = malloc((s->ngs + 1) * sizeof(*roots_gi));
+	size_t n = 0, np = 0, nroots = 0;
 
-	if (!w || !prims || !gi_of || !woke) {
+	if (!w || !prims || !gi_of || !woke || !roots_gi) {
+		free(roots_gi);
 		free(w);
 		free(prims);
 		free(gi_of);
@@ -1330,7 +1497,7 @@ static struct ld_error *fixed_point(struct ld_prove *pv, struct ld_mark *p)
 
 		if (pv->verdict[i] == LD_VERDICT_LIVE ||
 		    pv->verdict[i] == LD_VERDICT_MAY_WAKE) {
-			scan_goroutine(p, g);
+			roots_gi[nroots++] = (uint32_t)i;
 			continue;
 		}
 		if (pv->verdict[i] != LD_VERDICT_NONE)
@@ -1345,6 +1512,8 @@ static struct ld_error *fixed_point(struct ld_prove *pv, struct ld_mark *p)
 		w[n].g = g;
 		gi_of[n++] = (uint32_t)i;
 	}
+	scan_goroutines(p, roots_gi, nroots);
+	free(roots_gi);
 	pv->st.iterations = ld_mark_fixed_point(p, w, n, woke);
 	for (size_t k = 0; k < n; k++) {
 		uint32_t gi = gi_of[k];
@@ -1469,6 +1638,7 @@ struct ld_error *ld_prove_retained(struct ld_prove *pv, const uint32_t *gis,
 				   size_t n, struct ld_retained *ret)
 {
 	struct ld_mark *p = pv->priv;
+	uint32_t *sorted;
 	size_t k;
 
 	memset(ret, 0, sizeof(*ret));
@@ -1476,20 +1646,26 @@ struct ld_error *ld_prove_retained(struct ld_prove *pv, const uint32_t *gis,
 	ld_u64map_release(&p->type_map);
 	p->acc = ret;
 	p->retain = true;
+	sorted = malloc((n + 1) * sizeof(*sorted));
+	if (!sorted) {
+		p->retain = false;
+		return &ld_error_nomem;
+	}
+	memcpy(sorted, gis, n * sizeof(*gis));
+	scan_goroutines(p, sorted, n);
+	free(sorted);
 	for (size_t i = 0; i < n; i++) {
 		const struct ld_goroutine *g = &p->s->gs[gis[i]];
-
 		unsigned int nb;
 		const struct ld_blocker *bl = ld_blocking_of(p->b, gis[i], &nb);
 
 		ret->stack_bytes += g->stack_hi - g->stack_lo;
-		scan_goroutine(p, g);
 		/* What it waits on, held by its sudogs (which we never scan). */
 		for (unsigned int j = 0; j < nb; j++)
 			if (!p->b->objs[bl[j].obj].nil)
 				mark_word(p, primitive_addr(&p->b->objs[bl[j].obj]));
-		drain(p);
 	}
+	drain(p);
 	p->retain = false;
 	p->acc = NULL;
 	qsort(p->types, p->ntypes, sizeof(*p->types), cmp_types);

@@ -155,3 +155,26 @@ def test_cgo_non_go_threads(go_version, mode, spawn, cores, tool, tmp_path):
         assert fp.ping() == before
         assert os.path.exists("/proc/%d/task/%d" % (fp.pid, plain))
         assert fp.alive()
+
+
+@pytest.mark.parametrize("mode", ["live", "core"])
+def test_cgo_prove_respects_c_memory(go_version, mode, spawn, cores, tool, tmp_path):
+    """Channels whose only references are integers in C memory (a malloc'd
+    block, a C static) are never the grounds of a leak verdict: leak-dump
+    --prove scans the C side conservatively.  Every goroutine the fixture
+    parks on a channel that stays reachable from Go is not leaked either."""
+    if mode == "live":
+        fp = spawn(go_version, FIXTURE)
+        target = harness.live_target(fp.pid)
+    else:
+        exe, core, fp = cores.get(go_version, FIXTURE)
+        target = harness.core_target(exe, core)
+    doc = json.loads(harness.leak_dump_to_file(target, tmp_path / "p.json", fmt="json",
+                                               extra="--prove"))
+    verdict = {g["id"]: g["verdict"] for g in doc["goroutines"]}
+    held = fp.info["held_in_c"]
+    assert set(held) == {"c_heap", "c_static"}
+    for name, gid in held.items():
+        assert verdict[int(gid)] == "may-wake", (name, gid, verdict[int(gid)])
+    assert doc["prove"]["proven"], doc["prove"]
+    assert not [g for g, v in verdict.items() if v == "leaked"], verdict
