@@ -88,6 +88,13 @@ struct ld_mark {
 	struct ld_prove_stats own_st;	/* st for the bare engine */
 	bool oom;			/* the mark stack could not grow */
 	bool mem_is_buffer;		/* the heap is mapped (a core) */
+	/*
+	 * Only words pointing at an object's start (or just past a malloc
+	 * header) count: the runtime's off-heap memory in a pure-Go program,
+	 * whose references are always to whole objects (finalizer queue,
+	 * specials) and whose tagged words and stale metadata are not.
+	 */
+	bool base_only;
 	/* span contents for targets without zero-copy memory */
 	struct span_buf {
 		uint32_t sid1;		/* span id + 1, 0: empty */
@@ -332,8 +339,10 @@ static inline void mark_word(struct ld_mark *p, uint64_t w)
 	bit = p->spans[sid].bit + slot;
 	if (bit_get(p->mark, bit))
 		return;
-	bit_set(p->mark, bit);
 	object_range(p, sid, slot, &base, &size);
+	if (p->base_only && w != base && w != base + 8)
+		return;
+	bit_set(p->mark, bit);
 	if (p->trace && p->trace - base < size)
 		fprintf(stderr, "leakdump: prove: 0x%llx marked by the word at 0x%llx in [0x%llx, 0x%llx)\n",
 			(unsigned long long)p->trace,
@@ -461,7 +470,7 @@ static void drain(struct ld_mark *p)
 			scan_range(p, base, base + size);
 		}
 		since_trim += size;
-		if (since_trim > (256u << 20)) {
+		if (since_trim > (64u << 20)) {
 			trim(p);
 			since_trim = 0;
 		}
@@ -476,6 +485,8 @@ static void root_range(struct ld_mark *p, uint64_t lo, uint64_t hi)
 	p->st->root_ranges++;
 	p->st->root_bytes += hi - lo;
 	scan_range(p, lo, hi);
+	if (hi - lo > (64u << 20))
+		trim(p);
 }
 
 /*
@@ -797,6 +808,7 @@ static bool scan_other_memory(struct ld_mark *p,
 		goto out;
 	ranges_merge(&maps);
 	ranges_merge(&skip);
+	p->base_only = p->s->cgo_disabled;
 	for (size_t i = 0; i < maps.n; i++) {
 		uint64_t at = maps.v[i].lo, end = maps.v[i].hi;
 
@@ -815,6 +827,7 @@ static bool scan_other_memory(struct ld_mark *p,
 			at = skip.v[k].hi;
 		}
 	}
+	p->base_only = false;
 out:
 	free(maps.v);
 	free(skip.v);

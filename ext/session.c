@@ -301,6 +301,8 @@ static struct ld_error *open_binary(struct ld_session *s,
 		}
 		return err;
 	}
+	/* Pure Go: every mapping outside the heap is the runtime's own. */
+	s->cgo_disabled = modinfo && strstr(modinfo, "\tCGO_ENABLED=0\n");
 	free(modinfo);
 	/*
 	 * Without DWARF (here or in a separate debug file), layouts come from

@@ -118,6 +118,9 @@ struct ld_session {
 	size_t nstatus_names;
 	uint32_t fing_status;
 
+	/* built with CGO_ENABLED=0 (from the build info): no C code */
+	bool cgo_disabled;
+
 	/* GODEBUG=tracebacklabels (Go 1.26+; default on in 1.27) */
 	bool traceback_labels;
 
