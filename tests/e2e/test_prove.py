@@ -18,6 +18,7 @@ import json
 import os
 import re
 import signal
+import struct
 import time
 
 import pytest
@@ -165,3 +166,50 @@ def test_prove_needs_blocking_objects(go_version, spawn, tool):
     r = harness.run_gdb(harness.live_target(fp.pid), ["leak-dump --prove --no-blocking"])
     assert "--prove needs blocking objects" in r.output, r.describe()
     assert "Traceback" not in r.output
+
+
+def _drop_high_mapping(core):
+    """Mark the largest writable PT_LOAD above 0x7f0000000000 (thread
+    stacks, mmap'd runtime memory) as not saved: p_filesz = 0, as a core
+    filter or a full disk leaves it."""
+    with open(core, "r+b") as f:
+        eh = f.read(64)
+        phoff, = struct.unpack_from("<Q", eh, 32)
+        phentsize, phnum = struct.unpack_from("<HH", eh, 54)
+        f.seek(phoff)
+        ph = f.read(phentsize * phnum)
+        best = None
+        for i in range(phnum):
+            p_type, p_flags, _, p_vaddr, _, p_filesz, _, _ = \
+                struct.unpack_from("<IIQQQQQQ", ph, i * phentsize)
+            if p_type == 1 and p_flags & 2 and p_vaddr >= 0x7f0000000000 and \
+                    (best is None or p_filesz > best[1]):
+                best = (i, p_filesz)
+        assert best and best[1] > 0, "no writable high mapping in the core"
+        f.seek(phoff + best[0] * phentsize + 32)
+        f.write(struct.pack("<Q", 0))
+
+
+def test_prove_with_memory_missing_from_the_core(go_version, spawn, tool, tmp_path):
+    """Memory the core did not save (a coredump filter, a full disk): the
+    marking meets memory it cannot read, says so, and downgrades every leak
+    to a suspicion; it never fails or pretends to a proof."""
+    fp = spawn(go_version, FIXTURE, args=[])
+    core = harness.gcore(fp.pid, tmp_path / "cut.core")
+    try:
+        _drop_high_mapping(core)
+        doc = json.loads(harness.leak_dump_to_file(
+            harness.core_target(fp.exe, core), tmp_path / "cut.json", fmt="json",
+            extra="--prove"))
+        text = harness.leak_dump_to_file(harness.core_target(fp.exe, core),
+                                         tmp_path / "cut.txt", fmt="text", extra="--prove")
+    finally:
+        core.unlink()
+    pv = doc["prove"]
+    assert not pv["proven"] and pv["gaps"], pv
+    assert pv["unreadable_bytes"] > 0, pv
+    assert not any(g["proven"] for g in doc["groups"])
+    assert re.search(r"^  verdicts \(suspected\): ", text, re.M), text[:1500]
+    assert re.search(r"^  gaps: .+ — \"leaked\" is a suspicion, not a proof$", text, re.M), \
+        text[:1500]
+    assert re.search(r"^LEAKED\? ", text, re.M) and not re.search(r"^LEAKED ", text, re.M)
