@@ -477,6 +477,15 @@ static void drain(struct ld_mark *p)
 	}
 }
 
+/* Count [lo, hi) as root memory about to be scanned. */
+static void begin_root(struct ld_mark *p, uint64_t lo, uint64_t hi)
+{
+	p->st->root_ranges++;
+	p->st->root_bytes += hi - lo;
+	p->scan_lo = lo;
+	p->scan_hi = hi;
+}
+
 /* Scan a root range, counting it. */
 static void root_range(struct ld_mark *p, uint64_t lo, uint64_t hi)
 {
@@ -656,10 +665,7 @@ static void scan_global(struct ld_mark *p, uint64_t base, uint64_t lo,
 		root_range(p, lo, hi);
 		return;
 	}
-	p->st->root_ranges++;
-	p->st->root_bytes += hi - lo;
-	p->scan_lo = lo;
-	p->scan_hi = hi;
+	begin_root(p, lo, hi);
 	for (uint64_t a = (lo + 7) & ~7ull; a + 8 <= hi; a += 8) {
 		uint64_t i = (a - base) / 8, w;
 
@@ -910,10 +916,7 @@ static void scan_stack_range(struct ld_mark *p, const struct ld_goroutine *g,
 		root_range(p, lo, hi);
 		return;
 	}
-	p->st->root_ranges++;
-	p->st->root_bytes += hi - lo;
-	p->scan_lo = lo;
-	p->scan_hi = hi;
+	begin_root(p, lo, hi);
 	scan_words(p, lo, v, hi - lo);
 }
 
