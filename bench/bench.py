@@ -285,12 +285,24 @@ class Bench:
                        timeout=self.a.timeout, check=False)
         try:
             with open(out) as f:
-                pv = json.load(f)["prove"]
+                doc = json.load(f)
+            pv = doc["prove"]
         except (OSError, ValueError, KeyError):
             return None
         finally:
             if os.path.exists(out):
                 os.unlink(out)
+        # Ground truth: the fixture leaks only in main.leaked and main.nilChan.
+        by_fn = {"expected": 0, "other": 0}
+        for g in doc["groups"]:
+            if g.get("verdict") != "leaked":
+                continue
+            fns = {f["function"] for f in g["frames"]}
+            ok = fns & {"main.leaked", "main.nilChan"}
+            by_fn["expected" if ok else "other"] += g["count"]
+        pv["leaked_by_construction"] = by_fn["expected"]
+        pv["leaked_elsewhere"] = by_fn["other"]
+        del doc
         scanned = pv["scanned_bytes"] + pv["root_bytes"]
         pv["bytes_per_second"] = round(scanned / pv["seconds"]) if pv["seconds"] else None
         log("prove %s N=%d: %s" % (mode, n, pv))
@@ -400,11 +412,14 @@ def details(results):
                 st = m["stats"]
                 out.append("  %s marking: heap %d MB, %d objects, scanned %d MB "
                            "objects + %d MB roots in %.2f s (%.0f MB/s); "
-                           "verdicts %s; proven %s" % (
+                           "verdicts %s; proven %s; leaked by construction %s, "
+                           "elsewhere %s" % (
                                mode, st["heap_bytes"] >> 20, st["objects"],
                                st["scanned_bytes"] >> 20, st["root_bytes"] >> 20,
                                st["seconds"], (st["bytes_per_second"] or 0) / 1e6,
-                               st["verdicts"], st["proven"]))
+                               st["verdicts"], st["proven"],
+                               st.get("leaked_by_construction"),
+                               st.get("leaked_elsewhere")))
             out.append("  %s leak-dump runs (wall s / RSS MB / in-command s): %s"
                        % (mode, ", ".join("%s/%s/%s%s" % (
                            fmt(r["wall_s"]), fmt(r["rss_mb"], "%.0f"),

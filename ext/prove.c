@@ -524,6 +524,21 @@ static uint64_t read_word(struct ld_mark *p, uint64_t addr)
 
 #define KEY_UNTYPED (1ull << 63)	/* | elemsize */
 
+static const uint8_t *span_bytes(struct ld_mark *p, uint32_t sid);
+
+/* A word of an object of span sid: from the span cache on live targets. */
+static uint64_t object_word(struct ld_mark *p, uint32_t sid, uint64_t addr)
+{
+	const uint8_t *sb = p->mem_is_buffer ? NULL : span_bytes(p, sid);
+	uint64_t w;
+
+	if (!sb || addr < p->spans[sid].base ||
+	    addr + 8 > p->spans[sid].limit)
+		return read_word(p, addr);
+	memcpy(&w, sb + (addr - p->spans[sid].base), 8);
+	return w;
+}
+
 static uint64_t type_key(struct ld_mark *p, uint32_t sid, uint64_t base)
 {
 	const struct pv_span *sp = &p->spans[sid];
@@ -531,7 +546,7 @@ static uint64_t type_key(struct ld_mark *p, uint32_t sid, uint64_t base)
 	uint64_t t = 0;
 
 	if (ld_u64map_get(&p->chans, base)) {
-		t = read_word(p, base + (uint64_t)rt->blk.hchan_elemtype);
+		t = object_word(p, sid, base + (uint64_t)rt->blk.hchan_elemtype);
 		if (t >= p->types_lo && t < p->types_hi)
 			return t | 1;
 		return KEY_UNTYPED | sp->elemsize;
@@ -542,7 +557,7 @@ static uint64_t type_key(struct ld_mark *p, uint32_t sid, uint64_t base)
 			t = read_word(p, sp->mspan +
 					 (uint64_t)rt->heap.span_large_type);
 		else if (sp->elemsize > 512)
-			t = read_word(p, base);
+			t = object_word(p, sid, base);
 	}
 	if (t >= p->types_lo && t < p->types_hi && !(t & 7))
 		return t;

@@ -39,3 +39,7 @@ done
 
 echo "== gdb -nx -batch -x gdbinit -p $pid -ex leak-dump"
 timeout 300 gdb -nx -batch -x "$ROOT/gdbinit" -p "$pid" -ex leak-dump
+
+echo
+echo "== gdb -nx -batch -x gdbinit -p $pid -ex 'leak-dump --prove'   (which of them can never wake)"
+timeout 300 gdb -nx -batch -x "$ROOT/gdbinit" -p "$pid" -ex 'leak-dump --prove'
