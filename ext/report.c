@@ -805,6 +805,19 @@ static void text_object_groups(const struct grouping *gr,
 	}
 }
 
+/* --prove: "LEAKED " when every goroutine stuck on the object leaked. */
+static void text_object_verdict(const struct grouping *gr,
+				const struct bgroup *b, const uint32_t *next,
+				struct ld_strbuf *sb)
+{
+	size_t leaked = 0;
+
+	for (uint32_t gi = b->first_g; gi != UINT32_MAX; gi = next[gi])
+		leaked += gr->pv->verdict[gi] == LD_VERDICT_LEAKED;
+	if (leaked == b->count)
+		ld_strbuf_puts(sb, gr->pv->proven ? "LEAKED " : "LEAKED? ");
+}
+
 /*
  * Goroutines stuck on one object show together whatever their stacks:
  * one line for the object, then its goroutines' stack groups.  Goroutines
@@ -863,6 +876,8 @@ static struct ld_error *report_by_blocker(struct ld_session *s,
 			text_group(s, gr, &gr->groups[bg[k].group], &sb);
 		} else {
 			ld_strbuf_putc(&sb, '\n');
+			if (gr->pv)
+				text_object_verdict(gr, &bg[k], next, &sb);
 			put_count(&sb, bg[k].count);
 			ld_strbuf_puts(&sb, " × blocked on ");
 			ld_object_describe(s, &gr->blk->objs[bg[k].obj], &sb);

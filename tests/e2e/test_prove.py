@@ -101,6 +101,13 @@ def test_prove_live_and_core(go_version, spawn, tool, tmp_path):
     text = harness.leak_dump_to_file(harness.live_target(fp.pid), tmp_path / "live.txt",
                                      fmt="text", extra="--prove")
     _check_text(info, text)
+    by = harness.leak_dump_to_file(harness.live_target(fp.pid), tmp_path / "by.txt",
+                                   fmt="text", extra="--prove --group-by blocker")
+    assert re.search(r"^LEAKED 1 × blocked on sync\.WaitGroup 0x[0-9a-f]+ \(counter 1", by,
+                     re.M), by[:3000]
+    # One dropped WaitGroup, five held ones: only the dropped one is LEAKED.
+    wgs = re.findall(r"^(LEAKED )?1 × blocked on sync\.WaitGroup ", by, re.M)
+    assert sorted(wgs) == ["", "", "", "", "", "LEAKED "], wgs
     core = harness.gcore(fp.pid, tmp_path / "lp.core")
     try:
         doc = json.loads(harness.leak_dump_to_file(
