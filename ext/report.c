@@ -206,7 +206,8 @@ static struct ld_error *add_to_group(struct grouping *gr,
 		g = &gr->groups[gr->group_table[j] - 1];
 		if (g->stack_id == key->stack_id && g->gopc == key->gopc &&
 		    g->verdict == key->verdict &&
-		    !strcmp(g->status, key->status))
+		    (g->status == key->status ||
+		     !strcmp(g->status, key->status)))
 			goto found;
 	}
 	if (!ld_grow((void **)&gr->groups, &gr->cap_groups, gr->ngroups + 1,
@@ -365,6 +366,13 @@ struct state_count {
 static void count_state(struct state_count *v, size_t *n, size_t max,
 			const char *name)
 {
+	/* The names are the session's own strings: pointers usually match. */
+	for (size_t i = 0; i < *n; i++) {
+		if (v[i].name == name) {
+			v[i].count++;
+			return;
+		}
+	}
 	for (size_t i = 0; i < *n; i++) {
 		if (!strcmp(v[i].name, name)) {
 			v[i].count++;
