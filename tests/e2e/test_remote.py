@@ -1,6 +1,7 @@
 """Targets GDB reaches through a remote protocol (gdbserver on loopback):
 memory comes through GDB's own memory API, the fallback reader."""
 
+import json
 import socket
 import subprocess
 import time
@@ -32,14 +33,20 @@ def test_gdbserver_matches_oracle(go_version, fixture_name, spawn, tool, tmp_pat
             assert time.monotonic() < deadline, "gdbserver did not start"
             time.sleep(0.05)
         out = tmp_path / "ours.txt"
+        prove = tmp_path / "prove.json"
         r = harness.run_gdb([str(fp.exe)], [
             "target remote 127.0.0.1:%d" % port,
             "leak-dump --format go --output %s" % out,
+            "leak-dump --prove --format json --output %s" % prove,
             "detach",
         ])
         assert "Traceback" not in r.output, r.describe()
         assert not r.error_lines(), r.describe()
         ours = out.read_text()
+        # Through a remote stub the target's mappings cannot be listed, so
+        # memory outside the Go heap goes unscanned: suspicions, not proofs.
+        pv = json.loads(prove.read_text())["prove"]
+        assert not pv["proven"] and "not listed" in pv["gaps"], pv
     finally:
         harness.stop_process(server)
     res = godump.compare(godump.parse(fp.oracle_text), godump.parse(ours),
