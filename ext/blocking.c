@@ -328,7 +328,9 @@ static void walk_waitq(struct ld_session *s, struct ld_blocking *b,
 		g = g_by_addr(s, b, gp);
 		if (g)
 			idlist_add(ids, g->goid);
-		side_record(b, sg, side);
+		/* Only a select case needs its side looked up later. */
+		if (k->sudog_is_select < 0 || p[k->sudog_is_select])
+			side_record(b, sg, side);
 		sg = rd64(p, k->sudog_next);
 	}
 	if (sg)
