@@ -1247,6 +1247,9 @@ struct ld_error *ld_report(struct ld_session *s,
 	err = ld_session_load_goroutines(s);
 	if (err)
 		return err;
+	if (opts->format == LD_FORMAT_GO && opts->prove)
+		return ld_error_create(LD_ERR_INVALID,
+				       "--prove reports in text or json, not in the runtime's own format");
 	if (opts->format == LD_FORMAT_GO)
 		return report_go(s, opts->all, out);
 	if (opts->prove && opts->no_blocking)

@@ -170,9 +170,12 @@ def test_prove_needs_blocking_objects(go_version, spawn, tool):
     if go_version != harness.go_versions()[-1]:
         pytest.skip("argument check: one release is enough")
     fp = spawn(go_version, FIXTURE, args=[])
-    r = harness.run_gdb(harness.live_target(fp.pid), ["leak-dump --prove --no-blocking"])
+    r = harness.run_gdb(harness.live_target(fp.pid), ["leak-dump --prove --no-blocking",
+                                                      "leak-dump --prove --format go"])
     assert "--prove needs blocking objects" in r.output, r.describe()
+    assert "--prove reports in text or json" in r.output, r.describe()
     assert "Traceback" not in r.output
+    assert fp.ping()
 
 
 def _drop_high_mapping(core):
