@@ -109,23 +109,11 @@ static void walk_step(struct ld_session *s, size_t n)
 
 static bool index_goroutines(struct ld_session *s, struct ld_blocking *b)
 {
-	size_t size = 16;
-
-	while (size < s->ngs * 2 + 16)
-		size *= 2;
-	b->g_keys = calloc(size, sizeof(*b->g_keys));
-	b->g_vals = calloc(size, sizeof(*b->g_vals));
-	if (!b->g_keys || !b->g_vals)
+	if (!ld_u64map_reserve(&b->g_index, s->ngs))
 		return false;
-	b->g_table_size = size;
-	for (size_t i = 0; i < s->ngs; i++) {
-		size_t j = ld_hash64(s->gs[i].addr) & (size - 1);
-
-		while (b->g_keys[j])
-			j = (j + 1) & (size - 1);
-		b->g_keys[j] = s->gs[i].addr;
-		b->g_vals[j] = (uint32_t)i + 1;
-	}
+	for (size_t i = 0; i < s->ngs; i++)
+		if (!ld_u64map_put(&b->g_index, s->gs[i].addr, i + 1))
+			return false;
 	return true;
 }
 
@@ -133,14 +121,9 @@ static struct ld_goroutine *g_by_addr(struct ld_session *s,
 				      const struct ld_blocking *b,
 				      uint64_t addr)
 {
-	size_t mask = b->g_table_size - 1, j;
+	uint64_t v = ld_u64map_get(&b->g_index, addr);
 
-	if (!addr || !b->g_table_size)
-		return NULL;
-	for (j = ld_hash64(addr) & mask; b->g_keys[j]; j = (j + 1) & mask)
-		if (b->g_keys[j] == addr)
-			return &s->gs[b->g_vals[j] - 1];
-	return NULL;
+	return v ? &s->gs[v - 1] : NULL;
 }
 
 /* ---- objects ---- */
@@ -150,55 +133,20 @@ static uint64_t obj_key(enum ld_block_kind kind, uint64_t addr)
 	return ((uint64_t)kind << 56) ^ addr ^ 1;
 }
 
-static bool obj_rehash(struct ld_blocking *b)
-{
-	size_t size = b->obj_table_size ? b->obj_table_size * 2 : 256;
-	uint64_t *keys;
-	uint32_t *slots;
-
-	if (b->nobjs * 2 < b->obj_table_size)
-		return true;
-	keys = calloc(size, sizeof(*keys));
-	slots = calloc(size, sizeof(*slots));
-	if (!keys || !slots) {
-		free(keys);
-		free(slots);
-		return false;
-	}
-	for (size_t i = 0; i < b->nobjs; i++) {
-		uint64_t k = obj_key(b->objs[i].kind, b->objs[i].addr);
-		size_t j = ld_hash64(k) & (size - 1);
-
-		while (keys[j])
-			j = (j + 1) & (size - 1);
-		keys[j] = k;
-		slots[j] = (uint32_t)i + 1;
-	}
-	free(b->obj_keys);
-	free(b->obj_slots);
-	b->obj_keys = keys;
-	b->obj_slots = slots;
-	b->obj_table_size = size;
-	return true;
-}
-
 const struct ld_object *ld_blocking_find(const struct ld_blocking *b,
 					 enum ld_block_kind kind,
 					 uint64_t addr)
 {
+	uint64_t v;
+
 	if (!kind) {
 		for (size_t i = 0; i < b->nobjs; i++)
 			if (b->objs[i].addr == addr)
 				return &b->objs[i];
 		return NULL;
 	}
-	if (!b->obj_table_size)
-		return NULL;
-	for (size_t j = ld_hash64(obj_key(kind, addr)) & (b->obj_table_size - 1);
-	     b->obj_keys[j]; j = (j + 1) & (b->obj_table_size - 1))
-		if (b->obj_keys[j] == obj_key(kind, addr))
-			return &b->objs[b->obj_slots[j] - 1];
-	return NULL;
+	v = ld_u64map_get(&b->obj_index, obj_key(kind, addr));
+	return v ? &b->objs[v - 1] : NULL;
 }
 
 /* The object (kind, addr), created on first use; *fresh says which. */
@@ -206,19 +154,15 @@ static struct ld_object *get_object(struct ld_blocking *b,
 				    enum ld_block_kind kind, uint64_t addr,
 				    bool *fresh)
 {
-	uint64_t k = obj_key(kind, addr);
+	uint64_t k = obj_key(kind, addr), v = ld_u64map_get(&b->obj_index, k);
 	struct ld_object *o;
-	size_t j;
 
 	*fresh = false;
-	if (!obj_rehash(b))
-		return NULL;
-	for (j = ld_hash64(k) & (b->obj_table_size - 1); b->obj_keys[j];
-	     j = (j + 1) & (b->obj_table_size - 1))
-		if (b->obj_keys[j] == k)
-			return &b->objs[b->obj_slots[j] - 1];
+	if (v)
+		return &b->objs[v - 1];
 	if (!ld_grow((void **)&b->objs, &b->cap_objs, b->nobjs + 1,
-		  sizeof(*b->objs)))
+		     sizeof(*b->objs)) ||
+	    !ld_u64map_put(&b->obj_index, k, b->nobjs + 1))
 		return NULL;
 	o = &b->objs[b->nobjs];
 	memset(o, 0, sizeof(*o));
@@ -226,8 +170,7 @@ static struct ld_object *get_object(struct ld_blocking *b,
 	o->addr = addr;
 	o->fd = -1;
 	o->sysno = -1;
-	b->obj_keys[j] = k;
-	b->obj_slots[j] = (uint32_t)++b->nobjs;
+	b->nobjs++;
 	*fresh = true;
 	return o;
 }
@@ -1152,10 +1095,8 @@ void ld_blocking_destroy(struct ld_blocking *b)
 	free(b->bl);
 	free(b->first);
 	free(b->count);
-	free(b->obj_keys);
-	free(b->obj_slots);
-	free(b->g_keys);
-	free(b->g_vals);
+	ld_u64map_release(&b->obj_index);
+	ld_u64map_release(&b->g_index);
 	ld_u64map_release(&b->semas);
 	ld_u64map_release(&b->sides);
 	free(b->scan_buf);

@@ -3,9 +3,8 @@
 
 #include "leakdump/util.h"
 
-static bool u64map_rehash(struct ld_u64map *m)
+static bool u64map_resize(struct ld_u64map *m, size_t nsize)
 {
-	size_t nsize = m->size ? m->size * 2 : 1024;
 	uint64_t *keys = calloc(nsize, sizeof(*keys));
 	uint64_t *vals = calloc(nsize, sizeof(*vals));
 
@@ -33,13 +32,23 @@ static bool u64map_rehash(struct ld_u64map *m)
 	return true;
 }
 
+bool ld_u64map_reserve(struct ld_u64map *m, size_t n)
+{
+	size_t nsize = m->size ? m->size : 1024;
+
+	while (nsize < n * 2 + 2)
+		nsize *= 2;
+	return nsize == m->size || u64map_resize(m, nsize);
+}
+
 bool ld_u64map_put(struct ld_u64map *m, uint64_t key, uint64_t val)
 {
 	size_t j;
 
 	if (!key)
 		return false;
-	if (m->n * 2 >= m->size && !u64map_rehash(m))
+	if (m->n * 2 >= m->size &&
+	    !u64map_resize(m, m->size ? m->size * 2 : 1024))
 		return false;
 	for (j = ld_hash64(key) & (m->size - 1); m->keys[j];
 	     j = (j + 1) & (m->size - 1))

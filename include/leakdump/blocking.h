@@ -100,12 +100,8 @@ struct ld_blocking {
 	uint32_t *first;		/* per goroutine: index into bl */
 	uint8_t *count;			/* per goroutine: number of blockers */
 	/* private indexes */
-	uint64_t *obj_keys;		/* open addressing: kind<<56 ^ addr */
-	uint32_t *obj_slots;
-	size_t obj_table_size;
-	uint64_t *g_keys;		/* g address -> goroutine index + 1 */
-	uint32_t *g_vals;
-	size_t g_table_size;
+	struct ld_u64map obj_index;	/* kind<<56 ^ addr ^ 1 -> index + 1 */
+	struct ld_u64map g_index;	/* g address -> goroutine index + 1 */
 	struct ld_u64map semas;		/* semtable: waiter g -> sema addr */
 	struct ld_u64map sides;		/* queued sudog -> 'r' or 's' */
 	const char *unavailable;	/* a whole part could not be read */

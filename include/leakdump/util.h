@@ -59,6 +59,8 @@ static inline uint64_t ld_u64map_get(const struct ld_u64map *m, uint64_t key)
 
 /* Insert key -> val unless key is present (first value wins). */
 bool ld_u64map_put(struct ld_u64map *m, uint64_t key, uint64_t val);
+/* Make room for n keys without growing again. */
+bool ld_u64map_reserve(struct ld_u64map *m, size_t n);
 void ld_u64map_release(struct ld_u64map *m);
 
 #endif
