@@ -68,7 +68,7 @@ struct ld_error *ld_rt_layout_from_dwarf(struct ld_dwarf *dw,
 	return NULL;
 }
 
-static void apply_layout(struct ld_rt *rt, const struct ld_layout *l)
+void ld_rt_apply_layout(struct ld_rt *rt, const struct ld_layout *l)
 {
 #define MEMBER(id, lv, type, member, req) rt->lv = l->members[LD_RTM_##id];
 	LD_RT_MEMBERS(MEMBER)
@@ -197,7 +197,7 @@ static struct ld_error *resolve_layout(struct ld_rt *rt, struct ld_dwarf *dw)
 	if (!dw) {
 		err = layout_table(rt, &table);
 		if (!err)
-			apply_layout(rt, table);
+			ld_rt_apply_layout(rt, table);
 		return err;
 	}
 	l = malloc(sizeof(*l));
@@ -205,7 +205,7 @@ static struct ld_error *resolve_layout(struct ld_rt *rt, struct ld_dwarf *dw)
 		return &ld_error_nomem;
 	err = ld_rt_layout_from_dwarf(dw, l);
 	if (!err)
-		apply_layout(rt, l);
+		ld_rt_apply_layout(rt, l);
 	free(l);
 	return err;
 }

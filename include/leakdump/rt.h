@@ -164,6 +164,13 @@ struct ld_rt {
 struct ld_layout;
 
 /*
+ * Take every offset, size and constant from a recorded layout (the
+ * generated per-release tables); a constant the layout lacks gets its
+ * fallback.  Used by ld_rt_resolve and by tests on synthetic targets.
+ */
+void ld_rt_apply_layout(struct ld_rt *rt, const struct ld_layout *l);
+
+/*
  * Record every layout fact of ext/rt_fields.h from DWARF into *out (used
  * by ld_rt_resolve and by the table generator).  LD_ERR_LOOKUP names the
  * first missing required member.

@@ -92,12 +92,7 @@ static void load_layout(struct ld_rt *rt, int minor)
 	memset(rt, 0, sizeof(*rt));
 	rt->go_major = 1;
 	rt->go_minor = minor;
-#define MEMBER(id, lv, type, member, req) rt->lv = l->members[LD_RTM_##id];
-	LD_RT_MEMBERS(MEMBER)
-#undef MEMBER
-#define SIZE(id, lv, type, req) rt->lv = (uint64_t)l->sizes[LD_RTS_##id];
-	LD_RT_SIZES(SIZE)
-#undef SIZE
+	ld_rt_apply_layout(rt, l);
 	rt->heap.mheap = MHEAP;
 }
 
