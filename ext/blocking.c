@@ -989,34 +989,25 @@ struct ld_error *ld_blocking_decode(struct ld_session *s, struct ld_blocking *b,
 
 /* ---- building ---- */
 
-/* What a wait reason says to look at; classified once per reason. */
-enum reason_class {
-	RC_NONE,
-	RC_NIL_CHAN,
-	RC_CHAN,
-	RC_COND,
-	RC_IO,
-	RC_SLEEP,
-	RC_SEMA,
-};
-
-static enum reason_class classify(const char *reason)
+static enum ld_wait_class classify(const char *reason)
 {
 	if (!strcmp(reason, "chan receive (nil chan)") ||
 	    !strcmp(reason, "chan send (nil chan)"))
-		return RC_NIL_CHAN;
+		return LD_WAIT_NIL_CHAN;
+	if (!strcmp(reason, "select (no cases)"))
+		return LD_WAIT_NO_CASES;
 	if (!strcmp(reason, "chan receive") || !strcmp(reason, "chan send") ||
 	    !strcmp(reason, "select"))
-		return RC_CHAN;
+		return LD_WAIT_CHAN;
 	if (!strcmp(reason, "sync.Cond.Wait"))
-		return RC_COND;
+		return LD_WAIT_COND;
 	if (!strcmp(reason, "IO wait"))
-		return RC_IO;
+		return LD_WAIT_IO;
 	if (!strcmp(reason, "sleep"))
-		return RC_SLEEP;
+		return LD_WAIT_SLEEP;
 	if (!strncmp(reason, "sync.", 5) || !strcmp(reason, "semacquire"))
-		return RC_SEMA;
-	return RC_NONE;
+		return LD_WAIT_SEMA;
+	return LD_WAIT_OTHER;
 }
 
 /*
@@ -1058,20 +1049,21 @@ static bool blockers_of(struct ld_session *s, struct ld_blocking *b,
 	    g->waitreason >= s->nwait_reasons)
 		return true;
 	reason = b->reasons[g->waitreason];
-	switch ((enum reason_class)b->reason_class[g->waitreason]) {
-	case RC_NIL_CHAN:
+	switch ((enum ld_wait_class)b->reason_class[g->waitreason]) {
+	case LD_WAIT_NIL_CHAN:
 		return nil_chan_blocker(b, gi, reason);
-	case RC_CHAN:
+	case LD_WAIT_CHAN:
 		return chan_blockers(s, b, gi, reason);
-	case RC_COND:
+	case LD_WAIT_COND:
 		return cond_blocker(s, b, gi);
-	case RC_IO:
+	case LD_WAIT_IO:
 		return fd_blocker(s, b, gi);
-	case RC_SLEEP:
+	case LD_WAIT_SLEEP:
 		return timer_blocker(s, b, gi);
-	case RC_SEMA:
+	case LD_WAIT_SEMA:
 		return sema_blocker(s, b, gi, reason);
-	case RC_NONE:
+	case LD_WAIT_OTHER:
+	case LD_WAIT_NO_CASES:
 		break;
 	}
 	return true;

@@ -9,7 +9,7 @@
  * bitmap (one bit per object slot each).  Marking is a depth-first walk
  * with an explicit stack of (span, slot) pairs.
  */
-#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -959,27 +959,34 @@ static void scan_bitmap(struct ld_mark *p, const struct ld_goroutine *g,
 }
 
 /*
- * Bitmap idx of a runtime.stackmap in the go:func.* area, or NULL when
- * absent, out of range or cut short; *nbit gets its length.
+ * Bitmap idx of a runtime.stackmap in the go:func.* area: false when the
+ * map is absent, cut short or has no such entry.  A map without pointers
+ * (nbit 0) needs no entry: *nbit 0, as the runtime.
  */
-static const uint8_t *stackmap_bits(const uint8_t *sm, const uint8_t *end,
-				    int32_t idx, int32_t *nbit)
+static bool stackmap_bits(const uint8_t *sm, const uint8_t *end, int32_t idx,
+			  const uint8_t **bits, int32_t *nbit)
 {
 	int32_t n, nb;
-	size_t off;
+	size_t off, len;
 
 	if (!sm || end - sm < 8)
-		return NULL;
+		return false;
 	memcpy(&n, sm, 4);
 	memcpy(&nb, sm + 4, 4);
+	*bits = NULL;
+	*nbit = 0;
+	if (!nb)
+		return true;
 	if (n <= 0 || nb < 0 || (uint32_t)nb > MAX_BITMAP_WORDS ||
 	    idx < 0 || idx >= n)
-		return NULL;
-	off = 8 + (size_t)idx * (((size_t)nb + 7) / 8);
-	if ((size_t)(end - sm) < off + ((size_t)nb + 7) / 8)
-		return NULL;
+		return false;
+	len = ((size_t)nb + 7) / 8;
+	off = 8 + (size_t)idx * len;
+	if ((size_t)(end - sm) < off + len)
+		return false;
+	*bits = sm + off;
 	*nbit = nb;
-	return sm + off;
+	return true;
 }
 
 /*
@@ -1006,20 +1013,15 @@ static bool scan_frame_precise(struct ld_mark *p, const struct ld_unwinder *u,
 	lm = ld_pcln_funcdata(pcln, &u->fn, FUNCDATA_LOCALS_POINTER_MAPS);
 	am = ld_pcln_funcdata(pcln, &u->fn, FUNCDATA_ARGS_POINTER_MAPS);
 	if (varp > u->sp) {
-		bits = stackmap_bits(lm, end, idx, &nbit);
-		if (!bits && !(lm && end - lm >= 8 && !memcmp(lm + 4, "\0\0\0\0", 4)))
+		if (!stackmap_bits(lm, end, idx, &bits, &nbit) ||
+		    (uint64_t)nbit * 8 > varp - u->sp)
 			return false;
-		if (bits && (uint64_t)nbit * 8 > varp - u->sp)
-			return false;
-		if (bits)
-			scan_bitmap(p, g, varp - (uint64_t)nbit * 8, bits, nbit);
+		scan_bitmap(p, g, varp - (uint64_t)nbit * 8, bits, nbit);
 	}
 	if (u->fn.args > 0) {
-		bits = stackmap_bits(am, end, idx, &nbit);
-		if (!bits && !(am && end - am >= 8 && !memcmp(am + 4, "\0\0\0\0", 4)))
+		if (!stackmap_bits(am, end, idx, &bits, &nbit))
 			return false;
-		if (bits)
-			scan_bitmap(p, g, u->argp, bits, nbit);
+		scan_bitmap(p, g, u->argp, bits, nbit);
 	}
 	objs = ld_pcln_funcdata(pcln, &u->fn, FUNCDATA_STACK_OBJECTS);
 	if (objs && end - objs >= 8) {
@@ -1134,20 +1136,6 @@ static void scan_goroutine(struct ld_mark *p, const struct ld_goroutine *g)
 	}
 	root_range(p, g->addr, g->addr + p->rt->g.size);
 	p->st->root_goroutines++;
-}
-
-/* The same ranges, for a waiter that may be woken later. */
-static void goroutine_roots(struct ld_mark *p, const struct ld_goroutine *g,
-			    struct ld_mark_waiter *w)
-{
-	uint64_t lo = g->sp;
-
-	if ((g->flags & LD_G_NO_STACK) || lo < g->stack_lo || lo > g->stack_hi)
-		lo = g->stack_lo;
-	w->lo[0] = lo;
-	w->hi[0] = g->stack_hi - lo <= MAX_STACK_SCAN ? g->stack_hi : lo;
-	w->lo[1] = g->addr;
-	w->hi[1] = g->addr + p->rt->g.size;
 }
 
 static void scan_registers(struct ld_mark *p)
@@ -1360,29 +1348,6 @@ void ld_mark_destroy(struct ld_mark *p)
 
 /* ---- verdicts ---- */
 
-enum wait_kind { WAIT_OTHER, WAIT_NEVER, WAIT_PRIMITIVE };
-
-static enum wait_kind wait_kind(const char *r)
-{
-	static const char *const never[] = {
-		"chan receive (nil chan)", "chan send (nil chan)",
-		"select (no cases)", NULL,
-	};
-	static const char *const prim[] = {
-		"chan receive", "chan send", "select", "sync.Cond.Wait",
-		"sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock",
-		"sync.WaitGroup.Wait", "semacquire", NULL,
-	};
-
-	for (int i = 0; never[i]; i++)
-		if (!strcmp(r, never[i]))
-			return WAIT_NEVER;
-	for (int i = 0; prim[i]; i++)
-		if (!strcmp(r, prim[i]))
-			return WAIT_PRIMITIVE;
-	return WAIT_OTHER;
-}
-
 static bool is_primitive(enum ld_block_kind k)
 {
 	return k == LD_BK_CHAN || k == LD_BK_MUTEX || k == LD_BK_RWMUTEX ||
@@ -1416,14 +1381,20 @@ static uint8_t first_verdict(struct ld_mark *p, size_t gi,
 	}
 	if (st != (uint32_t)s->rt->g_waiting || g->waitreason >= s->nwait_reasons)
 		return LD_VERDICT_LIVE;
-	switch (wait_kind(p->b->reasons[g->waitreason])) {
-	case WAIT_OTHER:
-		return LD_VERDICT_LIVE;
-	case WAIT_NEVER:
+	/* The wait reason's class, decided once per reason by blocking.c. */
+	switch ((enum ld_wait_class)p->b->reason_class[g->waitreason]) {
+	case LD_WAIT_NIL_CHAN:
+	case LD_WAIT_NO_CASES:
 		*why = LD_WHY_NIL_CHAN;
 		return LD_VERDICT_LEAKED;
-	case WAIT_PRIMITIVE:
+	case LD_WAIT_CHAN:
+	case LD_WAIT_COND:
+	case LD_WAIT_SEMA:
 		break;
+	case LD_WAIT_OTHER:
+	case LD_WAIT_IO:
+	case LD_WAIT_SLEEP:
+		return LD_VERDICT_LIVE;
 	}
 	bl = ld_blocking_of(p->b, gi, &n);
 	for (unsigned int i = 0; i < n; i++)
@@ -1466,36 +1437,44 @@ static struct ld_error *roots(struct ld_mark *p)
 	return ok ? NULL : &ld_error_nomem;
 }
 
+/* Append one gap to pv->gaps, "; "-separated (cut at its size). */
+static void __attribute__((format(printf, 2, 3)))
+add_gap(struct ld_prove *pv, const char *fmt, ...)
+{
+	size_t n = strlen(pv->gaps);
+	va_list ap;
+
+	if (n && n + 2 < sizeof(pv->gaps)) {
+		memcpy(pv->gaps + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(pv->gaps + n, sizeof(pv->gaps) - n, fmt, ap);
+	va_end(ap);
+}
+
 static void record_gaps(struct ld_prove *pv, struct ld_mark *p)
 {
+	const struct ld_prove_stats *st = &pv->st;
 	struct ld_heap_stats hs;
-	size_t n = 0;
 
 	ld_heap_stats(p->h, &hs);
 	pv->st.spans_unreadable = hs.arenas_unreadable + hs.spans_unreadable +
-				  hs.spans_corrupt;
-	if (hs.arena_index_unreadable || hs.arena_list_unreadable)
-		pv->st.spans_unreadable++;
-	if (pv->st.unreadable_bytes)
-		n += (size_t)snprintf(pv->gaps + n, sizeof(pv->gaps) - n,
-				      "%s%llu bytes unreadable (first at 0x%llx)",
-				      n ? "; " : "",
-				      (unsigned long long)pv->st.unreadable_bytes,
-				      (unsigned long long)pv->st.first_unreadable);
-	if (pv->st.spans_unreadable && n < sizeof(pv->gaps))
-		n += (size_t)snprintf(pv->gaps + n, sizeof(pv->gaps) - n,
-				      "%s%llu heap spans or arenas unreadable",
-				      n ? "; " : "",
-				      (unsigned long long)pv->st.spans_unreadable);
-	if (pv->st.no_mappings && n < sizeof(pv->gaps))
-		n += (size_t)snprintf(pv->gaps + n, sizeof(pv->gaps) - n,
-				      "%smemory outside the Go heap not listed for this target",
-				      n ? "; " : "");
-	if (p->oom && n < sizeof(pv->gaps))
-		n += (size_t)snprintf(pv->gaps + n, sizeof(pv->gaps) - n,
-				      "%sout of memory while marking",
-				      n ? "; " : "");
-	pv->proven = n == 0;
+				  hs.spans_corrupt +
+				  (hs.arena_index_unreadable ||
+				   hs.arena_list_unreadable);
+	if (st->unreadable_bytes)
+		add_gap(pv, "%llu bytes unreadable (first at 0x%llx)",
+			(unsigned long long)st->unreadable_bytes,
+			(unsigned long long)st->first_unreadable);
+	if (st->spans_unreadable)
+		add_gap(pv, "%llu heap spans or arenas unreadable",
+			(unsigned long long)st->spans_unreadable);
+	if (st->no_mappings)
+		add_gap(pv, "memory outside the Go heap not listed for this target");
+	if (p->oom)
+		add_gap(pv, "out of memory while marking");
+	pv->proven = !pv->gaps[0];
 }
 
 /*
@@ -1508,16 +1487,14 @@ static struct ld_error *fixed_point(struct ld_prove *pv, struct ld_mark *p)
 	struct ld_session *s = p->s;
 	struct ld_mark_waiter *w = calloc(s->ngs + 1, sizeof(*w));
 	uint64_t *prims = malloc((p->b->nbl + 1) * sizeof(*prims));
-	uint32_t *gi_of = malloc((s->ngs + 1) * sizeof(*gi_of));
 	uint8_t *woke = calloc(s->ngs + 1, 1);
 	uint32_t *roots_gi = malloc((s->ngs + 1) * sizeof(*roots_gi));
 	size_t n = 0, np = 0, nroots = 0;
 
-	if (!w || !prims || !gi_of || !woke || !roots_gi) {
+	if (!w || !prims || !woke || !roots_gi) {
 		free(roots_gi);
 		free(w);
 		free(prims);
-		free(gi_of);
 		free(woke);
 		return &ld_error_nomem;
 	}
@@ -1539,15 +1516,13 @@ static struct ld_error *fixed_point(struct ld_prove *pv, struct ld_mark *p)
 			if (!p->b->objs[bl[k].obj].nil)
 				prims[np++] = primitive_addr(&p->b->objs[bl[k].obj]);
 		w[n].nprims = (unsigned int)(prims + np - w[n].prims);
-		goroutine_roots(p, g, &w[n]);
-		w[n].g = g;
-		gi_of[n++] = (uint32_t)i;
+		w[n++].g = g;
 	}
 	scan_goroutines(p, roots_gi, nroots);
 	free(roots_gi);
 	pv->st.iterations = ld_mark_fixed_point(p, w, n, woke);
 	for (size_t k = 0; k < n; k++) {
-		uint32_t gi = gi_of[k];
+		size_t gi = (size_t)(w[k].g - s->gs);
 
 		pv->verdict[gi] = woke[k] ? LD_VERDICT_MAY_WAKE :
 				  LD_VERDICT_LEAKED;
@@ -1557,7 +1532,6 @@ static struct ld_error *fixed_point(struct ld_prove *pv, struct ld_mark *p)
 	}
 	free(w);
 	free(prims);
-	free(gi_of);
 	free(woke);
 	return NULL;
 }
@@ -1583,7 +1557,7 @@ static void finish_verdicts(struct ld_prove *pv, struct ld_mark *p)
 		 * keeps the program alive by design; not a leak.
 		 */
 		if (g->goid == 1 && pv->why[i] == LD_WHY_NIL_CHAN &&
-		    !strcmp(p->b->reasons[g->waitreason], "select (no cases)")) {
+		    p->b->reason_class[g->waitreason] == LD_WAIT_NO_CASES) {
 			pv->verdict[i] = LD_VERDICT_LIVE;
 			pv->why[i] = LD_WHY_MAIN_SELECT;
 		}

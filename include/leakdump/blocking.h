@@ -42,6 +42,18 @@ enum ld_chan_op {
 	LD_OP_SELECT,		/* a select case whose queue was not found */
 };
 
+/* What a wait reason says to look at: one class per reason. */
+enum ld_wait_class {
+	LD_WAIT_OTHER,		/* runtime waits, GC, synctest, ... */
+	LD_WAIT_NIL_CHAN,	/* chan send/receive on a nil channel */
+	LD_WAIT_NO_CASES,	/* select {} */
+	LD_WAIT_CHAN,		/* chan send/receive, select */
+	LD_WAIT_COND,		/* sync.Cond.Wait */
+	LD_WAIT_IO,
+	LD_WAIT_SLEEP,
+	LD_WAIT_SEMA,		/* sync.Mutex/RWMutex/WaitGroup, semacquire */
+};
+
 /* A growable list of goroutine ids. */
 struct ld_idlist {
 	uint64_t *v;
@@ -107,7 +119,7 @@ struct ld_blocking {
 	const char *unavailable;	/* a whole part could not be read */
 	/* per wait reason: its text without " (durable)", and its class */
 	char **reasons;			/* NULL-terminated */
-	uint8_t *reason_class;
+	uint8_t *reason_class;		/* enum ld_wait_class */
 	/* the candidate-holder scan in progress */
 	size_t scan_nmutex;
 	uint64_t scan_lo, scan_hi;
