@@ -38,6 +38,7 @@ struct group {
 	int64_t min_wait, max_wait;
 	uint32_t first_g, last_g;	/* goroutine index chain */
 	uint8_t verdict;		/* --prove: part of the key */
+	uint32_t nobjects;		/* distinct first blocking objects */
 	uint32_t retained;		/* leaked groups: index + 1 into
 					 * grouping.retained, else 0 */
 };
@@ -57,7 +58,6 @@ struct grouping {
 	uint32_t *g_group;		/* per goroutine: group index */
 	size_t hidden;			/* system goroutines not shown */
 	struct ld_blocking *blk;	/* NULL: not computed */
-	uint32_t *obj_stamp;		/* scratch: per object, last group */
 	struct ld_prove *pv;		/* --prove; NULL otherwise */
 	struct ld_retained *retained;	/* per leaked group */
 	size_t nretained;
@@ -247,7 +247,6 @@ static void grouping_release(struct grouping *gr)
 	free(gr->retained);
 	ld_prove_destroy(gr->pv);
 	ld_blocking_destroy(gr->blk);
-	free(gr->obj_stamp);
 }
 
 static bool shown(const struct ld_goroutine *g, bool all)
@@ -546,28 +545,17 @@ static void describe_blockers(struct ld_session *s, const struct grouping *gr,
 static void text_blocked_on(struct ld_session *s, const struct grouping *gr,
 			    const struct group *grp, struct ld_strbuf *sb)
 {
-	const struct ld_blocker *b0, *bl;
-	uint32_t mark = (uint32_t)(grp - gr->groups) + 1;
-	size_t distinct = 0;
-	unsigned int n0, n;
+	const struct ld_blocker *b0;
+	unsigned int n0;
 
-	if (!gr->blk || !gr->obj_stamp)
+	if (!gr->blk)
 		return;
 	b0 = ld_blocking_of(gr->blk, grp->first_g, &n0);
 	if (!n0)
 		return;
-	/* Count distinct first objects with a per-group stamp. */
-	for (uint32_t gi = grp->first_g; gi != UINT32_MAX;
-	     gi = gr->next_g[gi]) {
-		bl = ld_blocking_of(gr->blk, gi, &n);
-		if (n && gr->obj_stamp[bl[0].obj] != mark) {
-			gr->obj_stamp[bl[0].obj] = mark;
-			distinct++;
-		}
-	}
 	ld_strbuf_puts(sb, "    blocked on: ");
-	if (distinct > 1) {
-		ld_strbuf_printf(sb, "%zu different %ss, e.g. ", distinct,
+	if (grp->nobjects > 1) {
+		ld_strbuf_printf(sb, "%u different %ss, e.g. ", grp->nobjects,
 				 ld_block_kind_name(
 					 gr->blk->objs[b0[0].obj].kind));
 	}
@@ -611,28 +599,19 @@ static const char *why_text(uint8_t why)
 static void text_leaked_on(const struct grouping *gr, const struct group *grp,
 			   struct ld_strbuf *sb)
 {
-	uint32_t mark = (uint32_t)(grp - gr->groups) + 1;
-	const struct ld_object *o = NULL;
-	size_t distinct = 0;
+	const struct ld_blocker *b0;
+	const struct ld_object *o;
+	unsigned int n0;
 
 	if (!gr->blk)
 		return;
-	for (uint32_t gi = grp->first_g; gi != UINT32_MAX;
-	     gi = gr->next_g[gi]) {
-		unsigned int n;
-		const struct ld_blocker *bl = ld_blocking_of(gr->blk, gi, &n);
-
-		if (n && gr->obj_stamp[bl[0].obj] != mark) {
-			gr->obj_stamp[bl[0].obj] = mark;
-			o = &gr->blk->objs[bl[0].obj];
-			distinct++;
-		}
-	}
-	if (!o)
+	b0 = ld_blocking_of(gr->blk, grp->first_g, &n0);
+	if (!n0)
 		return;
-	if (distinct > 1) {
+	o = &gr->blk->objs[b0[0].obj];
+	if (grp->nobjects > 1) {
 		ld_strbuf_puts(sb, " on ");
-		put_count(sb, distinct);
+		put_count(sb, grp->nobjects);
 		ld_strbuf_printf(sb, " different %ss", ld_block_kind_name(o->kind));
 		return;
 	}
@@ -1208,6 +1187,35 @@ static struct ld_error *report_go(struct ld_session *s, bool all, FILE *out)
 	return err;
 }
 
+/*
+ * How many different objects each group's goroutines wait on first (the
+ * "N different chans" of the text), stamping objects with the group.
+ */
+static struct ld_error *count_group_objects(struct grouping *gr)
+{
+	uint32_t *stamp = calloc(gr->blk->nobjs + 1, sizeof(*stamp));
+
+	if (!stamp)
+		return &ld_error_nomem;
+	for (size_t k = 0; k < gr->ngroups; k++) {
+		struct group *grp = &gr->groups[k];
+
+		for (uint32_t gi = grp->first_g; gi != UINT32_MAX;
+		     gi = gr->next_g[gi]) {
+			unsigned int n;
+			const struct ld_blocker *bl = ld_blocking_of(gr->blk,
+								     gi, &n);
+
+			if (n && stamp[bl[0].obj] != k + 1) {
+				stamp[bl[0].obj] = (uint32_t)k + 1;
+				grp->nobjects++;
+			}
+		}
+	}
+	free(stamp);
+	return NULL;
+}
+
 /* What each leaked group pins, biggest group first. */
 static struct ld_error *compute_retained(struct ld_session *s,
 					 struct grouping *gr)
@@ -1262,11 +1270,8 @@ struct ld_error *ld_report(struct ld_session *s,
 		err = ld_prove_run(s, gr.blk, &gr.pv);
 	if (!err)
 		err = build_groups(s, opts->all, &gr);
-	if (!err && gr.blk) {
-		gr.obj_stamp = calloc(gr.blk->nobjs + 1, sizeof(uint32_t));
-		if (!gr.obj_stamp)
-			err = &ld_error_nomem;
-	}
+	if (!err && gr.blk)
+		err = count_group_objects(&gr);
 	if (!err && gr.pv)
 		err = compute_retained(s, &gr);
 	if (!err && opts->format == LD_FORMAT_JSON)
