@@ -7,6 +7,7 @@ killed at teardown (and at interpreter exit, as a last resort).
 from __future__ import annotations
 
 import atexit
+import collections
 import fcntl
 import hashlib
 import json
@@ -14,6 +15,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -353,6 +355,29 @@ def leak_dump_to_file(target: Sequence[str], out: Path, fmt: Optional[str] = "go
     assert out.exists(), "leak-dump wrote no %s\n%s" % (out, r.describe())
     return out.read_text()
 
+
+
+CoreLoad = collections.namedtuple("CoreLoad", "vaddr memsz offset filesz flags phdr")
+
+
+def core_loads(core: Path) -> List["CoreLoad"]:
+    """Every PT_LOAD of an ELF64 core: where it maps (vaddr, memsz), where
+    its bytes are in the file (offset, filesz), its p_flags, and the file
+    offset of its program header (for tests that damage cores)."""
+    with open(core, "rb") as f:
+        eh = f.read(64)
+        phoff, = struct.unpack_from("<Q", eh, 32)
+        phentsize, phnum = struct.unpack_from("<HH", eh, 54)
+        f.seek(phoff)
+        ph = f.read(phentsize * phnum)
+    out = []
+    for i in range(phnum):
+        p_type, p_flags, p_offset, p_vaddr, _, p_filesz, p_memsz, _ = \
+            struct.unpack_from("<IIQQQQQQ", ph, i * phentsize)
+        if p_type == 1:
+            out.append(CoreLoad(p_vaddr, p_memsz, p_offset, p_filesz, p_flags,
+                                phoff + i * phentsize))
+    return out
 
 def require_tool() -> None:
     if not GDBINIT.exists():

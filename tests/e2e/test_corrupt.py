@@ -12,27 +12,10 @@ import godump
 import harness
 
 
-def _loads(core):
-    """(vaddr, memsz, offset, filesz) of every PT_LOAD of an ELF64 core."""
-    with open(core, "rb") as f:
-        eh = f.read(64)
-        phoff, = struct.unpack_from("<Q", eh, 32)
-        phentsize, phnum = struct.unpack_from("<HH", eh, 54)
-        f.seek(phoff)
-        ph = f.read(phentsize * phnum)
-    out = []
-    for i in range(phnum):
-        p_type, _, p_offset, p_vaddr, _, p_filesz, p_memsz, _ = \
-            struct.unpack_from("<IIQQQQQQ", ph, i * phentsize)
-        if p_type == 1:
-            out.append((p_vaddr, p_memsz, p_offset, p_filesz))
-    return out
-
-
 def _offset(loads, addr):
-    for vaddr, _, offset, filesz in loads:
-        if vaddr <= addr < vaddr + filesz:
-            return offset + addr - vaddr
+    for l in loads:
+        if l.vaddr <= addr < l.vaddr + l.filesz:
+            return l.offset + addr - l.vaddr
     raise AssertionError("0x%x not saved in core" % addr)
 
 
@@ -61,7 +44,7 @@ def test_damaged_core_dumps_with_notes(go_version, fixture_name, spawn, tool, tm
                       if g.frames and g.frames[0].function.startswith("main.blockChanRecv"))
         vg = next(g for g in js["goroutines"] if g["id"] == victim)
         lo, hi = (int(x, 16) for x in vg["stack"])
-        loads = _loads(core)
+        loads = harness.core_loads(core)
         allgs = _symbol(fp.exe, "runtime.allgs")
         with open(core, "r+b") as f:
             f.seek(_offset(loads, lo))

@@ -182,21 +182,12 @@ def _drop_high_mapping(core):
     """Mark the largest writable PT_LOAD above 0x7f0000000000 (thread
     stacks, mmap'd runtime memory) as not saved: p_filesz = 0, as a core
     filter or a full disk leaves it."""
+    high = [l for l in harness.core_loads(core)
+            if l.flags & 2 and l.vaddr >= 0x7f0000000000 and l.filesz]
+    assert high, "no writable high mapping in the core"
+    victim = max(high, key=lambda l: l.filesz)
     with open(core, "r+b") as f:
-        eh = f.read(64)
-        phoff, = struct.unpack_from("<Q", eh, 32)
-        phentsize, phnum = struct.unpack_from("<HH", eh, 54)
-        f.seek(phoff)
-        ph = f.read(phentsize * phnum)
-        best = None
-        for i in range(phnum):
-            p_type, p_flags, _, p_vaddr, _, p_filesz, _, _ = \
-                struct.unpack_from("<IIQQQQQQ", ph, i * phentsize)
-            if p_type == 1 and p_flags & 2 and p_vaddr >= 0x7f0000000000 and \
-                    (best is None or p_filesz > best[1]):
-                best = (i, p_filesz)
-        assert best and best[1] > 0, "no writable high mapping in the core"
-        f.seek(phoff + best[0] * phentsize + 32)
+        f.seek(victim.phdr + 32)        # p_filesz
         f.write(struct.pack("<Q", 0))
 
 
