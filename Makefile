@@ -15,8 +15,8 @@ BUILD := build-asan
 CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN := -fsanitize=address,undefined
 endif
-ALL_CFLAGS := -std=gnu11 -fPIC -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS)
-LIBS := -ldw -lelf
+ALL_CFLAGS := -std=gnu11 -fPIC -pthread -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS)
+LIBS := -ldw -lelf -pthread
 
 CORE_SRCS := $(sort $(wildcard ext/*.c))
 CORE_OBJS := $(CORE_SRCS:ext/%.c=$(BUILD)/core/%.o)

@@ -26,7 +26,9 @@ setup(
             libraries=["dw", "elf"],
             define_macros=[("_GNU_SOURCE", None)],
             extra_compile_args=["-std=gnu11", "-Wall", "-Wextra", "-Werror",
-                                "-Wno-unused-parameter", "-Wshadow"],
+                                "-Wno-unused-parameter", "-Wshadow",
+                                "-pthread"],
+            extra_link_args=["-pthread"],
         )
     ],
 )

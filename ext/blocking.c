@@ -105,24 +105,25 @@ static void walk_step(struct ld_session *s, size_t n)
 		ld_session_trim(s);
 }
 
-/* ---- goroutine index by g address ---- */
-
-static bool index_goroutines(struct ld_session *s, struct ld_blocking *b)
-{
-	if (!ld_u64map_reserve(&b->g_index, s->ngs))
-		return false;
-	for (size_t i = 0; i < s->ngs; i++)
-		if (!ld_u64map_put(&b->g_index, s->gs[i].addr, i + 1))
-			return false;
-	return true;
-}
-
+/*
+ * ---- goroutine index by g address ----
+ * Only walks that start from a queue (go-chan's wake-up order) need it:
+ * the whole-dump index is built goroutine by goroutine, so it is made on
+ * first use.
+ */
 static struct ld_goroutine *g_by_addr(struct ld_session *s,
-				      const struct ld_blocking *b,
-				      uint64_t addr)
+				      struct ld_blocking *b, uint64_t addr)
 {
-	uint64_t v = ld_u64map_get(&b->g_index, addr);
+	uint64_t v;
 
+	if (!b->g_index.n && s->ngs) {
+		if (!ld_u64map_reserve(&b->g_index, s->ngs))
+			return NULL;
+		for (size_t i = 0; i < s->ngs; i++)
+			if (!ld_u64map_put(&b->g_index, s->gs[i].addr, i + 1))
+				return NULL;
+	}
+	v = ld_u64map_get(&b->g_index, addr);
 	return v ? &s->gs[v - 1] : NULL;
 }
 
@@ -149,20 +150,13 @@ const struct ld_object *ld_blocking_find(const struct ld_blocking *b,
 	return v ? &b->objs[v - 1] : NULL;
 }
 
-/* The object (kind, addr), created on first use; *fresh says which. */
-static struct ld_object *get_object(struct ld_blocking *b,
-				    enum ld_block_kind kind, uint64_t addr,
-				    bool *fresh)
+static struct ld_object *new_object(struct ld_blocking *b,
+				    enum ld_block_kind kind, uint64_t addr)
 {
-	uint64_t k = obj_key(kind, addr), v = ld_u64map_get(&b->obj_index, k);
 	struct ld_object *o;
 
-	*fresh = false;
-	if (v)
-		return &b->objs[v - 1];
 	if (!ld_grow((void **)&b->objs, &b->cap_objs, b->nobjs + 1,
-		     sizeof(*b->objs)) ||
-	    !ld_u64map_put(&b->obj_index, k, b->nobjs + 1))
+		     sizeof(*b->objs)))
 		return NULL;
 	o = &b->objs[b->nobjs];
 	memset(o, 0, sizeof(*o));
@@ -171,8 +165,23 @@ static struct ld_object *get_object(struct ld_blocking *b,
 	o->fd = -1;
 	o->sysno = -1;
 	b->nobjs++;
-	*fresh = true;
 	return o;
+}
+
+/* The object (kind, addr), created on first use; *fresh says which. */
+static struct ld_object *get_object(struct ld_blocking *b,
+				    enum ld_block_kind kind, uint64_t addr,
+				    bool *fresh)
+{
+	uint64_t k = obj_key(kind, addr), v = ld_u64map_get(&b->obj_index, k);
+
+	*fresh = false;
+	if (v)
+		return &b->objs[v - 1];
+	if (!ld_u64map_put(&b->obj_index, k, b->nobjs + 1))
+		return NULL;
+	*fresh = true;
+	return new_object(b, kind, addr);
 }
 
 static bool add_blocker(struct ld_blocking *b, size_t gi,
@@ -232,11 +241,28 @@ char *ld_type_name(struct ld_session *s, uint64_t type)
 	return name;
 }
 
-/*
- * Which queue each queued sudog is in ('r' recvq, 's' sendq), recorded
- * while the channel is decoded, so a select case's side is one lookup
- * rather than a walk of a queue that may hold a million waiters.
- */
+/* An element type's name, read once per type descriptor and shared. */
+static const char *elem_type_name(struct ld_session *s, struct ld_blocking *b,
+				  uint64_t type)
+{
+	uint64_t v = ld_u64map_get(&b->type_index, type);
+	char *name;
+
+	if (v)
+		return b->names[v - 1];
+	name = ld_type_name(s, type);
+	if (!name)
+		return NULL;
+	if (!ld_grow((void **)&b->names, &b->cap_names, b->nnames + 1,
+		     sizeof(*b->names)) ||
+	    !ld_u64map_put(&b->type_index, type, b->nnames + 1)) {
+		free(name);
+		return NULL;
+	}
+	b->names[b->nnames++] = name;
+	return name;
+}
+
 static bool side_record(struct ld_blocking *b, uint64_t sg, char side)
 {
 	return ld_u64map_put(&b->sides, sg, (uint64_t)side);
@@ -247,7 +273,11 @@ static char side_of(const struct ld_blocking *b, uint64_t sg)
 	return (char)ld_u64map_get(&b->sides, sg);
 }
 
-/* Goroutine ids of a channel wait queue (first, linked by sudog.next). */
+/*
+ * A channel wait queue (first, linked by sudog.next), in wake-up order:
+ * its goroutine ids go to ids (when given), and the side of each select
+ * case in it is recorded.
+ */
 static void walk_waitq(struct ld_session *s, struct ld_blocking *b,
 		       uint64_t first, struct ld_idlist *ids, char side,
 		       const char **note)
@@ -268,16 +298,32 @@ static void walk_waitq(struct ld_session *s, struct ld_blocking *b,
 		}
 		gp = rd64(p, k->sudog_g);
 		walk_step(s, n);
-		g = g_by_addr(s, b, gp);
-		if (g)
+		if (ids && (g = g_by_addr(s, b, gp)))
 			idlist_add(ids, g->goid);
-		/* Only a select case needs its side looked up later. */
 		if (k->sudog_is_select < 0 || p[k->sudog_is_select])
 			side_record(b, sg, side);
 		sg = rd64(p, k->sudog_next);
 	}
 	if (sg)
 		*note = "channel wait queue too long";
+}
+
+/* Both queues, in wake-up order, replacing the lists built so far. */
+static void walk_queues(struct ld_session *s, struct ld_blocking *b,
+			struct ld_object *o)
+{
+	o->receivers.n = 0;
+	o->senders.n = 0;
+	walk_waitq(s, b, o->recvq, &o->receivers, 'r', &o->note);
+	walk_waitq(s, b, o->sendq, &o->senders, 's', &o->note);
+	o->sides_walked = true;
+}
+
+void ld_blocking_queue_order(struct ld_session *s, struct ld_blocking *b,
+			     const struct ld_object *o)
+{
+	if (o->kind == LD_BK_CHAN && !o->nil && o->addr)
+		walk_queues(s, b, &b->objs[o - b->objs]);
 }
 
 static void decode_chan(struct ld_session *s, struct ld_blocking *b,
@@ -299,27 +345,53 @@ static void decode_chan(struct ld_session *s, struct ld_blocking *b,
 	memcpy(&closed, h + k->hchan_closed, 4);
 	o->elemsize = elemsize;
 	o->closed = closed != 0;
-	o->elem_type = ld_type_name(s, rd64(h, k->hchan_elemtype));
+	o->elem_type = elem_type_name(s, b, rd64(h, k->hchan_elemtype));
+	o->recvq = rd64(h, k->hchan_recvq);
+	o->sendq = rd64(h, k->hchan_sendq);
 	if (o->len > o->cap && o->cap)
 		o->note = "channel length exceeds capacity";
-	walk_waitq(s, b, rd64(h, k->hchan_recvq), &o->receivers, 'r',
-		   &o->note);
-	walk_waitq(s, b, rd64(h, k->hchan_sendq), &o->senders, 's',
-		   &o->note);
 }
 
-static uint8_t chan_op(const struct ld_blocking *b, uint64_t sg,
-		       bool is_select, const char *reason)
+/*
+ * Which queue a goroutine's sudog sg on channel o is in.  A plain send or
+ * receive says so in its wait reason.  For a select case, the channel's
+ * header usually decides: receivers and senders cannot wait on one channel
+ * at once (they would have met), unless a select waits on both sides of
+ * it; only then are that channel's queues walked.
+ */
+static uint8_t chan_op(struct ld_session *s, struct ld_blocking *b,
+		       struct ld_object *o, uint64_t sg, bool is_select,
+		       const char *reason)
 {
-	char side = side_of(b, sg);
+	char side = 0;
 
+	if (!is_select)
+		return !strcmp(reason, "chan send") ? LD_OP_SEND : LD_OP_RECV;
+	if (o->recvq && !o->sendq)
+		side = 'r';
+	else if (o->sendq && !o->recvq)
+		side = 's';
+	else if (o->recvq && o->sendq) {
+		if (!o->sides_walked)
+			walk_queues(s, b, o);
+		side = side_of(b, sg);
+	}
 	if (side == 'r')
-		return is_select ? LD_OP_SELECT_RECV : LD_OP_RECV;
+		return LD_OP_SELECT_RECV;
 	if (side == 's')
-		return is_select ? LD_OP_SELECT_SEND : LD_OP_SEND;
-	if (is_select)
-		return LD_OP_SELECT;
-	return !strcmp(reason, "chan send") ? LD_OP_SEND : LD_OP_RECV;
+		return LD_OP_SELECT_SEND;
+	return LD_OP_SELECT;
+}
+
+/* The goroutine joins the list of its side (unless the queues were read). */
+static void chan_waiter(struct ld_object *o, uint8_t op, uint64_t goid)
+{
+	if (o->sides_walked)
+		return;
+	if (op == LD_OP_SEND || op == LD_OP_SELECT_SEND)
+		idlist_add(&o->senders, goid);
+	else if (op == LD_OP_RECV || op == LD_OP_SELECT_RECV)
+		idlist_add(&o->receivers, goid);
 }
 
 static bool chan_blockers(struct ld_session *s, struct ld_blocking *b,
@@ -338,6 +410,7 @@ static bool chan_blockers(struct ld_session *s, struct ld_blocking *b,
 		const uint8_t *p = view(s, sg, k->sudog_size, sgbuf);
 		struct ld_object *o;
 		uint64_t c;
+		uint8_t op;
 		bool fresh;
 
 		if (!p)
@@ -349,10 +422,10 @@ static bool chan_blockers(struct ld_session *s, struct ld_blocking *b,
 				return false;
 			if (fresh)
 				decode_chan(s, b, o);
-			if (!add_blocker(b, gi, o,
-					 chan_op(b, sg,
-						 p[k->sudog_is_select] != 0,
-						 reason)))
+			op = chan_op(s, b, o, sg, p[k->sudog_is_select] != 0,
+				     reason);
+			chan_waiter(o, op, g->goid);
+			if (!add_blocker(b, gi, o, op))
 				return false;
 		}
 		sg = rd64(p, k->sudog_waitlink);
@@ -673,15 +746,37 @@ static int64_t notify_head(const struct ld_rt_blocking *k)
 	return k->notify_head >= 0 ? k->notify_head : k->sync_notify_head;
 }
 
+/*
+ * Record the goroutines on Cond c's notify list (once per Cond), so each
+ * waiter is checked against it with one lookup.
+ */
+static void cond_list(struct ld_session *s, struct ld_blocking *b, uint64_t c)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	uint64_t sg, gp;
+	size_t n = 0;
+
+	if (ld_u64map_get(&b->cond_walked, c) ||
+	    !ld_u64map_put(&b->cond_walked, c, 1) ||
+	    !read_u64(s, c + (uint64_t)(k->cond_notify + notify_head(k)), &sg))
+		return;
+	while (sg && n++ < MAX_LIST) {
+		if (!read_u64(s, sg + (uint64_t)k->sudog_g, &gp) ||
+		    !ld_u64map_put(&b->conds, gp, c) ||
+		    !read_u64(s, sg + (uint64_t)k->sudog_next, &sg))
+			return;
+		walk_step(s, n);
+	}
+}
+
 static bool cond_blocker(struct ld_session *s, struct ld_blocking *b,
 			 size_t gi)
 {
 	const struct ld_rt_blocking *k = &s->rt->blk;
 	struct ld_goroutine *g = &s->gs[gi];
-	uint64_t c, sg, gp;
 	struct ld_object *o;
-	size_t n = 0;
-	bool fresh, found = false;
+	uint64_t c;
+	bool fresh;
 
 	if (k->cond_notify < 0 || notify_head(k) < 0)
 		return true;
@@ -694,35 +789,13 @@ static bool cond_blocker(struct ld_session *s, struct ld_blocking *b,
 	else if (!frame_arg0(s, g, "sync.(*Cond).Wait", &c, NULL))
 		return true;
 	/* It must be a Cond whose notify list holds this g. */
-	if (!read_u64(s, c + (uint64_t)(k->cond_notify + notify_head(k)), &sg))
-		return true;
-	while (sg && n++ < MAX_LIST && !found) {
-		if (!read_u64(s, sg + (uint64_t)k->sudog_g, &gp) ||
-		    !read_u64(s, sg + (uint64_t)k->sudog_next, &sg))
-			return true;
-		found = gp == g->addr;
-	}
-	if (!found)
+	cond_list(s, b, c);
+	if (!c || ld_u64map_get(&b->conds, g->addr) != c)
 		return true;
 	o = get_object(b, LD_BK_COND, c, &fresh);
 	if (!o)
 		return false;
-	if (fresh) {
-		read_u64(s, c + (uint64_t)(k->cond_notify + notify_head(k)),
-			 &sg);
-		n = 0;
-		while (sg && n++ < MAX_LIST) {
-			struct ld_goroutine *w;
-
-			if (!read_u64(s, sg + (uint64_t)k->sudog_g, &gp))
-				break;
-			w = g_by_addr(s, b, gp);
-			if (w)
-				idlist_add(&o->waiters, w->goid);
-			if (!read_u64(s, sg + (uint64_t)k->sudog_next, &sg))
-				break;
-		}
-	}
+	idlist_add(&o->waiters, g->goid);
 	return add_blocker(b, gi, o, LD_OP_NONE);
 }
 
@@ -793,18 +866,16 @@ static bool timer_blocker(struct ld_session *s, struct ld_blocking *b,
 	struct ld_goroutine *g = &s->gs[gi];
 	uint64_t when = 0, t;
 	struct ld_object *o;
-	bool fresh;
 
-	if (rt->g.sleep_when >= 0) {
-		read_u64(s, g->addr + (uint64_t)rt->g.sleep_when, &when);
-	} else if (rt->g.timer >= 0 && rt->blk.timer_when >= 0 &&
-		   read_u64(s, g->addr + (uint64_t)rt->g.timer, &t) && t) {
+	/* Go 1.23 moved a sleep's deadline from its timer into the g. */
+	if (rt->g.sleep_when >= 0)
+		when = g->sleep;
+	else if ((t = g->sleep) && rt->blk.timer_when >= 0)
 		read_u64(s, t + (uint64_t)rt->blk.timer_when, &when);
-	}
 	if (!when)
 		return true;
 	/* One object per goroutine: a sleep's timer is its own. */
-	o = get_object(b, LD_BK_TIMER, g->addr, &fresh);
+	o = new_object(b, LD_BK_TIMER, g->addr);
 	if (!o)
 		return false;
 	o->when = (int64_t)when;
@@ -818,11 +889,10 @@ static bool syscall_blocker(struct ld_session *s, struct ld_blocking *b,
 	const struct ld_thread_regs *r;
 	struct ld_goroutine *g = &s->gs[gi];
 	struct ld_object *o;
-	bool fresh;
 
 	if (!g->tid || !(r = ld_session_thread(s, g->tid)))
 		return true;
-	o = get_object(b, LD_BK_SYSCALL, (uint64_t)g->tid, &fresh);
+	o = new_object(b, LD_BK_SYSCALL, (uint64_t)g->tid);
 	if (!o)
 		return false;
 	o->sysno = (int64_t)r->regs[s->arch->reg_syscall_nr];
@@ -974,8 +1044,10 @@ struct ld_error *ld_blocking_decode(struct ld_session *s, struct ld_blocking *b,
 	o = get_object(b, kind, addr, &fresh);
 	if (!o)
 		return &ld_error_nomem;
-	if (fresh && kind == LD_BK_CHAN)
+	if (fresh && kind == LD_BK_CHAN) {
 		decode_chan(s, b, o);
+		walk_queues(s, b, o);
+	}
 	else if (fresh && kind == LD_BK_MUTEX)
 		decode_mutex(s, o);
 	else if (fresh && kind == LD_BK_RWMUTEX)
@@ -1076,7 +1148,6 @@ void ld_blocking_destroy(struct ld_blocking *b)
 	for (size_t i = 0; i < b->nobjs; i++) {
 		struct ld_object *o = &b->objs[i];
 
-		free(o->elem_type);
 		free(o->describes);
 		idlist_free(&o->senders);
 		idlist_free(&o->receivers);
@@ -1091,6 +1162,12 @@ void ld_blocking_destroy(struct ld_blocking *b)
 	ld_u64map_release(&b->g_index);
 	ld_u64map_release(&b->semas);
 	ld_u64map_release(&b->sides);
+	ld_u64map_release(&b->conds);
+	ld_u64map_release(&b->cond_walked);
+	ld_u64map_release(&b->type_index);
+	for (size_t i = 0; i < b->nnames; i++)
+		free(b->names[i]);
+	free(b->names);
 	free(b->scan_buf);
 	for (size_t i = 0; b->reasons && b->reasons[i]; i++)
 		free(b->reasons[i]);
@@ -1113,8 +1190,7 @@ static struct ld_error *build(struct ld_session *s, bool defer,
 		return &ld_error_nomem;
 	b->first = calloc(s->ngs + 1, sizeof(*b->first));
 	b->count = calloc(s->ngs + 1, 1);
-	if (!b->first || !b->count || !index_goroutines(s, b) ||
-	    !classify_reasons(s, b))
+	if (!b->first || !b->count || !classify_reasons(s, b))
 		goto nomem;
 	if (s->rt->blk.sudog_size)
 		walk_semtable(s, b);
@@ -1124,8 +1200,16 @@ static struct ld_error *build(struct ld_session *s, bool defer,
 		 * semacquire waiters read their frames, and reading every
 		 * stack top would double the grouping pass's reads.
 		 */
+		/*
+		 * No pager here: sudogs lie scattered, and each one the pager
+		 * touched would map the kernel's whole fault-around window.
+		 */
 		if (gi % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
 			ld_session_trim(s);
+		if (gi + LD_PREFETCH_AHEAD < s->ngs &&
+		    s->gs[gi + LD_PREFETCH_AHEAD].waiting)
+			ld_mem_prefetch(s->mem, s->gs[gi + LD_PREFETCH_AHEAD].waiting,
+					s->rt->blk.sudog_size);
 		if (!blockers_of(s, b, gi))
 			goto nomem;
 	}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakdump/pager.h"
 #include "leakdump/session.h"
 
 #define MAX_GOROUTINES (64u << 20)
@@ -271,6 +272,10 @@ static void decode_g(struct ld_session *s, struct ld_goroutine *g,
 	g->waitreason = buf[rt->g.waitreason];
 	/* Kept so blocking objects need not touch the g's page again. */
 	g->waiting = rd64(buf, rt->g.waiting);
+	if (rt->g.sleep_when >= 0)
+		g->sleep = rd64(buf, rt->g.sleep_when);
+	else if (rt->g.timer >= 0)
+		g->sleep = rd64(buf, rt->g.timer);
 	if (rd64(buf, rt->g.lockedm))
 		g->flags |= LD_G_LOCKED;
 	if (rt->g.running_cleanups >= 0 && buf[rt->g.running_cleanups])
@@ -363,11 +368,33 @@ static void fetch_gs(struct ld_session *s, const uint64_t *ptrs, size_t n,
 		views[idx[i]] = v[i].ok ? v[i].buf : NULL;
 }
 
+static void prefetch_g(const uint8_t *p, uint64_t gsize)
+{
+	for (uint64_t off = 0; off < gsize; off += 64)
+		__builtin_prefetch(p + off);
+}
+
+/* What loading reads of allgs entry i: the g (for the pager). */
+struct g_ptrs {
+	const uint64_t *ptrs;
+	uint64_t gsize;
+};
+
+static void g_struct(void *arg, size_t i, uint64_t *addr, size_t *len)
+{
+	const struct g_ptrs *a = arg;
+
+	*addr = a->ptrs[i];
+	*len = a->gsize;
+}
+
 struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 {
 	uint64_t *ptrs = NULL, n = 0, gsize = s->rt->g.size, lastpoll = 0;
 	const uint8_t *views[LD_BATCH];
 	struct ld_error *err;
+	struct g_ptrs gp;
+	struct ld_pager *pg;
 	uint8_t *buf;
 
 	if (s->gs)
@@ -382,16 +409,23 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 		free(ptrs);
 		return &ld_error_nomem;
 	}
+	gp.ptrs = ptrs;
+	gp.gsize = gsize;
+	pg = ld_pager_start(s, n, g_struct, &gp);
 	for (uint64_t i = 0; i < n; i += LD_BATCH) {
 		size_t k, nb = n - i < LD_BATCH ? n - i : LD_BATCH;
 
-		if (i % LD_TRIM_EVERY == 0 && i)
+		if (!pg && i % LD_TRIM_EVERY == 0 && i)
 			ld_session_trim(s);
 		fetch_gs(s, ptrs + i, nb, buf, views);
 		for (k = 0; k < nb; k++) {
 			struct ld_goroutine *g = &s->gs[s->ngs];
 			const uint8_t *p = views[k];
 
+			ld_pager_progress(pg, i + k);
+			if (k + LD_PREFETCH_AHEAD < nb &&
+			    views[k + LD_PREFETCH_AHEAD])
+				prefetch_g(views[k + LD_PREFETCH_AHEAD], gsize);
 			if (!p) {
 				note_bad_g(s, ptrs[i + k]);
 				continue;
@@ -406,6 +440,7 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 			s->ngs++;
 		}
 	}
+	ld_pager_stop(pg);
 	free(buf);
 	free(ptrs);
 	if (!s->rt->sched)

@@ -405,6 +405,31 @@ const void *ld_mem_peek(struct ld_mem *mem, uint64_t addr, size_t len)
 	return seg->buf + (addr - seg->start);
 }
 
+const void *ld_mem_peek_quiet(const struct ld_mem *mem, uint64_t addr,
+			      size_t len)
+{
+	/* No update of mem->last: another thread may be reading. */
+	size_t i = first_piece_ending_after(mem, addr);
+	const struct piece *p;
+	const struct seg *seg;
+
+	if (i == mem->npieces)
+		return NULL;
+	p = &mem->pieces[i];
+	seg = &mem->segs[p->seg];
+	if (p->start > addr || seg->kind != SEG_BUFFER || len > p->end - addr)
+		return NULL;
+	return seg->buf + (addr - seg->start);
+}
+
+void ld_mem_prefetch(const struct ld_mem *mem, uint64_t addr, size_t len)
+{
+	const uint8_t *at = ld_mem_peek_quiet(mem, addr, len);
+
+	for (size_t off = 0; at && off < len; off += 64)
+		__builtin_prefetch(at + off);
+}
+
 void ld_mem_invalidate(struct ld_mem *mem)
 {
 	size_t i;

@@ -11,6 +11,7 @@
 #include "leakdump/util.h"
 #include "leakdump/blocking.h"
 #include "leakdump/prove.h"
+#include "leakdump/pager.h"
 #include "leakdump/report.h"
 #include "leakdump/traceback.h"
 
@@ -277,23 +278,39 @@ static int cmp_groups(const void *a, const void *b, void *ctx)
 	return s->gs[x->first_g].goid < s->gs[y->first_g].goid ? -1 : 1;
 }
 
+/* What grouping reads of goroutine i: its stack top (for the pager). */
+static void stack_top(void *arg, size_t i, uint64_t *addr, size_t *len)
+{
+	const struct ld_goroutine *g = &((struct ld_session *)arg)->gs[i];
+
+	*addr = g->sp;
+	*len = 0;
+	if (!(g->flags & LD_G_NO_STACK) && g->sp >= g->stack_lo &&
+	    g->sp < g->stack_hi)
+		*len = g->stack_hi - g->sp < LD_STACK_TOP ?
+		       g->stack_hi - g->sp : LD_STACK_TOP;
+}
+
 static struct ld_error *build_groups(struct ld_session *s, bool all,
 				     struct grouping *gr)
 {
 	struct ld_error *err = NULL;
+	struct ld_pager *pg;
 
 	gr->next_g = malloc((s->ngs + 1) * sizeof(uint32_t));
 	gr->g_group = malloc((s->ngs + 1) * sizeof(uint32_t));
 	gr->scratch = malloc(MAX_KEY_FRAMES * sizeof(*gr->scratch));
 	if (!gr->next_g || !gr->g_group || !gr->scratch)
 		return &ld_error_nomem;
+	pg = ld_pager_start(s, s->ngs, stack_top, s);
 	for (size_t i = 0; i < s->ngs && !err; i++) {
 		struct ld_goroutine *g = &s->gs[i];
 		const char *werr = NULL;
 		struct group key = { 0 };
 
 		gr->g_group[i] = UINT32_MAX;
-		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
+		ld_pager_progress(pg, i);
+		if (!pg && i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
 			ld_session_trim(s);
 		if (i % LD_BATCH == 0)
 			ld_session_prefetch_stacks(s, i, s->ngs - i);
@@ -301,6 +318,9 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 			gr->hidden++;
 			continue;
 		}
+		/* The first touch of each stack is the loop's main stall. */
+		if (i + LD_PREFETCH_AHEAD < s->ngs)
+			ld_mem_prefetch(s->mem, s->gs[i + LD_PREFETCH_AHEAD].sp, 256);
 		gr->nscratch = 0;
 		if (!(g->flags & LD_G_NO_STACK))
 			ld_traceback_walk(s, g, collect_frame, gr, &werr);
@@ -319,6 +339,7 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 		err = add_to_group(gr, &key, (uint32_t)i,
 				   ld_goroutine_wait_minutes(s, g));
 	}
+	ld_pager_stop(pg);
 	if (gr->blk)
 		ld_blocking_scan_done(gr->blk);
 	if (err)
@@ -1443,7 +1464,9 @@ struct ld_error *ld_report_object(struct ld_session *s, int kind,
 	} else {
 		o = ld_blocking_find(b, (enum ld_block_kind)kind, addr);
 	}
-	if (!o)
+	if (o)
+		ld_blocking_queue_order(s, b, o);	/* who wakes first */
+	else
 		err = ld_blocking_decode(s, b, (enum ld_block_kind)kind, addr,
 					 &o);
 	if (!err) {

@@ -7,8 +7,9 @@
  * registers).  The semaphore table is walked once and indexed by
  * goroutine; objects shared by many goroutines are decoded once.
  *
- * Ownership: struct ld_blocking owns its objects, their strings and id
- * lists; ld_blocking_destroy() frees them all.  It borrows the session.
+ * Ownership: struct ld_blocking owns its objects, their strings (type
+ * names are shared between channels of one element type) and id lists;
+ * ld_blocking_destroy() frees them all.  It borrows the session.
  */
 #ifndef LD_BLOCKING_H
 #define LD_BLOCKING_H
@@ -67,10 +68,16 @@ struct ld_object {
 	const char *note;		/* why something is unknown, or NULL */
 
 	/* chan */
-	char *elem_type;		/* "*main.Event"; NULL if unknown */
+	const char *elem_type;		/* "*main.Event"; NULL if unknown */
 	uint64_t cap, len, elemsize;
 	bool closed;
+	/*
+	 * Waiting goroutines: in wake-up (queue) order for go-chan and
+	 * ld_blocking_decode(); in dump order in a whole-dump index.
+	 */
 	struct ld_idlist senders, receivers;
+	uint64_t recvq, sendq;		/* private: the queues' first sudogs */
+	bool sides_walked;		/* private: select sides recorded */
 
 	/* mutex, rwmutex, waitgroup, cond, sema */
 	uint64_t sema;			/* the semaphore word waited on */
@@ -115,7 +122,12 @@ struct ld_blocking {
 	struct ld_u64map obj_index;	/* kind<<56 ^ addr ^ 1 -> index + 1 */
 	struct ld_u64map g_index;	/* g address -> goroutine index + 1 */
 	struct ld_u64map semas;		/* semtable: waiter g -> sema addr */
-	struct ld_u64map sides;		/* queued sudog -> 'r' or 's' */
+	struct ld_u64map sides;		/* queued select sudog -> 'r' or 's' */
+	struct ld_u64map conds;		/* Cond waiter g -> Cond address */
+	struct ld_u64map cond_walked;	/* Cond addresses whose list was read */
+	struct ld_u64map type_index;	/* type descriptor -> names index + 1 */
+	char **names;			/* element type names, owned */
+	size_t nnames, cap_names;
 	const char *unavailable;	/* a whole part could not be read */
 	/* per wait reason: its text without " (durable)", and its class */
 	char **reasons;			/* NULL-terminated */
@@ -174,6 +186,13 @@ struct ld_error *ld_blocking_decode(struct ld_session *s, struct ld_blocking *b,
  * "[]uint8"), malloc'd (the caller frees it); NULL when it cannot be read.
  */
 char *ld_type_name(struct ld_session *s, uint64_t type);
+
+/*
+ * Re-read a channel's wait queues so its receivers and senders are listed
+ * in the order the runtime wakes them (go-chan); o must belong to b.
+ */
+void ld_blocking_queue_order(struct ld_session *s, struct ld_blocking *b,
+			     const struct ld_object *o);
 
 /* Find the object of this kind (0: any) at addr, or NULL. */
 const struct ld_object *ld_blocking_find(const struct ld_blocking *b,

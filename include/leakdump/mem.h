@@ -77,6 +77,20 @@ struct ld_error *ld_mem_read_string(struct ld_mem *mem, uint64_t ptr,
  */
 const void *ld_mem_peek(struct ld_mem *mem, uint64_t addr, size_t len);
 
+/*
+ * ld_mem_peek without moving the lookup cursor: safe from another thread
+ * while no segment is being added (ext/pager.c).
+ */
+const void *ld_mem_peek_quiet(const struct ld_mem *mem, uint64_t addr,
+			      size_t len);
+
+/*
+ * A hint that [addr, addr+len) will be read soon: on buffer segments (a
+ * mapped core) the CPU starts loading those cache lines; otherwise nothing.
+ * Long walks over a million goroutines call it a few goroutines ahead.
+ */
+void ld_mem_prefetch(const struct ld_mem *mem, uint64_t addr, size_t len);
+
 /* One range of a batched read; ok says whether it was read in full. */
 struct ld_mem_iov {
 	uint64_t addr;

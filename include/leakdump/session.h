@@ -68,6 +68,7 @@ struct ld_goroutine {
 	uint64_t pc, sp;		/* where unwinding starts */
 	uint64_t bubble;		/* synctest bubble/group id, 0 if none */
 	uint64_t waiting;		/* g.waiting: its sudog list, or 0 */
+	uint64_t sleep;			/* g.sleepWhen (1.23+), else g.timer */
 	uint32_t status;		/* atomicstatus, including _Gscan */
 	uint32_t stack_id;		/* index into the session's stack table */
 	int32_t tid;			/* OS thread id via g.m.procid, 0 if none */
@@ -158,6 +159,10 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s);
  */
 void ld_session_trim(struct ld_session *s);
 #define LD_TRIM_EVERY 4096
+/* The part of a stack a goroutine walk mostly reads (for the pager). */
+#define LD_STACK_TOP 4096
+/* How many goroutines ahead long walks prefetch (ld_mem_prefetch). */
+#define LD_PREFETCH_AHEAD 8
 
 /*
  * Prefetch the stack tops of s->gs[first, first+n) (n <= LD_BATCH); a no-op

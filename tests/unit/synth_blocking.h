@@ -527,6 +527,14 @@ static inline size_t sb_gi(const struct synth_blocking *sb, uint64_t goid)
 	abort();
 }
 
+/* g.sleepWhen, or g.timer before Go 1.23, in memory and decoded. */
+static inline void sb_sleep(struct synth_blocking *sb, uint64_t goid,
+			    uint64_t field, uint64_t v)
+{
+	sb_w64(sb, sb_gaddr(goid) + field, v);
+	sb->s->gs[sb_gi(sb, goid)].sleep = v;
+}
+
 /* A word on goroutine goid's stack, slot words above its sp. */
 static inline void sb_stack_word(struct synth_blocking *sb, uint64_t goid,
 				 unsigned int slot, uint64_t v)

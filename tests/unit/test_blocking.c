@@ -213,7 +213,8 @@ static void test_chan_queues_and_select(void **state)
 	assert_int_equal(c1->elemsize, 8);
 	assert_false(c1->closed);
 	assert_null(c1->note);
-	ASSERT_IDS(&c1->receivers, 1, 2, 4);
+	/* In a whole-dump index, waiters come in dump order. */
+	ASSERT_IDS(&c1->receivers, 4, 1, 2);
 	assert_int_equal(c1->senders.n, 0);
 
 	assert_non_null(c2->elem_type);
@@ -223,8 +224,18 @@ static void test_chan_queues_and_select(void **state)
 	assert_int_equal(c2->elemsize, 32);
 	assert_false(c2->closed);
 	assert_null(c2->note);
+	ASSERT_IDS(&c2->senders, 4, 3);
+	assert_int_equal(c2->receivers.n, 0);
+
+	/* go-chan reads the queues: the order the runtime wakes them in */
+	ld_blocking_queue_order(sb->s, sb->b, c1);
+	ASSERT_IDS(&c1->receivers, 1, 2, 4);
+	assert_int_equal(c1->senders.n, 0);
+	ld_blocking_queue_order(sb->s, sb->b, c2);
 	ASSERT_IDS(&c2->senders, 3, 4);
 	assert_int_equal(c2->receivers.n, 0);
+	assert_null(c1->note);
+	assert_null(c2->note);
 
 	assert_ptr_equal(ld_blocking_find(sb->b, LD_BK_CHAN, C1), c1);
 	assert_ptr_equal(ld_blocking_find(sb->b, 0, C2), c2);
@@ -253,7 +264,7 @@ static void test_chan_describe_json(void **state)
 	FMT(want, "{\"kind\":\"chan\",\"address\":\"0x%llx\",\"op\":\"recv\","
 	    "\"nil\":false,\"elem_type\":\"*main.Event\",\"cap\":0,\"len\":0,"
 	    "\"closed\":false,\"senders_count\":0,\"receivers_count\":3,"
-	    "\"senders\":[],\"receivers\":[1,2,4],\"waiters_count\":0,"
+	    "\"senders\":[],\"receivers\":[4,1,2],\"waiters_count\":0,"
 	    "\"waiters\":[]}", (unsigned long long)C1);
 	assert_json(sb, c1, LD_OP_RECV, 10, want);
 	/* id lists cut at max_ids, counts exact */
@@ -261,13 +272,13 @@ static void test_chan_describe_json(void **state)
 	    "\"op\":\"select-recv\",\"nil\":false,"
 	    "\"elem_type\":\"*main.Event\",\"cap\":0,\"len\":0,"
 	    "\"closed\":false,\"senders_count\":0,\"receivers_count\":3,"
-	    "\"senders\":[],\"receivers\":[1,2],\"waiters_count\":0,"
+	    "\"senders\":[],\"receivers\":[4,1],\"waiters_count\":0,"
 	    "\"waiters\":[],\"ids_truncated\":true}", (unsigned long long)C1);
 	assert_json(sb, c1, LD_OP_SELECT_RECV, 2, want);
 	FMT(want, "{\"kind\":\"chan\",\"address\":\"0x%llx\","
 	    "\"op\":\"select-send\",\"nil\":false,\"elem_type\":\"main.Job\","
 	    "\"cap\":4,\"len\":4,\"closed\":false,\"senders_count\":2,"
-	    "\"receivers_count\":0,\"senders\":[3,4],\"receivers\":[],"
+	    "\"receivers_count\":0,\"senders\":[4,3],\"receivers\":[],"
 	    "\"waiters_count\":0,\"waiters\":[]}", (unsigned long long)C2);
 	assert_json(sb, c2, LD_OP_SELECT_SEND, 10, want);
 
@@ -335,7 +346,7 @@ static void test_chan_no_types_area(void **state)
 	build_ok(sb);
 	o = only_blocker(sb, 1, LD_OP_RECV);
 	assert_null(o->elem_type);
-	ASSERT_IDS(&o->receivers, 1, 2, 4);
+	ASSERT_IDS(&o->receivers, 4, 1, 2);
 	FMT(want, "chan ? 0x%llx (unbuffered, open; 3 receivers, 0 senders)",
 	    (unsigned long long)C1);
 	assert_describe(sb, o, want);
@@ -496,13 +507,21 @@ static void test_chan_corrupt(void **state)
 	sb_waiting_g(sb, 7, "chan receive", SB_SG(7));
 	build_ok(sb);
 
+	/* The dump's index lists waiters by their own sudogs ... */
 	o = only_blocker(sb, 1, LD_OP_RECV);
 	assert_ptr_equal(only_blocker(sb, 2, LD_OP_RECV), o);
+	assert_null(o->note);
+	ASSERT_IDS(&o->receivers, 1, 2);
+	/* ... and the queue walk (go-chan) finds the cycle, bounded. */
+	ld_blocking_queue_order(sb->s, sb->b, o);
 	assert_non_null(o->note);
 	assert_string_equal(o->note, "channel wait queue too long");
 	ASSERT_IDS(&o->receivers, 1, 2);
 
 	o = only_blocker(sb, 3, LD_OP_SEND);
+	assert_null(o->note);
+	ASSERT_IDS(&o->senders, 3);
+	ld_blocking_queue_order(sb->s, sb->b, o);
 	assert_non_null(o->note);
 	assert_string_equal(o->note, "channel wait queue unreadable");
 	assert_int_equal(o->senders.n, 0);
@@ -519,6 +538,7 @@ static void test_chan_corrupt(void **state)
 	assert_no_blocker(sb, 5);
 	assert_no_blocker(sb, 6);
 
+	/* Its own sudog still says who waits on the unreadable channel. */
 	o = only_blocker(sb, 7, LD_OP_RECV);
 	assert_int_equal(o->addr, SB_UNMAPPED);
 	assert_non_null(o->note);
@@ -526,8 +546,8 @@ static void test_chan_corrupt(void **state)
 	FMT(want, "{\"kind\":\"chan\",\"address\":\"0x%llx\","
 	    "\"note\":\"channel unreadable\",\"op\":\"recv\",\"nil\":false,"
 	    "\"elem_type\":null,\"cap\":0,\"len\":0,\"closed\":false,"
-	    "\"senders_count\":0,\"receivers_count\":0,\"senders\":[],"
-	    "\"receivers\":[],\"waiters_count\":0,\"waiters\":[]}",
+	    "\"senders_count\":0,\"receivers_count\":1,\"senders\":[],"
+	    "\"receivers\":[7],\"waiters_count\":0,\"waiters\":[]}",
 	    (unsigned long long)SB_UNMAPPED);
 	assert_json(sb, o, LD_OP_RECV, 10, want);
 }
@@ -1283,7 +1303,7 @@ static void test_sleep_timer(void **state)
 	char want[256];
 
 	sb_waiting_g(sb, 1, "sleep", 0);
-	sb_w64(sb, sb_gaddr(1) + G126_G_SLEEPWHEN, 5000000000ull);
+	sb_sleep(sb, 1, G126_G_SLEEPWHEN, 5000000000ull);
 	sb_waiting_g(sb, 2, "sleep", 0);	/* sleepWhen 0: unknown */
 	build_ok(sb);
 	o = only_blocker(sb, 1, LD_OP_NONE);
@@ -1454,7 +1474,7 @@ static void test_sleep_cached_timer(void **state)
 
 	sb->s->rt->g.sleep_when = -1;
 	sb_waiting_g(sb, 1, "sleep", 0);
-	sb_w64(sb, sb_gaddr(1) + G126_G_TIMER, SB_SYNC(0));
+	sb_sleep(sb, 1, G126_G_TIMER, SB_SYNC(0));
 	sb_w64(sb, SB_SYNC(0) + G126_TIMER_WHEN, 777);
 	sb_waiting_g(sb, 2, "sleep", 0);	/* no timer */
 	build_ok(sb);

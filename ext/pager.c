@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The pager (see include/leakdump/pager.h): faults in the core pages of the
+ * walker's next items and drops those of the items it has finished, from a
+ * helper thread.  The two threads share only the item count the walker has
+ * finished; the helper reads the session's memory map, never changes it.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "leakdump/core.h"
+#include "leakdump/mem.h"
+#include "leakdump/pager.h"
+
+#define PAGE 4096ull
+/*
+ * A read fault maps the pages around it that are in the page cache (the
+ * kernel's fault_around_bytes, 64 KiB by default); dropping whole windows
+ * keeps those from piling up.
+ */
+#define WINDOW (64ull << 10)
+#define AHEAD 2048		/* items faulted in before the walker needs them */
+#define BEHIND 256		/* items kept mapped after the walker passed them */
+#define TRIM_BATCH 2048		/* items dropped per round */
+#define MERGE_GAP (64ull << 10)	/* drop nearby ranges with one call */
+#define MAX_RUN (64ull << 20)	/* ... but never more than this at once */
+#define IDLE_NS 20000
+
+struct ld_pager {
+	pthread_t thread;
+	const struct ld_mem *mem;
+	uintptr_t map_lo, map_hi;	/* the core mapping, page-aligned */
+	size_t n;
+	ld_pager_range_fn *range;
+	void *arg;
+	atomic_size_t done;		/* written by the walker */
+	atomic_bool stop;
+	size_t touched, trimmed;	/* helper-private */
+	volatile uint8_t sink;
+};
+
+/* Item i's bytes in the mapping, aligned outwards to align; false if none. */
+static bool item_pages(struct ld_pager *p, size_t i, uintptr_t align,
+		       uintptr_t *lo, uintptr_t *hi)
+{
+	uint64_t addr;
+	size_t len;
+	const uint8_t *at;
+
+	p->range(p->arg, i, &addr, &len);
+	if (!len || !(at = ld_mem_peek_quiet(p->mem, addr, len)))
+		return false;
+	*lo = (uintptr_t)at & ~(align - 1);
+	*hi = ((uintptr_t)at + len + align - 1) & ~(align - 1);
+	if ((uintptr_t)at < p->map_lo || (uintptr_t)at + len > p->map_hi)
+		return false;	/* not the core file (the executable, say) */
+	if (*lo < p->map_lo)
+		*lo = p->map_lo;
+	if (*hi > p->map_hi)
+		*hi = p->map_hi;
+	return true;
+}
+
+/* Read one byte of every page of item i: the kernel maps them now. */
+static void touch(struct ld_pager *p, size_t i)
+{
+	uintptr_t lo, hi;
+
+	if (!item_pages(p, i, PAGE, &lo, &hi))
+		return;
+	for (uintptr_t pg = lo; pg < hi; pg += PAGE)
+		p->sink += *(const volatile uint8_t *)pg;
+}
+
+static void drop(uintptr_t lo, uintptr_t hi)
+{
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+/* Drop the pages of items [first, end), merging neighbours. */
+static void trim(struct ld_pager *p, size_t first, size_t end)
+{
+	uintptr_t run_lo = 0, run_hi = 0, lo, hi;
+
+	for (size_t i = first; i < end; i++) {
+		if (!item_pages(p, i, WINDOW, &lo, &hi))
+			continue;
+		if (run_hi && lo >= run_lo && lo <= run_hi + MERGE_GAP &&
+		    hi - run_lo <= MAX_RUN) {
+			if (hi > run_hi)
+				run_hi = hi;
+			continue;
+		}
+		drop(run_lo, run_hi);
+		run_lo = lo;
+		run_hi = hi;
+	}
+	drop(run_lo, run_hi);
+}
+
+static void idle(void)
+{
+	struct timespec ts = { 0, IDLE_NS };
+
+	nanosleep(&ts, NULL);
+}
+
+static void *run(void *arg)
+{
+	struct ld_pager *p = arg;
+
+	while (!atomic_load_explicit(&p->stop, memory_order_acquire)) {
+		size_t done = atomic_load_explicit(&p->done,
+						   memory_order_relaxed);
+		bool busy = false;
+
+		if (p->touched < done)
+			p->touched = done;	/* fell behind: skip ahead */
+		for (size_t k = 0; k < 64 && p->touched < p->n &&
+				   p->touched < done + AHEAD; k++) {
+			touch(p, p->touched++);
+			busy = true;
+		}
+		if (done > p->trimmed + BEHIND + TRIM_BATCH) {
+			trim(p, p->trimmed, done - BEHIND);
+			p->trimmed = done - BEHIND;
+			busy = true;
+		}
+		if (!busy)
+			idle();
+	}
+	return NULL;
+}
+
+struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
+				ld_pager_range_fn *range, void *arg)
+{
+	struct ld_pager *p;
+	sigset_t all, old;
+	int err;
+
+	if (s->kind != LD_TARGET_CORE || !s->core || !s->core->map || n < AHEAD)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->mem = s->mem;
+	p->map_lo = (uintptr_t)s->core->map;
+	p->map_hi = ((uintptr_t)s->core->map + s->core->size) &
+		    ~(uintptr_t)(PAGE - 1);
+	p->n = n;
+	p->range = range;
+	p->arg = arg;
+	atomic_init(&p->done, 0);
+	atomic_init(&p->stop, false);
+	/* Signals (GDB's SIGINT, SIGCHLD) stay with the debugger's thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&p->thread, NULL, run, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void ld_pager_progress(struct ld_pager *p, size_t done)
+{
+	if (p)
+		atomic_store_explicit(&p->done, done, memory_order_relaxed);
+}
+
+void ld_pager_stop(struct ld_pager *p)
+{
+	if (!p)
+		return;
+	atomic_store_explicit(&p->stop, true, memory_order_release);
+	pthread_join(p->thread, NULL);
+	/* Whatever is still mapped goes, as a trimming walker's would. */
+	drop(p->map_lo, p->map_hi);
+	free(p);
+}
