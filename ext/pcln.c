@@ -645,6 +645,7 @@ size_t ld_pcln_expand(const struct ld_pcln *p, const struct ld_func *f,
 			out[n].funcid = call[0];
 			out[n].start_line = get_i32(call + 12);
 			out[n].inlined = true;
+			out[n].name_flags = 0;
 			emit_frame(p, f, pc, &out[n]);
 		}
 		n++;
@@ -656,6 +657,7 @@ size_t ld_pcln_expand(const struct ld_pcln *p, const struct ld_func *f,
 		out[n].funcid = f->funcid;
 		out[n].start_line = f->start_line;
 		out[n].inlined = false;
+		out[n].name_flags = 0;
 		emit_frame(p, f, pc, &out[n]);
 	}
 	return n + 1;

@@ -34,6 +34,7 @@ struct stack_rec {
 struct group {
 	uint32_t stack_id;
 	const char *status;
+	uint64_t status_hash;		/* of the text: equal texts, equal hash */
 	uint64_t gopc;
 	size_t count;
 	int64_t min_wait, max_wait;
@@ -55,6 +56,8 @@ struct grouping {
 	size_t ngroups, cap_groups;
 	uint32_t *group_table;
 	size_t group_table_size;
+	const char *last_status;	/* status_hash() cache */
+	uint64_t last_status_hash;
 	uint32_t *next_g;		/* per goroutine: next in its group */
 	uint32_t *g_group;		/* per goroutine: group index */
 	size_t hidden;			/* system goroutines not shown */
@@ -177,13 +180,23 @@ static struct ld_error *intern_stack(struct grouping *gr, const char *error,
 	return NULL;
 }
 
+/* Status texts come from a few tables: hash each pointer's text once. */
+static uint64_t status_hash(struct grouping *gr, const char *status)
+{
+	uint64_t h = 0;
+
+	if (status == gr->last_status)
+		return gr->last_status_hash;
+	for (const char *p = status; *p; p++)
+		h = mix(h, (uint8_t)*p);
+	gr->last_status = status;
+	gr->last_status_hash = h;
+	return h;
+}
+
 static uint64_t group_hash(const struct group *g)
 {
-	uint64_t h = mix(mix(g->stack_id, g->gopc), g->verdict);
-
-	for (const char *p = g->status; *p; p++)
-		h = mix(h, (uint8_t)*p);
-	return h;
+	return mix(mix(mix(g->stack_id, g->gopc), g->verdict), g->status_hash);
 }
 
 static uint64_t group_key(void *ctx, uint32_t id)
@@ -302,7 +315,7 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 	gr->scratch = malloc(MAX_KEY_FRAMES * sizeof(*gr->scratch));
 	if (!gr->next_g || !gr->g_group || !gr->scratch)
 		return &ld_error_nomem;
-	pg = ld_pager_start(s, s->ngs, stack_top, s);
+	pg = ld_pager_start(s, s->ngs, stack_top, s, NULL, 0);
 	for (size_t i = 0; i < s->ngs && !err; i++) {
 		struct ld_goroutine *g = &s->gs[i];
 		const char *werr = NULL;
@@ -334,6 +347,7 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 			break;
 		g->stack_id = key.stack_id;
 		key.status = ld_goroutine_status_text(s, g);
+		key.status_hash = status_hash(gr, key.status);
 		key.gopc = g->gopc;
 		key.verdict = gr->pv ? gr->pv->verdict[i] : 0;
 		err = add_to_group(gr, &key, (uint32_t)i,

@@ -94,8 +94,20 @@ static bool is_exported_runtime(const char *name)
 	return is_upper(fn[0]) && (!rlen || is_upper(rcvr[0]));
 }
 
-/* runtime.showfuncinfo at level 1 */
-static bool show_frame(const struct ld_session *s, const char *name,
+uint8_t ld_frame_name_flags(const char *name)
+{
+	uint8_t f = LD_NAME_KNOWN;
+
+	if (!strcmp(name, "runtime.gopanic"))
+		f |= LD_NAME_GOPANIC;
+	if (strchr(name, '.') &&
+	    (strncmp(name, "runtime.", 8) || is_exported_runtime(name)))
+		f |= LD_NAME_SHOWN;
+	return f;
+}
+
+/* runtime.showfuncinfo at level 1; flags: ld_frame_name_flags(name). */
+static bool show_frame(const struct ld_session *s, uint8_t flags,
 		       int funcid, bool first, int callee)
 {
 	const struct ld_rt_funcids *fid = &s->rt->fid;
@@ -108,10 +120,14 @@ static bool show_frame(const struct ld_session *s, const char *name,
 	    (funcid == fid->run_finalizers ||
 	     (fid->run_cleanups >= 0 && funcid == fid->run_cleanups)))
 		return true;
-	if (!strcmp(name, "runtime.gopanic") && !first)
+	if ((flags & LD_NAME_GOPANIC) && !first)
 		return true;
-	return strchr(name, '.') &&
-	       (strncmp(name, "runtime.", 8) || is_exported_runtime(name));
+	return flags & LD_NAME_SHOWN;
+}
+
+static uint8_t frame_flags(const struct ld_logical_frame *lf)
+{
+	return lf->name_flags ? lf->name_flags : ld_frame_name_flags(lf->name);
 }
 
 static bool arg_live(const struct ld_frame_info *fi, uint8_t start,
@@ -259,8 +275,8 @@ static bool run_pass(struct pass *ps, struct ld_unwinder *u)
 
 			u->callee_funcid = lfs[i].funcid;
 			if (!ps->show_runtime &&
-			    !show_frame(ps->s, lfs[i].name, lfs[i].funcid,
-					ps->n == 0, callee))
+			    !show_frame(ps->s, frame_flags(&lfs[i]),
+					lfs[i].funcid, ps->n == 0, callee))
 				continue;
 			c = commit_frame(ps);
 			if (c < 0)
@@ -330,7 +346,8 @@ bool ld_traceback_created_by(struct ld_session *s,
 	const struct ld_created_at *at = ld_unwind_created_at(s, g->gopc);
 
 	if (!at->valid || g->goid == 1 ||
-	    !show_frame(s, at->name, at->funcid, false, 0))
+	    !show_frame(s, ld_frame_name_flags(at->name), at->funcid, false,
+			0))
 		return false;
 	ret->name = at->name;
 	ret->file = at->file;
@@ -579,8 +596,9 @@ unsigned int ld_traceback_walk(struct ld_session *s,
 
 				u.callee_funcid = lfs[i].funcid;
 				if (!show_runtime &&
-				    !show_frame(s, lfs[i].name, lfs[i].funcid,
-						count == 0, callee))
+				    !show_frame(s, frame_flags(&lfs[i]),
+						lfs[i].funcid, count == 0,
+						callee))
 					continue;
 				vf.name = lfs[i].name;
 				vf.file = lfs[i].file;
