@@ -37,14 +37,20 @@
 
 static bool idlist_add(struct ld_idlist *l, uint64_t id)
 {
-	size_t cap = l->cap;
+	uint64_t *v;
 
 	for (uint32_t i = 0; i < l->n && l->n < 64; i++)
 		if (l->v[i] == id)
 			return true;
-	if (!ld_grow((void **)&l->v, &cap, (size_t)l->n + 1, sizeof(*l->v)))
-		return false;
-	l->cap = (uint32_t)cap;
+	if (l->n == l->cap) {
+		/* From one: most objects (a sleep's timer) have one waiter. */
+		uint32_t cap = l->cap ? l->cap * 2 : 1;
+
+		if (cap < l->cap || !(v = realloc(l->v, cap * sizeof(*v))))
+			return false;
+		l->v = v;
+		l->cap = cap;
+	}
 	l->v[l->n++] = id;
 	return true;
 }

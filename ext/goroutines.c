@@ -8,6 +8,7 @@
 
 #include "leakdump/pager.h"
 #include "leakdump/session.h"
+#include "leakdump/unwind.h"
 
 #define MAX_GOROUTINES (64u << 20)
 #define MAX_NOTES 256
@@ -119,7 +120,7 @@ static bool is_system(struct ld_session *s, const struct ld_goroutine *g)
 	const struct ld_rt_funcids *fid = &s->rt->fid;
 	struct ld_func f;
 
-	if (!ld_pcln_find_func(s->pcln, g->startpc, &f))
+	if (!ld_unwind_find_func(s, g->startpc, &f))
 		return false;
 	if (f.funcid == fid->runtime_main || f.funcid == fid->corostart ||
 	    f.funcid == fid->handle_async_event)

@@ -175,6 +175,16 @@ static const struct cache_entry *lookup(struct ld_session *s, uint64_t pc)
 	return e;
 }
 
+bool ld_unwind_find_func(struct ld_session *s, uint64_t pc,
+			 struct ld_func *ret)
+{
+	const struct cache_entry *e = lookup(s, pc);
+
+	if (e->valid)
+		*ret = e->fn;
+	return e->valid;
+}
+
 static void stop(struct ld_unwinder *u, const char *why)
 {
 	u->pc = 0;

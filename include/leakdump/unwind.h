@@ -76,6 +76,13 @@ struct ld_created_at {
 const struct ld_created_at *ld_unwind_created_at(struct ld_session *s,
 						 uint64_t gopc);
 
+/*
+ * ld_pcln_find_func through the session's pc cache: a million goroutines
+ * started by a handful of functions cost a handful of table searches.
+ */
+bool ld_unwind_find_func(struct ld_session *s, uint64_t pc,
+			 struct ld_func *ret);
+
 /* Per-session cache of PC lookups; created lazily by ld_unwind_init. */
 struct ld_unwind_cache;
 void ld_unwind_cache_destroy(struct ld_unwind_cache *c);
