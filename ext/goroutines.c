@@ -412,7 +412,7 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 	}
 	gp.ptrs = ptrs;
 	gp.gsize = gsize;
-	pg = ld_pager_start(s, n, g_struct, &gp, s->gs, n * sizeof(*s->gs));
+	pg = ld_pager_start(s, n, g_struct, &gp);
 	for (uint64_t i = 0; i < n; i += LD_BATCH) {
 		size_t k, nb = n - i < LD_BATCH ? n - i : LD_BATCH;
 

@@ -30,7 +30,6 @@
 #define MERGE_GAP (64ull << 10)	/* drop nearby ranges with one call */
 #define MAX_RUN (64ull << 20)	/* ... but never more than this at once */
 #define IDLE_NS 20000
-#define FILL_STEP (2ull << 20)	/* anonymous memory populated per round */
 
 struct ld_pager {
 	pthread_t thread;
@@ -41,7 +40,6 @@ struct ld_pager {
 	void *arg;
 	atomic_size_t done;		/* written by the walker */
 	atomic_bool stop;
-	uintptr_t fill, fill_end;	/* anonymous memory to populate */
 	size_t touched, trimmed;	/* helper-private */
 	volatile uint8_t sink;
 };
@@ -106,29 +104,6 @@ static void trim(struct ld_pager *p, size_t first, size_t end)
 	drop(run_lo, run_hi);
 }
 
-/*
- * Fault in the next piece of the walker's fresh array.  MADV_POPULATE_WRITE
- * (Linux 5.14) allocates pages as a write would, keeping what is there;
- * where the kernel lacks it the walker simply faults them in itself.
- */
-static bool fill_some(struct ld_pager *p)
-{
-	uintptr_t end = p->fill + FILL_STEP;
-
-	if (p->fill >= p->fill_end)
-		return false;
-	if (end > p->fill_end)
-		end = p->fill_end;
-#ifdef MADV_POPULATE_WRITE
-	if (madvise((void *)p->fill, end - p->fill, MADV_POPULATE_WRITE))
-		end = p->fill_end;
-#else
-	end = p->fill_end;
-#endif
-	p->fill = end;
-	return true;
-}
-
 static void idle(void)
 {
 	struct timespec ts = { 0, IDLE_NS };
@@ -143,7 +118,7 @@ static void *run(void *arg)
 	while (!atomic_load_explicit(&p->stop, memory_order_acquire)) {
 		size_t done = atomic_load_explicit(&p->done,
 						   memory_order_relaxed);
-		bool busy = fill_some(p);
+		bool busy = false;
 
 		if (p->touched < done)
 			p->touched = done;	/* fell behind: skip ahead */
@@ -164,8 +139,7 @@ static void *run(void *arg)
 }
 
 struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
-				ld_pager_range_fn *range, void *arg,
-				void *fill, size_t fill_len)
+				ld_pager_range_fn *range, void *arg)
 {
 	struct ld_pager *p;
 	sigset_t all, old;
@@ -183,11 +157,6 @@ struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
 	p->n = n;
 	p->range = range;
 	p->arg = arg;
-	/* Whole pages inside the array only: its neighbours are not ours. */
-	p->fill = ((uintptr_t)fill + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
-	p->fill_end = ((uintptr_t)fill + fill_len) & ~(uintptr_t)(PAGE - 1);
-	if (!fill || p->fill_end < p->fill)
-		p->fill = p->fill_end = 0;
 	atomic_init(&p->done, 0);
 	atomic_init(&p->stop, false);
 	/* Signals (GDB's SIGINT, SIGCHLD) stay with the debugger's thread. */

@@ -12,6 +12,7 @@
 #include "leakdump/blocking.h"
 #include "leakdump/prove.h"
 #include "leakdump/pager.h"
+#include "leakdump/shapes.h"
 #include "leakdump/report.h"
 #include "leakdump/traceback.h"
 
@@ -65,6 +66,7 @@ struct grouping {
 	struct ld_prove *pv;		/* --prove; NULL otherwise */
 	struct ld_retained *retained;	/* per leaked group */
 	size_t nretained;
+	struct ld_shapes *shapes;	/* stacks already walked, by shape */
 	/* scratch for one walk */
 	struct ld_visible_frame *scratch;
 	uint32_t nscratch;
@@ -258,6 +260,7 @@ static void grouping_release(struct grouping *gr)
 	free(gr->next_g);
 	free(gr->g_group);
 	free(gr->scratch);
+	ld_shapes_destroy(gr->shapes);
 	free(gr->retained);
 	ld_prove_destroy(gr->pv);
 	ld_blocking_destroy(gr->blk);
@@ -304,6 +307,26 @@ static void stack_top(void *arg, size_t i, uint64_t *addr, size_t *len)
 		       g->stack_hi - g->sp : LD_STACK_TOP;
 }
 
+/* g's stack id: from the shape memo, else by a walk (then memoized). */
+static struct ld_error *stack_of(struct ld_session *s, struct grouping *gr,
+				 struct ld_goroutine *g, uint32_t *id)
+{
+	const char *werr = NULL;
+	struct ld_error *err;
+
+	if (ld_shapes_find(gr->shapes, s, g, id))
+		return NULL;
+	gr->nscratch = 0;
+	if (!(g->flags & LD_G_NO_STACK))
+		ld_traceback_walk(s, g, collect_frame, gr, &werr);
+	if (werr)
+		ld_goroutine_set_note(s, g, werr);
+	err = intern_stack(gr, werr, id);
+	if (!err && !werr)
+		ld_shapes_learn(gr->shapes, s, g, *id);
+	return err;
+}
+
 static struct ld_error *build_groups(struct ld_session *s, bool all,
 				     struct grouping *gr)
 {
@@ -315,10 +338,10 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 	gr->scratch = malloc(MAX_KEY_FRAMES * sizeof(*gr->scratch));
 	if (!gr->next_g || !gr->g_group || !gr->scratch)
 		return &ld_error_nomem;
-	pg = ld_pager_start(s, s->ngs, stack_top, s, NULL, 0);
+	gr->shapes = ld_shapes_create();	/* NULL: every stack is walked */
+	pg = ld_pager_start(s, s->ngs, stack_top, s);
 	for (size_t i = 0; i < s->ngs && !err; i++) {
 		struct ld_goroutine *g = &s->gs[i];
-		const char *werr = NULL;
 		struct group key = { 0 };
 
 		gr->g_group[i] = UINT32_MAX;
@@ -334,17 +357,12 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 		/* The first touch of each stack is the loop's main stall. */
 		if (i + LD_PREFETCH_AHEAD < s->ngs)
 			ld_mem_prefetch(s->mem, s->gs[i + LD_PREFETCH_AHEAD].sp, 256);
-		gr->nscratch = 0;
-		if (!(g->flags & LD_G_NO_STACK))
-			ld_traceback_walk(s, g, collect_frame, gr, &werr);
+		err = stack_of(s, gr, g, &key.stack_id);
+		if (err)
+			break;
 		/* The stack's pages are hot: look for mutex holders now. */
 		if (gr->blk)
 			ld_blocking_scan_stack(s, gr->blk, i);
-		if (werr)
-			ld_goroutine_set_note(s, g, werr);
-		err = intern_stack(gr, werr, &key.stack_id);
-		if (err)
-			break;
 		g->stack_id = key.stack_id;
 		key.status = ld_goroutine_status_text(s, g);
 		key.status_hash = status_hash(gr, key.status);
@@ -1281,15 +1299,21 @@ static struct ld_error *compute_retained(struct ld_session *s,
 	return err;
 }
 
+#include <time.h>
+static double tnow(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
+static void hwm(void){char l[256];FILE*f=fopen("/proc/self/status","r");while(f&&fgets(l,sizeof l,f))if(!strncmp(l,"VmHWM",5)||!strncmp(l,"VmRSS",5)||!strncmp(l,"RssFile",7))fputs(l,stderr);if(f)fclose(f);}
+#define PH(name) do { if (getenv("LDPH")) { double _t = tnow(); fprintf(stderr, "%-10s %.3f\n", name, _t - t0); hwm(); t0 = _t; } } while (0)
 struct ld_error *ld_report(struct ld_session *s,
 			   const struct ld_report_opts *opts, FILE *out)
 {
+	double t0 = tnow();
 	struct grouping gr = { 0 };
 	struct ld_error *err;
 
 	err = ld_session_load_goroutines(s);
 	if (err)
 		return err;
+	PH("load");
 	if (opts->format == LD_FORMAT_GO && opts->prove)
 		return ld_error_create(LD_ERR_INVALID,
 				       "--prove reports in text or json, not in the runtime's own format");
@@ -1301,10 +1325,12 @@ struct ld_error *ld_report(struct ld_session *s,
 	/* Blocking first: grouping's stack walk also finds mutex holders. */
 	if (!opts->no_blocking)
 		err = ld_blocking_build_deferred(s, &gr.blk);
+	PH("blocking");
 	if (!err && opts->prove)
 		err = ld_prove_run(s, gr.blk, &gr.pv);
 	if (!err)
 		err = build_groups(s, opts->all, &gr);
+	PH("groups");
 	if (!err && gr.blk)
 		err = count_group_objects(&gr);
 	if (!err && gr.pv)

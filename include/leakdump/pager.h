@@ -34,14 +34,8 @@ typedef void ld_pager_range_fn(void *arg, size_t i, uint64_t *addr,
 
 struct ld_pager;
 
-/*
- * fill/fill_len (optional): fresh anonymous memory the walker is about to
- * write (a million-entry array); the helper has the kernel allocate its
- * pages first, without changing its contents.
- */
 struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
-				ld_pager_range_fn *range, void *arg,
-				void *fill, size_t fill_len);
+				ld_pager_range_fn *range, void *arg);
 /* The walker has finished items [0, done). */
 void ld_pager_progress(struct ld_pager *p, size_t done);
 /* Join the thread, drop what it mapped, free p (accepts NULL). */

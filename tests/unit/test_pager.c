@@ -127,7 +127,7 @@ static void test_faults_in_ahead_and_drops_behind(void **state)
 	uint64_t sum = 0, want = 0;
 	long rss;
 
-	p = ld_pager_start(&w->s, NITEMS, item_range, NULL, NULL, 0);
+	p = ld_pager_start(&w->s, NITEMS, item_range, NULL);
 	assert_non_null(p);
 	/* Before the walker moves, the helper maps the items ahead of it. */
 	rss = wait_rss_at_least(w->map, 1024);
@@ -151,49 +151,15 @@ static void test_faults_in_ahead_and_drops_behind(void **state)
 	assert_int_equal(mapping_rss_kb(w->map), 0);
 }
 
-static void test_fills_fresh_memory(void **state)
-{
-	struct world *w = *state;
-	size_t len = 8u << 20, pages = len / 4096, resident = 0;
-	unsigned char *vec = malloc(pages);
-	uint8_t *fresh = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct ld_pager *p;
-
-	assert_non_null(vec);
-	assert_true(fresh != MAP_FAILED);
-	fresh[0] = 42;
-	p = ld_pager_start(&w->s, NITEMS, item_range, NULL, fresh, len);
-	assert_non_null(p);
-	for (int i = 0; i < 200 && resident < pages; i++) {
-		nap_ms(10);
-		assert_int_equal(mincore(fresh, len, vec), 0);
-		resident = 0;
-		for (size_t k = 0; k < pages; k++)
-			resident += vec[k] & 1;
-	}
-	ld_pager_stop(p);
-#ifdef MADV_POPULATE_WRITE
-	assert_int_equal(resident, pages);
-#endif
-	/* Populated, not written: what was there is still there. */
-	assert_int_equal(fresh[0], 42);
-	for (size_t k = 1; k < len; k++)
-		if (fresh[k])
-			fail_msg("byte %zu changed to %u", k, fresh[k]);
-	munmap(fresh, len);
-	free(vec);
-}
-
 static void test_not_a_core(void **state)
 {
 	struct world *w = *state;
 
 	w->s.kind = LD_TARGET_LIVE;
-	assert_null(ld_pager_start(&w->s, NITEMS, item_range, NULL, NULL, 0));
+	assert_null(ld_pager_start(&w->s, NITEMS, item_range, NULL));
 	w->s.kind = LD_TARGET_CORE;
 	/* Too few items to be worth a thread. */
-	assert_null(ld_pager_start(&w->s, 10, item_range, NULL, NULL, 0));
+	assert_null(ld_pager_start(&w->s, 10, item_range, NULL));
 	/* NULL pagers are accepted: the walker needs no special case. */
 	ld_pager_progress(NULL, 1);
 	ld_pager_stop(NULL);
@@ -204,8 +170,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			test_faults_in_ahead_and_drops_behind, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fills_fresh_memory,
-						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_core, setup,
 						teardown),
 	};

@@ -18,6 +18,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "leakdump/shapes.h"
 #include "leakdump/traceback.h"
 #include "synth_session.h"
 
@@ -923,10 +924,75 @@ static void test_print_func_name(void **state)
 	}
 }
 
+/* ---- stack shapes (ext/shapes.c) ---------------------------------------- */
+
+/*
+ * The memo answers for a goroutine only when its stack holds the same
+ * return addresses at the same offsets as a walk that ended cleanly.
+ */
+static void test_shapes_memo(void **state)
+{
+	struct synth_session *ss = *state;
+	const uint64_t pcs[] = {
+		ss_pc(F_GOPARK, 0x25), ss_pc(F_LEAF, 0x15),
+		ss_pc(F_MIDDLE, 0x15), ss_pc(F_MAIN, 0x15), PC_GOEXIT,
+	};
+	uint64_t other[5], bad[3] = { pcs[0], pcs[1], SS_TEXT - 0x100 };
+	struct ld_shapes *m = ld_shapes_create();
+	struct ld_goroutine *g;
+	uint32_t v = 0;
+	char *want;
+
+	assert_non_null(m);
+	memcpy(other, pcs, sizeof(pcs));
+	other[2] = ss_pc(F_RECURSE, 0x15);
+	chain_g(ss, 1, 0, pcs, 5, NULL);
+	chain_g(ss, 2, 1, pcs, 5, NULL);		/* same shape */
+	chain_g(ss, 3, 2, other, 5, NULL);		/* one caller differs */
+	g = chain_g(ss, 4, 3, pcs, 5, NULL);		/* stack ends early */
+	g->stack_hi = g->sp + 0x20;
+	g = chain_g(ss, 5, 4, pcs, 5, NULL);		/* from thread regs */
+	g->flags |= LD_G_HAS_REGS;
+	chain_g(ss, 6, 5, bad, 3, NULL);		/* a bad return pc */
+
+	assert_false(ld_shapes_find(m, ss->s, &ss->s->gs[0], &v));
+	ld_shapes_learn(m, ss->s, &ss->s->gs[0], 7);
+	assert_true(ld_shapes_find(m, ss->s, &ss->s->gs[0], &v));
+	assert_int_equal(v, 7);
+	v = 0;
+	assert_true(ld_shapes_find(m, ss->s, &ss->s->gs[1], &v));
+	assert_int_equal(v, 7);
+	assert_false(ld_shapes_find(m, ss->s, &ss->s->gs[2], &v));
+	assert_false(ld_shapes_find(m, ss->s, &ss->s->gs[3], &v));
+	assert_false(ld_shapes_find(m, ss->s, &ss->s->gs[4], &v));
+	ld_shapes_learn(m, ss->s, &ss->s->gs[4], 8);
+	assert_false(ld_shapes_find(m, ss->s, &ss->s->gs[4], &v));
+	/* A walk that ended on an error is never memoized. */
+	ld_shapes_learn(m, ss->s, &ss->s->gs[5], 9);
+	assert_false(ld_shapes_find(m, ss->s, &ss->s->gs[5], &v));
+	/* The goroutine that differs learns a shape of its own. */
+	ld_shapes_learn(m, ss->s, &ss->s->gs[2], 10);
+	assert_true(ld_shapes_find(m, ss->s, &ss->s->gs[2], &v));
+	assert_int_equal(v, 10);
+	assert_true(ld_shapes_find(m, ss->s, &ss->s->gs[0], &v));
+	assert_int_equal(v, 7);
+	/* What a hit stands for: the two tracebacks are the same text. */
+	ld_strbuf_reset(&ss->out);
+	ld_traceback_body(ss->s, &ss->s->gs[0], &ss->out);
+	want = strdup(ss_text(&ss->out));
+	assert_non_null(want);
+	ld_strbuf_reset(&ss->out);
+	ld_traceback_body(ss->s, &ss->s->gs[1], &ss->out);
+	assert_string_equal(ss_text(&ss->out), want);
+	free(want);
+	ld_shapes_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_header_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shapes_memo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_scan_and_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_locked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_wait_minutes, setup, teardown),
