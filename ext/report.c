@@ -1299,21 +1299,15 @@ static struct ld_error *compute_retained(struct ld_session *s,
 	return err;
 }
 
-#include <time.h>
-static double tnow(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
-static void hwm(void){char l[256];FILE*f=fopen("/proc/self/status","r");while(f&&fgets(l,sizeof l,f))if(!strncmp(l,"VmHWM",5)||!strncmp(l,"VmRSS",5)||!strncmp(l,"RssFile",7))fputs(l,stderr);if(f)fclose(f);}
-#define PH(name) do { if (getenv("LDPH")) { double _t = tnow(); fprintf(stderr, "%-10s %.3f\n", name, _t - t0); hwm(); t0 = _t; } } while (0)
 struct ld_error *ld_report(struct ld_session *s,
 			   const struct ld_report_opts *opts, FILE *out)
 {
-	double t0 = tnow();
 	struct grouping gr = { 0 };
 	struct ld_error *err;
 
 	err = ld_session_load_goroutines(s);
 	if (err)
 		return err;
-	PH("load");
 	if (opts->format == LD_FORMAT_GO && opts->prove)
 		return ld_error_create(LD_ERR_INVALID,
 				       "--prove reports in text or json, not in the runtime's own format");
@@ -1325,12 +1319,10 @@ struct ld_error *ld_report(struct ld_session *s,
 	/* Blocking first: grouping's stack walk also finds mutex holders. */
 	if (!opts->no_blocking)
 		err = ld_blocking_build_deferred(s, &gr.blk);
-	PH("blocking");
 	if (!err && opts->prove)
 		err = ld_prove_run(s, gr.blk, &gr.pv);
 	if (!err)
 		err = build_groups(s, opts->all, &gr);
-	PH("groups");
 	if (!err && gr.blk)
 		err = count_group_objects(&gr);
 	if (!err && gr.pv)
