@@ -174,20 +174,32 @@ static struct ld_object *new_object(struct ld_blocking *b,
 	return o;
 }
 
-/* The object (kind, addr), created on first use; *fresh says which. */
+/*
+ * The object (kind, addr), created on first use; *fresh says which.  A
+ * million waiters share a few objects: a small cache in front of the
+ * index keeps those lookups out of a table bigger than the CPU's caches.
+ */
 static struct ld_object *get_object(struct ld_blocking *b,
 				    enum ld_block_kind kind, uint64_t addr,
 				    bool *fresh)
 {
-	uint64_t k = obj_key(kind, addr), v = ld_u64map_get(&b->obj_index, k);
+	uint64_t k = obj_key(kind, addr), v;
+	size_t c = ld_hash64(k) % LD_OBJ_CACHE;
 
 	*fresh = false;
-	if (v)
-		return &b->objs[v - 1];
-	if (!ld_u64map_put(&b->obj_index, k, b->nobjs + 1))
-		return NULL;
-	*fresh = true;
-	return new_object(b, kind, addr);
+	if (b->cache_key[c] == k)
+		return &b->objs[b->cache_obj[c]];
+	v = ld_u64map_get(&b->obj_index, k);
+	if (!v) {
+		if (!ld_u64map_put(&b->obj_index, k, b->nobjs + 1) ||
+		    !new_object(b, kind, addr))
+			return NULL;
+		*fresh = true;
+		v = b->nobjs;
+	}
+	b->cache_key[c] = k;
+	b->cache_obj[c] = (uint32_t)(v - 1);
+	return &b->objs[v - 1];
 }
 
 static bool add_blocker(struct ld_blocking *b, size_t gi,
@@ -1182,6 +1194,17 @@ void ld_blocking_destroy(struct ld_blocking *b)
 	free(b);
 }
 
+/* Start loading what blockers_of will read for g a few goroutines on. */
+static void prefetch_for(struct ld_session *s, const struct ld_blocking *b,
+			 const struct ld_goroutine *g)
+{
+	if (g->waiting)
+		ld_mem_prefetch(s->mem, g->waiting, s->rt->blk.sudog_size);
+	else if (g->waitreason < s->nwait_reasons &&
+		 b->reason_class[g->waitreason] == LD_WAIT_SEMA)
+		ld_u64map_prefetch(&b->semas, g->addr);
+}
+
 static struct ld_error *build(struct ld_session *s, bool defer,
 			      struct ld_blocking **ret)
 {
@@ -1212,10 +1235,8 @@ static struct ld_error *build(struct ld_session *s, bool defer,
 		 */
 		if (gi % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
 			ld_session_trim(s);
-		if (gi + LD_PREFETCH_AHEAD < s->ngs &&
-		    s->gs[gi + LD_PREFETCH_AHEAD].waiting)
-			ld_mem_prefetch(s->mem, s->gs[gi + LD_PREFETCH_AHEAD].waiting,
-					s->rt->blk.sudog_size);
+		if (gi + LD_PREFETCH_AHEAD < s->ngs)
+			prefetch_for(s, b, &s->gs[gi + LD_PREFETCH_AHEAD]);
 		if (!blockers_of(s, b, gi))
 			goto nomem;
 	}

@@ -30,6 +30,7 @@
 #define MERGE_GAP (64ull << 10)	/* drop nearby ranges with one call */
 #define MAX_RUN (64ull << 20)	/* ... but never more than this at once */
 #define IDLE_NS 20000
+#define SPIN_ROUNDS 4096	/* pause loops (~1 ms) before sleeping */
 
 struct ld_pager {
 	pthread_t thread;
@@ -104,16 +105,37 @@ static void trim(struct ld_pager *p, size_t first, size_t end)
 	drop(run_lo, run_hi);
 }
 
-static void idle(void)
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+/*
+ * Nothing to do until the walker moves on, which takes microseconds: spin
+ * a little first, since a sleeping helper is woken and moved between CPUs
+ * by the scheduler far more often than the walk needs; sleep when the
+ * walker is slow (reading from a slow disk, say).
+ */
+static void idle(unsigned int *spins)
 {
 	struct timespec ts = { 0, IDLE_NS };
 
+	if (++*spins < SPIN_ROUNDS) {
+		for (int i = 0; i < 64; i++)
+			cpu_relax();
+		return;
+	}
 	nanosleep(&ts, NULL);
 }
 
 static void *run(void *arg)
 {
 	struct ld_pager *p = arg;
+	unsigned int spins = 0;
 
 	while (!atomic_load_explicit(&p->stop, memory_order_acquire)) {
 		size_t done = atomic_load_explicit(&p->done,
@@ -132,8 +154,10 @@ static void *run(void *arg)
 			p->trimmed = done - BEHIND;
 			busy = true;
 		}
-		if (!busy)
-			idle();
+		if (busy)
+			spins = 0;
+		else
+			idle(&spins);
 	}
 	return NULL;
 }

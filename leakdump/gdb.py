@@ -98,19 +98,22 @@ class _Target:
         key = (exe, core, inferior.pid, inferior.num, debug_dirs)
         if cls.session is not None and cls.key == key:
             return cls.session
-        threads = _thread_registers(inferior)
         if core:
+            # The core's own NT_PRSTATUS notes hold what GDB would read
+            # for each thread; asking GDB costs it a frame unwind each.
             session = _leakdump.Session("core", exe, core=core,
-                                        pid=inferior.pid, threads=threads,
+                                        pid=inferior.pid,
                                         debug_dirs=debug_dirs)
         elif inferior.pid and os.path.exists("/proc/%d/mem" % inferior.pid) \
                 and _is_local():
+            threads = _thread_registers(inferior)
             session = _leakdump.Session("live", exe, pid=inferior.pid,
                                         threads=threads,
                                         debug_dirs=debug_dirs)
         else:
             def read(addr, size, _inf=inferior):
                 return bytes(_inf.read_memory(addr, size))
+            threads = _thread_registers(inferior)
             session = _leakdump.Session("callback", exe, pid=inferior.pid,
                                         threads=threads, read=read,
                                         debug_dirs=debug_dirs)

@@ -120,6 +120,10 @@ struct ld_blocking {
 	uint8_t *count;			/* per goroutine: number of blockers */
 	/* private indexes */
 	struct ld_u64map obj_index;	/* kind<<56 ^ addr ^ 1 -> index + 1 */
+	/* the objects looked up last, direct-mapped in front of obj_index */
+#define LD_OBJ_CACHE 256
+	uint64_t cache_key[LD_OBJ_CACHE];
+	uint32_t cache_obj[LD_OBJ_CACHE];
 	struct ld_u64map g_index;	/* g address -> goroutine index + 1 */
 	struct ld_u64map semas;		/* semtable: waiter g -> sema addr */
 	struct ld_u64map sides;		/* queued select sudog -> 'r' or 's' */

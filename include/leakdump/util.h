@@ -57,6 +57,17 @@ static inline uint64_t ld_u64map_get(const struct ld_u64map *m, uint64_t key)
 	return 0;
 }
 
+/* A hint that key will be looked up soon: load its home slot. */
+static inline void ld_u64map_prefetch(const struct ld_u64map *m, uint64_t key)
+{
+	if (m->size) {
+		size_t j = ld_hash64(key) & (m->size - 1);
+
+		__builtin_prefetch(&m->keys[j]);
+		__builtin_prefetch(&m->vals[j]);
+	}
+}
+
 /* Insert key -> val unless key is present (first value wins). */
 bool ld_u64map_put(struct ld_u64map *m, uint64_t key, uint64_t val);
 /* Make room for n keys without growing again. */
