@@ -19,13 +19,17 @@
 
 #define PAGE 4096ull
 /*
- * A read fault maps the pages around it that are in the page cache (the
- * kernel's fault_around_bytes, 64 KiB by default); dropping whole windows
- * keeps those from piling up.
+ * A read fault maps more than its page: the pages around it that are in
+ * the page cache (fault_around_bytes, 64 KiB by default), or a whole 2 MiB
+ * folio with one PMD where the page cache holds one (a core just written,
+ * on a file system with large folios).  Dropping whole 2 MiB windows keeps
+ * either from piling up.
  */
-#define WINDOW (64ull << 10)
+#define WINDOW (2ull << 20)
 #define AHEAD 2048		/* items faulted in before the walker needs them */
-#define BEHIND 256		/* items kept mapped after the walker passed them */
+#define BEHIND 8192		/* items kept mapped after the walker passed them:
+				 * more than a WINDOW of them, so dropping whole
+				 * windows never reaches the walker */
 #define TRIM_BATCH 2048		/* items dropped per round */
 #define MERGE_GAP (64ull << 10)	/* drop nearby ranges with one call */
 #define MAX_RUN (64ull << 20)	/* ... but never more than this at once */
