@@ -135,9 +135,15 @@ static struct ld_goroutine *g_by_addr(struct ld_session *s,
 
 /* ---- objects ---- */
 
+/* Nonzero and one-to-one for addresses below 2^56 (all user addresses). */
 static uint64_t obj_key(enum ld_block_kind kind, uint64_t addr)
 {
-	return ((uint64_t)kind << 56) ^ addr ^ 1;
+	return ((uint64_t)kind << 56) | addr;
+}
+
+static bool indexable(uint64_t addr)
+{
+	return !(addr >> 56);
 }
 
 const struct ld_object *ld_blocking_find(const struct ld_blocking *b,
@@ -152,6 +158,8 @@ const struct ld_object *ld_blocking_find(const struct ld_blocking *b,
 				return &b->objs[i];
 		return NULL;
 	}
+	if (!indexable(addr))
+		return NULL;
 	v = ld_u64map_get(&b->obj_index, obj_key(kind, addr));
 	return v ? &b->objs[v - 1] : NULL;
 }
@@ -186,7 +194,14 @@ static struct ld_object *get_object(struct ld_blocking *b,
 	uint64_t k = obj_key(kind, addr), v;
 	size_t c = ld_hash64(k) % LD_OBJ_CACHE;
 
-	*fresh = false;
+	/*
+	 * No user address reaches the top byte (amd64 and arm64 user space
+	 * ends far below it): such a value is corrupt, and its object stays
+	 * its own, outside the index.
+	 */
+	*fresh = !indexable(addr);
+	if (*fresh)
+		return new_object(b, kind, addr);
 	if (b->cache_key[c] == k)
 		return &b->objs[b->cache_obj[c]];
 	v = ld_u64map_get(&b->obj_index, k);

@@ -119,7 +119,7 @@ struct ld_blocking {
 	uint32_t *first;		/* per goroutine: index into bl */
 	uint8_t *count;			/* per goroutine: number of blockers */
 	/* private indexes */
-	struct ld_u64map obj_index;	/* kind<<56 ^ addr ^ 1 -> index + 1 */
+	struct ld_u64map obj_index;	/* kind<<56 | addr -> index + 1 */
 	/* the objects looked up last, direct-mapped in front of obj_index */
 #define LD_OBJ_CACHE 256
 	uint64_t cache_key[LD_OBJ_CACHE];

@@ -552,6 +552,38 @@ static void test_chan_corrupt(void **state)
 	assert_json(sb, o, LD_OP_RECV, 10, want);
 }
 
+/*
+ * A sudog whose channel pointer is no user address at all (its top byte
+ * set; it once hashed to the object index's empty key) gets an object of
+ * its own and a note, and the goroutines after it are unaffected.
+ */
+static void test_chan_pointer_not_an_address(void **state)
+{
+	struct synth_blocking *sb = *state;
+	const uint64_t bad = 0x0100000000000001ull;
+	const struct ld_object *o;
+
+	sb_sudog(sb, SB_SG(1), &(struct sb_sudog){
+		.g = sb_gaddr(1), .c = bad });
+	sb_waiting_g(sb, 1, "chan receive", SB_SG(1));
+	sb_sudog(sb, SB_SG(2), &(struct sb_sudog){
+		.g = sb_gaddr(2), .c = SB_CH(0) });
+	sb_chan(sb, SB_CH(0), &(struct sb_chan){
+		.elemsize = 8, .recvq_first = SB_SG(2),
+		.recvq_last = SB_SG(2) });
+	sb_waiting_g(sb, 2, "chan receive", SB_SG(2));
+	build_ok(sb);
+	o = only_blocker(sb, 1, LD_OP_RECV);
+	assert_int_equal(o->addr, bad);
+	assert_non_null(o->note);
+	assert_string_equal(o->note, "channel unreadable");
+	assert_null(ld_blocking_find(sb->b, LD_BK_CHAN, bad));
+	o = only_blocker(sb, 2, LD_OP_RECV);
+	assert_int_equal(o->addr, SB_CH(0));
+	assert_null(o->note);
+	ASSERT_IDS(&o->receivers, 2);
+}
+
 /* A g.waiting list that cycles (select's waitlink) stays bounded. */
 static void test_chan_waitlink_cycle_bounded(void **state)
 {
@@ -1616,6 +1648,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_chan_waitlink_cycle_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_chan_pointer_not_an_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chan_durable_wait_reasons,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sema_treap_walk, setup,
