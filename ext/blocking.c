@@ -822,8 +822,10 @@ static bool cond_blocker(struct ld_session *s, struct ld_blocking *b,
 	else if (!frame_arg0(s, g, "sync.(*Cond).Wait", &c, NULL))
 		return true;
 	/* It must be a Cond whose notify list holds this g. */
+	if (!c)
+		return true;
 	cond_list(s, b, c);
-	if (!c || ld_u64map_get(&b->conds, g->addr) != c)
+	if (ld_u64map_get(&b->conds, g->addr) != c)
 		return true;
 	o = get_object(b, LD_BK_COND, c, &fresh);
 	if (!o)
@@ -1242,11 +1244,9 @@ static struct ld_error *build(struct ld_session *s, bool defer,
 		/*
 		 * No stack prefetch here: only Cond, IO-wait and old-style
 		 * semacquire waiters read their frames, and reading every
-		 * stack top would double the grouping pass's reads.
-		 */
-		/*
-		 * No pager here: sudogs lie scattered, and each one the pager
-		 * touched would map the kernel's whole fault-around window.
+		 * stack top would double the grouping pass's reads.  No pager
+		 * either: sudogs lie scattered, and each one it touched would
+		 * map a whole fault-around window or folio.
 		 */
 		if (gi % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
 			ld_session_trim(s);

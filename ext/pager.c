@@ -28,16 +28,17 @@
 #define WINDOW (2ull << 20)
 #define AHEAD 2048		/* items faulted in before the walker needs them */
 #define BEHIND 8192		/* items kept mapped after the walker passed them:
-				 * more than a WINDOW of them, so dropping whole
-				 * windows never reaches the walker */
+				 * for items of 256 bytes or more (g structs,
+				 * stacks) that is more than a WINDOW, so dropping
+				 * whole windows does not reach the walker */
 #define TRIM_BATCH 2048		/* items dropped per round */
-#define MERGE_GAP (64ull << 10)	/* drop nearby ranges with one call */
-#define MAX_RUN (64ull << 20)	/* ... but never more than this at once */
+#define MAX_RUN (64ull << 20)	/* the most dropped with one call */
 #define IDLE_NS 20000
 #define SPIN_ROUNDS 4096	/* pause loops (~1 ms) before sleeping */
 
 struct ld_pager {
 	pthread_t thread;
+	struct ld_session *s;
 	const struct ld_mem *mem;
 	uintptr_t map_lo, map_hi;	/* the core mapping, page-aligned */
 	size_t n;
@@ -88,7 +89,7 @@ static void drop(uintptr_t lo, uintptr_t hi)
 		madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
-/* Drop the pages of items [first, end), merging neighbours. */
+/* Drop the windows of items [first, end), merging adjacent ones. */
 static void trim(struct ld_pager *p, size_t first, size_t end)
 {
 	uintptr_t run_lo = 0, run_hi = 0, lo, hi;
@@ -96,7 +97,7 @@ static void trim(struct ld_pager *p, size_t first, size_t end)
 	for (size_t i = first; i < end; i++) {
 		if (!item_pages(p, i, WINDOW, &lo, &hi))
 			continue;
-		if (run_hi && lo >= run_lo && lo <= run_hi + MERGE_GAP &&
+		if (run_hi && lo >= run_lo && lo <= run_hi &&
 		    hi - run_lo <= MAX_RUN) {
 			if (hi > run_hi)
 				run_hi = hi;
@@ -178,6 +179,7 @@ struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
+	p->s = s;
 	p->mem = s->mem;
 	p->map_lo = (uintptr_t)s->core->map;
 	p->map_hi = ((uintptr_t)s->core->map + s->core->size) &
@@ -212,6 +214,6 @@ void ld_pager_stop(struct ld_pager *p)
 	atomic_store_explicit(&p->stop, true, memory_order_release);
 	pthread_join(p->thread, NULL);
 	/* Whatever is still mapped goes, as a trimming walker's would. */
-	drop(p->map_lo, p->map_hi);
+	ld_session_trim(p->s);
 	free(p);
 }

@@ -125,10 +125,6 @@ static bool show_frame(const struct ld_session *s, uint8_t flags,
 	return flags & LD_NAME_SHOWN;
 }
 
-static uint8_t frame_flags(const struct ld_logical_frame *lf)
-{
-	return lf->name_flags ? lf->name_flags : ld_frame_name_flags(lf->name);
-}
 
 static bool arg_live(const struct ld_frame_info *fi, uint8_t start,
 		     uint8_t off, uint8_t slot)
@@ -275,7 +271,7 @@ static bool run_pass(struct pass *ps, struct ld_unwinder *u)
 
 			u->callee_funcid = lfs[i].funcid;
 			if (!ps->show_runtime &&
-			    !show_frame(ps->s, frame_flags(&lfs[i]),
+			    !show_frame(ps->s, lfs[i].name_flags,
 					lfs[i].funcid, ps->n == 0, callee))
 				continue;
 			c = commit_frame(ps);
@@ -596,7 +592,7 @@ unsigned int ld_traceback_walk(struct ld_session *s,
 
 				u.callee_funcid = lfs[i].funcid;
 				if (!show_runtime &&
-				    !show_frame(s, frame_flags(&lfs[i]),
+				    !show_frame(s, lfs[i].name_flags,
 						lfs[i].funcid, count == 0,
 						callee))
 					continue;
