@@ -15,16 +15,21 @@ BUILD := build-asan
 CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN := -fsanitize=address,undefined
 endif
-ALL_CFLAGS := -std=gnu11 -fPIC -pthread -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS)
+ALL_CFLAGS := -std=gnu11 -fPIC -pthread -D_GNU_SOURCE -Iinclude -Iext $(WARN) $(CFLAGS)
 LIBS := -ldw -lelf -pthread
 
-CORE_SRCS := $(sort $(wildcard ext/*.c))
+# The core is every .c under ext/ but the Python binding (one folder per
+# layer, see README "How it is built"); setup.py reads the same lists.
+CORE_SRCS := $(sort $(filter-out ext/python/%,$(wildcard ext/*/*.c)))
 CORE_OBJS := $(CORE_SRCS:ext/%.c=$(BUILD)/core/%.o)
 PY_SRCS := $(sort $(wildcard ext/python/*.c))
 PY_OBJS := $(PY_SRCS:ext/python/%.c=$(BUILD)/python/%.o)
-UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+HEADERS := $(wildcard include/leakdump/*/*.h ext/*/*.h)
+# Unit tests follow the modules: tests/unit/<folder>/test_<module>.c; the
+# synthetic-input helpers live in tests/unit/synth/.
+UNIT_SRCS := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
+UNIT_HELPERS := $(wildcard tests/unit/synth/*.c)
 EXT := leakdump/_leakdump$(PY_SUFFIX)
 
 .PHONY: all lib unit check-unit asan test e2e clean deps example bench
@@ -32,11 +37,11 @@ all: $(EXT) lib
 
 lib: $(BUILD)/libleakdump.a
 
-$(BUILD)/core/%.o: ext/%.c $(wildcard include/leakdump/*.h ext/*.h)
+$(BUILD)/core/%.o: ext/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/python/%.o: ext/python/%.c $(wildcard include/leakdump/*.h)
+$(BUILD)/python/%.o: ext/python/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PY_INCLUDES) -c -o $@ $<
 
@@ -47,15 +52,15 @@ $(BUILD)/libleakdump.a: $(CORE_OBJS)
 $(EXT): $(PY_OBJS) $(BUILD)/libleakdump.a
 	$(CC) -shared $(LDSAN) -o $@ $(PY_OBJS) $(BUILD)/libleakdump.a $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(BUILD)/libleakdump.a
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(wildcard tests/unit/synth/*.h) $(BUILD)/libleakdump.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(UNIT_HELPERS) \
+	$(CC) $(ALL_CFLAGS) -Itests/unit/synth $(LDSAN) -o $@ $< $(UNIT_HELPERS) \
 		$(BUILD)/libleakdump.a $(LIBS) -lcmocka
 
 # The layout-table generator (scripts/gen-layouts.sh runs it).
 $(BUILD)/tools/layoutgen: tools/layoutgen.c $(BUILD)/libleakdump.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Iext -o $@ $< $(BUILD)/libleakdump.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libleakdump.a $(LIBS)
 
 unit: $(UNIT_BINS)
 

@@ -2,16 +2,33 @@
 
     /usr/bin/python3 setup.py build_ext --inplace
 
-(`make` does the same with the project's warning flags and also builds the
-unit tests.)  The C core in ext/ has no Python in it; ext/python/ is the
-thin binding layer.
+(`make` does the same and also builds the unit tests.)  The C core is every
+.c file under ext/<layer>/ except ext/python/, the thin binding layer; the
+warning flags are read from the Makefile so that both builds use one list.
 """
 import glob
+import os
+import re
 
 from setuptools import Extension, setup
 
-CORE = sorted(glob.glob("ext/*.c"))
-BINDING = sorted(glob.glob("ext/python/*.c"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def rel(paths):
+    return sorted(os.path.relpath(p, HERE) for p in paths)
+
+
+CORE = rel(p for p in glob.glob(os.path.join(HERE, "ext", "*", "*.c"))
+           if os.sep + "python" + os.sep not in p)
+BINDING = rel(glob.glob(os.path.join(HERE, "ext", "python", "*.c")))
+
+
+def makefile_warnings():
+    with open(os.path.join(HERE, "Makefile")) as f:
+        m = re.search(r"^WARN := (.*)$", f.read(), re.M)
+    return m.group(1).split()
+
 
 setup(
     name="leakdump",
@@ -22,12 +39,10 @@ setup(
         Extension(
             "leakdump._leakdump",
             sources=BINDING + CORE,
-            include_dirs=["include"],
+            include_dirs=["include", "ext"],
             libraries=["dw", "elf"],
             define_macros=[("_GNU_SOURCE", None)],
-            extra_compile_args=["-std=gnu11", "-Wall", "-Wextra", "-Werror",
-                                "-Wno-unused-parameter", "-Wshadow",
-                                "-pthread"],
+            extra_compile_args=["-std=gnu11", "-pthread"] + makefile_warnings(),
             extra_link_args=["-pthread"],
         )
     ],

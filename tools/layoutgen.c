@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "leakdump/binary.h"
-#include "leakdump/buildinfo.h"
-#include "leakdump/dwarf.h"
-#include "leakdump/rt.h"
-#include "rt_fields.h"
+#include "leakdump/target/binary.h"
+#include "leakdump/go/buildinfo.h"
+#include "leakdump/go/dwarf.h"
+#include "leakdump/go/rt.h"
+#include "go/rt_fields.h"
 
 static int fail(struct ld_error *err)
 {

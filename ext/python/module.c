@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leakdump/blocking.h"
-#include "leakdump/report.h"
-#include "leakdump/session.h"
+#include "leakdump/blocking/blocking.h"
+#include "leakdump/report/report.h"
+#include "leakdump/model/session.h"
 
 static PyObject *LeakdumpError;
 

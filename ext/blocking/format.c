@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Describing blocking objects: one-line text, JSON, and what a live
+ * process's file descriptor is (from /proc/PID/fd and /proc/PID/net).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakdump/blocking/blocking.h"
+
+const char *ld_block_kind_name(enum ld_block_kind kind)
+{
+	switch (kind) {
+	case LD_BK_CHAN: return "chan";
+	case LD_BK_MUTEX: return "mutex";
+	case LD_BK_RWMUTEX: return "rwmutex";
+	case LD_BK_WAITGROUP: return "waitgroup";
+	case LD_BK_COND: return "cond";
+	case LD_BK_SEMA: return "semaphore";
+	case LD_BK_FD: return "fd";
+	case LD_BK_TIMER: return "timer";
+	case LD_BK_SYSCALL: return "syscall";
+	}
+	return "?";
+}
+
+const char *ld_chan_op_name(enum ld_chan_op op)
+{
+	switch (op) {
+	case LD_OP_SEND: return "send";
+	case LD_OP_RECV: return "recv";
+	case LD_OP_SELECT_SEND: return "select-send";
+	case LD_OP_SELECT_RECV: return "select-recv";
+	case LD_OP_SELECT: return "select";
+	case LD_OP_NONE: break;
+	}
+	return NULL;
+}
+
+/* Linux x86-64 numbers of the system calls Go programs block in. */
+static const char *syscall_name(int64_t nr)
+{
+	static const struct { int nr; const char *name; } tab[] = {
+		{ 0, "read" }, { 1, "write" }, { 7, "poll" }, { 17, "pread64" },
+		{ 34, "pause" }, { 13, "rt_sigaction" }, { 14, "rt_sigprocmask" },
+		{ 130, "rt_sigsuspend" }, { 128, "rt_sigtimedwait" },
+		{ 18, "pwrite64" }, { 19, "readv" }, { 20, "writev" },
+		{ 23, "select" }, { 35, "nanosleep" }, { 42, "connect" },
+		{ 43, "accept" }, { 45, "recvfrom" }, { 44, "sendto" },
+		{ 46, "sendmsg" }, { 47, "recvmsg" }, { 61, "wait4" },
+		{ 202, "futex" }, { 230, "clock_nanosleep" },
+		{ 232, "epoll_wait" }, { 247, "waitid" }, { 270, "pselect6" },
+		{ 271, "ppoll" }, { 281, "epoll_pwait" }, { 288, "accept4" },
+		{ 441, "epoll_pwait2" },
+	};
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (tab[i].nr == nr)
+			return tab[i].name;
+	return NULL;
+}
+
+static void put_ids(struct ld_strbuf *sb, const struct ld_idlist *l,
+		    size_t max)
+{
+	ld_strbuf_putc(sb, '[');
+	for (uint32_t i = 0; i < l->n && i < max; i++) {
+		if (i)
+			ld_strbuf_putc(sb, ',');
+		ld_strbuf_udec(sb, l->v[i]);
+	}
+	ld_strbuf_putc(sb, ']');
+}
+
+static void describe_chan(const struct ld_object *o, struct ld_strbuf *sb)
+{
+	if (o->nil) {
+		ld_strbuf_puts(sb, "nil chan (can never proceed)");
+		return;
+	}
+	ld_strbuf_printf(sb, "chan %s 0x%" PRIx64 " (",
+			 o->elem_type ? o->elem_type : "?", o->addr);
+	if (o->cap)
+		ld_strbuf_printf(sb, "buffered %" PRIu64 "/%" PRIu64, o->len,
+				 o->cap);
+	else
+		ld_strbuf_puts(sb, "unbuffered");
+	ld_strbuf_printf(sb, ", %s; %u receivers, %u senders)",
+			 o->closed ? "closed" : "open", o->receivers.n,
+			 o->senders.n);
+}
+
+static void describe_sync(const struct ld_session *s, const struct ld_object *o,
+			  struct ld_strbuf *sb)
+{
+	switch (o->kind) {
+	case LD_BK_MUTEX:
+		ld_strbuf_printf(sb, "sync.Mutex 0x%" PRIx64 " (%s%s; %u waiters",
+				 o->addr, o->locked ? "locked" : "unlocked",
+				 o->starving ? ", starving" : "",
+				 o->waiters.n);
+		break;
+	case LD_BK_RWMUTEX:
+		ld_strbuf_printf(sb, "sync.RWMutex 0x%" PRIx64 " (", o->addr);
+		if (o->write_locked)
+			ld_strbuf_puts(sb, "write-locked");
+		else if (o->writer_waiting)
+			ld_strbuf_printf(sb, "%" PRId64 " readers, a writer waiting for them",
+					 o->readers);
+		else
+			ld_strbuf_printf(sb, "%" PRId64 " readers", o->readers);
+		if (o->readers_waiting)
+			ld_strbuf_printf(sb, ", %" PRId64 " readers queued",
+					 o->readers_waiting);
+		ld_strbuf_printf(sb, "; %u waiters", o->waiters.n);
+		break;
+	case LD_BK_WAITGROUP:
+		ld_strbuf_printf(sb, "sync.WaitGroup 0x%" PRIx64 " (counter %" PRId64
+				 "; %u waiters)", o->addr, o->counter,
+				 o->waiters.n);
+		return;
+	case LD_BK_COND:
+		ld_strbuf_printf(sb, "sync.Cond 0x%" PRIx64 " (%u waiters)",
+				 o->addr, o->waiters.n);
+		return;
+	default:
+		ld_strbuf_printf(sb, "semaphore 0x%" PRIx64 " (%u waiters)",
+				 o->addr, o->waiters.n);
+		return;
+	}
+	if (o->candidates.n) {
+		ld_strbuf_puts(sb, "; candidate holders: goroutine ");
+		for (uint32_t i = 0; i < o->candidates.n && i < 8; i++)
+			ld_strbuf_printf(sb, "%s%" PRIu64, i ? ", " : "",
+					 o->candidates.v[i]);
+		if (o->candidates.n > 8)
+			ld_strbuf_puts(sb, ", …");
+	}
+	ld_strbuf_putc(sb, ')');
+}
+
+void ld_object_describe(const struct ld_session *s, const struct ld_object *o,
+			struct ld_strbuf *sb)
+{
+	const char *name;
+
+	switch (o->kind) {
+	case LD_BK_CHAN:
+		describe_chan(o, sb);
+		break;
+	case LD_BK_FD:
+		ld_strbuf_printf(sb, "fd %" PRId64 " (%s%s%s)", o->fd,
+				 o->mode == 'w' ? "write" : "read",
+				 o->describes ? ": " : "",
+				 o->describes ? o->describes : "");
+		break;
+	case LD_BK_TIMER:
+		if (s->now)
+			ld_strbuf_printf(sb, "timer: fires in %.3f s%s",
+					 (double)(o->when - s->now) / 1e9,
+					 s->now_estimated ? " (estimated)" : "");
+		else
+			ld_strbuf_printf(sb, "timer: fires at nanotime %" PRId64,
+					 o->when);
+		break;
+	case LD_BK_SYSCALL:
+		if (o->sysno < 0) {
+			/* orig_rax is -1 outside a system call: C code running */
+			ld_strbuf_printf(sb, "thread %" PRIu64 " running outside a system call (cgo call?)",
+					 o->addr);
+			break;
+		}
+		name = syscall_name(o->sysno);
+		ld_strbuf_printf(sb, "syscall %s(", name ? name : "?");
+		for (int i = 0; i < 6; i++)
+			ld_strbuf_printf(sb, "%s0x%" PRIx64, i ? ", " : "",
+					 o->args[i]);
+		ld_strbuf_printf(sb, ") #%" PRId64 " on thread %" PRIu64,
+				 o->sysno, o->addr);
+		break;
+	default:
+		describe_sync(s, o, sb);
+	}
+	if (o->note)
+		ld_strbuf_printf(sb, " [%s]", o->note);
+}
+
+void ld_object_json(const struct ld_session *s, const struct ld_object *o,
+		    uint8_t op, size_t max_ids, struct ld_strbuf *sb)
+{
+	const char *opname = ld_chan_op_name(op);
+
+	ld_strbuf_printf(sb, "{\"kind\":\"%s\",\"address\":\"0x%" PRIx64 "\"",
+			 ld_block_kind_name(o->kind), o->addr);
+	if (o->note) {
+		ld_strbuf_puts(sb, ",\"note\":");
+		ld_strbuf_json_str(sb, o->note);
+	}
+	switch (o->kind) {
+	case LD_BK_CHAN:
+		if (opname)
+			ld_strbuf_printf(sb, ",\"op\":\"%s\"", opname);
+		ld_strbuf_printf(sb, ",\"nil\":%s,\"elem_type\":",
+				 o->nil ? "true" : "false");
+		if (o->elem_type)
+			ld_strbuf_json_str(sb, o->elem_type);
+		else
+			ld_strbuf_puts(sb, "null");
+		ld_strbuf_printf(sb, ",\"cap\":%" PRIu64 ",\"len\":%" PRIu64
+				 ",\"closed\":%s,\"senders_count\":%u,\"receivers_count\":%u,\"senders\":",
+				 o->cap, o->len, o->closed ? "true" : "false",
+				 o->senders.n, o->receivers.n);
+		put_ids(sb, &o->senders, max_ids);
+		ld_strbuf_puts(sb, ",\"receivers\":");
+		put_ids(sb, &o->receivers, max_ids);
+		break;
+	case LD_BK_FD:
+		ld_strbuf_printf(sb, ",\"fd\":%" PRId64 ",\"mode\":\"%s\",\"describes\":",
+				 o->fd, o->mode == 'w' ? "write" : "read");
+		if (o->describes)
+			ld_strbuf_json_str(sb, o->describes);
+		else
+			ld_strbuf_puts(sb, "null");
+		break;
+	case LD_BK_TIMER:
+		ld_strbuf_printf(sb, ",\"when\":%" PRId64 ",\"fires_in_ns\":", o->when);
+		if (s->now)
+			ld_strbuf_printf(sb, "%" PRId64, o->when - s->now);
+		else
+			ld_strbuf_puts(sb, "null");
+		break;
+	case LD_BK_SYSCALL:
+		ld_strbuf_printf(sb, ",\"number\":%" PRId64 ",\"name\":", o->sysno);
+		if (syscall_name(o->sysno))
+			ld_strbuf_json_str(sb, syscall_name(o->sysno));
+		else
+			ld_strbuf_puts(sb, "null");
+		ld_strbuf_puts(sb, ",\"args\":[");
+		for (int i = 0; i < 6; i++)
+			ld_strbuf_printf(sb, "%s\"0x%" PRIx64 "\"", i ? "," : "",
+					 o->args[i]);
+		ld_strbuf_putc(sb, ']');
+		break;
+	default:
+		ld_strbuf_printf(sb, ",\"sema\":\"0x%" PRIx64 "\"", o->sema);
+		if (o->kind == LD_BK_MUTEX || o->kind == LD_BK_RWMUTEX)
+			ld_strbuf_printf(sb, ",\"locked\":%s,\"starving\":%s,\"woken\":%s,\"state_waiters\":%" PRId64,
+					 o->locked ? "true" : "false",
+					 o->starving ? "true" : "false",
+					 o->woken ? "true" : "false",
+					 o->mutex_waiters);
+		if (o->kind == LD_BK_RWMUTEX)
+			ld_strbuf_printf(sb, ",\"readers\":%" PRId64 ",\"writer_waiting\":%s,\"write_locked\":%s,\"readers_waiting\":%" PRId64,
+					 o->readers,
+					 o->writer_waiting ? "true" : "false",
+					 o->write_locked ? "true" : "false",
+					 o->readers_waiting);
+		if (o->kind == LD_BK_WAITGROUP)
+			ld_strbuf_printf(sb, ",\"counter\":%" PRId64 ",\"state_waiters\":%" PRId64,
+					 o->counter, o->mutex_waiters);
+		if (o->kind == LD_BK_MUTEX || o->kind == LD_BK_RWMUTEX) {
+			ld_strbuf_puts(sb, ",\"candidate_holders\":");
+			put_ids(sb, &o->candidates, max_ids);
+		}
+		break;
+	}
+	ld_strbuf_printf(sb, ",\"waiters_count\":%u,\"waiters\":", o->waiters.n);
+	put_ids(sb, &o->waiters, max_ids);
+	/* Lists past max_ids are cut here; "objects" has them whole. */
+	if (o->waiters.n > max_ids || o->senders.n > max_ids ||
+	    o->receivers.n > max_ids || o->candidates.n > max_ids)
+		ld_strbuf_puts(sb, ",\"ids_truncated\":true");
+	ld_strbuf_putc(sb, '}');
+}
+
+/* ---- /proc/PID/net ---- */
+
+static void format_addr(char *out, size_t len, const char *hex, bool v6)
+{
+	unsigned int a[4], port;
+	char ip[64];
+
+	if (!v6 && sscanf(hex, "%8x:%x", &a[0], &port) == 2) {
+		snprintf(ip, sizeof(ip), "%u.%u.%u.%u", a[0] & 0xff,
+			 (a[0] >> 8) & 0xff, (a[0] >> 16) & 0xff, a[0] >> 24);
+		snprintf(out, len, "%s:%u", ip, port);
+	} else if (v6 && sscanf(hex, "%8x%8x%8x%8x:%x", &a[0], &a[1], &a[2],
+				&a[3], &port) == 5) {
+		char *p = ip;
+
+		*p++ = '[';
+		for (int i = 0; i < 4; i++) {
+			uint32_t w = a[i];
+
+			p += sprintf(p, "%x:%x%s", (w & 0xff) << 8 |
+				     ((w >> 8) & 0xff),
+				     ((w >> 16) & 0xff) << 8 | (w >> 24),
+				     i < 3 ? ":" : "");
+		}
+		*p++ = ']';
+		*p = '\0';
+		snprintf(out, len, "%s:%u", ip, port);
+	} else {
+		snprintf(out, len, "?");
+	}
+}
+
+static const char *tcp_state(unsigned int st)
+{
+	static const char *const names[] = {
+		"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",
+		"FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK",
+		"LISTEN", "CLOSING",
+	};
+
+	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
+}
+
+static char *find_inet(int pid, const char *table, const char *proto,
+		       bool v6, uint64_t inode)
+{
+	char path[64], line[512], local[64], remote[64], la[80], ra[80];
+	unsigned long long ino;
+	unsigned int st;
+	char *out = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, table);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	while (!out && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*d: %63s %63s %x %*s %*s %*s %*s %*s %llu",
+			   local, remote, &st, &ino) != 4 || ino != inode)
+			continue;
+		format_addr(la, sizeof(la), local, v6);
+		format_addr(ra, sizeof(ra), remote, v6);
+		if (st == 10)
+			asprintf(&out, "%s %s LISTEN", proto, la);
+		else if (!strcmp(proto, "UDP"))
+			asprintf(&out, "%s %s -> %s", proto, la, ra);
+		else
+			asprintf(&out, "%s %s -> %s %s", proto, la, ra,
+				 tcp_state(st));
+	}
+	fclose(f);
+	return out;
+}
+
+static char *find_unix(int pid, uint64_t inode)
+{
+	char path[64], line[512], name[256];
+	unsigned long long ino;
+	char *out = NULL;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/unix", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	while (!out && fgets(line, sizeof(line), f)) {
+		name[0] = '\0';
+		n = sscanf(line, "%*s %*s %*s %*s %*s %*s %llu %255s", &ino,
+			   name);
+		if (n < 1 || ino != inode)
+			continue;
+		asprintf(&out, "unix %s", name[0] ? name : "(unnamed)");
+	}
+	fclose(f);
+	return out;
+}
+
+char *describe_socket(int pid, uint64_t inode);
+char *describe_socket(int pid, uint64_t inode)
+{
+	char *d;
+
+	if ((d = find_inet(pid, "tcp", "TCP", false, inode)) ||
+	    (d = find_inet(pid, "tcp6", "TCP", true, inode)) ||
+	    (d = find_inet(pid, "udp", "UDP", false, inode)) ||
+	    (d = find_inet(pid, "udp6", "UDP", true, inode)) ||
+	    (d = find_unix(pid, inode)))
+		return d;
+	asprintf(&d, "socket inode %llu", (unsigned long long)inode);
+	return d;
+}

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Goroutine enumeration: allgs is read in one piece, each g decoded from one
+ * buffer.  A g that does not make sense gets a note; the walk goes on.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakdump/model/pager.h"
+#include "leakdump/model/session.h"
+#include "leakdump/model/unwind.h"
+
+#define MAX_GOROUTINES (64u << 20)
+#define MAX_NOTES 256
+
+static uint64_t rd64(const uint8_t *buf, int64_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, buf + off, sizeof(v));
+	return v;
+}
+
+static uint32_t rd32(const uint8_t *buf, int64_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, buf + off, sizeof(v));
+	return v;
+}
+
+void ld_goroutine_set_note(struct ld_session *s, struct ld_goroutine *g,
+			   const char *note)
+{
+	char **v;
+	size_t i;
+
+	for (i = 0; i < s->nnotes; i++)
+		if (!strcmp(s->notes[i], note))
+			break;
+	if (i == s->nnotes) {
+		if (s->nnotes >= MAX_NOTES)
+			return;
+		v = realloc(s->notes, (s->nnotes + 1) * sizeof(*v));
+		if (!v)
+			return;
+		s->notes = v;
+		v[s->nnotes] = strdup(note);
+		if (!v[s->nnotes])
+			return;
+		s->nnotes++;
+	}
+	g->error = (uint16_t)(i + 1);
+}
+
+const char *ld_goroutine_note(const struct ld_session *s,
+			      const struct ld_goroutine *g)
+{
+	if (!g->error || g->error > s->nnotes)
+		return NULL;
+	return s->notes[g->error - 1];
+}
+
+static uint32_t base_status(const struct ld_session *s,
+			    const struct ld_goroutine *g)
+{
+	return g->status & ~(uint32_t)s->rt->g_scan;
+}
+
+const char *ld_goroutine_status_text(const struct ld_session *s,
+				     const struct ld_goroutine *g)
+{
+	uint32_t st = base_status(s, g);
+	const char *text = "???";
+
+	if (st < s->nstatus_names)
+		text = s->status_names[st];
+	if ((st == s->rt->g_waiting || st == s->rt->g_leaked) &&
+	    g->waitreason != 0) {
+		if (g->waitreason < s->nwait_reasons)
+			text = s->wait_reasons[g->waitreason];
+		else
+			text = "unknown wait reason";
+	}
+	return text;
+}
+
+const char *ld_goroutine_state_name(const struct ld_session *s,
+				    const struct ld_goroutine *g)
+{
+	uint32_t st = base_status(s, g);
+
+	if (st < s->nstatus_names)
+		return s->status_names[st];
+	return "???";
+}
+
+int64_t ld_goroutine_wait_minutes(const struct ld_session *s,
+				  const struct ld_goroutine *g)
+{
+	uint32_t st = base_status(s, g);
+
+	if ((st != s->rt->g_waiting && st != s->rt->g_syscall) ||
+	    !g->waitsince || !s->now)
+		return 0;
+	return (s->now - g->waitsince) / 60000000000ll;
+}
+
+struct ld_goroutine *ld_session_find(struct ld_session *s, uint64_t goid)
+{
+	for (size_t i = 0; i < s->ngs; i++)
+		if (s->gs[i].goid == goid)
+			return &s->gs[i];
+	return NULL;
+}
+
+/* runtime.isSystemGoroutine(gp, false) */
+static bool is_system(struct ld_session *s, const struct ld_goroutine *g)
+{
+	const struct ld_rt_funcids *fid = &s->rt->fid;
+	struct ld_func f;
+
+	if (!ld_unwind_find_func(s, g->startpc, &f))
+		return false;
+	if (f.funcid == fid->runtime_main || f.funcid == fid->corostart ||
+	    f.funcid == fid->handle_async_event)
+		return false;
+	if (f.funcid == fid->run_finalizers)
+		return !(s->fing_status & s->rt->fing_running_finalizer);
+	if (fid->run_cleanups >= 0 && f.funcid == fid->run_cleanups)
+		return !(g->flags & LD_G_RUNNING_CLEANUPS);
+	return !strncmp(f.name, "runtime.", 8);
+}
+
+static void read_bubble(struct ld_session *s, struct ld_goroutine *g,
+			const uint8_t *buf)
+{
+	const struct ld_rt *rt = s->rt;
+	struct ld_error *err = NULL;
+	uint64_t p, v = 0;
+
+	if (rt->g.bubble >= 0 && rt->bubble_id >= 0) {
+		p = rd64(buf, rt->g.bubble);
+		if (p)
+			err = ld_mem_read_u64(s->mem, p + (uint64_t)rt->bubble_id,
+					      &v);
+	} else if (rt->g.sync_group >= 0 && rt->sync_group_root >= 0) {
+		/* Go 1.24: the group is named by its root goroutine's id. */
+		p = rd64(buf, rt->g.sync_group);
+		if (p)
+			err = ld_mem_read_u64(s->mem,
+					      p + (uint64_t)rt->sync_group_root,
+					      &p);
+		if (p && !err)
+			err = ld_mem_read_u64(s->mem, p + (uint64_t)rt->g.goid,
+					      &v);
+	}
+	ld_error_destroy(err);
+	g->bubble = v;
+}
+
+/*
+ * A running goroutine's thread registers are a place to start unwinding
+ * only when the thread is on the goroutine's stack in Go code.  A thread in
+ * C code (a cgo binary: libc, a C signal handler without SA_ONSTACK, a
+ * thread that is not Go's at all) or on g0/gsignal is not: the runtime
+ * itself prints "stack unavailable" for every goroutine running elsewhere.
+ */
+static bool regs_usable(struct ld_session *s, const struct ld_goroutine *g,
+			const struct ld_thread_regs *regs)
+{
+	uint64_t sp, pc;
+	struct ld_func f;
+
+	if (!regs)
+		return false;
+	sp = ld_regs_sp(s->arch, regs);
+	pc = ld_regs_pc(s->arch, regs);
+	if (sp < g->stack_lo || sp >= g->stack_hi)
+		return false;
+	return ld_pcln_find_func(s->pcln, pc, &f) && f.pcsp;
+}
+
+/* A parked goroutine locked to a thread: that thread, via g.lockedm. */
+static void locked_thread(struct ld_session *s, struct ld_goroutine *g,
+			  const uint8_t *buf)
+{
+	uint64_t lockedm = rd64(buf, s->rt->g.lockedm), procid = 0;
+	struct ld_error *err;
+
+	if (!lockedm)
+		return;
+	err = ld_mem_read_u64(s->mem, lockedm + (uint64_t)s->rt->m.procid,
+			      &procid);
+	ld_error_destroy(err);
+	if (!err)
+		g->tid = (int32_t)procid;
+}
+
+/* Thread, vdso and register overrides: where unwinding starts. */
+static void pick_start(struct ld_session *s, struct ld_goroutine *g,
+		       const uint8_t *buf)
+{
+	const struct ld_rt *rt = s->rt;
+	uint32_t st = base_status(s, g);
+	uint64_t syscallsp = rd64(buf, rt->g.syscallsp);
+	uint64_t syscallpc = rd64(buf, rt->g.syscallpc);
+	uint64_t mbuf[2], vdso_sp = 0, vdso_pc = 0, curg = 0, procid = 0;
+	const struct ld_thread_regs *regs;
+	struct ld_error *err;
+
+	if (syscallsp) {
+		g->pc = syscallpc;
+		g->sp = syscallsp;
+		g->flags |= LD_G_FROM_SYSCALL;
+	} else {
+		g->pc = rd64(buf, rt->g.sched_pc);
+		g->sp = rd64(buf, rt->g.sched_sp);
+	}
+	if (!g->m) {
+		locked_thread(s, g, buf);
+		return;
+	}
+	err = ld_mem_read_u64(s->mem, g->m + (uint64_t)rt->m.procid, &procid);
+	if (!err)
+		err = ld_mem_read_u64(s->mem, g->m + (uint64_t)rt->m.curg, &curg);
+	if (!err)
+		err = ld_mem_read(s->mem, g->m + (uint64_t)rt->m.vdso_sp, mbuf, 8);
+	if (!err)
+		err = ld_mem_read(s->mem, g->m + (uint64_t)rt->m.vdso_pc,
+				  mbuf + 1, 8);
+	if (err) {
+		ld_error_destroy(err);
+		ld_goroutine_set_note(s, g, "its m is unreadable");
+		return;
+	}
+	vdso_sp = mbuf[0];
+	vdso_pc = mbuf[1];
+	g->tid = (int32_t)procid;
+	if (vdso_sp) {
+		/* In a vDSO call: the runtime starts from m.vdsoPC/SP too. */
+		g->pc = vdso_pc;
+		g->sp = vdso_sp;
+		g->flags &= (uint8_t)~LD_G_FROM_SYSCALL;
+		return;
+	}
+	if (st != s->rt->g_running || syscallsp || curg != g->addr)
+		return;
+	regs = ld_session_thread(s, g->tid);
+	if (regs_usable(s, g, regs)) {
+		g->pc = ld_regs_pc(s->arch, regs);
+		g->sp = ld_regs_sp(s->arch, regs);
+		g->flags |= LD_G_HAS_REGS;
+	} else {
+		g->flags |= LD_G_NO_STACK;
+	}
+}
+
+static void decode_g(struct ld_session *s, struct ld_goroutine *g,
+		     const uint8_t *buf)
+{
+	const struct ld_rt *rt = s->rt;
+
+	g->goid = rd64(buf, rt->g.goid);
+	g->parent_goid = rd64(buf, rt->g.parent_goid);
+	g->gopc = rd64(buf, rt->g.gopc);
+	g->startpc = rd64(buf, rt->g.startpc);
+	g->m = rd64(buf, rt->g.m);
+	g->waitsince = (int64_t)rd64(buf, rt->g.waitsince);
+	g->stack_lo = rd64(buf, rt->g.stack_lo);
+	g->stack_hi = rd64(buf, rt->g.stack_hi);
+	g->status = rd32(buf, rt->g.atomicstatus);
+	g->waitreason = buf[rt->g.waitreason];
+	/* Kept so blocking objects need not touch the g's page again. */
+	g->waiting = rd64(buf, rt->g.waiting);
+	if (rt->g.sleep_when >= 0)
+		g->sleep = rd64(buf, rt->g.sleep_when);
+	else if (rt->g.timer >= 0)
+		g->sleep = rd64(buf, rt->g.timer);
+	if (rd64(buf, rt->g.lockedm))
+		g->flags |= LD_G_LOCKED;
+	if (rt->g.running_cleanups >= 0 && buf[rt->g.running_cleanups])
+		g->flags |= LD_G_RUNNING_CLEANUPS;
+	read_bubble(s, g, buf);
+	if (g->stack_hi <= g->stack_lo || g->stack_hi - g->stack_lo > (1ull << 40))
+		ld_goroutine_set_note(s, g, "stack bounds do not make sense");
+	pick_start(s, g, buf);
+	if (is_system(s, g))
+		g->flags |= LD_G_SYSTEM;
+}
+
+static struct ld_error *read_allgs(struct ld_session *s, uint64_t **ptrs,
+				   uint64_t *n)
+{
+	uint64_t slice[2], len;
+	struct ld_error *err;
+	uint64_t *v;
+
+	err = ld_mem_read(s->mem, s->rt->allgs + s->bias, slice, sizeof(slice));
+	if (!err)
+		err = ld_mem_read_u64(s->mem, s->rt->allglen + s->bias, &len);
+	if (err)
+		return ld_error_wrap(err, "reading runtime.allgs");
+	if (len > slice[1] || len > MAX_GOROUTINES)
+		return ld_error_create(LD_ERR_CORRUPT,
+				       "runtime.allglen %llu does not make sense (allgs has %llu)",
+				       (unsigned long long)len,
+				       (unsigned long long)slice[1]);
+	v = malloc((len ? len : 1) * sizeof(*v));
+	if (!v)
+		return &ld_error_nomem;
+	err = ld_mem_read(s->mem, slice[0], v, len * sizeof(*v));
+	if (err) {
+		free(v);
+		return ld_error_wrap(err, "reading the allgs array");
+	}
+	*ptrs = v;
+	*n = len;
+	return NULL;
+}
+
+/* An allgs entry that cannot be read: nothing to list it by but its address. */
+static void note_bad_g(struct ld_session *s, uint64_t addr)
+{
+	if (s->nbad_gs < LD_MAX_BAD_GS)
+		s->bad_gs[s->nbad_gs] = addr;
+	s->nbad_gs++;
+}
+
+static bool is_dead(const struct ld_session *s, uint32_t status)
+{
+	uint32_t st = status & ~(uint32_t)s->rt->g_scan;
+
+	return st == s->rt->g_dead ||
+	       (s->rt->g_deadextra >= 0 && st == s->rt->g_deadextra);
+}
+
+static void raise_now(struct ld_session *s, int64_t t)
+{
+	if (s->now_estimated && t > s->now)
+		s->now = t;
+}
+
+/*
+ * The g structs of ptrs[0..n) (n <= LD_BATCH): zero-copy from a mapped
+ * core, else one batched read into buf.  views[i] is NULL when unreadable.
+ */
+static void fetch_gs(struct ld_session *s, const uint64_t *ptrs, size_t n,
+		     uint8_t *buf, const uint8_t **views)
+{
+	uint64_t gsize = s->rt->g.size;
+	struct ld_mem_iov v[LD_BATCH];
+	size_t i, nv = 0, idx[LD_BATCH];
+
+	for (i = 0; i < n; i++) {
+		views[i] = ld_mem_peek(s->mem, ptrs[i], gsize);
+		if (views[i])
+			continue;
+		v[nv].addr = ptrs[i];
+		v[nv].buf = buf + i * gsize;
+		v[nv].len = gsize;
+		v[nv].ok = false;
+		idx[nv++] = i;
+	}
+	if (!nv)
+		return;
+	ld_mem_read_batch(s->mem, v, nv);
+	for (i = 0; i < nv; i++)
+		views[idx[i]] = v[i].ok ? v[i].buf : NULL;
+}
+
+static void prefetch_g(const uint8_t *p, uint64_t gsize)
+{
+	for (uint64_t off = 0; off < gsize; off += 64)
+		__builtin_prefetch(p + off);
+}
+
+/* What loading reads of allgs entry i: the g (for the pager). */
+struct g_ptrs {
+	const uint64_t *ptrs;
+	uint64_t gsize;
+};
+
+static void g_struct(void *arg, size_t i, uint64_t *addr, size_t *len)
+{
+	const struct g_ptrs *a = arg;
+
+	*addr = a->ptrs[i];
+	*len = a->gsize;
+}
+
+struct ld_error *ld_session_load_goroutines(struct ld_session *s)
+{
+	uint64_t *ptrs = NULL, n = 0, gsize = s->rt->g.size, lastpoll = 0;
+	const uint8_t *views[LD_BATCH];
+	struct ld_error *err;
+	struct g_ptrs gp;
+	struct ld_pager *pg;
+	uint8_t *buf;
+
+	if (s->gs)
+		return NULL;
+	err = read_allgs(s, &ptrs, &n);
+	if (err)
+		return err;
+	buf = malloc(gsize * LD_BATCH);
+	s->gs = malloc((n ? n : 1) * sizeof(*s->gs));
+	if (!buf || !s->gs) {
+		free(buf);
+		free(ptrs);
+		return &ld_error_nomem;
+	}
+	gp.ptrs = ptrs;
+	gp.gsize = gsize;
+	pg = ld_pager_start(s, n, g_struct, &gp);
+	for (uint64_t i = 0; i < n; i += LD_BATCH) {
+		size_t k, nb = n - i < LD_BATCH ? n - i : LD_BATCH;
+
+		if (!pg && i % LD_TRIM_EVERY == 0 && i)
+			ld_session_trim(s);
+		fetch_gs(s, ptrs + i, nb, buf, views);
+		for (k = 0; k < nb; k++) {
+			struct ld_goroutine *g = &s->gs[s->ngs];
+			const uint8_t *p = views[k];
+
+			ld_pager_progress(pg, i + k);
+			if (k + LD_PREFETCH_AHEAD < nb &&
+			    views[k + LD_PREFETCH_AHEAD])
+				prefetch_g(views[k + LD_PREFETCH_AHEAD], gsize);
+			if (!p) {
+				note_bad_g(s, ptrs[i + k]);
+				continue;
+			}
+			if (is_dead(s, *(const uint32_t *)
+					(p + s->rt->g.atomicstatus)))
+				continue;
+			memset(g, 0, sizeof(*g));
+			g->addr = ptrs[i + k];
+			decode_g(s, g, p);
+			raise_now(s, g->waitsince);
+			s->ngs++;
+		}
+	}
+	ld_pager_stop(pg);
+	free(buf);
+	free(ptrs);
+	if (!s->rt->sched)
+		return NULL;	/* stripped and not found: no lastpoll */
+	err = ld_mem_read_u64(s->mem, s->rt->sched + s->bias +
+			      (uint64_t)s->rt->sched_lastpoll, &lastpoll);
+	if (!err)
+		raise_now(s, (int64_t)lastpoll);
+	ld_error_destroy(err);
+	return NULL;
+}

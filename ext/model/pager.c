@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The pager (see include/leakdump/pager.h): faults in the core pages of the
+ * walker's next items and drops those of the items it has finished, from a
+ * helper thread.  The two threads share only the item count the walker has
+ * finished; the helper reads the session's memory map, never changes it.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "leakdump/target/core.h"
+#include "leakdump/target/mem.h"
+#include "leakdump/model/pager.h"
+
+#define PAGE 4096ull
+/*
+ * A read fault maps more than its page: the pages around it that are in
+ * the page cache (fault_around_bytes, 64 KiB by default), or a whole 2 MiB
+ * folio with one PMD where the page cache holds one (a core just written,
+ * on a file system with large folios).  Dropping whole 2 MiB windows keeps
+ * either from piling up.
+ */
+#define WINDOW (2ull << 20)
+#define AHEAD 2048		/* items faulted in before the walker needs them */
+#define BEHIND 8192		/* items kept mapped after the walker passed them:
+				 * for items of 256 bytes or more (g structs,
+				 * stacks) that is more than a WINDOW, so dropping
+				 * whole windows does not reach the walker */
+#define TRIM_BATCH 2048		/* items dropped per round */
+#define MAX_RUN (64ull << 20)	/* the most dropped with one call */
+#define IDLE_NS 20000
+#define SPIN_ROUNDS 4096	/* pause loops (~1 ms) before sleeping */
+
+struct ld_pager {
+	pthread_t thread;
+	struct ld_session *s;
+	const struct ld_mem *mem;
+	uintptr_t map_lo, map_hi;	/* the core mapping, page-aligned */
+	size_t n;
+	ld_pager_range_fn *range;
+	void *arg;
+	atomic_size_t done;		/* written by the walker */
+	atomic_bool stop;
+	size_t touched, trimmed;	/* helper-private */
+	volatile uint8_t sink;
+};
+
+/* Item i's bytes in the mapping, aligned outwards to align; false if none. */
+static bool item_pages(struct ld_pager *p, size_t i, uintptr_t align,
+		       uintptr_t *lo, uintptr_t *hi)
+{
+	uint64_t addr;
+	size_t len;
+	const uint8_t *at;
+
+	p->range(p->arg, i, &addr, &len);
+	if (!len || !(at = ld_mem_peek_quiet(p->mem, addr, len)))
+		return false;
+	*lo = (uintptr_t)at & ~(align - 1);
+	*hi = ((uintptr_t)at + len + align - 1) & ~(align - 1);
+	if ((uintptr_t)at < p->map_lo || (uintptr_t)at + len > p->map_hi)
+		return false;	/* not the core file (the executable, say) */
+	if (*lo < p->map_lo)
+		*lo = p->map_lo;
+	if (*hi > p->map_hi)
+		*hi = p->map_hi;
+	return true;
+}
+
+/* Read one byte of every page of item i: the kernel maps them now. */
+static void touch(struct ld_pager *p, size_t i)
+{
+	uintptr_t lo, hi;
+
+	if (!item_pages(p, i, PAGE, &lo, &hi))
+		return;
+	for (uintptr_t pg = lo; pg < hi; pg += PAGE)
+		p->sink += *(const volatile uint8_t *)pg;
+}
+
+static void drop(uintptr_t lo, uintptr_t hi)
+{
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+/* Drop the windows of items [first, end), merging adjacent ones. */
+static void trim(struct ld_pager *p, size_t first, size_t end)
+{
+	uintptr_t run_lo = 0, run_hi = 0, lo, hi;
+
+	for (size_t i = first; i < end; i++) {
+		if (!item_pages(p, i, WINDOW, &lo, &hi))
+			continue;
+		if (run_hi && lo >= run_lo && lo <= run_hi &&
+		    hi - run_lo <= MAX_RUN) {
+			if (hi > run_hi)
+				run_hi = hi;
+			continue;
+		}
+		drop(run_lo, run_hi);
+		run_lo = lo;
+		run_hi = hi;
+	}
+	drop(run_lo, run_hi);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+/*
+ * Nothing to do until the walker moves on, which takes microseconds: spin
+ * a little first, since a sleeping helper is woken and moved between CPUs
+ * by the scheduler far more often than the walk needs; sleep when the
+ * walker is slow (reading from a slow disk, say).
+ */
+static void idle(unsigned int *spins)
+{
+	struct timespec ts = { 0, IDLE_NS };
+
+	if (++*spins < SPIN_ROUNDS) {
+		for (int i = 0; i < 64; i++)
+			cpu_relax();
+		return;
+	}
+	nanosleep(&ts, NULL);
+}
+
+static void *run(void *arg)
+{
+	struct ld_pager *p = arg;
+	unsigned int spins = 0;
+
+	while (!atomic_load_explicit(&p->stop, memory_order_acquire)) {
+		size_t done = atomic_load_explicit(&p->done,
+						   memory_order_relaxed);
+		bool busy = false;
+
+		if (p->touched < done)
+			p->touched = done;	/* fell behind: skip ahead */
+		for (size_t k = 0; k < 64 && p->touched < p->n &&
+				   p->touched < done + AHEAD; k++) {
+			touch(p, p->touched++);
+			busy = true;
+		}
+		if (done > p->trimmed + BEHIND + TRIM_BATCH) {
+			trim(p, p->trimmed, done - BEHIND);
+			p->trimmed = done - BEHIND;
+			busy = true;
+		}
+		if (busy)
+			spins = 0;
+		else
+			idle(&spins);
+	}
+	return NULL;
+}
+
+struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
+				ld_pager_range_fn *range, void *arg)
+{
+	struct ld_pager *p;
+	sigset_t all, old;
+	int err;
+
+	if (s->kind != LD_TARGET_CORE || !s->core || !s->core->map || n < AHEAD)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->s = s;
+	p->mem = s->mem;
+	p->map_lo = (uintptr_t)s->core->map;
+	p->map_hi = ((uintptr_t)s->core->map + s->core->size) &
+		    ~(uintptr_t)(PAGE - 1);
+	p->n = n;
+	p->range = range;
+	p->arg = arg;
+	atomic_init(&p->done, 0);
+	atomic_init(&p->stop, false);
+	/* Signals (GDB's SIGINT, SIGCHLD) stay with the debugger's thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&p->thread, NULL, run, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void ld_pager_progress(struct ld_pager *p, size_t done)
+{
+	if (p)
+		atomic_store_explicit(&p->done, done, memory_order_relaxed);
+}
+
+void ld_pager_stop(struct ld_pager *p)
+{
+	if (!p)
+		return;
+	atomic_store_explicit(&p->stop, true, memory_order_release);
+	pthread_join(p->thread, NULL);
+	/* Whatever is still mapped goes, as a trimming walker's would. */
+	ld_session_trim(p->s);
+	free(p);
+}

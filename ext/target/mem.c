@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Target memory.  Segments are kept twice: in insertion order (what the
+ * caller added) and as a sorted list of non-overlapping pieces, each naming
+ * the newest segment that covers it.  A read is then a one-entry cache check
+ * or a binary search over the pieces, plus a memcpy or a cached callback.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "leakdump/base/util.h"
+#include "leakdump/target/mem.h"
+
+#define LD_CHUNK_SHIFT	16
+#define LD_CHUNK_SIZE	((uint64_t)1 << LD_CHUNK_SHIFT)
+#define LD_CACHE_SLOTS	256		/* 16 MiB of callback chunks */
+#define LD_PAGE_SIZE	4096
+
+enum seg_kind {
+	SEG_BUFFER,
+	SEG_CALLBACK,
+	SEG_HOLE,
+};
+
+struct seg {
+	enum seg_kind kind;
+	uint64_t start, end;
+	const uint8_t *buf;
+	ld_mem_read_fn *fn;
+	void *arg;
+	char *why;			/* SEG_HOLE only; owned */
+};
+
+/* [start, end) belongs to segs[seg], the newest segment covering it. */
+struct piece {
+	uint64_t start, end;
+	size_t seg;
+};
+
+/* A cached chunk: bytes [lo, hi) of segs[seg] are valid in data. */
+struct chunk {
+	bool valid;
+	size_t seg;
+	uint64_t base;
+	uint64_t lo, hi;
+	uint8_t *data;			/* one chunk, allocated on use */
+};
+
+struct proc {
+	int pid;
+	int fd;				/* /proc/PID/mem; -1: vm_readv */
+};
+
+struct ld_mem {
+	struct seg *segs;
+	size_t nsegs, segs_cap;
+	struct piece *pieces;
+	size_t npieces, pieces_cap;
+	size_t last;			/* index of the last piece hit */
+	struct chunk cache[LD_CACHE_SLOTS];
+	struct proc **procs;
+	size_t nprocs, procs_cap;
+	uint8_t *scratch;		/* batched reads of merged runs */
+	size_t scratch_cap;
+};
+
+struct ld_error *ld_mem_create(struct ld_mem **ret)
+{
+	struct ld_mem *mem = calloc(1, sizeof(*mem));
+
+	if (!mem)
+		return &ld_error_nomem;
+	*ret = mem;
+	return NULL;
+}
+
+void ld_mem_destroy(struct ld_mem *mem)
+{
+	size_t i;
+
+	if (!mem)
+		return;
+	for (i = 0; i < mem->nsegs; i++)
+		free(mem->segs[i].why);
+	for (i = 0; i < LD_CACHE_SLOTS; i++)
+		free(mem->cache[i].data);
+	for (i = 0; i < mem->nprocs; i++) {
+		if (mem->procs[i]->fd >= 0)
+			close(mem->procs[i]->fd);
+		free(mem->procs[i]);
+	}
+	free(mem->procs);
+	free(mem->scratch);
+	free(mem->segs);
+	free(mem->pieces);
+	free(mem);
+}
+
+/* Index of the first piece whose end lies above addr (npieces if none). */
+static size_t first_piece_ending_after(const struct ld_mem *mem, uint64_t addr)
+{
+	size_t lo = 0, hi = mem->npieces;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (mem->pieces[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Lay segs[idx] over the pieces: pieces it overlaps are trimmed or split,
+ * those it covers entirely are dropped.  O(npieces) per insertion, which is
+ * fine for the few thousand segments a core has; lookups stay O(log n).
+ */
+static bool insert_piece(struct ld_mem *mem, size_t idx)
+{
+	uint64_t s = mem->segs[idx].start, e = mem->segs[idx].end;
+	size_t first, last, keep_left, keep_right, nnew, i;
+	struct piece left, right, *p;
+
+	first = first_piece_ending_after(mem, s);
+	last = first;
+	while (last < mem->npieces && mem->pieces[last].start < e)
+		last++;
+	/* pieces[first, last) overlap [s, e). */
+	keep_left = first < last && mem->pieces[first].start < s;
+	keep_right = first < last && mem->pieces[last - 1].end > e;
+	if (keep_left) {
+		left = mem->pieces[first];
+		left.end = s;
+	}
+	if (keep_right) {
+		right = mem->pieces[last - 1];
+		right.start = e;
+	}
+	nnew = keep_left + 1 + keep_right;
+	if (!ld_grow((void **)&mem->pieces, &mem->pieces_cap,
+		  mem->npieces - (last - first) + nnew, sizeof(struct piece)))
+		return false;
+	p = mem->pieces;
+	memmove(&p[first + nnew], &p[last],
+		(mem->npieces - last) * sizeof(*p));
+	mem->npieces = mem->npieces - (last - first) + nnew;
+	i = first;
+	if (keep_left)
+		p[i++] = left;
+	p[i++] = (struct piece){ .start = s, .end = e, .seg = idx };
+	if (keep_right)
+		p[i] = right;
+	mem->last = first;
+	return true;
+}
+
+static struct ld_error *add_seg(struct ld_mem *mem, const struct seg *seg)
+{
+	if (seg->start >= seg->end)
+		return NULL;	/* empty: nothing to map */
+	if (!ld_grow((void **)&mem->segs, &mem->segs_cap, mem->nsegs + 1,
+		  sizeof(struct seg)))
+		return &ld_error_nomem;
+	mem->segs[mem->nsegs] = *seg;
+	if (!insert_piece(mem, mem->nsegs))
+		return &ld_error_nomem;
+	mem->nsegs++;
+	return NULL;
+}
+
+struct ld_error *ld_mem_add_buffer(struct ld_mem *mem, uint64_t start,
+				   const void *buf, size_t len)
+{
+	struct seg seg = {
+		.kind = SEG_BUFFER, .start = start, .end = start + len,
+		.buf = buf,
+	};
+
+	if (seg.end < start)
+		return ld_error_create(LD_ERR_INVALID,
+				       "buffer at 0x%" PRIx64 " wraps around",
+				       start);
+	return add_seg(mem, &seg);
+}
+
+struct ld_error *ld_mem_add_callback(struct ld_mem *mem, uint64_t start,
+				     uint64_t end, ld_mem_read_fn *fn,
+				     void *arg)
+{
+	struct seg seg = {
+		.kind = SEG_CALLBACK, .start = start, .end = end,
+		.fn = fn, .arg = arg,
+	};
+
+	return add_seg(mem, &seg);
+}
+
+struct ld_error *ld_mem_add_hole(struct ld_mem *mem, uint64_t start,
+				 uint64_t end, const char *why)
+{
+	struct seg seg = { .kind = SEG_HOLE, .start = start, .end = end };
+	struct ld_error *err;
+
+	if (start >= end)
+		return NULL;
+	seg.why = strdup(why ? why : "not saved");
+	if (!seg.why)
+		return &ld_error_nomem;
+	err = add_seg(mem, &seg);
+	if (err)
+		free(seg.why);
+	return err;
+}
+
+/* The piece containing addr, or NULL. */
+static const struct piece *lookup(struct ld_mem *mem, uint64_t addr)
+{
+	const struct piece *p;
+	size_t i;
+
+	if (mem->last < mem->npieces) {
+		p = &mem->pieces[mem->last];
+		if (addr >= p->start && addr < p->end)
+			return p;
+	}
+	i = first_piece_ending_after(mem, addr);
+	if (i == mem->npieces || mem->pieces[i].start > addr)
+		return NULL;
+	mem->last = i;
+	return &mem->pieces[i];
+}
+
+/* Read [addr, addr+len) through the cached chunk that contains it. */
+static struct ld_error *read_chunk(struct ld_mem *mem, size_t idx,
+				   uint64_t addr, uint8_t *buf, size_t len)
+{
+	const struct seg *seg = &mem->segs[idx];
+	uint64_t base = addr & ~(LD_CHUNK_SIZE - 1);
+	size_t slot = (addr >> LD_CHUNK_SHIFT) % LD_CACHE_SLOTS;
+	struct chunk *c = &mem->cache[slot];
+	struct ld_error *err;
+
+	if (!(c->valid && c->seg == idx && c->base == base)) {
+		if (!c->data && !(c->data = malloc(LD_CHUNK_SIZE)))
+			return seg->fn(seg->arg, addr, buf, len);
+		c->valid = true;
+		c->seg = idx;
+		c->base = base;
+		c->lo = base > seg->start ? base : seg->start;
+		/* Written so that the top chunk of memory cannot wrap. */
+		c->hi = seg->end - base < LD_CHUNK_SIZE ?
+			seg->end : base + LD_CHUNK_SIZE;
+		err = seg->fn(seg->arg, c->lo, c->data + (c->lo - base),
+			      c->hi - c->lo);
+		if (err) {
+			/* Keep the readable prefix the callback reported. */
+			if (err->code == LD_ERR_FAULT && err->address > c->lo &&
+			    err->address < c->hi)
+				c->hi = err->address;
+			else
+				c->valid = false;
+			ld_error_destroy(err);
+		}
+	}
+	if (!c->valid || addr < c->lo || addr + len > c->hi)
+		return seg->fn(seg->arg, addr, buf, len);
+	memcpy(buf, c->data + (addr - base), len);
+	return NULL;
+}
+
+/* Small reads go chunk by chunk through the cache; big ones go direct. */
+static struct ld_error *read_callback(struct ld_mem *mem, size_t idx,
+				      uint64_t addr, uint8_t *buf, size_t len)
+{
+	const struct seg *seg = &mem->segs[idx];
+	struct ld_error *err;
+
+	if (len >= LD_CHUNK_SIZE)
+		return seg->fn(seg->arg, addr, buf, len);
+	while (len) {
+		uint64_t room = LD_CHUNK_SIZE - (addr & (LD_CHUNK_SIZE - 1));
+		size_t n = len < room ? len : room;
+
+		err = read_chunk(mem, idx, addr, buf, n);
+		if (err)
+			return err;
+		addr += n;
+		buf += n;
+		len -= n;
+	}
+	return NULL;
+}
+
+static struct ld_error *read_piece(struct ld_mem *mem, const struct piece *p,
+				   uint64_t addr, uint8_t *buf, size_t len)
+{
+	const struct seg *seg = &mem->segs[p->seg];
+
+	switch (seg->kind) {
+	case SEG_BUFFER:
+		memcpy(buf, seg->buf + (addr - seg->start), len);
+		return NULL;
+	case SEG_CALLBACK:
+		return read_callback(mem, p->seg, addr, buf, len);
+	case SEG_HOLE:
+		break;
+	}
+	return ld_error_fault(addr, "address 0x%" PRIx64 " %s", addr,
+			      seg->why);
+}
+
+struct ld_error *ld_mem_read(struct ld_mem *mem, uint64_t addr, void *buf,
+			     size_t len)
+{
+	uint8_t *out = buf;
+
+	while (len) {
+		const struct piece *p = lookup(mem, addr);
+		uint64_t n;
+		struct ld_error *err;
+
+		if (!p)
+			return ld_error_fault(addr, "address 0x%" PRIx64
+					      " not mapped", addr);
+		n = p->end - addr;
+		if (n > len)
+			n = len;
+		err = read_piece(mem, p, addr, out, n);
+		if (err)
+			return err;
+		addr += n;
+		out += n;
+		len -= n;
+	}
+	return NULL;
+}
+
+/* Word reads are the hottest path: a mapped buffer is read in place. */
+struct ld_error *ld_mem_read_u64(struct ld_mem *mem, uint64_t addr,
+				 uint64_t *ret)
+{
+	const void *p = ld_mem_peek(mem, addr, sizeof(*ret));
+
+	if (p) {
+		memcpy(ret, p, sizeof(*ret));
+		return NULL;
+	}
+	return ld_mem_read(mem, addr, ret, sizeof(*ret));
+}
+
+struct ld_error *ld_mem_read_u32(struct ld_mem *mem, uint64_t addr,
+				 uint32_t *ret)
+{
+	const void *p = ld_mem_peek(mem, addr, sizeof(*ret));
+
+	if (p) {
+		memcpy(ret, p, sizeof(*ret));
+		return NULL;
+	}
+	return ld_mem_read(mem, addr, ret, sizeof(*ret));
+}
+
+struct ld_error *ld_mem_read_string(struct ld_mem *mem, uint64_t ptr,
+				    uint64_t len, size_t max, char **ret)
+{
+	struct ld_error *err;
+	char *s;
+
+	if (len > max || len >= SIZE_MAX)
+		return ld_error_create(LD_ERR_CORRUPT,
+				       "string at 0x%" PRIx64 " has length %"
+				       PRIu64 ", above the limit %zu",
+				       ptr, len, max);
+	s = malloc(len + 1);
+	if (!s)
+		return &ld_error_nomem;
+	err = ld_mem_read(mem, ptr, s, len);
+	if (err) {
+		free(s);
+		return err;
+	}
+	s[len] = '\0';
+	*ret = s;
+	return NULL;
+}
+
+const void *ld_mem_peek(struct ld_mem *mem, uint64_t addr, size_t len)
+{
+	const struct piece *p = lookup(mem, addr);
+	const struct seg *seg;
+
+	if (!p || len > p->end - addr)
+		return NULL;
+	seg = &mem->segs[p->seg];
+	if (seg->kind != SEG_BUFFER)
+		return NULL;
+	return seg->buf + (addr - seg->start);
+}
+
+const void *ld_mem_peek_quiet(const struct ld_mem *mem, uint64_t addr,
+			      size_t len)
+{
+	/* No update of mem->last: another thread may be reading. */
+	size_t i = first_piece_ending_after(mem, addr);
+	const struct piece *p;
+	const struct seg *seg;
+
+	if (i == mem->npieces)
+		return NULL;
+	p = &mem->pieces[i];
+	seg = &mem->segs[p->seg];
+	if (p->start > addr || seg->kind != SEG_BUFFER || len > p->end - addr)
+		return NULL;
+	return seg->buf + (addr - seg->start);
+}
+
+void ld_mem_prefetch(const struct ld_mem *mem, uint64_t addr, size_t len)
+{
+	const uint8_t *at = ld_mem_peek_quiet(mem, addr, len);
+
+	for (size_t off = 0; at && off < len; off += 64)
+		__builtin_prefetch(at + off);
+}
+
+void ld_mem_invalidate(struct ld_mem *mem)
+{
+	size_t i;
+
+	for (i = 0; i < LD_CACHE_SLOTS; i++)
+		mem->cache[i].valid = false;
+}
+
+/* One transfer from the process; returns bytes read or -1 with errno. */
+static ssize_t proc_xfer(const struct proc *pr, uint64_t addr, void *buf,
+			 size_t len)
+{
+	struct iovec local = { .iov_base = buf, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr,
+				.iov_len = len };
+
+	/* pread rejects negative offsets; nothing user-readable is there. */
+	if (addr > INT64_MAX) {
+		errno = EIO;
+		return -1;
+	}
+	if (pr->fd >= 0)
+		return pread(pr->fd, buf, len, (off_t)addr);
+	return process_vm_readv(pr->pid, &local, 1, &remote, 1, 0);
+}
+
+/*
+ * Both /proc/PID/mem and process_vm_readv stop at the first unreadable
+ * page and report a short count; when a transfer fails outright we retry
+ * up to the page end so the fault names the first bad page, not the start.
+ */
+static struct ld_error *proc_read(void *arg, uint64_t addr, void *buf,
+				  size_t len)
+{
+	const struct proc *pr = arg;
+	uint8_t *out = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		uint64_t at = addr + done;
+		size_t want = len - done;
+		size_t page_left = LD_PAGE_SIZE - (at & (LD_PAGE_SIZE - 1));
+		ssize_t r = proc_xfer(pr, at, out + done, want);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EIO || errno == EFAULT) &&
+		    want > page_left)
+			r = proc_xfer(pr, at, out + done, page_left);
+		if (r > 0) {
+			done += r;
+			continue;
+		}
+		if (r < 0 && errno != EIO && errno != EFAULT)
+			return ld_error_os(errno, "reading process %d at 0x%"
+					   PRIx64, pr->pid, at);
+		return ld_error_fault(at, "address 0x%" PRIx64
+				      " not readable in process %d",
+				      at, pr->pid);
+	}
+	return NULL;
+}
+
+#define LD_BATCH_IOV 1024
+#define LD_BATCH_GAP 256		/* merge ranges this close together */
+#define LD_BATCH_RUN (64u << 10)	/* longest merged run */
+
+/* A run of consecutive ranges v[first, first+count) read as one. */
+struct run {
+	uint64_t start, end;
+	size_t first, count;
+};
+
+/* Group v[0..n) into ascending, nearby runs; returns how many ranges. */
+static size_t plan_runs(const struct ld_mem_iov *v, size_t n,
+			struct run *runs, size_t *nruns, size_t *bytes)
+{
+	size_t i = 0, nr = 0, total = 0;
+
+	while (i < n && nr < LD_BATCH_IOV) {
+		struct run *r = &runs[nr++];
+
+		r->start = v[i].addr;
+		r->end = v[i].addr + v[i].len;
+		r->first = i;
+		r->count = 1;
+		for (i++; i < n; i++) {
+			uint64_t end = v[i].addr + v[i].len;
+
+			if (v[i].addr < v[i - 1].addr ||
+			    v[i].addr > r->end + LD_BATCH_GAP ||
+			    (end > r->end ? end : r->end) - r->start >
+				    LD_BATCH_RUN)
+				break;
+			if (end > r->end)
+				r->end = end;
+			r->count++;
+		}
+		total += r->end - r->start;
+	}
+	*nruns = nr;
+	*bytes = total;
+	return i;
+}
+
+/*
+ * Vectored read of a prefix of v[0..n) from one process, merging nearby
+ * ranges (g structs sit side by side in their spans).  Returns how many
+ * ranges were consumed; each is marked ok or left for a single read.
+ */
+static size_t proc_readv(struct ld_mem *mem, const struct proc *pr,
+			 struct ld_mem_iov *v, size_t n)
+{
+	struct iovec local[LD_BATCH_IOV], remote[LD_BATCH_IOV];
+	struct run runs[LD_BATCH_IOV];
+	size_t i, k, nr, bytes, used = 0, consumed = 0;
+	ssize_t r;
+
+	plan_runs(v, n, runs, &nr, &bytes);
+	if (!ld_grow((void **)&mem->scratch, &mem->scratch_cap, bytes, 1))
+		return 0;
+	for (i = 0; i < nr; i++) {
+		local[i].iov_base = mem->scratch + used;
+		local[i].iov_len = runs[i].end - runs[i].start;
+		remote[i].iov_base = (void *)(uintptr_t)runs[i].start;
+		remote[i].iov_len = local[i].iov_len;
+		used += local[i].iov_len;
+	}
+	do {
+		r = process_vm_readv(pr->pid, local, nr, remote, nr, 0);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return 0;
+	for (i = 0; i < nr && (size_t)r >= local[i].iov_len; i++) {
+		const uint8_t *base = local[i].iov_base;
+
+		for (k = runs[i].first; k < runs[i].first + runs[i].count; k++) {
+			memcpy(v[k].buf, base + (v[k].addr - runs[i].start),
+			       v[k].len);
+			v[k].ok = true;
+		}
+		consumed += runs[i].count;
+		r -= (ssize_t)local[i].iov_len;
+	}
+	return consumed;
+}
+
+void ld_mem_read_batch(struct ld_mem *mem, struct ld_mem_iov *v, size_t n)
+{
+	const struct proc *pr = mem->nprocs == 1 && mem->nsegs == 1 ?
+				mem->procs[0] : NULL;
+	size_t i = 0;
+
+	while (i < n) {
+		struct ld_error *err;
+		size_t done = 0;
+
+		if (pr)
+			done = proc_readv(mem, pr, v + i, n - i);
+		i += done;
+		if (i >= n)
+			break;
+		/* The range that stopped the vector (or no vector at all). */
+		err = ld_mem_read(mem, v[i].addr, v[i].buf, v[i].len);
+		v[i].ok = !err;
+		ld_error_destroy(err);
+		i++;
+	}
+}
+
+struct ld_error *ld_mem_add_process(struct ld_mem *mem, int pid)
+{
+	struct proc *pr;
+	struct ld_error *err;
+	char path[64];
+
+	if (!ld_grow((void **)&mem->procs, &mem->procs_cap, mem->nprocs + 1,
+		  sizeof(*mem->procs)))
+		return &ld_error_nomem;
+	pr = calloc(1, sizeof(*pr));
+	if (!pr)
+		return &ld_error_nomem;
+	pr->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	pr->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (pr->fd < 0 && errno == ENOENT) {
+		err = ld_error_os(errno, "process %d", pid);
+		free(pr);
+		return err;
+	}
+	/* Any other failure (e.g. EACCES): try process_vm_readv instead. */
+	err = ld_mem_add_callback(mem, 0, UINT64_MAX, proc_read, pr);
+	if (err) {
+		if (pr->fd >= 0)
+			close(pr->fd);
+		free(pr);
+		return err;
+	}
+	mem->procs[mem->nprocs++] = pr;
+	return NULL;
+}

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A session: one Go target (live process, core file, or memory supplied by a
+ * debugger callback) with its executable, resolved runtime knowledge and
+ * decoded goroutines.
+ *
+ * Ownership: the session owns everything it opens (binary, core, DWARF,
+ * pclntab, memory, runtime tables, goroutine array, thread registers copy).
+ * Strings it hands out (wait reasons, function and file names) live until
+ * ld_session_destroy().
+ */
+#ifndef LD_SESSION_H
+#define LD_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakdump/arch/arch.h"
+#include "leakdump/target/binary.h"
+#include "leakdump/target/core.h"
+#include "leakdump/go/dwarf.h"
+#include "leakdump/base/error.h"
+#include "leakdump/target/mem.h"
+#include "leakdump/go/pcln.h"
+#include "leakdump/go/rt.h"
+
+enum ld_target_kind {
+	LD_TARGET_LIVE,		/* a process; memory via /proc/PID/mem */
+	LD_TARGET_CORE,		/* an ELF core file */
+	LD_TARGET_CALLBACK,	/* memory via a read callback (gdbserver...) */
+};
+
+struct ld_target_spec {
+	enum ld_target_kind kind;
+	const char *exe_path;		/* required */
+	const char *core_path;		/* LD_TARGET_CORE */
+	int pid;			/* LD_TARGET_LIVE (and informative) */
+	ld_mem_read_fn *read;		/* LD_TARGET_CALLBACK */
+	void *read_arg;
+	/* Thread registers from the debugger; copied.  Optional for cores. */
+	const struct ld_thread_regs *threads;
+	size_t nthreads;
+	uint64_t load_bias;		/* for LIVE/CALLBACK PIE targets */
+	/*
+	 * Where to look for a separate debug file, colon-separated, as GDB's
+	 * debug-file-directory; NULL: LD_DEBUG_FILE_DIRECTORY.
+	 */
+	const char *debug_dirs;
+};
+
+/* Flags in struct ld_goroutine.flags. */
+#define LD_G_LOCKED		0x01	/* lockedm != 0 */
+#define LD_G_RUNNING_CLEANUPS	0x02
+#define LD_G_SYSTEM		0x04	/* isSystemGoroutine(fixed=false) */
+#define LD_G_HAS_REGS		0x08	/* unwound from thread registers */
+#define LD_G_FROM_SYSCALL	0x10	/* pc/sp are syscallpc/syscallsp */
+#define LD_G_NO_STACK		0x20	/* running elsewhere: no stack */
+
+/* One goroutine, decoded from its runtime.g.  Compact: there may be 1e6. */
+struct ld_goroutine {
+	uint64_t addr;			/* the g's address */
+	uint64_t goid, parent_goid;
+	uint64_t gopc, startpc;
+	uint64_t m;
+	int64_t waitsince;
+	uint64_t stack_lo, stack_hi;
+	uint64_t pc, sp;		/* where unwinding starts */
+	uint64_t bubble;		/* synctest bubble/group id, 0 if none */
+	uint64_t waiting;		/* g.waiting: its sudog list, or 0 */
+	uint64_t sleep;			/* g.sleepWhen (1.23+), else g.timer */
+	uint32_t status;		/* atomicstatus, including _Gscan */
+	uint32_t stack_id;		/* index into the session's stack table */
+	int32_t tid;			/* OS thread id via g.m.procid, 0 if none */
+	uint8_t waitreason;
+	uint8_t flags;
+	uint16_t error;			/* index+1 into session error notes, 0 = none */
+};
+
+/*
+ * The tops of the stacks of up to LD_BATCH goroutines, read in one batch
+ * (one vectored system call on a live process) before they are unwound.
+ */
+#define LD_BATCH 1024
+#define LD_STACK_PREFETCH 1024
+struct ld_stack_batch {
+	size_t first, n;		/* goroutine indexes [first, first+n) */
+	uint64_t lo[LD_BATCH];
+	uint32_t len[LD_BATCH];
+	uint8_t buf[LD_BATCH * LD_STACK_PREFETCH];
+};
+
+struct ld_session {
+	enum ld_target_kind kind;
+	int pid;
+	const struct ld_arch *arch;
+	struct ld_binary *bin;
+	struct ld_dwarf *dw;
+	struct ld_core *core;
+	struct ld_mem *mem;
+	struct ld_pcln *pcln;
+	struct ld_rt *rt;
+	uint64_t bias;
+	struct ld_thread_regs *threads;
+	size_t nthreads;
+
+	/* moduledata, relocated */
+	uint64_t text, etext;
+	uint64_t types;			/* moduledata.types: type name base */
+	/* the go:func.* area in the executable's file mapping */
+	const uint8_t *gofunc;
+	size_t gofunc_size;
+
+	/* waitReasonStrings[] and gStatusStrings[], read from the target */
+	char **wait_reasons;
+	size_t nwait_reasons;
+	uint8_t *idle_in_synctest;	/* [nwait_reasons] or NULL */
+	char **status_names;
+	size_t nstatus_names;
+	uint32_t fing_status;
+
+	/* built with CGO_ENABLED=0 (from the build info): no C code */
+	bool cgo_disabled;
+
+	/* GODEBUG=tracebacklabels (Go 1.26+; default on in 1.27) */
+	bool traceback_labels;
+
+	/* the target's nanotime() now; estimated from runtime data for cores */
+	int64_t now;
+	bool now_estimated;
+
+	struct ld_goroutine *gs;
+	size_t ngs;
+	/* allgs entries whose g could not be read (first few addresses) */
+#define LD_MAX_BAD_GS 16
+	uint64_t bad_gs[LD_MAX_BAD_GS];
+	size_t nbad_gs;
+
+	/* per-goroutine error notes (deduplicated, bounded) */
+	char **notes;
+	size_t nnotes;
+
+	struct ld_unwind_cache *ucache;
+	struct ld_stack_batch *batch;	/* live and callback targets only */
+};
+
+struct ld_error *ld_session_open(const struct ld_target_spec *spec,
+				 struct ld_session **ret);
+void ld_session_destroy(struct ld_session *s);	/* accepts NULL */
+
+/* Read allgs and decode every goroutine into s->gs (idempotent). */
+struct ld_error *ld_session_load_goroutines(struct ld_session *s);
+
+/*
+ * Drop the core file's mapped pages from our resident set (they stay in the
+ * page cache).  Long walks call this every few thousand goroutines so a
+ * multi-gigabyte core never shows up as multi-gigabyte RSS.  Pointers into
+ * the mapping stay valid: pages fault back in from the file.
+ */
+void ld_session_trim(struct ld_session *s);
+#define LD_TRIM_EVERY 4096
+/* The part of a stack a goroutine walk mostly reads (for the pager). */
+#define LD_STACK_TOP 4096
+/* How many goroutines ahead long walks prefetch (ld_mem_prefetch). */
+#define LD_PREFETCH_AHEAD 8
+
+/*
+ * Prefetch the stack tops of s->gs[first, first+n) (n <= LD_BATCH); a no-op
+ * for core files, whose memory is mapped.  ld_session_read_stack() then
+ * serves reads of those stacks from the batch, and falls back to ordinary
+ * reads outside it.
+ */
+void ld_session_prefetch_stacks(struct ld_session *s, size_t first, size_t n);
+struct ld_error *ld_session_read_stack(struct ld_session *s,
+				       const struct ld_goroutine *g,
+				       uint64_t addr, uint64_t *ret);
+
+/* The prefetched bytes [addr, addr+len) of g's stack, or NULL. */
+const uint8_t *ld_session_stack_window(const struct ld_session *s,
+				      const struct ld_goroutine *g,
+				      uint64_t addr, size_t len);
+
+/* Registers of the thread with this tid, or NULL. */
+const struct ld_thread_regs *ld_session_thread(const struct ld_session *s,
+					       int32_t tid);
+
+/* Status word as the runtime prints it ("chan receive", "running", ...). */
+const char *ld_goroutine_status_text(const struct ld_session *s,
+				     const struct ld_goroutine *g);
+/* Broad state for grouping/JSON: "waiting", "running", "syscall", ... */
+const char *ld_goroutine_state_name(const struct ld_session *s,
+				    const struct ld_goroutine *g);
+/* Whole minutes blocked, as goroutineheader computes them (0 if n/a). */
+int64_t ld_goroutine_wait_minutes(const struct ld_session *s,
+				  const struct ld_goroutine *g);
+/* Error note text for g, or NULL. */
+const char *ld_goroutine_note(const struct ld_session *s,
+			      const struct ld_goroutine *g);
+/* Record a note for g (copied; deduplicated). */
+void ld_goroutine_set_note(struct ld_session *s, struct ld_goroutine *g,
+			   const char *note);
+
+/* Find a goroutine by id; NULL if absent. */
+struct ld_goroutine *ld_session_find(struct ld_session *s, uint64_t goid);
+
+#endif

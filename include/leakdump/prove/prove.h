@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Leak proofs: which parked goroutines nothing can ever wake.
+ *
+ * A conservative mark over the target's heap, in the spirit of the Go
+ * 1.27 runtime's goroutine leak detector (runtime/mgc.go,
+ * findGoroutineLeaks), but from outside and for every supported release:
+ *
+ *   roots    the data and bss of every module (minus runtime.semtable);
+ *            the stacks and g structs of goroutines that are running,
+ *            runnable, in a system call or waiting on anything but a
+ *            user concurrency primitive; every thread's registers; the
+ *            objects that carry a finalizer (their contents) and their
+ *            finalizer records; every other writable mapping outside the
+ *            Go heap (C heap, thread stacks, the runtime's off-heap
+ *            memory: finalizer queue, poll descriptors, specials), minus
+ *            the runtime's own span structures;
+ *   marking  any aligned word that points into an allocated object marks
+ *            it (object bounds from the arena index, spans and allocation
+ *            bits); a marked object with pointers is scanned whole;
+ *   opaque   g structs and the sudogs of waiting goroutines are never
+ *            scanned (they link every waiter to what it waits on);
+ *   fixpoint a goroutine blocked on channels, mutexes, WaitGroups, Conds
+ *            or semaphores may wake once any of them is marked or lies
+ *            outside the heap; its stack and g then become roots.
+ *
+ * What is still blocked only on unmarked primitives is leaked: since
+ * marking over-approximates reachability, that is a proof, unless memory
+ * could not be read (a gap), which downgrades it to a suspicion.
+ *
+ * Mark state: one bit per heap object slot (at most one bit per heap
+ * word), next to a copy of the allocation bits.
+ *
+ * Ownership: struct ld_prove is created by ld_prove_run() and freed by
+ * ld_prove_destroy(); it borrows the session and the blocking index,
+ * which must outlive it.  Strings in struct ld_retained are owned by it.
+ */
+#ifndef LD_PROVE_H
+#define LD_PROVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakdump/blocking/blocking.h"
+#include "leakdump/prove/heap.h"
+#include "leakdump/model/session.h"
+
+enum ld_verdict {
+	LD_VERDICT_NONE,	/* dead or not analysed */
+	LD_VERDICT_LIVE,	/* runnable, running, syscall, other waits */
+	LD_VERDICT_MAY_WAKE,	/* blocked, but on something reachable */
+	LD_VERDICT_LEAKED,	/* blocked only on unreachable primitives */
+};
+
+const char *ld_verdict_name(enum ld_verdict v);	/* "leaked", ... */
+
+/* Why a goroutine got its verdict (for notes). */
+enum ld_verdict_why {
+	LD_WHY_NONE,
+	LD_WHY_UNREACHABLE,	/* every primitive it waits on is unmarked */
+	LD_WHY_NIL_CHAN,	/* nil channel or select{}: never */
+	LD_WHY_RUNTIME_LEAKED,	/* the runtime marked it _Gleaked (1.27) */
+	LD_WHY_REACHABLE,	/* a primitive it waits on is marked */
+	LD_WHY_NOT_IN_HEAP,	/* a primitive lies outside the heap */
+	LD_WHY_UNKNOWN_OBJECT,	/* its primitive could not be found */
+	LD_WHY_MAIN_SELECT,	/* main parked in select{} by design */
+};
+
+struct ld_prove_stats {
+	uint64_t heap_bytes;		/* bytes of in-use heap spans */
+	uint64_t spans, objects;	/* in-use spans, allocated objects */
+	uint64_t marked_objects, marked_bytes;
+	uint64_t scanned_bytes;		/* object bytes scanned */
+	uint64_t root_bytes;		/* root memory scanned */
+	uint64_t other_bytes;		/* of which outside the Go heap */
+	uint64_t root_ranges;
+	uint64_t root_goroutines;	/* stacks scanned as roots */
+	uint64_t precise_stacks;	/* of which through stack maps */
+	uint64_t finalizers;
+	uint32_t iterations;		/* fixed-point rounds */
+	/* gaps: anything here makes "leaked" a suspicion */
+	uint64_t unreadable_bytes;	/* root or object bytes not readable */
+	uint64_t first_unreadable;
+	uint64_t spans_unreadable;	/* spans / arenas the index lacks */
+	bool no_mappings;		/* other writable memory not listed */
+	double seconds;
+};
+
+struct ld_prove {
+	uint8_t *verdict;		/* per goroutine: enum ld_verdict */
+	uint8_t *why;			/* per goroutine: enum ld_verdict_why */
+	uint64_t count[4];		/* goroutines per verdict */
+	bool proven;			/* no gaps */
+	char gaps[256];			/* what downgraded it, or "" */
+	struct ld_prove_stats st;
+	struct ld_mark *priv;
+};
+
+/*
+ * Analyse every goroutine of s.  b must have been built for s.  Fails
+ * (LD_ERR_UNSUPPORTED) when the heap's metadata cannot be used at all.
+ */
+struct ld_error *ld_prove_run(struct ld_session *s, struct ld_blocking *b,
+			      struct ld_prove **ret);
+void ld_prove_destroy(struct ld_prove *p);	/* accepts NULL */
+
+/* Heap retained by some leaked goroutines, biggest types first. */
+#define LD_RETAINED_TOP 5
+struct ld_retained_type {
+	const char *name;		/* "[]uint8", "chan *main.Event", or
+					 * "? (48-byte objects)" */
+	uint64_t bytes, objects;
+};
+
+struct ld_retained {
+	uint64_t bytes, objects;
+	uint64_t stack_bytes;
+	struct ld_retained_type top[LD_RETAINED_TOP];
+	unsigned int ntop;
+};
+
+/*
+ * Mark what the goroutines gis[0..n) reach that nothing else has marked
+ * yet: the heap their leak pins.  Call it group by group, biggest first:
+ * an object pinned by several groups counts for the first one asked.
+ */
+struct ld_error *ld_prove_retained(struct ld_prove *p, const uint32_t *gis,
+				   size_t n, struct ld_retained *ret);
+
+/*
+ * The marking engine alone, over a heap and target memory (used by
+ * ld_prove_run; usable by tests and tools).  ld_mark_create indexes the
+ * heap (spans, page tables, a copy of the allocation bits); roots are
+ * scanned as they are added, marked objects when drained.
+ *
+ * Ownership: the engine borrows mem, rt and h (they must outlive it);
+ * ld_mark_destroy frees only the engine.
+ */
+struct ld_mark;
+
+enum ld_mark_state {
+	LD_MARK_NOT_HEAP,	/* not inside an allocated heap object */
+	LD_MARK_UNMARKED,
+	LD_MARK_MARKED,
+};
+
+struct ld_error *ld_mark_create(struct ld_mem *mem, const struct ld_rt *rt,
+				struct ld_heap *h, struct ld_mark **ret);
+void ld_mark_destroy(struct ld_mark *m);	/* accepts NULL */
+void ld_mark_root(struct ld_mark *m, uint64_t lo, uint64_t hi);
+/* Mark the object at addr without ever scanning it (g structs, sudogs). */
+void ld_mark_opaque(struct ld_mark *m, uint64_t addr);
+void ld_mark_drain(struct ld_mark *m);
+enum ld_mark_state ld_mark_state(const struct ld_mark *m, uint64_t addr);
+const struct ld_prove_stats *ld_mark_stats(const struct ld_mark *m);
+
+/*
+ * A goroutine blocked on primitives (addresses inside them), with what
+ * becomes a root when it may wake: [lo[i], hi[i]) for i = 0, 1 (its stack
+ * and its g; empty ranges allowed).
+ */
+struct ld_mark_waiter {
+	const uint64_t *prims;
+	unsigned int nprims;
+	uint64_t lo[2], hi[2];
+	/* ld_prove_run: the goroutine, scanned frame by frame instead */
+	const struct ld_goroutine *g;
+};
+
+#define LD_MARK_WOKE_MARKED	1	/* a primitive is marked */
+#define LD_MARK_WOKE_NOT_HEAP	2	/* a primitive is outside the heap */
+
+/*
+ * Drain, then wake every waiter one of whose primitives is marked or
+ * outside the heap, make its ranges roots, and repeat until nothing
+ * changes.  woke[i] gets 0 (never woken: leaked) or LD_MARK_WOKE_*.
+ * Returns the number of rounds.
+ */
+unsigned int ld_mark_fixed_point(struct ld_mark *m,
+				 const struct ld_mark_waiter *w, size_t n,
+				 uint8_t *woke);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reports over a loaded session: the runtime's own dump text ("go"), a
+ * grouped summary ("text") and a machine-readable form ("json").
+ * Output is written to a caller-owned FILE *.
+ */
+#ifndef LD_REPORT_H
+#define LD_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "leakdump/model/session.h"
+
+enum ld_format {
+	LD_FORMAT_TEXT,
+	LD_FORMAT_GO,
+	LD_FORMAT_JSON,
+};
+
+enum ld_group_by {
+	LD_GROUP_STACK,		/* state + stack + creator (default) */
+	LD_GROUP_BLOCKER,	/* the object waited on, whatever the stack */
+};
+
+struct ld_report_opts {
+	enum ld_format format;
+	bool all;		/* include runtime-internal goroutines */
+	const char *executable;	/* for headers; may be NULL */
+	enum ld_group_by group_by;
+	bool no_blocking;	/* skip blocking objects (text/json) */
+	bool prove;		/* leak verdicts (ext/prove.c; text/json) */
+};
+
+struct ld_error *ld_report(struct ld_session *s,
+			   const struct ld_report_opts *opts, FILE *out);
+
+/* One goroutine's traceback (go-bt): header and frames, runtime text. */
+struct ld_error *ld_report_goroutine(struct ld_session *s, uint64_t goid,
+				     FILE *out);
+
+/*
+ * One primitive (go-chan, go-mutex): its state, waiters and (mutexes)
+ * candidate holders; kind is LD_BK_CHAN or LD_BK_MUTEX (a mutex address
+ * may also be an RWMutex).
+ */
+struct ld_error *ld_report_object(struct ld_session *s, int kind,
+				  uint64_t addr, FILE *out);
+
+/* One line per goroutine: id, state, top user frame (go-goroutines). */
+struct ld_error *ld_report_list(struct ld_session *s, bool all, FILE *out);
+
+#endif

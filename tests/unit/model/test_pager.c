@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ext/pager.c: a walker over items of a mapped "core" file, with the
+ * helper thread faulting pages in ahead of it and dropping them behind.
+ * What is resident is read from the kernel (/proc/self/smaps, mincore),
+ * not from the pager's own counters.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "leakdump/target/core.h"
+#include "leakdump/target/mem.h"
+#include "leakdump/model/pager.h"
+
+#define BASE 0x7f0000000000ull	/* target address of the file's bytes */
+#define ITEM 2048		/* a minimum goroutine stack */
+#define NITEMS 65536		/* 128 MiB */
+#define FILE_SIZE ((size_t)NITEMS * ITEM)
+
+struct world {
+	struct ld_session s;
+	struct ld_core core;
+	uint8_t *map;
+	int fd;
+};
+
+static void item_range(void *arg, size_t i, uint64_t *addr, size_t *len)
+{
+	(void)arg;
+	*addr = BASE + (uint64_t)i * ITEM;
+	*len = ITEM;
+}
+
+static int setup(void **state)
+{
+	char path[] = "/tmp/leakdump-pager-XXXXXX";
+	struct world *w = calloc(1, sizeof(*w));
+	uint8_t *buf = malloc(FILE_SIZE);
+
+	if (!w || !buf)
+		return -1;
+	w->fd = mkstemp(path);
+	if (w->fd < 0)
+		return -1;
+	unlink(path);
+	for (size_t i = 0; i < FILE_SIZE; i++)
+		buf[i] = (uint8_t)(i / ITEM * 7 + i);
+	if (write(w->fd, buf, FILE_SIZE) != (ssize_t)FILE_SIZE)
+		return -1;
+	free(buf);
+	w->map = mmap(NULL, FILE_SIZE, PROT_READ, MAP_PRIVATE, w->fd, 0);
+	if (w->map == MAP_FAILED)
+		return -1;
+	w->core.map = w->map;
+	w->core.size = FILE_SIZE;
+	w->s.kind = LD_TARGET_CORE;
+	w->s.core = &w->core;
+	if (ld_mem_create(&w->s.mem) ||
+	    ld_mem_add_buffer(w->s.mem, BASE, w->map, FILE_SIZE))
+		return -1;
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct world *w = *state;
+
+	ld_mem_destroy(w->s.mem);
+	munmap(w->map, FILE_SIZE);
+	close(w->fd);
+	free(w);
+	return 0;
+}
+
+/* Resident KiB of the mapping that starts at map, from /proc/self/smaps. */
+static long mapping_rss_kb(const void *map)
+{
+	char line[512], want[32];
+	long rss = -1;
+	bool in = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	assert_non_null(f);
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)(uintptr_t)map);
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, ' ') &&
+		    strchr(line, '-') < strchr(line, ' '))
+			in = !strncmp(line, want, strlen(want));
+		else if (in && sscanf(line, "Rss: %ld kB", &rss) == 1)
+			break;
+	}
+	fclose(f);
+	return rss;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait (bounded) until the mapping's RSS reaches at least kb. */
+static long wait_rss_at_least(const void *map, long kb)
+{
+	long rss = 0;
+
+	for (int i = 0; i < 200 && (rss = mapping_rss_kb(map)) < kb; i++)
+		nap_ms(10);
+	return rss;
+}
+
+static void test_faults_in_ahead_and_drops_behind(void **state)
+{
+	struct world *w = *state;
+	struct ld_pager *p;
+	uint64_t sum = 0, want = 0;
+	long rss;
+
+	p = ld_pager_start(&w->s, NITEMS, item_range, NULL);
+	assert_non_null(p);
+	/* Before the walker moves, the helper maps the items ahead of it. */
+	rss = wait_rss_at_least(w->map, 1024);
+	assert_true(rss >= 1024);
+	assert_true(rss < (long)(FILE_SIZE / 1024) / 2);
+	for (size_t i = 0; i < NITEMS; i++) {
+		ld_pager_progress(p, i);
+		sum += w->map[i * ITEM + ITEM / 2];
+		want += (uint8_t)(i * 7 + i * ITEM + ITEM / 2);
+		if (i == NITEMS * 3 / 4) {
+			/* Let the helper catch up: what is behind is gone. */
+			nap_ms(100);
+			rss = mapping_rss_kb(w->map);
+			assert_true(rss >= 0);
+			assert_true(rss < (long)(FILE_SIZE / 1024) / 4);
+		}
+	}
+	/* The walker read the file's own bytes throughout. */
+	assert_int_equal(sum, want);
+	ld_pager_stop(p);
+	assert_int_equal(mapping_rss_kb(w->map), 0);
+}
+
+static void test_not_a_core(void **state)
+{
+	struct world *w = *state;
+
+	w->s.kind = LD_TARGET_LIVE;
+	assert_null(ld_pager_start(&w->s, NITEMS, item_range, NULL));
+	w->s.kind = LD_TARGET_CORE;
+	/* Too few items to be worth a thread. */
+	assert_null(ld_pager_start(&w->s, 10, item_range, NULL));
+	/* NULL pagers are accepted: the walker needs no special case. */
+	ld_pager_progress(NULL, 1);
+	ld_pager_stop(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_faults_in_ahead_and_drops_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_core, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
