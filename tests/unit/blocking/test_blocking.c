@@ -8,8 +8,8 @@
  * cond.go; internal/sync/mutex.go), not from what leakdump happens to
  * compute.
  *
- * Tests marked "BUG" assert the runtime's behaviour where leakdump does
- * not (yet) follow it; they fail until the core is fixed.
+ * Tests marked "Regression" keep fixed bugs fixed: each says what the
+ * core once did wrong.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -1172,12 +1172,11 @@ static void test_semtable_cycle_ends(void **state)
 }
 
 /*
- * BUG: walk_semtable() counts visited nodes across all 251 roots against
- * one MAX_LIST budget, so a cycle in one root spends the whole budget and
- * every later root is skipped: goroutine 4, parked on a mutex whose treap
- * (root 230) is perfectly sound, is reported with no blocker.  A cycle
- * should only end its own root's walk (a per-root budget or a visited
- * set).
+ * Regression: walk_semtable() once counted visited nodes across all 251
+ * roots against one budget, so a cycle in one root spent the whole budget
+ * and every later root was skipped: goroutine 4, parked on a mutex whose
+ * treap (root 230) is sound, came out with no blocker.  A cycle must end
+ * only its own root's walk.
  */
 static void test_semtable_cycle_spares_other_roots(void **state)
 {
@@ -1220,11 +1219,10 @@ static void assert_build_ends(struct synth_blocking *sb, unsigned int limit)
 }
 
 /*
- * BUG: a treap cycle through a node whose waitlink list also cycles.
- * sema_node() walks up to MAX_LIST (1e6) waitlinks per visit and
- * walk_semtable() revisits the cycling node up to MAX_LIST times: 1e12
- * reads, i.e. a hang.  The walks must be bounded as a whole (a total
- * budget shared by treap nodes and waitlinks, or cycle detection).
+ * Regression: a treap cycle through a node whose waitlink list also
+ * cycles.  sema_node() once walked up to 1e6 waitlinks per visit and
+ * walk_semtable() revisited the cycling node up to 1e6 times: 1e12 reads,
+ * a hang.  The walks must stay bounded as a whole.
  */
 static void test_semtable_double_cycle_bounded(void **state)
 {
@@ -1558,16 +1556,16 @@ static void test_syscall(void **state)
 /* ---- the generated layout table against the runtime source ---- */
 
 /*
- * BUG (ext/rt_fields.h + ext/layouts_gen.c): Go 1.26's entry has
- * SUDOG_C_VU = -1 and NOTIFYLIST_HEAD = -1.
+ * Regression (ext/go/rt_fields.h + ext/go/layouts_gen.c): Go 1.26's entry
+ * once had SUDOG_C_VU = -1 and NOTIFYLIST_HEAD = -1.
  *  - sudog.c is a maybeTraceableChan, which embeds maybeTraceablePtr, so
  *    vu is "c.maybeTraceablePtr.vu" (offset 96); ld_dwarf_member only
  *    descends into unnamed (C) members, and Go's embedded field has a
- *    name, so "c.vu" is never found.  blocking.c then reads c.vp, which
+ *    name, so "c.vu" was never found.  blocking.c then read c.vp, which
  *    setSyncObjectsUntraceable (mgc.go) nils during leak detection.
  *  - runtime.notifyList is not in the reference build's DWARF (no Cond
  *    there); sync.Cond's field is a sync.notifyList, head at 16.  Without
- *    it cond_blocker() never finds a Cond on a binary without DWARF.
+ *    it cond_blocker() never found a Cond on a binary without DWARF.
  */
 static const struct ld_layout *layout_for(int minor)
 {
