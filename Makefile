@@ -32,7 +32,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELPERS := $(wildcard tests/unit/synth/*.c)
 EXT := leakdump/_leakdump$(PY_SUFFIX)
 
-.PHONY: all lib unit check-unit asan test e2e clean deps example bench
+.PHONY: all lib unit check-unit check-layout asan test e2e clean deps example bench
 all: $(EXT) lib
 
 lib: $(BUILD)/libleakdump.a
@@ -75,8 +75,13 @@ asan:
 e2e: all
 	$(PYTHON) -m pytest -q tests/e2e
 
+# House rules of the tree: file sizes, layers, include cycles, and what
+# only the target and runtime-knowledge modules may know (CONTRIBUTING.md).
+check-layout:
+	$(PYTHON) tools/check-layout.py
+
 # The whole suite (README's test command calls this through scripts/test.sh).
-test: all check-unit asan e2e
+test: all check-layout check-unit asan e2e
 
 deps:
 	scripts/setup-deps.sh
