@@ -29,7 +29,8 @@ CONFINED = [
      ("ext/target/", "include/leakdump/target/", "ext/python/",
       "include/leakdump/model/session.h")),
     (re.compile(r"\bgo_minor\b|\bgo_major\b"),
-     ("ext/go/rt.c", "include/leakdump/go/rt.h", "ext/go/layouts_gen.c",
+     ("ext/go/rt.c", "ext/go/rt_fields.h", "include/leakdump/go/rt.h",
+      "ext/go/layouts_gen.c",
       "ext/python/")),
 ]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"(?:leakdump/)?([a-z_]+)/([a-z_0-9]+)\.h"',
