@@ -10,7 +10,8 @@
  *     names in NT_PRSTATUS order, the pc/sp/fp/tls and system call
  *     registers, the frame rule fields, its system call table and the
  *     code_refs/index_bound decoders;
- *   - its declaration below and one line in ext/arch/arch.c's list;
+ *   - its declaration below and one line in ext/arch/arch.c's list
+ *     (for arm64, dropping the EM_AARCH64 stopgap in ext/target/core.c);
  *   - layout tables for that GOARCH, for binaries without DWARF
  *     (ext/go/layouts_gen.c is amd64's and keyed by Go release only),
  *     and a check of the linux/amd64 heap geometry in
