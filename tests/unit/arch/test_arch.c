@@ -112,7 +112,7 @@ static void test_code_refs(void **state)
 {
 	static const uint8_t mov[] = { 0x48, 0x8b, 0x05 };	/* mov rax */
 	static const uint8_t lea[] = { 0x48, 0x8d, 0x15 };	/* lea rdx */
-	static const uint8_t orl[] = { 0xf0, 0x83, 0x0d };	/* lock orl $i8 */
+	static const uint8_t orl[] = { 0xf0, 0x83, 0x0d };	/* lock or */
 	static const uint8_t movl[] = { 0xc7, 0x05 };		/* movl $i32 */
 	static const uint8_t test8[] = { 0xf6, 0x05 };		/* testb $i8 */
 	static const uint8_t neg[] = { 0xf7, 0x1d };		/* negl */
