@@ -10,13 +10,6 @@ import gdb  # pylint: disable=import-error
 
 from leakdump import _leakdump
 
-# Registers in the order of Linux's amd64 struct user_regs_struct
-# (include/leakdump/arch.h).
-AMD64_REGS = ("r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9",
-              "r8", "rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip",
-              "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es",
-              "fs", "gs")
-
 
 class LeakdumpUsage(Exception):
     """A command-line mistake: printed as one line."""
@@ -57,7 +50,7 @@ def _thread_registers(inferior):
                 thread.switch()
                 frame = gdb.newest_frame()
                 regs = []
-                for name in AMD64_REGS:
+                for name in _leakdump.register_names():
                     try:
                         regs.append(int(frame.read_register(name)) &
                                     0xffffffffffffffff)

@@ -39,29 +39,6 @@ const char *ld_chan_op_name(enum ld_chan_op op)
 	return NULL;
 }
 
-/* Linux x86-64 numbers of the system calls Go programs block in. */
-static const char *syscall_name(int64_t nr)
-{
-	static const struct { int nr; const char *name; } tab[] = {
-		{ 0, "read" }, { 1, "write" }, { 7, "poll" }, { 17, "pread64" },
-		{ 34, "pause" }, { 13, "rt_sigaction" }, { 14, "rt_sigprocmask" },
-		{ 130, "rt_sigsuspend" }, { 128, "rt_sigtimedwait" },
-		{ 18, "pwrite64" }, { 19, "readv" }, { 20, "writev" },
-		{ 23, "select" }, { 35, "nanosleep" }, { 42, "connect" },
-		{ 43, "accept" }, { 45, "recvfrom" }, { 44, "sendto" },
-		{ 46, "sendmsg" }, { 47, "recvmsg" }, { 61, "wait4" },
-		{ 202, "futex" }, { 230, "clock_nanosleep" },
-		{ 232, "epoll_wait" }, { 247, "waitid" }, { 270, "pselect6" },
-		{ 271, "ppoll" }, { 281, "epoll_pwait" }, { 288, "accept4" },
-		{ 441, "epoll_pwait2" },
-	};
-
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (tab[i].nr == nr)
-			return tab[i].name;
-	return NULL;
-}
-
 static void put_ids(struct ld_strbuf *sb, const struct ld_idlist *l,
 		    size_t max)
 {
@@ -172,7 +149,7 @@ void ld_object_describe(const struct ld_session *s, const struct ld_object *o,
 					 o->addr);
 			break;
 		}
-		name = syscall_name(o->sysno);
+		name = ld_arch_syscall_name(s->arch, o->sysno);
 		ld_strbuf_printf(sb, "syscall %s(", name ? name : "?");
 		for (int i = 0; i < 6; i++)
 			ld_strbuf_printf(sb, "%s0x%" PRIx64, i ? ", " : "",
@@ -233,8 +210,9 @@ void ld_object_json(const struct ld_session *s, const struct ld_object *o,
 		break;
 	case LD_BK_SYSCALL:
 		ld_strbuf_printf(sb, ",\"number\":%" PRId64 ",\"name\":", o->sysno);
-		if (syscall_name(o->sysno))
-			ld_strbuf_json_str(sb, syscall_name(o->sysno));
+		if (ld_arch_syscall_name(s->arch, o->sysno))
+			ld_strbuf_json_str(sb, ld_arch_syscall_name(s->arch,
+								   o->sysno));
 		else
 			ld_strbuf_puts(sb, "null");
 		ld_strbuf_puts(sb, ",\"args\":[");

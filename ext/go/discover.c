@@ -18,7 +18,7 @@
  *     follows from the wait reason texts;
  *   - by code reference, then content: the runtime functions that touch
  *     allgs, allglen, sched.lastpoll and fingStatus (found by name in the
- *     pclntab) are scanned for RIP-relative operands, and each address
+ *     pclntab) are decoded by the arch's code_refs, and each data address
  *     they name is checked against what the runtime keeps there;
  *   - mheap_ (optional): the heap code (spanOfHeap, findObject, ...) reads
  *     mheap_.arenas; a candidate is accepted when arenas[0] and the arena
@@ -49,7 +49,7 @@
 #define MAX_BULK	(64ull << 20)	/* larger ranges are read on demand */
 #define PAGE		4096u
 #define MAX_CODE	(64u << 10)	/* bytes of one function scanned */
-#define MAX_REFS	512		/* RIP-relative operands per function */
+#define MAX_REFS	512		/* data references per function */
 #define MAX_NAMES	255		/* waitReason is a uint8 */
 #define MAX_TEXT	64		/* longest name text accepted */
 #define MAX_STATUS	64
@@ -450,77 +450,7 @@ static const struct region *range_of(const struct ranges *r, uint64_t addr,
 	return NULL;
 }
 
-/* --- RIP-relative operands in a function's code --- */
-
-/*
- * Immediate size after a ModRM with a RIP-relative operand, for the
- * one-byte opcode op (or 0x0f op when two_byte), or -1 if op does not
- * take a ModRM we follow.
- */
-static int imm_size(uint8_t op, bool two_byte, uint8_t modrm)
-{
-	int reg = (modrm >> 3) & 7;
-
-	if (two_byte) {
-		switch (op) {
-		case 0xb0: case 0xb1:	/* cmpxchg */
-		case 0xc0: case 0xc1:	/* xadd */
-		case 0xb6: case 0xb7: case 0xbe: case 0xbf:	/* movzx/sx */
-		case 0x10: case 0x11: case 0x6f: case 0x7f: case 0xd6:
-			return 0;
-		case 0xba:		/* bt* imm8 */
-			return 1;
-		default:
-			return -1;
-		}
-	}
-	switch (op) {
-	case 0x01: case 0x03: case 0x09: case 0x0b: case 0x21: case 0x23:
-	case 0x29: case 0x2b: case 0x31: case 0x33: case 0x39: case 0x3b:
-	case 0x38: case 0x3a: case 0x63: case 0x84: case 0x85: case 0x86:
-	case 0x87: case 0x88: case 0x89: case 0x8a: case 0x8b: case 0x8d:
-	case 0xff:
-		return 0;
-	case 0x80: case 0x83: case 0xc6:
-		return 1;
-	case 0x81: case 0xc7:
-		return 4;
-	case 0xf6:
-		return reg < 2 ? 1 : 0;
-	case 0xf7:
-		return reg < 2 ? 4 : 0;
-	default:
-		return -1;
-	}
-}
-
-/*
- * Addresses named by RIP-relative operands in code (at runtime address
- * pc0).  Decoding is by pattern, not by instruction: a stray match only
- * adds a candidate, which the caller checks by content.
- */
-static size_t rip_refs(const uint8_t *code, size_t n, uint64_t pc0,
-		       uint64_t *out, size_t max)
-{
-	size_t k = 0;
-
-	for (size_t i = 1; i + 5 <= n && k < max; i++) {
-		bool two = i >= 2 && code[i - 2] == 0x0f;
-		int imm;
-		int32_t disp;
-
-		if ((code[i] & 0xc7) != 0x05)
-			continue;
-		imm = imm_size(code[i - 1], two, code[i]);
-		if (imm < 0 && two)
-			imm = imm_size(code[i - 1], false, code[i]);
-		if (imm < 0)
-			continue;
-		memcpy(&disp, code + i + 1, 4);
-		out[k++] = pc0 + i + 5 + (uint64_t)imm + (uint64_t)(int64_t)disp;
-	}
-	return k;
-}
+/* --- Data addresses in a function's code (the arch decodes it) --- */
 
 /* End of function f: where find_func stops answering f (binary search). */
 static uint64_t func_end(struct ld_session *s, const struct ld_func *f)
@@ -559,7 +489,7 @@ static bool func_code(struct ld_session *s, const char *name, uint8_t **code,
 	return false;
 }
 
-/* RIP-relative targets in the named function; 0 if it is not there. */
+/* Data addresses the named function's code names; 0 if it is not there. */
 static size_t func_refs(struct ld_session *s, const char *name,
 			uint64_t *out, size_t max)
 {
@@ -569,22 +499,20 @@ static size_t func_refs(struct ld_session *s, const char *name,
 
 	if (!func_code(s, name, &code, &n, &entry))
 		return 0;
-	k = rip_refs(code, n, entry, out, max);
+	k = s->arch->code_refs(code, n, entry, out, max);
 	free(code);
 	return k;
 }
 
 /*
- * The length of the [N]string at addr as the code indexing it checks it:
- * the runtime bounds an index with "cmp reg, $N" shortly before the
- * "lea reg, [rip+table]".  The largest such N in [lower, upper] in the
+ * The length of the [N]string at addr as the code indexing it checks it
+ * (the arch's index_bound): the largest such N in [lower, upper] in the
  * named functions, or 0.
  */
-#define CMP_WINDOW 48
 static size_t len_from_code(struct ld_session *s, const char *const *names,
 			    uint64_t addr, size_t lower, size_t upper)
 {
-	size_t best = 0;
+	size_t best = 0, b;
 
 	for (size_t f = 0; names[f]; f++) {
 		uint64_t entry;
@@ -593,23 +521,9 @@ static size_t len_from_code(struct ld_session *s, const char *const *names,
 
 		if (!func_code(s, names[f], &code, &n, &entry))
 			continue;
-		for (size_t i = 1; i + 5 <= n; i++) {
-			int32_t disp;
-
-			if (code[i - 1] != 0x8d || (code[i] & 0xc7) != 0x05)
-				continue;
-			memcpy(&disp, code + i + 1, 4);
-			if (entry + i + 5 + (uint64_t)(int64_t)disp != addr)
-				continue;
-			/* cmp r/m8, imm8 (80 /7) or cmp r/m32, imm8 (83 /7) */
-			for (size_t j = i > CMP_WINDOW ? i - CMP_WINDOW : 0;
-			     j + 3 <= i; j++)
-				if ((code[j] == 0x80 || code[j] == 0x83) &&
-				    (code[j + 1] & 0xf8) == 0xf8 &&
-				    code[j + 2] >= lower &&
-				    code[j + 2] <= upper && code[j + 2] > best)
-					best = code[j + 2];
-		}
+		b = s->arch->index_bound(code, n, entry, addr, lower, upper);
+		if (b > best)
+			best = b;
 		free(code);
 	}
 	return best;

@@ -287,7 +287,8 @@ static struct ld_error *open_binary(struct ld_session *s,
 	err = ld_binary_open(path, &s->bin);
 	if (err)
 		return err;
-	if (s->bin->machine != EM_X86_64)
+	s->arch = ld_arch_for_machine(s->bin->machine);
+	if (!s->arch)
 		return ld_error_create(LD_ERR_UNSUPPORTED,
 				       "%s: only linux/amd64 is supported",
 				       path);
@@ -412,7 +413,6 @@ struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 		return &ld_error_nomem;
 	s->kind = spec->kind;
 	s->pid = spec->pid;
-	s->arch = &ld_arch_amd64;
 	err = open_binary(s, spec);
 	if (!err)
 		err = copy_threads(s, spec->threads, spec->nthreads);

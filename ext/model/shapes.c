@@ -156,19 +156,19 @@ struct path {
 static bool trace_path(struct ld_session *s, const struct ld_goroutine *g,
 		       struct path *p)
 {
-	uint64_t ptr = s->arch->ptr_size;
 	struct ld_unwinder u;
+	uint64_t ra;
 
 	p->n = 0;
-	/* The unwinder reads each return address at fp - ptrsize. */
+	/* Where the unwinder read each return address (the frame rule). */
 	ld_unwind_init(&u, s, g, g->pc, g->sp, 0);
 	for (; ld_unwind_valid(&u); ld_unwind_next(&u)) {
 		if (!u.lr)
 			continue;
-		if (p->n == MAX_DEPTH || u.fp - ptr < g->sp ||
-		    u.fp - ptr - g->sp >= LEAF)
+		ra = ld_frame_ret_addr(s->arch, u.sp, u.fp);
+		if (p->n == MAX_DEPTH || ra < g->sp || ra - g->sp >= LEAF)
 			return false;
-		p->off[p->n] = (uint32_t)(u.fp - ptr - g->sp);
+		p->off[p->n] = (uint32_t)(ra - g->sp);
 		p->ra[p->n++] = u.lr;
 	}
 	return !u.error;

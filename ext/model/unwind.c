@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The unwinder follows runtime/traceback.go (Go 1.21-1.27 agree on the
- * parts used here): fp = sp + spdelta + ptrsize on amd64, the return
- * address is at fp - ptrsize, and the caller's sp is fp.
+ * parts used here); where fp and the return address are is the arch's
+ * frame rule (ld_frame_fp(), ld_frame_ret_addr()), and the caller's sp is fp.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,13 +264,14 @@ static void resolve(struct ld_unwinder *u, bool is_syscall)
 	flag = u->fn.flag;
 	if (u->fn.funcid == fid->cgocallback || is_syscall)
 		flag &= (uint8_t)~LD_FUNCFLAG_SPWRITE;
-	u->fp = u->sp + (uint64_t)(int64_t)e->spdelta + u->s->arch->ptr_size;
+	u->fp = ld_frame_fp(u->s->arch, u->sp, e->spdelta);
 	if (flag & LD_FUNCFLAG_TOPFRAME) {
 		u->lr = 0;
 	} else if (flag & LD_FUNCFLAG_SPWRITE) {
 		/* SP-writing (assembly) function: the runtime stops here. */
 		u->lr = 0;
-	} else if (!read_caller(u, u->fp - u->s->arch->ptr_size)) {
+	} else if (!read_caller(u, ld_frame_ret_addr(u->s->arch, u->sp,
+							u->fp))) {
 		/* This frame still prints; the walk ends after it. */
 		u->lr = 0;
 	}
@@ -292,7 +293,7 @@ void ld_unwind_init(struct ld_unwinder *u, struct ld_session *s,
 		/* As the runtime: pc 0 means "pop it from the stack". */
 		if (!read_word(u, sp, &u->pc))
 			return;
-		u->sp += s->arch->ptr_size;
+		u->sp += s->arch->call_push;
 		if (!u->pc) {
 			stop(u, "zero pc");
 			return;

@@ -8,6 +8,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,11 +374,55 @@ static PyTypeObject SessionType = {
 	.tp_new = PyType_GenericNew,
 };
 
+/* register_names(machine=None): the arch's names in NT_PRSTATUS order. */
+static PyObject *register_names(PyObject *self, PyObject *args,
+				PyObject *kwargs)
+{
+	static char *kwlist[] = { "machine", NULL };
+	PyObject *machine = Py_None, *names;
+	const struct ld_arch *a;
+	unsigned long m = EM_X86_64;	/* no target yet: the default */
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O", kwlist, &machine))
+		return NULL;
+	if (machine != Py_None) {
+		m = PyLong_AsUnsignedLong(machine);
+		if (m == (unsigned long)-1 && PyErr_Occurred())
+			return NULL;
+	}
+	a = m <= UINT16_MAX ? ld_arch_for_machine((uint16_t)m) : NULL;
+	if (!a)
+		return raise_error(ld_error_create(LD_ERR_UNSUPPORTED,
+						   "ELF machine %lu is not supported",
+						   m));
+	names = PyTuple_New(a->nregs);
+	for (unsigned int i = 0; names && i < a->nregs; i++) {
+		PyObject *n = PyUnicode_FromString(a->reg_names[i]);
+
+		if (!n) {
+			Py_CLEAR(names);
+			break;
+		}
+		PyTuple_SET_ITEM(names, i, n);
+	}
+	return names;
+}
+
+static PyMethodDef module_methods[] = {
+	{ "register_names", (PyCFunction)(void (*)(void))register_names,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "register_names(machine=None) -> tuple of str: the registers of "
+	  "the arch of ELF machine (default amd64), in core (NT_PRSTATUS) "
+	  "order" },
+	{ NULL, NULL, 0, NULL },
+};
+
 static struct PyModuleDef module = {
 	PyModuleDef_HEAD_INIT,
 	.m_name = "leakdump._leakdump",
 	.m_doc = "Native core of leakdump.",
 	.m_size = -1,
+	.m_methods = module_methods,
 };
 
 PyMODINIT_FUNC PyInit__leakdump(void)

@@ -134,6 +134,7 @@ static struct ld_error *check_ident(struct core_priv *p)
 {
 	struct ld_core *core = &p->pub;
 	const uint8_t *id = core->map;
+	const struct ld_arch *arch;
 	GElf_Ehdr eh;
 
 	if (memcmp(id, ELFMAG, SELFMAG) != 0)
@@ -150,11 +151,16 @@ static struct ld_error *check_ident(struct core_priv *p)
 		return format_error(core, "not a core file (ELF type is not "
 				    "ET_CORE)");
 	core->machine = eh.e_machine;
-	switch (eh.e_machine) {
-	case EM_X86_64:
-		p->nregs = LD_AMD64_NREGS;
+	arch = ld_arch_for_machine(eh.e_machine);
+	if (arch) {
+		p->nregs = arch->nregs;
 		return NULL;
-	case EM_AARCH64:
+	}
+	/*
+	 * No arm64 arch yet, but its cores are read so that one given with
+	 * an amd64 executable is reported as a mismatch, as before.
+	 */
+	if (eh.e_machine == EM_AARCH64) {
 		p->nregs = 34;	/* x0-x30, sp, pc, pstate */
 		return NULL;
 	}

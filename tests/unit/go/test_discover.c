@@ -482,6 +482,7 @@ static void open_world(struct world *w)
 	cfg.gofunc = w->gofunc;
 	cfg.gofunc_size = sizeof(w->gofunc);
 	memset(s, 0, sizeof(*s));
+	s->arch = &ld_arch_amd64;	/* the code above is x86-64 */
 	s->rt = &w->rt;
 	s->bias = w->bias;
 	s->text = TEXT + w->bias;
