@@ -28,6 +28,11 @@ CACHE = Path(os.environ.get("LEAKDUMP_CACHE", "/var/cache/leakdump"))
 # LEAKDUMP_GDBINIT: test another build of the commands (or a stand-in).
 GDBINIT = Path(os.environ.get("LEAKDUMP_GDBINIT", str(REPO / "gdbinit")))
 GDB = os.environ.get("LEAKDUMP_GDB", "gdb")
+# Fixture paths are compiled into the binaries, so two checkouts sharing one
+# LEAKDUMP_E2E_WORK must not build into the same folders (each would rebuild
+# the other's fixtures under its running processes).
+_CHECKOUT_TAG = ("" if WORK.is_relative_to(REPO)
+                 else "-" + hashlib.sha256(str(REPO).encode()).hexdigest()[:8])
 
 DEFAULT_VERSIONS = "1.21 1.22 1.23 1.24 1.25 1.26 1.27"
 # Arguments each fixture runs with in the e2e tests.
@@ -101,7 +106,7 @@ def build(version: str, fixture: str, variant: str = "", ldflags: str = "",
     src = Path(fixture) if os.sep in fixture else FIXTURES / fixture
     base = src.name
     name = base + ("-" + variant if variant else "")
-    outdir = WORK / ("go" + version) / name
+    outdir = WORK / ("go" + version + _CHECKOUT_TAG) / name
     exe = outdir / base   # keep the program's own name (core's pr_fname)
     outdir.mkdir(parents=True, exist_ok=True)
     digest = _source_hash(src, version, ldflags + " ".join(flags))
