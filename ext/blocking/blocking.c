@@ -836,31 +836,9 @@ static bool cond_blocker(struct ld_session *s, struct ld_blocking *b,
 
 /* ---- IO wait ---- */
 
-char *describe_socket(int pid, uint64_t inode);
-
 static char *describe_fd(struct ld_session *s, int64_t fd)
 {
-	char path[64], link[512];
-	unsigned long long inode;
-	ssize_t n;
-
-	if (s->kind != LD_TARGET_LIVE || !s->pid || fd < 0)
-		return NULL;
-	snprintf(path, sizeof(path), "/proc/%d/fd/%lld", s->pid,
-		 (long long)fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return NULL;
-	link[n] = '\0';
-	if (sscanf(link, "socket:[%llu]", &inode) == 1) {
-		char *d = describe_socket(s->pid, inode);
-
-		if (d)
-			return d;
-	}
-	if (!strncmp(link, "pipe:", 5))
-		return strdup("pipe");
-	return strdup(link);
+	return ld_target_describe_fd(&s->target, fd);
 }
 
 static bool fd_blocker(struct ld_session *s, struct ld_blocking *b, size_t gi)

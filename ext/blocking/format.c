@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Describing blocking objects: one-line text, JSON, and what a live
- * process's file descriptor is (from /proc/PID/fd and /proc/PID/net).
+ * Describing blocking objects: one-line text and JSON.  What a file
+ * descriptor is comes from the target (ext/target/live.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -251,117 +251,4 @@ void ld_object_json(const struct ld_session *s, const struct ld_object *o,
 	    o->receivers.n > max_ids || o->candidates.n > max_ids)
 		ld_strbuf_puts(sb, ",\"ids_truncated\":true");
 	ld_strbuf_putc(sb, '}');
-}
-
-/* ---- /proc/PID/net ---- */
-
-static void format_addr(char *out, size_t len, const char *hex, bool v6)
-{
-	unsigned int a[4], port;
-	char ip[64];
-
-	if (!v6 && sscanf(hex, "%8x:%x", &a[0], &port) == 2) {
-		snprintf(ip, sizeof(ip), "%u.%u.%u.%u", a[0] & 0xff,
-			 (a[0] >> 8) & 0xff, (a[0] >> 16) & 0xff, a[0] >> 24);
-		snprintf(out, len, "%s:%u", ip, port);
-	} else if (v6 && sscanf(hex, "%8x%8x%8x%8x:%x", &a[0], &a[1], &a[2],
-				&a[3], &port) == 5) {
-		char *p = ip;
-
-		*p++ = '[';
-		for (int i = 0; i < 4; i++) {
-			uint32_t w = a[i];
-
-			p += sprintf(p, "%x:%x%s", (w & 0xff) << 8 |
-				     ((w >> 8) & 0xff),
-				     ((w >> 16) & 0xff) << 8 | (w >> 24),
-				     i < 3 ? ":" : "");
-		}
-		*p++ = ']';
-		*p = '\0';
-		snprintf(out, len, "%s:%u", ip, port);
-	} else {
-		snprintf(out, len, "?");
-	}
-}
-
-static const char *tcp_state(unsigned int st)
-{
-	static const char *const names[] = {
-		"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",
-		"FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK",
-		"LISTEN", "CLOSING",
-	};
-
-	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
-}
-
-static char *find_inet(int pid, const char *table, const char *proto,
-		       bool v6, uint64_t inode)
-{
-	char path[64], line[512], local[64], remote[64], la[80], ra[80];
-	unsigned long long ino;
-	unsigned int st;
-	char *out = NULL;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, table);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	while (!out && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " %*d: %63s %63s %x %*s %*s %*s %*s %*s %llu",
-			   local, remote, &st, &ino) != 4 || ino != inode)
-			continue;
-		format_addr(la, sizeof(la), local, v6);
-		format_addr(ra, sizeof(ra), remote, v6);
-		if (st == 10)
-			asprintf(&out, "%s %s LISTEN", proto, la);
-		else if (!strcmp(proto, "UDP"))
-			asprintf(&out, "%s %s -> %s", proto, la, ra);
-		else
-			asprintf(&out, "%s %s -> %s %s", proto, la, ra,
-				 tcp_state(st));
-	}
-	fclose(f);
-	return out;
-}
-
-static char *find_unix(int pid, uint64_t inode)
-{
-	char path[64], line[512], name[256];
-	unsigned long long ino;
-	char *out = NULL;
-	FILE *f;
-	int n;
-
-	snprintf(path, sizeof(path), "/proc/%d/net/unix", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	while (!out && fgets(line, sizeof(line), f)) {
-		name[0] = '\0';
-		n = sscanf(line, "%*s %*s %*s %*s %*s %*s %llu %255s", &ino,
-			   name);
-		if (n < 1 || ino != inode)
-			continue;
-		asprintf(&out, "unix %s", name[0] ? name : "(unnamed)");
-	}
-	fclose(f);
-	return out;
-}
-
-char *describe_socket(int pid, uint64_t inode);
-char *describe_socket(int pid, uint64_t inode)
-{
-	char *d;
-
-	if ((d = find_inet(pid, "tcp", "TCP", false, inode)) ||
-	    (d = find_inet(pid, "tcp6", "TCP", true, inode)) ||
-	    (d = find_inet(pid, "udp", "UDP", false, inode)) ||
-	    (d = find_inet(pid, "udp6", "UDP", true, inode)) ||
-	    (d = find_unix(pid, inode)))
-		return d;
-	asprintf(&d, "socket inode %llu", (unsigned long long)inode);
-	return d;
 }

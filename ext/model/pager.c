@@ -13,8 +13,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "leakdump/target/core.h"
 #include "leakdump/target/mem.h"
+#include "leakdump/target/target.h"
 #include "leakdump/model/pager.h"
 
 #define PAGE 4096ull
@@ -170,20 +170,22 @@ static void *run(void *arg)
 struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
 				ld_pager_range_fn *range, void *arg)
 {
+	const uint8_t *map;
 	struct ld_pager *p;
 	sigset_t all, old;
+	size_t size;
 	int err;
 
-	if (s->kind != LD_TARGET_CORE || !s->core || !s->core->map || n < AHEAD)
+	map = ld_target_view(&s->target, &size);
+	if (!map || n < AHEAD)
 		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->s = s;
 	p->mem = s->mem;
-	p->map_lo = (uintptr_t)s->core->map;
-	p->map_hi = ((uintptr_t)s->core->map + s->core->size) &
-		    ~(uintptr_t)(PAGE - 1);
+	p->map_lo = (uintptr_t)map;
+	p->map_hi = ((uintptr_t)map + size) & ~(uintptr_t)(PAGE - 1);
 	p->n = n;
 	p->range = range;
 	p->arg = arg;

@@ -5,13 +5,9 @@
  */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "leakdump/go/buildinfo.h"
 #include "leakdump/go/discover.h"
@@ -42,8 +38,9 @@ void ld_session_destroy(struct ld_session *s)
 	free(s->threads);
 	ld_pcln_destroy(s->pcln);
 	free(s->rt);
+	/* The memory may point into the target's mapping: it goes first. */
 	ld_mem_destroy(s->mem);
-	ld_core_destroy(s->core);
+	ld_target_close(&s->target);
 	ld_dwarf_destroy(s->dw);
 	ld_binary_destroy(s->bin);
 	free(s);
@@ -97,68 +94,21 @@ static struct ld_error *copy_threads(struct ld_session *s,
 	return NULL;
 }
 
-/* Load bias of a live PIE process from /proc/PID/auxv's AT_ENTRY. */
-static uint64_t live_bias(int pid, const struct ld_binary *bin)
-{
-	uint64_t auxv[2 * 64];
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	if (bin->type != ET_DYN)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, auxv, sizeof(auxv));
-	close(fd);
-	for (ssize_t i = 0; n > 0 && i + 1 < n / 8; i += 2)
-		if (auxv[i] == AT_ENTRY)
-			return auxv[i + 1] - bin->entry;
-	return 0;
-}
-
 static struct ld_error *open_memory(struct ld_session *s,
 				    const struct ld_target_spec *spec)
 {
 	struct ld_error *err;
-	bool checked;
 
 	err = ld_mem_create(&s->mem);
+	if (!err)
+		err = ld_target_open(&s->target, spec, s->bin, s->mem);
 	if (err)
 		return err;
-	switch (spec->kind) {
-	case LD_TARGET_CORE:
-		err = ld_core_open(spec->core_path, &s->core);
-		if (err)
-			return err;
-		if (s->core->machine != s->bin->machine)
-			return ld_error_create(LD_ERR_MISMATCH,
-					       "core file %s is for another architecture than %s",
-					       spec->core_path, s->bin->path);
-		s->bias = ld_core_load_bias(s->core, s->bin);
-		s->pid = s->core->pid;
-		err = ld_core_check_binary(s->core, s->bin, s->bias, &checked);
-		if (err)
-			return err;
-		err = ld_binary_add_segments(s->bin, s->mem, s->bias);
-		if (!err)
-			err = ld_core_add_segments(s->core, s->mem);
-		if (!err && !spec->nthreads)
-			err = copy_threads(s, s->core->threads,
-					   s->core->nthreads);
-		return err;
-	case LD_TARGET_LIVE:
-		s->bias = spec->load_bias ? spec->load_bias :
-					    live_bias(spec->pid, s->bin);
-		return ld_mem_add_process(s->mem, spec->pid);
-	case LD_TARGET_CALLBACK:
-		s->bias = spec->load_bias;
-		return ld_mem_add_callback(s->mem, 0, UINT64_MAX, spec->read,
-					   spec->read_arg);
-	}
-	return ld_error_create(LD_ERR_INVALID, "unknown target kind");
+	s->bias = s->target.bias;
+	s->pid = s->target.pid;
+	if (!spec->nthreads)
+		err = copy_threads(s, s->target.threads, s->target.nthreads);
+	return err;
 }
 
 /* The file bytes of the section containing addr (unrelocated), to its end. */
@@ -395,14 +345,6 @@ static void read_idle_in_synctest(struct ld_session *s)
 	}
 }
 
-static int64_t monotonic_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 				 struct ld_session **ret)
 {
@@ -411,7 +353,6 @@ struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 
 	if (!s)
 		return &ld_error_nomem;
-	s->kind = spec->kind;
 	s->pid = spec->pid;
 	err = open_binary(s, spec);
 	if (!err)
@@ -441,20 +382,16 @@ struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 	}
 	s->traceback_labels = read_traceback_labels(s);
 	read_idle_in_synctest(s);
-	if (s->kind == LD_TARGET_LIVE) {
-		s->now = monotonic_now();
-	} else {
-		/* Raised to the newest runtime timestamp when loading gs. */
+	/* Else raised to the newest runtime timestamp when loading gs. */
+	if (!ld_target_now(&s->target, &s->now))
 		s->now_estimated = true;
-	}
 	*ret = s;
 	return NULL;
 }
 
 void ld_session_trim(struct ld_session *s)
 {
-	if (s->core && s->core->map && s->core->size)
-		madvise((void *)s->core->map, s->core->size, MADV_DONTNEED);
+	ld_target_trim(&s->target);
 }
 
 void ld_session_prefetch_stacks(struct ld_session *s, size_t first, size_t n)
@@ -462,7 +399,8 @@ void ld_session_prefetch_stacks(struct ld_session *s, size_t first, size_t n)
 	struct ld_mem_iov v[LD_BATCH];
 	struct ld_stack_batch *b;
 
-	if (s->kind == LD_TARGET_CORE)
+	/* Batching copies out of a mapping would only add a copy. */
+	if (ld_target_mapped(&s->target))
 		return;
 	if (!s->batch && !(s->batch = malloc(sizeof(*s->batch))))
 		return;

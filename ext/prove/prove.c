@@ -756,44 +756,14 @@ static void ranges_merge(struct ranges *r)
 	r->n = k;
 }
 
-/* Writable mappings of a live process, from /proc/PID/maps. */
-static bool live_mappings(int pid, struct ranges *out)
+static bool add_range(void *arg, uint64_t lo, uint64_t hi)
 {
-	char path[64], line[512], perms[8];
-	unsigned long long lo, hi;
-	bool ok = true;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (ok && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) == 3 &&
-		    perms[1] == 'w')
-			ok = ranges_add(out, lo, hi);
-		/* A long path: skip the rest of the line. */
-		while (!strchr(line, '\n') && fgets(line, sizeof(line), f))
-			;
-	}
-	fclose(f);
-	return ok;
+	return ranges_add(arg, lo, hi);
 }
 
 static bool target_mappings(struct ld_mark *p, struct ranges *out)
 {
-	struct ld_session *s = p->s;
-	struct ld_core_region r;
-
-	if (s->kind == LD_TARGET_CORE && s->core) {
-		for (size_t i = 0; ld_core_region(s->core, i, &r); i++)
-			if (r.writable && !ranges_add(out, r.start, r.end))
-				return false;
-		return true;
-	}
-	if (s->kind == LD_TARGET_LIVE && s->pid > 0)
-		return live_mappings(s->pid, out);
-	return false;
+	return ld_target_mappings(&p->s->target, add_range, out);
 }
 
 /*

@@ -448,12 +448,7 @@ static int cmp_state(const void *a, const void *b)
 
 static const char *target_kind_name(const struct ld_session *s)
 {
-	switch (s->kind) {
-	case LD_TARGET_LIVE: return "live";
-	case LD_TARGET_CORE: return "core";
-	case LD_TARGET_CALLBACK: return "remote";
-	}
-	return "?";
+	return ld_target_name(&s->target);
 }
 
 static void put_bytes(struct ld_strbuf *sb, uint64_t n);

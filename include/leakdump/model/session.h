@@ -4,7 +4,7 @@
  * debugger callback) with its executable, resolved runtime knowledge and
  * decoded goroutines.
  *
- * Ownership: the session owns everything it opens (binary, core, DWARF,
+ * Ownership: the session owns everything it opens (binary, target, DWARF,
  * pclntab, memory, runtime tables, goroutine array, thread registers copy).
  * Strings it hands out (wait reasons, function and file names) live until
  * ld_session_destroy().
@@ -18,36 +18,12 @@
 
 #include "leakdump/arch/arch.h"
 #include "leakdump/target/binary.h"
-#include "leakdump/target/core.h"
 #include "leakdump/go/dwarf.h"
 #include "leakdump/base/error.h"
 #include "leakdump/target/mem.h"
 #include "leakdump/go/pcln.h"
 #include "leakdump/go/rt.h"
-
-enum ld_target_kind {
-	LD_TARGET_LIVE,		/* a process; memory via /proc/PID/mem */
-	LD_TARGET_CORE,		/* an ELF core file */
-	LD_TARGET_CALLBACK,	/* memory via a read callback (gdbserver...) */
-};
-
-struct ld_target_spec {
-	enum ld_target_kind kind;
-	const char *exe_path;		/* required */
-	const char *core_path;		/* LD_TARGET_CORE */
-	int pid;			/* LD_TARGET_LIVE (and informative) */
-	ld_mem_read_fn *read;		/* LD_TARGET_CALLBACK */
-	void *read_arg;
-	/* Thread registers from the debugger; copied.  Optional for cores. */
-	const struct ld_thread_regs *threads;
-	size_t nthreads;
-	uint64_t load_bias;		/* for LIVE/CALLBACK PIE targets */
-	/*
-	 * Where to look for a separate debug file, colon-separated, as GDB's
-	 * debug-file-directory; NULL: LD_DEBUG_FILE_DIRECTORY.
-	 */
-	const char *debug_dirs;
-};
+#include "leakdump/target/target.h"
 
 /* Flags in struct ld_goroutine.flags. */
 #define LD_G_LOCKED		0x01	/* lockedm != 0 */
@@ -91,12 +67,12 @@ struct ld_stack_batch {
 };
 
 struct ld_session {
-	enum ld_target_kind kind;
-	int pid;
+	/* Chosen at open: analyses ask its operations, never its kind. */
+	struct ld_target target;
+	int pid;			/* target.pid, for reports */
 	const struct ld_arch *arch;
 	struct ld_binary *bin;
 	struct ld_dwarf *dw;
-	struct ld_core *core;
 	struct ld_mem *mem;
 	struct ld_pcln *pcln;
 	struct ld_rt *rt;
@@ -152,9 +128,9 @@ void ld_session_destroy(struct ld_session *s);	/* accepts NULL */
 struct ld_error *ld_session_load_goroutines(struct ld_session *s);
 
 /*
- * Drop the core file's mapped pages from our resident set (they stay in the
- * page cache).  Long walks call this every few thousand goroutines so a
- * multi-gigabyte core never shows up as multi-gigabyte RSS.  Pointers into
+ * Drop the target's mapped pages (a core file's) from our resident set
+ * (they stay in the page cache).  Long walks call this every few thousand
+ * goroutines so a multi-gigabyte core never shows up as multi-gigabyte RSS.  Pointers into
  * the mapping stay valid: pages fault back in from the file.
  */
 void ld_session_trim(struct ld_session *s);
@@ -166,7 +142,7 @@ void ld_session_trim(struct ld_session *s);
 
 /*
  * Prefetch the stack tops of s->gs[first, first+n) (n <= LD_BATCH); a no-op
- * for core files, whose memory is mapped.  ld_session_read_stack() then
+ * for mapped targets (core files).  ld_session_read_stack() then
  * serves reads of those stacks from the batch, and falls back to ordinary
  * reads outside it.
  */

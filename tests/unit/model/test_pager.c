@@ -62,8 +62,8 @@ static int setup(void **state)
 		return -1;
 	w->core.map = w->map;
 	w->core.size = FILE_SIZE;
-	w->s.kind = LD_TARGET_CORE;
-	w->s.core = &w->core;
+	w->s.target.ops = &ld_target_core_ops;
+	w->s.target.priv = &w->core;
 	if (ld_mem_create(&w->s.mem) ||
 	    ld_mem_add_buffer(w->s.mem, BASE, w->map, FILE_SIZE))
 		return -1;
@@ -155,9 +155,9 @@ static void test_not_a_core(void **state)
 {
 	struct world *w = *state;
 
-	w->s.kind = LD_TARGET_LIVE;
+	w->s.target.ops = &ld_target_live_ops;
 	assert_null(ld_pager_start(&w->s, NITEMS, item_range, NULL));
-	w->s.kind = LD_TARGET_CORE;
+	w->s.target.ops = &ld_target_core_ops;
 	/* Too few items to be worth a thread. */
 	assert_null(ld_pager_start(&w->s, 10, item_range, NULL));
 	/* NULL pagers are accepted: the walker needs no special case. */

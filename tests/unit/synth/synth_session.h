@@ -408,7 +408,7 @@ static inline struct synth_session *ss_open(void)
 		goto fail;
 	}
 
-	s->kind = LD_TARGET_CORE;
+	s->target.ops = &ld_target_core_ops;
 	s->arch = &ld_arch_amd64;
 	s->bin = ss->bin;
 	s->rt = rt;
