@@ -210,6 +210,18 @@ static struct ld_error *resolve_layout(struct ld_rt *rt, struct ld_dwarf *dw)
 	return err;
 }
 
+void ld_rt_resolve_caps(struct ld_rt *rt)
+{
+	/* Go 1.27 moved the labels out of the brackets and quotes less. */
+	rt->labels_after_bracket = rt->go_minor >= 27;
+	/* Go 1.25 started always showing runFinalizers/runCleanups frames. */
+	rt->show_finalizer_frames = rt->go_minor >= 25;
+	/* Go 1.22 replaced the arena's heap bitmap with malloc headers. */
+	rt->malloc_headers = rt->go_minor >= 22;
+	/* Go 1.22 narrowed mspan.freeindex and nelems to uint16. */
+	rt->span_index_width = rt->go_minor <= 21 ? 8 : 2;
+}
+
 struct ld_error *ld_rt_resolve(const struct ld_binary *bin,
 			       struct ld_dwarf *dw, const char *go_version,
 			       struct ld_rt **ret)
@@ -231,10 +243,7 @@ struct ld_error *ld_rt_resolve(const struct ld_binary *bin,
 		return err;
 	}
 	rt->has_dwarf = dw != NULL;
-	/* Go 1.27 moved the labels out of the brackets and quotes less. */
-	rt->labels_after_bracket = rt->go_minor >= 27;
-	/* Go 1.25 started always showing runFinalizers/runCleanups frames. */
-	rt->show_finalizer_frames = rt->go_minor >= 25;
+	ld_rt_resolve_caps(rt);
 	*ret = rt;
 	return NULL;
 }

@@ -153,10 +153,24 @@ struct ld_rt {
 	int64_t sync_group_root;	/* synctestGroup.root offset (1.24) */
 	/* Go 1.26+: GODEBUG table, to find tracebacklabels; 0 if absent */
 	uint64_t dbgvars;
+
+	/*
+	 * Capability flags: what this binary's Go release does, resolved once
+	 * from go_minor (ld_rt_resolve_caps) so that no other module compares
+	 * versions.
+	 */
 	/* Go 1.27 prints labels after "]" and quotes only when needed */
 	bool labels_after_bracket;
 	/* Go 1.25+: showfuncinfo always shows runFinalizers/runCleanups */
 	bool show_finalizer_frames;
+	/*
+	 * Go 1.22+ allocation headers (before: the heap arena's pointer
+	 * bitmap): a large object's type is in mspan.largeType, a pointerful
+	 * small object over 512 bytes has it in its first word.
+	 */
+	bool malloc_headers;
+	/* mspan.freeindex and nelems: uintptr until Go 1.21, uint16 from 1.22 */
+	uint8_t span_index_width;
 	bool has_dwarf;			/* layouts from DWARF, not tables */
 	bool stripped;			/* no symbols: see discover.h */
 };
@@ -188,6 +202,12 @@ struct ld_error *ld_rt_layout_from_dwarf(struct ld_dwarf *dw,
 struct ld_error *ld_rt_resolve(const struct ld_binary *bin,
 			       struct ld_dwarf *dw, const char *go_version,
 			       struct ld_rt **ret);
+
+/*
+ * Set the capability flags from rt->go_minor.  ld_rt_resolve calls it;
+ * tests that fill a struct ld_rt by hand call it after setting go_minor.
+ */
+void ld_rt_resolve_caps(struct ld_rt *rt);
 
 /* Fill in funcIDs once the pclntab is open. */
 void ld_rt_resolve_funcids(struct ld_rt *rt, struct ld_pcln *pcln);
