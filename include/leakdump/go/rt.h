@@ -47,7 +47,7 @@ struct ld_rt_g {
 	int64_t defer_, panic_;		/* g._defer, g._panic */
 };
 
-/* Layouts behind blocking objects (ext/blocking.c); -1 when absent. */
+/* Layouts behind blocking objects (ext/blocking/blocking.c); -1 when absent. */
 struct ld_rt_blocking {
 	int64_t timer_when;
 	int64_t sudog_g, sudog_next, sudog_prev, sudog_elem, sudog_elem_vu;
@@ -66,7 +66,7 @@ struct ld_rt_blocking {
 };
 
 /*
- * Heap metadata (ext/heap.c): runtime.mheap_, its arena index and the
+ * Heap metadata (ext/prove/heap.c): runtime.mheap_, its arena index and the
  * spans; offsets -1 and sizes 0 when absent.
  */
 struct ld_rt_heap {
@@ -185,7 +185,7 @@ struct ld_layout;
 void ld_rt_apply_layout(struct ld_rt *rt, const struct ld_layout *l);
 
 /*
- * Record every layout fact of ext/rt_fields.h from DWARF into *out (used
+ * Record every layout fact of ext/go/rt_fields.h from DWARF into *out (used
  * by ld_rt_resolve and by the table generator).  LD_ERR_LOOKUP names the
  * first missing required member.
  */
