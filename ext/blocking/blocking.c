@@ -33,7 +33,6 @@
 #define SEMTAB_SIZE 251		/* runtime.semTabSize, unchanged since 1.0 */
 #define MAX_STACK_SCAN (64u << 10)
 #define TFLAG_EXTRA_STAR 0x2	/* abi.TFlagExtraStar */
-#define DURABLE " (durable)"
 
 static bool idlist_add(struct ld_idlist *l, uint64_t id)
 {
@@ -394,12 +393,12 @@ static void decode_chan(struct ld_session *s, struct ld_blocking *b,
  */
 static uint8_t chan_op(struct ld_session *s, struct ld_blocking *b,
 		       struct ld_object *o, uint64_t sg, bool is_select,
-		       const char *reason)
+		       const struct ld_wait_reason *reason)
 {
 	char side = 0;
 
 	if (!is_select)
-		return !strcmp(reason, "chan send") ? LD_OP_SEND : LD_OP_RECV;
+		return reason->flags & LD_WR_SEND ? LD_OP_SEND : LD_OP_RECV;
 	if (o->recvq && !o->sendq)
 		side = 'r';
 	else if (o->sendq && !o->recvq)
@@ -428,7 +427,7 @@ static void chan_waiter(struct ld_object *o, uint8_t op, uint64_t goid)
 }
 
 static bool chan_blockers(struct ld_session *s, struct ld_blocking *b,
-			  size_t gi, const char *reason)
+			  size_t gi, const struct ld_wait_reason *reason)
 {
 	const struct ld_rt_blocking *k = &s->rt->blk;
 	struct ld_goroutine *g = &s->gs[gi];
@@ -467,7 +466,7 @@ static bool chan_blockers(struct ld_session *s, struct ld_blocking *b,
 }
 
 static bool nil_chan_blocker(struct ld_blocking *b, size_t gi,
-			     const char *reason)
+			     const struct ld_wait_reason *reason)
 {
 	struct ld_object *o;
 	bool fresh;
@@ -476,8 +475,8 @@ static bool nil_chan_blocker(struct ld_blocking *b, size_t gi,
 	if (!o)
 		return false;
 	o->nil = true;
-	return add_blocker(b, gi, o, strstr(reason, "send") ? LD_OP_SEND :
-							     LD_OP_RECV);
+	return add_blocker(b, gi, o, reason->flags & LD_WR_SEND ? LD_OP_SEND :
+								  LD_OP_RECV);
 }
 
 /* ---- the semaphore table ---- */
@@ -653,20 +652,21 @@ static void decode_waitgroup(struct ld_session *s, struct ld_object *o)
 }
 
 /* Which primitive a semaphore wait belongs to, by its wait reason. */
-static enum ld_block_kind sema_kind_by_reason(const char *reason,
+static enum ld_block_kind sema_kind_by_reason(const struct ld_wait_reason *r,
 					      bool *reader)
 {
-	*reader = false;
-	if (!strcmp(reason, "sync.Mutex.Lock"))
+	*reader = r->prim == LD_WAIT_PRIM_RWMUTEX_R;
+	switch ((enum ld_wait_prim)r->prim) {
+	case LD_WAIT_PRIM_MUTEX:
 		return LD_BK_MUTEX;
-	if (!strcmp(reason, "sync.RWMutex.RLock")) {
-		*reader = true;
+	case LD_WAIT_PRIM_RWMUTEX_R:
+	case LD_WAIT_PRIM_RWMUTEX_W:
 		return LD_BK_RWMUTEX;
-	}
-	if (!strcmp(reason, "sync.RWMutex.Lock"))
-		return LD_BK_RWMUTEX;
-	if (!strcmp(reason, "sync.WaitGroup.Wait"))
+	case LD_WAIT_PRIM_WAITGROUP:
 		return LD_BK_WAITGROUP;
+	case LD_WAIT_PRIM_NONE:
+		break;
+	}
 	return LD_BK_SEMA;
 }
 
@@ -699,7 +699,7 @@ static bool frames_text(void *arg, const struct ld_visible_frame *f)
 }
 
 static bool sema_blocker(struct ld_session *s, struct ld_blocking *b,
-			 size_t gi, const char *reason)
+			 size_t gi, const struct ld_wait_reason *reason)
 {
 	const struct ld_rt_blocking *k = &s->rt->blk;
 	struct ld_goroutine *g = &s->gs[gi];
@@ -1074,49 +1074,16 @@ struct ld_error *ld_blocking_decode(struct ld_session *s, struct ld_blocking *b,
 
 /* ---- building ---- */
 
-static enum ld_wait_class classify(const char *reason)
-{
-	if (!strcmp(reason, "chan receive (nil chan)") ||
-	    !strcmp(reason, "chan send (nil chan)"))
-		return LD_WAIT_NIL_CHAN;
-	if (!strcmp(reason, "select (no cases)"))
-		return LD_WAIT_NO_CASES;
-	if (!strcmp(reason, "chan receive") || !strcmp(reason, "chan send") ||
-	    !strcmp(reason, "select"))
-		return LD_WAIT_CHAN;
-	if (!strcmp(reason, "sync.Cond.Wait"))
-		return LD_WAIT_COND;
-	if (!strcmp(reason, "IO wait"))
-		return LD_WAIT_IO;
-	if (!strcmp(reason, "sleep"))
-		return LD_WAIT_SLEEP;
-	if (!strncmp(reason, "sync.", 5) || !strcmp(reason, "semacquire"))
-		return LD_WAIT_SEMA;
-	return LD_WAIT_OTHER;
-}
-
-/*
- * Each of the target's wait reasons, without Go 1.25's synctest
- * " (durable)" suffix ("chan receive (durable)" waits like a receive),
- * and its class.
- */
+/* Each of the target's wait reasons, looked up once (ext/go/waitreason.c). */
 static bool classify_reasons(struct ld_session *s, struct ld_blocking *b)
 {
-	size_t k = sizeof(DURABLE) - 1;
-
 	b->reasons = calloc(s->nwait_reasons + 1, sizeof(*b->reasons));
 	b->reason_class = calloc(s->nwait_reasons + 1, 1);
 	if (!b->reasons || !b->reason_class)
 		return false;
 	for (size_t i = 0; i < s->nwait_reasons; i++) {
-		const char *r = s->wait_reasons[i];
-		size_t n = strlen(r);
-
-		b->reasons[i] = n > k && !strcmp(r + n - k, DURABLE) ?
-				strndup(r, n - k) : strdup(r);
-		if (!b->reasons[i])
-			return false;
-		b->reason_class[i] = (uint8_t)classify(b->reasons[i]);
+		b->reasons[i] = ld_wait_reason_classify(s->wait_reasons[i]);
+		b->reason_class[i] = b->reasons[i]->wclass;
 	}
 	return true;
 }
@@ -1126,7 +1093,7 @@ static bool blockers_of(struct ld_session *s, struct ld_blocking *b,
 {
 	const struct ld_goroutine *g = &s->gs[gi];
 	uint32_t st = g->status & ~(uint32_t)s->rt->g_scan;
-	const char *reason;
+	const struct ld_wait_reason *reason;
 
 	if (st == s->rt->g_syscall)
 		return syscall_blocker(s, b, gi);
@@ -1182,8 +1149,6 @@ void ld_blocking_destroy(struct ld_blocking *b)
 		free(b->names[i]);
 	free(b->names);
 	free(b->scan_buf);
-	for (size_t i = 0; b->reasons && b->reasons[i]; i++)
-		free(b->reasons[i]);
 	free(b->reasons);
 	free(b->reason_class);
 	free(b);

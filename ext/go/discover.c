@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "leakdump/go/discover.h"
+#include "leakdump/go/waitreason.h"
 #include "leakdump/prove/heap.h"
 
 #define MAX_REGION	(1ull << 36)	/* sanity bound on one data range */
@@ -1069,6 +1070,7 @@ static size_t string_array_len(struct ld_session *s, const struct region *r,
 	return last;
 }
 
+/* The first wait reasons in every release (ext/go/waitreason.c). */
 static const char *const wait_head[] = {
 	NULL, "GC assist marking", "IO wait",
 };
@@ -1130,29 +1132,9 @@ static struct ld_error *find_status_names(struct ld_session *s,
 
 /* --- by content: isIdleInSynctest --- */
 
-static bool in_list(const char *t, const char *const *list)
-{
-	for (size_t i = 0; list[i]; i++)
-		if (!strcmp(t, list[i]))
-			return true;
-	return false;
-}
-
-/* Wait reasons synctest counts as idle (runtime2.go, Go 1.24-1.27). */
-static const char *const idle_texts[] = {
-	"chan receive (nil chan)", "chan send (nil chan)",
-	"select (no cases)", "sleep", "sync.Cond.Wait", "coroutine",
-	"synctest.Run", "synctest.Wait",
-	"chan receive (synctest)", "chan send (synctest)",
-	"select (synctest)",
-	"chan receive (durable)", "chan send (durable)", "select (durable)",
-	"sync.WaitGroup.Wait (durable)", NULL,
-};
-
 /*
- * isIdleInSynctest is [len(waitReasonStrings)]bool; its expected bytes
- * follow from the texts.  Go 1.24 marks sync.WaitGroup.Wait idle; 1.25
- * split it into a separate "(durable)" reason.
+ * isIdleInSynctest is [len(waitReasonStrings)]bool (Go 1.24+); its
+ * expected bytes follow from the texts (ext/go/waitreason.c).
  */
 static void find_idle_in_synctest(struct ld_session *s,
 				  const struct ranges *rg,
@@ -1160,21 +1142,21 @@ static void find_idle_in_synctest(struct ld_session *s,
 {
 	size_t n = s->rt->wait_reason_count, len = 0;
 	uint8_t want[MAX_NAMES];
-	bool synctest = false, durable_wg = false;
+	const struct ld_wait_reason *wr[MAX_NAMES] = { NULL };
+	unsigned int flags = 0;
 	const struct region *rs[] = { &rg->noptrdata, &rg->data };
 	uint64_t found = 0;
 	int nfound = 0;
 
 	for (size_t i = 1; i < n; i++) {
-		synctest |= !strcmp(texts[i], "synctest.Wait");
-		durable_wg |= !strcmp(texts[i], "sync.WaitGroup.Wait (durable)");
+		wr[i] = ld_wait_reason_find(texts[i]);
+		flags |= wr[i] ? wr[i]->flags : 0;
 	}
-	if (!synctest)
+	if (!(flags & LD_WR_SYNCTEST))
 		return;
 	for (size_t i = 0; i < n; i++) {
-		want[i] = i && (in_list(texts[i], idle_texts) ||
-				(!durable_wg &&
-				 !strcmp(texts[i], "sync.WaitGroup.Wait")));
+		want[i] = i && ld_wait_reason_idle_in_synctest(wr[i],
+					flags & LD_WR_DURABLE_TWIN);
 		if (want[i])
 			len = i + 1;	/* compare up to the last true */
 	}

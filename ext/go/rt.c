@@ -2,8 +2,8 @@
 /*
  * Runtime knowledge, resolved once per binary.  Layouts come from the
  * binary's DWARF when it has some, else from the per-release tables that
- * scripts/gen-layouts.sh records from reference builds (ext/layouts_gen.c).
- * The fields themselves are listed once, in ext/rt_fields.h.
+ * scripts/gen-layouts.sh records from reference builds (ext/go/layouts_gen.c).
+ * The fields themselves are listed once, in ext/go/rt_fields.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +12,6 @@
 #include "leakdump/go/buildinfo.h"
 #include "leakdump/go/rt.h"
 #include "rt_fields.h"
-
-/* Supported range for this build of leakdump. */
-#define LD_GO_MIN_MINOR 21
-#define LD_GO_MAX_MINOR 27
 
 static struct ld_error *member_from_dwarf(struct ld_dwarf *dw,
 					  const char *type,
@@ -83,10 +79,29 @@ void ld_rt_apply_layout(struct ld_rt *rt, const struct ld_layout *l)
 #undef CONST
 }
 
+/*
+ * The supported range is the releases with a recorded layout table:
+ * scripts/gen-layouts.sh makes one for each release the go-versions file
+ * at the top of the repository lists.  0 to 0 without tables.
+ */
+static void supported_range(int *min, int *max)
+{
+	*min = ld_nlayouts ? ld_layouts[0].go_minor : 0;
+	*max = *min;
+	for (unsigned int i = 1; i < ld_nlayouts; i++) {
+		if (ld_layouts[i].go_minor < *min)
+			*min = ld_layouts[i].go_minor;
+		if (ld_layouts[i].go_minor > *max)
+			*max = ld_layouts[i].go_minor;
+	}
+}
+
 /* The generated table for this release, or an error saying why not. */
 static struct ld_error *layout_table(const struct ld_rt *rt,
 				     const struct ld_layout **ret)
 {
+	int min, max;
+
 	if (strcmp(ld_layouts_signature, LD_RT_FIELDS_SIGNATURE))
 		return ld_error_create(LD_ERR_UNSUPPORTED,
 				       "layout tables are stale (ext/rt_fields.h changed); run scripts/gen-layouts.sh");
@@ -96,11 +111,10 @@ static struct ld_error *layout_table(const struct ld_rt *rt,
 			return NULL;
 		}
 	}
+	supported_range(&min, &max);
 	return ld_error_create(LD_ERR_UNSUPPORTED,
 			       "no DWARF, and no recorded runtime layout for %s (have tables for go1.%d to go1.%d)",
-			       rt->go_version,
-			       ld_nlayouts ? ld_layouts[0].go_minor : 0,
-			       ld_nlayouts ? ld_layouts[ld_nlayouts - 1].go_minor : 0);
+			       rt->go_version, min, max);
 }
 
 static struct ld_error *resolve_var(const struct ld_binary *bin,
@@ -151,7 +165,7 @@ static struct ld_error *resolve_vars(struct ld_rt *rt,
 	    /* Go 1.26 added GODEBUG=tracebacklabels, found in dbgvars. */
 	    (err = resolve_var(bin, dw, "runtime.dbgvars", &rt->dbgvars,
 			       NULL, false)) ||
-	    /* The heap's metadata (ext/heap.c); optional. */
+	    /* The heap's metadata (ext/prove/heap.c); optional. */
 	    (err = resolve_var(bin, dw, "runtime.mheap_", &rt->heap.mheap,
 			       NULL, false)))
 		return err;
@@ -173,18 +187,19 @@ static struct ld_error *resolve_vars(struct ld_rt *rt,
 
 static struct ld_error *check_version(struct ld_rt *rt, const char *version)
 {
+	int min, max;
+
 	snprintf(rt->go_version, sizeof(rt->go_version), "%s", version);
 	if (ld_go_version_parse(version, &rt->go_major, &rt->go_minor,
 				&rt->go_patch))
 		return ld_error_create(LD_ERR_UNSUPPORTED,
 				       "unrecognised Go version \"%s\"",
 				       version);
-	if (rt->go_major != 1 || rt->go_minor < LD_GO_MIN_MINOR ||
-	    rt->go_minor > LD_GO_MAX_MINOR)
+	supported_range(&min, &max);
+	if (rt->go_major != 1 || rt->go_minor < min || rt->go_minor > max)
 		return ld_error_create(LD_ERR_UNSUPPORTED,
 				       "%s is outside the supported range go1.%d to go1.%d",
-				       version, LD_GO_MIN_MINOR,
-				       LD_GO_MAX_MINOR);
+				       version, min, max);
 	return NULL;
 }
 
@@ -210,6 +225,18 @@ static struct ld_error *resolve_layout(struct ld_rt *rt, struct ld_dwarf *dw)
 	return err;
 }
 
+void ld_rt_resolve_caps(struct ld_rt *rt)
+{
+	/* Go 1.27 moved the labels out of the brackets and quotes less. */
+	rt->labels_after_bracket = rt->go_minor >= 27;
+	/* Go 1.25 started always showing runFinalizers/runCleanups frames. */
+	rt->show_finalizer_frames = rt->go_minor >= 25;
+	/* Go 1.22 replaced the arena's heap bitmap with malloc headers. */
+	rt->malloc_headers = rt->go_minor >= 22;
+	/* Go 1.22 narrowed mspan.freeindex and nelems to uint16. */
+	rt->span_index_width = rt->go_minor <= 21 ? 8 : 2;
+}
+
 struct ld_error *ld_rt_resolve(const struct ld_binary *bin,
 			       struct ld_dwarf *dw, const char *go_version,
 			       struct ld_rt **ret)
@@ -222,7 +249,7 @@ struct ld_error *ld_rt_resolve(const struct ld_binary *bin,
 	err = check_version(rt, go_version);
 	if (!err)
 		err = resolve_layout(rt, dw);
-	/* Fully stripped: ext/discover.c finds the variables later. */
+	/* Fully stripped: ext/go/discover.c finds the variables later. */
 	rt->stripped = !dw && !bin->has_symtab;
 	if (!err && !rt->stripped)
 		err = resolve_vars(rt, bin, dw);
@@ -231,10 +258,7 @@ struct ld_error *ld_rt_resolve(const struct ld_binary *bin,
 		return err;
 	}
 	rt->has_dwarf = dw != NULL;
-	/* Go 1.27 moved the labels out of the brackets and quotes less. */
-	rt->labels_after_bracket = rt->go_minor >= 27;
-	/* Go 1.25 started always showing runFinalizers/runCleanups frames. */
-	rt->show_finalizer_frames = rt->go_minor >= 25;
+	ld_rt_resolve_caps(rt);
 	*ret = rt;
 	return NULL;
 }

@@ -78,10 +78,8 @@ struct ld_error *ld_heap_create(struct ld_mem *mem, const struct ld_rt *rt,
 		{ "heapArena.spans", l->ha_spans, 0 },
 		{ "mspan.startAddr", l->span_start_addr, 8 },
 		{ "mspan.npages", l->span_npages, 8 },
-		{ "mspan.freeindex", l->span_freeindex,
-		  rt->go_minor <= 21 ? 8 : 2 },
-		{ "mspan.nelems", l->span_nelems,
-		  rt->go_minor <= 21 ? 8 : 2 },
+		{ "mspan.freeindex", l->span_freeindex, rt->span_index_width },
+		{ "mspan.nelems", l->span_nelems, rt->span_index_width },
 		{ "mspan.allocBits", l->span_alloc_bits, 8 },
 		{ "mspan.allocCount", l->span_alloc_count, 2 },
 		{ "mspan.spanclass", l->span_spanclass, 1 },
@@ -111,8 +109,7 @@ struct ld_error *ld_heap_create(struct ld_mem *mem, const struct ld_rt *rt,
 	h->mem = mem;
 	h->lay = *l;
 	h->mheap = l->mheap + bias;
-	/* Go 1.22 narrowed mspan.freeindex and nelems to uint16. */
-	h->index_width = rt->go_minor <= 21 ? 8 : 2;
+	h->index_width = rt->span_index_width;
 	h->span_len = len;
 	*ret = h;
 	return NULL;

@@ -551,8 +551,8 @@ static uint64_t type_key(struct ld_mark *p, uint32_t sid, uint64_t base)
 			return t | 1;
 		return KEY_UNTYPED | sp->elemsize;
 	}
-	/* Go 1.22 keeps a type pointer in large and big pointerful objects. */
-	if (rt->go_minor >= 22 && !sp->noscan) {
+	/* Malloc headers: a type pointer in large and big pointerful objects. */
+	if (rt->malloc_headers && !sp->noscan) {
 		if (sp->nelems == 1 && rt->heap.span_large_type >= 0)
 			t = read_word(p, sp->mspan +
 					 (uint64_t)rt->heap.span_large_type);

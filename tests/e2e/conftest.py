@@ -1,8 +1,8 @@
 """Session fixtures for the leakdump end-to-end tests.
 
 Parametrisation: a test taking `go_version` runs once per version in
-LEAKDUMP_GO_VERSIONS (default "1.24 1.26 1.27"); one taking `fixture_name`
-runs once per fixture program (parked, many).  Toolchains are fetched once,
+LEAKDUMP_GO_VERSIONS (default: every release in the go-versions file); one
+taking `fixture_name` runs once per fixture program (parked, many).  Toolchains are fetched once,
 every fixture is built once per version (cached in tests/e2e/.work/ by source
 hash), and every process a test starts is killed at teardown.
 """

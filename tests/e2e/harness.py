@@ -34,7 +34,14 @@ GDB = os.environ.get("LEAKDUMP_GDB", "gdb")
 _CHECKOUT_TAG = ("" if WORK.is_relative_to(REPO)
                  else "-" + hashlib.sha256(str(REPO).encode()).hexdigest()[:8])
 
-DEFAULT_VERSIONS = "1.21 1.22 1.23 1.24 1.25 1.26 1.27"
+
+def read_go_versions() -> List[str]:
+    """The supported Go releases, from the go-versions file (see there)."""
+    lines = (REPO / "go-versions").read_text().splitlines()
+    return [v for line in lines if not line.startswith("#") for v in line.split()]
+
+
+DEFAULT_VERSIONS = " ".join(read_go_versions())
 # Arguments each fixture runs with in the e2e tests.
 FIXTURE_ARGS: Dict[str, List[str]] = {"parked": [], "many": ["1000"]}
 # Fixtures with their own tests (not parametrized over FIXTURE_NAMES).

@@ -54,7 +54,8 @@ HTTP_TIMEOUT = 10
 READY_TIMEOUT = 60
 SETTLE = float(os.environ.get("LEAKDUMP_THIRDPARTY_SETTLE", "7"))
 MIN_MATCH = 0.90
-SUPPORTED_GO = range(21, 28)   # go1.21 .. go1.27
+# The minor releases of the go-versions file.
+SUPPORTED_GO = {int(v.split(".")[1]) for v in harness.read_go_versions()}
 
 PROM_CONFIG = """\
 global:
@@ -380,8 +381,8 @@ def test_thirdparty_matches_its_own_pprof(spec, tool, server_factory, tmp_path):
     minor = prog.go_version.split(".")
     if (len(minor) < 2 or minor[0] != "go1"
             or int("".join(c for c in minor[1] if c.isdigit()) or 0) not in SUPPORTED_GO):
-        pytest.skip("%s is built with %s, outside leak-dump's go1.21-1.27"
-                    % (spec, prog.go_version))
+        pytest.skip("%s is built with %s, outside leak-dump's go1.%d-1.%d"
+                    % (spec, prog.go_version, min(SUPPORTED_GO), max(SUPPORTED_GO)))
     assert not prog.unstripped, ("%s is meant to be stripped, yet has %s"
                                  % (prog.exe, prog.unstripped))
     srv = server_factory(prog)

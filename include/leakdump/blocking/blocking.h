@@ -21,6 +21,7 @@
 #include "leakdump/model/session.h"
 #include "leakdump/base/strbuf.h"
 #include "leakdump/base/util.h"
+#include "leakdump/go/waitreason.h"
 
 enum ld_block_kind {
 	LD_BK_CHAN = 1,
@@ -41,18 +42,6 @@ enum ld_chan_op {
 	LD_OP_SELECT_SEND,
 	LD_OP_SELECT_RECV,
 	LD_OP_SELECT,		/* a select case whose queue was not found */
-};
-
-/* What a wait reason says to look at: one class per reason. */
-enum ld_wait_class {
-	LD_WAIT_OTHER,		/* runtime waits, GC, synctest, ... */
-	LD_WAIT_NIL_CHAN,	/* chan send/receive on a nil channel */
-	LD_WAIT_NO_CASES,	/* select {} */
-	LD_WAIT_CHAN,		/* chan send/receive, select */
-	LD_WAIT_COND,		/* sync.Cond.Wait */
-	LD_WAIT_IO,
-	LD_WAIT_SLEEP,
-	LD_WAIT_SEMA,		/* sync.Mutex/RWMutex/WaitGroup, semacquire */
 };
 
 /* A growable list of goroutine ids. */
@@ -133,8 +122,8 @@ struct ld_blocking {
 	char **names;			/* element type names, owned */
 	size_t nnames, cap_names;
 	const char *unavailable;	/* a whole part could not be read */
-	/* per wait reason: its text without " (durable)", and its class */
-	char **reasons;			/* NULL-terminated */
+	/* per wait reason: its entry in the table (static), and its class */
+	const struct ld_wait_reason **reasons;
 	uint8_t *reason_class;		/* enum ld_wait_class */
 	/* the candidate-holder scan in progress */
 	size_t scan_nmutex;

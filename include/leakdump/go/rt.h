@@ -47,7 +47,7 @@ struct ld_rt_g {
 	int64_t defer_, panic_;		/* g._defer, g._panic */
 };
 
-/* Layouts behind blocking objects (ext/blocking.c); -1 when absent. */
+/* Layouts behind blocking objects (ext/blocking/blocking.c); -1 when absent. */
 struct ld_rt_blocking {
 	int64_t timer_when;
 	int64_t sudog_g, sudog_next, sudog_prev, sudog_elem, sudog_elem_vu;
@@ -66,7 +66,7 @@ struct ld_rt_blocking {
 };
 
 /*
- * Heap metadata (ext/heap.c): runtime.mheap_, its arena index and the
+ * Heap metadata (ext/prove/heap.c): runtime.mheap_, its arena index and the
  * spans; offsets -1 and sizes 0 when absent.
  */
 struct ld_rt_heap {
@@ -153,10 +153,24 @@ struct ld_rt {
 	int64_t sync_group_root;	/* synctestGroup.root offset (1.24) */
 	/* Go 1.26+: GODEBUG table, to find tracebacklabels; 0 if absent */
 	uint64_t dbgvars;
+
+	/*
+	 * Capability flags: what this binary's Go release does, resolved once
+	 * from go_minor (ld_rt_resolve_caps) so that no other module compares
+	 * versions.
+	 */
 	/* Go 1.27 prints labels after "]" and quotes only when needed */
 	bool labels_after_bracket;
 	/* Go 1.25+: showfuncinfo always shows runFinalizers/runCleanups */
 	bool show_finalizer_frames;
+	/*
+	 * Go 1.22+ allocation headers (before: the heap arena's pointer
+	 * bitmap): a large object's type is in mspan.largeType, a pointerful
+	 * small object over 512 bytes has it in its first word.
+	 */
+	bool malloc_headers;
+	/* mspan.freeindex and nelems: uintptr until Go 1.21, uint16 from 1.22 */
+	uint8_t span_index_width;
 	bool has_dwarf;			/* layouts from DWARF, not tables */
 	bool stripped;			/* no symbols: see discover.h */
 };
@@ -171,7 +185,7 @@ struct ld_layout;
 void ld_rt_apply_layout(struct ld_rt *rt, const struct ld_layout *l);
 
 /*
- * Record every layout fact of ext/rt_fields.h from DWARF into *out (used
+ * Record every layout fact of ext/go/rt_fields.h from DWARF into *out (used
  * by ld_rt_resolve and by the table generator).  LD_ERR_LOOKUP names the
  * first missing required member.
  */
@@ -188,6 +202,12 @@ struct ld_error *ld_rt_layout_from_dwarf(struct ld_dwarf *dw,
 struct ld_error *ld_rt_resolve(const struct ld_binary *bin,
 			       struct ld_dwarf *dw, const char *go_version,
 			       struct ld_rt **ret);
+
+/*
+ * Set the capability flags from rt->go_minor.  ld_rt_resolve calls it;
+ * tests that fill a struct ld_rt by hand call it after setting go_minor.
+ */
+void ld_rt_resolve_caps(struct ld_rt *rt);
 
 /* Fill in funcIDs once the pclntab is open. */
 void ld_rt_resolve_funcids(struct ld_rt *rt, struct ld_pcln *pcln);

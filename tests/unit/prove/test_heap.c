@@ -92,6 +92,7 @@ static void load_layout(struct ld_rt *rt, int minor)
 	memset(rt, 0, sizeof(*rt));
 	rt->go_major = 1;
 	rt->go_minor = minor;
+	ld_rt_resolve_caps(rt);
 	ld_rt_apply_layout(rt, l);
 	rt->heap.mheap = MHEAP;
 }
