@@ -25,6 +25,7 @@
 #include "leakdump/blocking/blocking.h"
 #include "leakdump/model/traceback.h"
 #include "leakdump/model/unwind.h"
+#include "leakdump/model/walk.h"
 #include "leakdump/base/util.h"
 
 #define MAX_LIST 1000000	/* longest sudog list walked */
@@ -1035,11 +1036,15 @@ void ld_blocking_scan_done(struct ld_blocking *b)
  */
 static void find_candidates(struct ld_session *s, struct ld_blocking *b)
 {
+	static const struct ld_walk_ops walk = { .flags = LD_WALK_TRIM };
+	struct ld_walk w;
+	size_t gi;
+
 	b->scan_nmutex = mutex_range(b, &b->scan_lo, &b->scan_hi);
-	for (size_t gi = 0; gi < s->ngs && b->scan_nmutex; gi++) {
-		walk_step(s, gi + 1);
+	ld_walk_begin(&w, s, s->ngs, &walk, NULL);
+	while (b->scan_nmutex && ld_walk_next(&w, &gi))
 		ld_blocking_scan_stack(s, b, gi);
-	}
+	ld_walk_end(&w);
 	ld_blocking_scan_done(b);
 }
 
@@ -1165,11 +1170,30 @@ static void prefetch_for(struct ld_session *s, const struct ld_blocking *b,
 		ld_u64map_prefetch(&b->semas, g->addr);
 }
 
+static void blockers_ahead(struct ld_session *s, void *arg, size_t gi)
+{
+	prefetch_for(s, arg, &s->gs[gi]);
+}
+
+/*
+ * No stack prefetch here: only Cond, IO-wait and old-style semacquire
+ * waiters read their frames, and reading every stack top would double the
+ * grouping pass's reads.  No pager either: sudogs lie scattered, and each
+ * one it touched would map a whole fault-around window or folio.
+ */
+static const struct ld_walk_ops blockers_walk = {
+	.flags = LD_WALK_TRIM,
+	.ahead = blockers_ahead,
+};
+
 static struct ld_error *build(struct ld_session *s, bool defer,
 			      struct ld_blocking **ret)
 {
 	struct ld_blocking *b;
 	struct ld_error *err;
+	struct ld_walk w;
+	size_t gi;
+	bool ok = true;
 
 	err = ld_session_load_goroutines(s);
 	if (err)
@@ -1183,21 +1207,12 @@ static struct ld_error *build(struct ld_session *s, bool defer,
 		goto nomem;
 	if (s->rt->blk.sudog_size)
 		walk_semtable(s, b);
-	for (size_t gi = 0; gi < s->ngs; gi++) {
-		/*
-		 * No stack prefetch here: only Cond, IO-wait and old-style
-		 * semacquire waiters read their frames, and reading every
-		 * stack top would double the grouping pass's reads.  No pager
-		 * either: sudogs lie scattered, and each one it touched would
-		 * map a whole fault-around window or folio.
-		 */
-		if (gi % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
-			ld_session_trim(s);
-		if (gi + LD_PREFETCH_AHEAD < s->ngs)
-			prefetch_for(s, b, &s->gs[gi + LD_PREFETCH_AHEAD]);
-		if (!blockers_of(s, b, gi))
-			goto nomem;
-	}
+	ld_walk_begin(&w, s, s->ngs, &blockers_walk, b);
+	while (ok && ld_walk_next(&w, &gi))
+		ok = blockers_of(s, b, gi);
+	ld_walk_end(&w);
+	if (!ok)
+		goto nomem;
 	if (defer)
 		b->scan_nmutex = mutex_range(b, &b->scan_lo, &b->scan_hi);
 	else

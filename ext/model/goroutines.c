@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leakdump/model/pager.h"
+#include "leakdump/model/walk.h"
 #include "leakdump/model/session.h"
 #include "leakdump/model/unwind.h"
 
@@ -375,74 +375,94 @@ static void prefetch_g(const uint8_t *p, uint64_t gsize)
 		__builtin_prefetch(p + off);
 }
 
-/* What loading reads of allgs entry i: the g (for the pager). */
-struct g_ptrs {
+/*
+ * The loader's walk over allgs: the g structs of one LD_BATCH of entries
+ * at a time (views[k] is entry first + k's).
+ */
+struct g_load {
 	const uint64_t *ptrs;
 	uint64_t gsize;
+	uint8_t *buf;
+	size_t first, nb;
+	const uint8_t *views[LD_BATCH];
 };
 
+/* What loading reads of allgs entry i: the g (for the pager). */
 static void g_struct(void *arg, size_t i, uint64_t *addr, size_t *len)
 {
-	const struct g_ptrs *a = arg;
+	const struct g_load *a = arg;
 
 	*addr = a->ptrs[i];
 	*len = a->gsize;
 }
 
+static void g_batch(struct ld_session *s, void *arg, size_t first, size_t n)
+{
+	struct g_load *a = arg;
+
+	a->first = first;
+	a->nb = n;
+	fetch_gs(s, a->ptrs + first, n, a->buf, a->views);
+}
+
+/* Only within the batch: the next one's gs are not read yet. */
+static void g_ahead(struct ld_session *s, void *arg, size_t i)
+{
+	const struct g_load *a = arg;
+
+	if (i - a->first < a->nb && a->views[i - a->first])
+		prefetch_g(a->views[i - a->first], a->gsize);
+}
+
+static const struct ld_walk_ops load_walk = {
+	.flags = LD_WALK_TRIM | LD_WALK_PAGER,
+	.range = g_struct,
+	.ahead = g_ahead,
+	.batch = g_batch,
+};
+
 struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 {
 	uint64_t *ptrs = NULL, n = 0, gsize = s->rt->g.size, lastpoll = 0;
-	const uint8_t *views[LD_BATCH];
 	struct ld_error *err;
-	struct g_ptrs gp;
-	struct ld_pager *pg;
-	uint8_t *buf;
+	struct g_load ld;
+	struct ld_walk w;
+	size_t i;
 
 	if (s->gs)
 		return NULL;
 	err = read_allgs(s, &ptrs, &n);
 	if (err)
 		return err;
-	buf = malloc(gsize * LD_BATCH);
+	ld.buf = malloc(gsize * LD_BATCH);
 	s->gs = malloc((n ? n : 1) * sizeof(*s->gs));
-	if (!buf || !s->gs) {
-		free(buf);
+	if (!ld.buf || !s->gs) {
+		free(ld.buf);
 		free(ptrs);
 		return &ld_error_nomem;
 	}
-	gp.ptrs = ptrs;
-	gp.gsize = gsize;
-	pg = ld_pager_start(s, n, g_struct, &gp);
-	for (uint64_t i = 0; i < n; i += LD_BATCH) {
-		size_t k, nb = n - i < LD_BATCH ? n - i : LD_BATCH;
+	ld.ptrs = ptrs;
+	ld.gsize = gsize;
+	ld.first = ld.nb = 0;
+	ld_walk_begin(&w, s, n, &load_walk, &ld);
+	while (ld_walk_next(&w, &i)) {
+		struct ld_goroutine *g = &s->gs[s->ngs];
+		const uint8_t *p = ld.views[i - ld.first];
 
-		if (!pg && i % LD_TRIM_EVERY == 0 && i)
-			ld_session_trim(s);
-		fetch_gs(s, ptrs + i, nb, buf, views);
-		for (k = 0; k < nb; k++) {
-			struct ld_goroutine *g = &s->gs[s->ngs];
-			const uint8_t *p = views[k];
-
-			ld_pager_progress(pg, i + k);
-			if (k + LD_PREFETCH_AHEAD < nb &&
-			    views[k + LD_PREFETCH_AHEAD])
-				prefetch_g(views[k + LD_PREFETCH_AHEAD], gsize);
-			if (!p) {
-				note_bad_g(s, ptrs[i + k]);
-				continue;
-			}
-			if (is_dead(s, *(const uint32_t *)
-					(p + s->rt->g.atomicstatus)))
-				continue;
-			memset(g, 0, sizeof(*g));
-			g->addr = ptrs[i + k];
-			decode_g(s, g, p);
-			raise_now(s, g->waitsince);
-			s->ngs++;
+		if (!p) {
+			note_bad_g(s, ptrs[i]);
+			continue;
 		}
+		if (is_dead(s, *(const uint32_t *)(p + s->rt->g.atomicstatus)))
+			continue;
+		memset(g, 0, sizeof(*g));
+		g->addr = ptrs[i];
+		decode_g(s, g, p);
+		raise_now(s, g->waitsince);
+		s->ngs++;
 	}
-	ld_pager_stop(pg);
-	free(buf);
+	ld_walk_end(&w);
+	free(ld.buf);
 	free(ptrs);
 	if (!s->rt->sched)
 		return NULL;	/* stripped and not found: no lastpoll */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakdump/go/funcname.h"
 #include "leakdump/model/traceback.h"
 #include "leakdump/model/unwind.h"
 
@@ -65,48 +66,7 @@ void ld_print_func_name(struct ld_strbuf *sb, const char *name)
 	ld_strbuf_puts(sb, close + 1);
 }
 
-static bool is_upper(char c)
-{
-	return c >= 'A' && c <= 'Z';
-}
-
-/* runtime.isExportedRuntime */
-static bool is_exported_runtime(const char *name)
-{
-	const char *dot, *rcvr = NULL, *fn;
-	size_t rlen = 0;
-
-	if (strncmp(name, "runtime.", 8))
-		return false;
-	name += 8;
-	dot = strrchr(name, '.');
-	fn = name;
-	if (dot) {
-		rcvr = name;
-		rlen = (size_t)(dot - name);
-		fn = dot + 1;
-		if (rlen >= 3 && rcvr[0] == '(' && rcvr[1] == '*' &&
-		    rcvr[rlen - 1] == ')') {
-			rcvr += 2;
-			rlen -= 3;
-		}
-	}
-	return is_upper(fn[0]) && (!rlen || is_upper(rcvr[0]));
-}
-
-uint8_t ld_frame_name_flags(const char *name)
-{
-	uint8_t f = LD_NAME_KNOWN;
-
-	if (!strcmp(name, "runtime.gopanic"))
-		f |= LD_NAME_GOPANIC;
-	if (strchr(name, '.') &&
-	    (strncmp(name, "runtime.", 8) || is_exported_runtime(name)))
-		f |= LD_NAME_SHOWN;
-	return f;
-}
-
-/* runtime.showfuncinfo at level 1; flags: ld_frame_name_flags(name). */
+/* runtime.showfuncinfo at level 1; flags: ld_funcname_flags(name). */
 static bool show_frame(const struct ld_session *s, uint8_t flags,
 		       int funcid, bool first, int callee)
 {
@@ -342,7 +302,7 @@ bool ld_traceback_created_by(struct ld_session *s,
 	const struct ld_created_at *at = ld_unwind_created_at(s, g->gopc);
 
 	if (!at->valid || g->goid == 1 ||
-	    !show_frame(s, ld_frame_name_flags(at->name), at->funcid, false,
+	    !show_frame(s, ld_funcname_flags(at->name), at->funcid, false,
 			0))
 		return false;
 	ret->name = at->name;

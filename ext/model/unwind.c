@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leakdump/model/traceback.h"
+#include "leakdump/go/funcname.h"
 #include "leakdump/model/unwind.h"
 
 #define CACHE_BITS 16
@@ -84,7 +84,7 @@ static void fill_info(struct ld_session *s, const struct ld_func *fn,
 	else
 		memcpy(e->frames, tmp, n * sizeof(*tmp));
 	for (size_t i = 0; i < n; i++)
-		e->frames[i].name_flags = ld_frame_name_flags(e->frames[i].name);
+		e->frames[i].name_flags = ld_funcname_flags(e->frames[i].name);
 	fi->frames = e->frames;
 	fi->nframes = (uint32_t)n;
 	fi->arg_info = ld_pcln_funcdata(s->pcln, fn, LD_FUNCDATA_ARG_INFO);

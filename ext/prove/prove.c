@@ -20,6 +20,7 @@
 #include "leakdump/go/pcln.h"
 #include "leakdump/prove/prove.h"
 #include "leakdump/model/unwind.h"
+#include "leakdump/model/walk.h"
 #include "leakdump/base/util.h"
 
 #define SCAN_CHUNK	(1u << 20)	/* bytes read at a time */
@@ -1074,22 +1075,18 @@ static void scan_goroutine(struct ld_mark *p, const struct ld_goroutine *g);
  */
 static void scan_goroutines(struct ld_mark *p, uint32_t *gis, size_t n)
 {
+	static const struct ld_walk_ops walk = {
+		.flags = LD_WALK_TRIM | LD_WALK_STACKS,
+	};
 	struct ld_session *s = p->s;
-	size_t batch_end = 0;
+	struct ld_walk w;
+	size_t i;
 
 	qsort(gis, n, sizeof(*gis), cmp_u32);
-	for (size_t i = 0; i < n; i++) {
-		if (gis[i] >= batch_end) {
-			size_t left = s->ngs - gis[i];
-
-			ld_session_prefetch_stacks(s, gis[i],
-						   left < LD_BATCH ? left : LD_BATCH);
-			batch_end = gis[i] + (left < LD_BATCH ? left : LD_BATCH);
-		}
+	ld_walk_begin_subset(&w, s, gis, n, &walk, NULL);
+	while (ld_walk_next(&w, &i))
 		scan_goroutine(p, &s->gs[gis[i]]);
-		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
-			trim(p);
-	}
+	ld_walk_end(&w);
 }
 
 /* A goroutine's stack (from where it stopped) and its g as roots. */

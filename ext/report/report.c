@@ -11,7 +11,7 @@
 #include "leakdump/base/util.h"
 #include "leakdump/blocking/blocking.h"
 #include "leakdump/prove/prove.h"
-#include "leakdump/model/pager.h"
+#include "leakdump/model/walk.h"
 #include "leakdump/model/shapes.h"
 #include "leakdump/report/report.h"
 #include "leakdump/model/traceback.h"
@@ -307,6 +307,28 @@ static void stack_top(void *arg, size_t i, uint64_t *addr, size_t *len)
 		       g->stack_hi - g->sp : LD_STACK_TOP;
 }
 
+/* The first touch of each stack is the grouping loop's main stall. */
+static void stack_ahead(struct ld_session *s, void *arg, size_t i)
+{
+	ld_mem_prefetch(s->mem, s->gs[i].sp, 256);
+}
+
+static const struct ld_walk_ops group_walk = {
+	.flags = LD_WALK_TRIM | LD_WALK_PAGER | LD_WALK_STACKS,
+	.range = stack_top,
+	.ahead = stack_ahead,
+};
+
+/* The other passes over all stacks: a traceback each, in order. */
+static const struct ld_walk_ops stacks_walk = {
+	.flags = LD_WALK_TRIM | LD_WALK_STACKS,
+};
+
+/* Passes that read no stacks. */
+static const struct ld_walk_ops trim_walk = {
+	.flags = LD_WALK_TRIM,
+};
+
 /* g's stack id: from the shape memo, else by a walk (then memoized). */
 static struct ld_error *stack_of(struct ld_session *s, struct grouping *gr,
 				 struct ld_goroutine *g, uint32_t *id)
@@ -331,7 +353,8 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 				     struct grouping *gr)
 {
 	struct ld_error *err = NULL;
-	struct ld_pager *pg;
+	struct ld_walk w;
+	size_t i;
 
 	gr->next_g = malloc((s->ngs + 1) * sizeof(uint32_t));
 	gr->g_group = malloc((s->ngs + 1) * sizeof(uint32_t));
@@ -339,24 +362,16 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 	if (!gr->next_g || !gr->g_group || !gr->scratch)
 		return &ld_error_nomem;
 	gr->shapes = ld_shapes_create();	/* NULL: every stack is walked */
-	pg = ld_pager_start(s, s->ngs, stack_top, s);
-	for (size_t i = 0; i < s->ngs && !err; i++) {
+	ld_walk_begin(&w, s, s->ngs, &group_walk, s);
+	while (!err && ld_walk_next(&w, &i)) {
 		struct ld_goroutine *g = &s->gs[i];
 		struct group key = { 0 };
 
 		gr->g_group[i] = UINT32_MAX;
-		ld_pager_progress(pg, i);
-		if (!pg && i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
-			ld_session_trim(s);
-		if (i % LD_BATCH == 0)
-			ld_session_prefetch_stacks(s, i, s->ngs - i);
 		if (!shown(g, all)) {
 			gr->hidden++;
 			continue;
 		}
-		/* The first touch of each stack is the loop's main stall. */
-		if (i + LD_PREFETCH_AHEAD < s->ngs)
-			ld_mem_prefetch(s->mem, s->gs[i + LD_PREFETCH_AHEAD].sp, 256);
 		err = stack_of(s, gr, g, &key.stack_id);
 		if (err)
 			break;
@@ -371,7 +386,7 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 		err = add_to_group(gr, &key, (uint32_t)i,
 				   ld_goroutine_wait_minutes(s, g));
 	}
-	ld_pager_stop(pg);
+	ld_walk_end(&w);
 	if (gr->blk)
 		ld_blocking_scan_done(gr->blk);
 	if (err)
@@ -1162,6 +1177,8 @@ static struct ld_error *report_json(struct ld_session *s,
 	struct ld_strbuf sb = LD_STRBUF_INIT;
 	struct ld_error *err = NULL;
 	bool first = true;
+	struct ld_walk w;
+	size_t i;
 
 	json_target(s, o, &sb);
 	json_totals(s, o, gr, &sb);
@@ -1174,9 +1191,8 @@ static struct ld_error *report_json(struct ld_session *s,
 			err = ld_strbuf_flush(&sb, out);
 	}
 	ld_strbuf_puts(&sb, "],\"goroutines\":[");
-	for (size_t i = 0; i < s->ngs && !err; i++) {
-		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
-			ld_session_trim(s);
+	ld_walk_begin(&w, s, s->ngs, &trim_walk, NULL);
+	while (!err && ld_walk_next(&w, &i)) {
 		if (!shown(&s->gs[i], o->all))
 			continue;
 		json_goroutine(s, gr, i, first, &sb);
@@ -1184,6 +1200,7 @@ static struct ld_error *report_json(struct ld_session *s,
 		if (sb.len > FLUSH_AT)
 			err = ld_strbuf_flush(&sb, out);
 	}
+	ld_walk_end(&w);
 	ld_strbuf_puts(&sb, "]");
 	if (gr->blk) {
 		ld_strbuf_puts(&sb, ",\"objects\":[");
@@ -1211,14 +1228,13 @@ static struct ld_error *report_go(struct ld_session *s, bool all, FILE *out)
 	struct ld_strbuf sb = LD_STRBUF_INIT;
 	struct ld_error *err = NULL;
 	bool first = true;
+	struct ld_walk w;
+	size_t i;
 
-	for (size_t i = 0; i < s->ngs && !err; i++) {
+	ld_walk_begin(&w, s, s->ngs, &stacks_walk, NULL);
+	while (!err && ld_walk_next(&w, &i)) {
 		struct ld_goroutine *g = &s->gs[i];
 
-		if (i % LD_TRIM_EVERY == LD_TRIM_EVERY - 1)
-			ld_session_trim(s);
-		if (i % LD_BATCH == 0)
-			ld_session_prefetch_stacks(s, i, s->ngs - i);
 		if (!shown(g, all))
 			continue;
 		if (!first)
@@ -1229,6 +1245,7 @@ static struct ld_error *report_go(struct ld_session *s, bool all, FILE *out)
 		if (sb.len > FLUSH_AT)
 			err = ld_strbuf_flush(&sb, out);
 	}
+	ld_walk_end(&w);
 	if (!err)
 		err = ld_strbuf_flush(&sb, out);
 	ld_strbuf_release(&sb);
@@ -1372,14 +1389,15 @@ struct ld_error *ld_report_list(struct ld_session *s, bool all, FILE *out)
 {
 	struct ld_strbuf sb = LD_STRBUF_INIT;
 	struct ld_error *err;
+	struct ld_walk w;
+	size_t i;
 
 	err = ld_session_load_goroutines(s);
-	for (size_t i = 0; i < s->ngs && !err; i++) {
+	ld_walk_begin(&w, s, s->ngs, &stacks_walk, NULL);
+	while (!err && ld_walk_next(&w, &i)) {
 		struct ld_goroutine *g = &s->gs[i];
 		struct ld_visible_frame f = { 0 };
 
-		if (i % LD_BATCH == 0)
-			ld_session_prefetch_stacks(s, i, s->ngs - i);
 		if (!shown(g, all))
 			continue;
 		if (!(g->flags & LD_G_NO_STACK))
@@ -1397,6 +1415,7 @@ struct ld_error *ld_report_list(struct ld_session *s, bool all, FILE *out)
 		if (sb.len > FLUSH_AT)
 			err = ld_strbuf_flush(&sb, out);
 	}
+	ld_walk_end(&w);
 	if (!err)
 		err = ld_strbuf_flush(&sb, out);
 	ld_strbuf_release(&sb);

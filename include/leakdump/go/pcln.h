@@ -128,7 +128,7 @@ struct ld_logical_frame {
 	const char *file;
 	int32_t line;
 	bool inlined;
-	uint8_t name_flags;	/* ld_frame_name_flags(name), set by the
+	uint8_t name_flags;	/* LD_NAME_* (go/funcname.h), set by the
 				 * unwinder's frame cache; 0 here */
 	uint64_t pc;	/* the pc that file/line were computed for */
 };

@@ -22,15 +22,6 @@ void ld_traceback_header(struct ld_session *s, const struct ld_goroutine *g,
 void ld_traceback_body(struct ld_session *s, struct ld_goroutine *g,
 		       struct ld_strbuf *sb);
 
-/*
- * What a function's name alone says about printing it (LD_NAME_*), worked
- * out once per cached frame rather than by string tests per goroutine.
- */
-#define LD_NAME_KNOWN	0x1
-#define LD_NAME_SHOWN	0x2	/* has a package and is not runtime-internal */
-#define LD_NAME_GOPANIC	0x4	/* runtime.gopanic */
-uint8_t ld_frame_name_flags(const char *name);
-
 /* One visible logical frame, as the runtime would print it. */
 struct ld_visible_frame {
 	const char *name;	/* raw function name (pclntab storage) */

@@ -50,8 +50,9 @@ uint64_t ld_unwind_sym_pc(const struct ld_unwinder *u);
 /*
  * Symbolic facts about one physical frame at its symPC, cached per PC in
  * the session: the logical (inline-expanded) frames and the argument
- * metadata printArgs needs.  Valid until the next ld_unwind_frame_info()
- * or ld_unwind_created_by() call on the same session.
+ * metadata printArgs needs.  Owned by the session's cache; valid until the
+ * next ld_unwind_frame_info() call on the same session (which may reuse the
+ * cache slot).
  */
 struct ld_frame_info {
 	const struct ld_logical_frame *frames;
@@ -64,7 +65,11 @@ struct ld_frame_info {
 };
 const struct ld_frame_info *ld_unwind_frame_info(struct ld_unwinder *u);
 
-/* printcreatedby's function and position for a go statement's pc. */
+/*
+ * printcreatedby's function and position for a go statement's pc.  Owned
+ * by the session's cache; valid until the next ld_unwind_created_at() call
+ * on the same session.
+ */
 struct ld_created_at {
 	bool valid;		/* gopc is inside a function */
 	const char *name;
