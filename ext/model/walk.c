@@ -38,7 +38,7 @@ static void start(struct ld_walk *w, struct ld_session *s,
 	if (w->pager)
 		w->next_progress = PROGRESS_EVERY;
 	/* A core's memory is mapped: there is nothing to batch. */
-	if ((ops->flags & LD_WALK_STACKS) && s->kind != LD_TARGET_CORE)
+	if ((ops->flags & LD_WALK_STACKS) && !ld_target_mapped(&s->target))
 		w->next_stacks = 0;
 	if (ops->batch)
 		w->next_batch = 0;

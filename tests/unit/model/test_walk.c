@@ -45,7 +45,7 @@ static int setup(void **state)
 		return -1;
 	for (size_t i = 0; i < STACK_SIZE; i++)
 		w->stack[i] = (uint8_t)i;
-	w->s.kind = LD_TARGET_CALLBACK;
+	w->s.target.ops = &ld_target_callback_ops;
 	w->s.gs = calloc(MAX_N, sizeof(*w->s.gs));
 	if (!w->s.gs)
 		return -1;
@@ -203,14 +203,17 @@ static void test_core_without_mapping(void **state)
 	struct ld_walk wk;
 	size_t i;
 
+	struct ld_core core = { 0 };
+
 	reset(w, MAX_N);
-	w->s.kind = LD_TARGET_CORE;
+	w->s.target.ops = &ld_target_core_ops;
+	w->s.target.priv = &core;
 	ld_walk_begin(&wk, &w->s, MAX_N, &ops, w);
 	assert_null(wk.pager);
 	while (ld_walk_next(&wk, &i))
 		w->visited++;
 	ld_walk_end(&wk);
-	w->s.kind = LD_TARGET_CALLBACK;
+	w->s.target = (struct ld_target){ .ops = &ld_target_callback_ops };
 	assert_int_equal(w->visited, MAX_N);
 	assert_int_equal(wk.ntrims, (MAX_N - 1) / LD_TRIM_EVERY);
 	assert_null(w->s.batch);
@@ -236,8 +239,10 @@ static void test_core_with_pager(void **state)
 	char path[] = "/tmp/leakdump-walk-XXXXXX";
 	size_t size = (size_t)CORE_N * CORE_ITEM, i;
 	struct world *w = *state;
-	struct ld_session s = { .kind = LD_TARGET_CORE };
 	struct ld_core core = { 0 };
+	struct ld_session s = {
+		.target = { .ops = &ld_target_core_ops, .priv = &core },
+	};
 	struct ld_walk wk;
 	int fd = mkstemp(path);
 	size_t n = 0;
@@ -248,7 +253,6 @@ static void test_core_with_pager(void **state)
 	core.map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	assert_true(core.map != MAP_FAILED);
 	core.size = size;
-	s.core = &core;
 	assert_null(ld_mem_create(&s.mem));
 	assert_null(ld_mem_add_buffer(s.mem, CORE_BASE, core.map, size));
 	ld_walk_begin(&wk, &s, CORE_N, &ops, w);
