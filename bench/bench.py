@@ -191,22 +191,25 @@ class Bench:
         self.core = None
 
     # -- measurements --------------------------------------------------
-    def gdb_cmd(self, target, with_dump, timing_file=None, extra=""):
-        cmd = ["gdb", "-nx", "-batch", "-x", self.a.gdbinit,
+    def gdb_cmd(self, target, with_dump, timing_file=None, extra="",
+                gdbinit=None):
+        cmd = ["gdb", "-nx", "-batch", "-x", gdbinit or self.a.gdbinit,
                "-x", self.a.timed] + target
         if with_dump:
             cmd += ["-ex", "bench-timed %s leak-dump --output /dev/null%s"
                     % (timing_file, extra)]
         return cmd
 
-    def leakdump_runs(self, n, mode, target, extra=""):
+    def leakdump_runs(self, n, mode, target, extra="", gdbinit=None):
         """RUNS timed runs of leak-dump and RUNS gdb-only runs."""
         runs, base = [], []
+        gdbinit = gdbinit or self.a.gdbinit
         for i in range(self.a.runs):
             tf = self.path("logs", "cmd-%d-%s-%d.txt" % (n, mode, i))
             if os.path.exists(tf):
                 os.unlink(tf)
-            r = measure(self.gdb_cmd(target, True, tf, extra), self.a.timeout,
+            r = measure(self.gdb_cmd(target, True, tf, extra, gdbinit),
+                        self.a.timeout,
                         self.a.max_rss_mb,
                         self.path("logs", "gdb-%d-%s-%d.out" % (n, mode, i)))
             r["load"] = loadavg()[0]
@@ -232,7 +235,7 @@ class Bench:
         # One untimed run that keeps the grouped report, as a sanity check
         # that every goroutine was seen.
         report = self.path("logs", "report-%d-%s.txt" % (n, mode))
-        subprocess.run(["gdb", "-nx", "-batch", "-x", self.a.gdbinit] + target
+        subprocess.run(["gdb", "-nx", "-batch", "-x", gdbinit] + target
                        + ["-ex", "leak-dump --output %s" % report],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        timeout=self.a.timeout, check=False)
@@ -308,13 +311,22 @@ class Bench:
         log("prove %s N=%d: %s" % (mode, n, pv))
         return pv
 
+    def measured(self, res, n, mode, target, extra=""):
+        """leak-dump runs of this checkout, then of the baseline checkout
+        (--baseline) on the same target, as mode and mode@base."""
+        res[mode] = self.leakdump_runs(n, mode, target, extra)
+        if self.a.baseline:
+            res[mode + "@base"] = self.leakdump_runs(
+                n, mode + "@base", target, extra,
+                os.path.join(self.a.baseline, "gdbinit"))
+
     # -- one N -----------------------------------------------------------
     def one(self, n):
         res = {"n": n}
         res["fixture"] = self.start_fixture(n)
         pid = res["fixture"]["pid"]
         log("live N=%d" % n)
-        res["live"] = self.leakdump_runs(n, "live", ["-p", str(pid)])
+        self.measured(res, n, "live", ["-p", str(pid)])
         if self.a.prove:
             res["live-prove"] = self.leakdump_runs(n, "live-prove", ["-p", str(pid)],
                                                    " --prove")
@@ -335,11 +347,11 @@ class Bench:
         t0 = time.time()
         subprocess.run("cat '%s' > /dev/null" % self.core, shell=True, check=True)
         log("page cache warmed in %.1fs" % (time.time() - t0))
-        res["core"] = self.leakdump_runs(n, "core", [self.a.many, self.core])
+        self.measured(res, n, "core", [self.a.many, self.core])
         # The same without blocking objects (--no-blocking): the cost of
         # naming every waited-on object is the difference.
-        res["core-noblock"] = self.leakdump_runs(
-            n, "core-noblock", [self.a.many, self.core], " --no-blocking")
+        self.measured(res, n, "core-noblock", [self.a.many, self.core],
+                      " --no-blocking")
         if self.a.prove:
             res["core-prove"] = self.leakdump_runs(
                 n, "core-prove", [self.a.many, self.core], " --prove")
@@ -349,6 +361,10 @@ class Bench:
             "runs": [], "goroutines": None}
         self.remove_core()
         return res
+
+
+MODES = [m + b for m in ("live", "live-prove", "core", "core-noblock", "core-prove")
+         for b in ("", "@base")]
 
 
 def best(runs, key="wall_s"):
@@ -369,7 +385,7 @@ def table(results):
         dfail = None
         if d is None and res["delve"]["runs"]:
             dfail = res["delve"]["runs"][-1]["status"]
-        for mode in ("live", "live-prove", "core", "core-noblock", "core-prove"):
+        for mode in MODES:
             if mode not in res:
                 continue
             b = best(res[mode]["runs"])
@@ -404,7 +420,7 @@ def details(results):
         out.append("N=%d: fixture ready in %.1fs, RSS %.0f MB; gcore %.1fs, "
                    "core %d MB" % (n, f["startup_s"], f["rss_mb"],
                                    res["gcore"]["wall_s"], res["gcore"]["size_mb"]))
-        for mode in ("live", "live-prove", "core", "core-noblock", "core-prove"):
+        for mode in MODES:
             if mode not in res:
                 continue
             m = res[mode]
@@ -477,6 +493,9 @@ def main():
     ap.add_argument("--prove", action="store_true",
                     help="leaky fixture; also time leak-dump --prove")
     ap.add_argument("--skip-delve", action="store_true")
+    ap.add_argument("--baseline", default=None,
+                    help="another built checkout: its leak-dump is measured "
+                         "on the same fixture and core (modes ending @base)")
     ap.add_argument("--max-rss-mb", type=int, default=16000,
                     help="kill a measured command whose RSS passes this")
     a = ap.parse_args()
@@ -500,6 +519,8 @@ def main():
         "leakdump_commit": version(["git", "-C", os.path.dirname(a.gdbinit),
                                     "rev-parse", "--short", "HEAD"]),
         "runs": a.runs,
+        "baseline_commit": a.baseline and version(
+            ["git", "-C", a.baseline, "rev-parse", "--short", "HEAD"]),
     }
     results = []
     try:

@@ -13,6 +13,9 @@
 #   BENCH_HEAP_MB=2048              the fixture also keeps this much reachable heap
 #   BENCH_SKIP_DELVE=1              do not run Delve
 #   BENCH_JSON=path                 results file (default bench/results/latest.json)
+#   BENCH_BASELINE=dir              another built checkout (e.g. a git worktree of
+#                                   the previous commit): its leak-dump is timed on
+#                                   the same fixture and core, rows "MODE@base"
 # The leak-verdict benchmark of the README:
 #   BENCH_PROVE=1 BENCH_HEAP_MB=2048 BENCH_SKIP_DELVE=1 \
 #   BENCH_JSON=bench/results/prove.json bench/run.sh 1000000
@@ -73,6 +76,7 @@ DLV=$("$BENCH/fetch-delve.sh")
 	--delve-repeat-under "${BENCH_DELVE_REPEAT_UNDER:-60}" \
 	--max-rss-mb "${BENCH_MAX_RSS_MB:-16000}" \
 	--heap-mb "${BENCH_HEAP_MB:-0}" \
+	${BENCH_BASELINE:+--baseline "$BENCH_BASELINE"} \
 	${BENCH_PROVE:+--prove} ${BENCH_SKIP_DELVE:+--skip-delve} \
 	"$@" &
 # In the background so that INT/TERM reach the traps at once; the driver
