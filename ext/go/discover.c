@@ -44,7 +44,7 @@
 
 #include "leakdump/go/discover.h"
 #include "leakdump/go/waitreason.h"
-#include "leakdump/prove/heap.h"
+#include "leakdump/go/heapgeom.h"
 
 #define MAX_REGION	(1ull << 36)	/* sanity bound on one data range */
 #define MAX_BULK	(64ull << 20)	/* larger ranges are read on demand */

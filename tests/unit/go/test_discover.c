@@ -25,7 +25,7 @@
 #include <cmocka.h>
 
 #include "leakdump/go/discover.h"
-#include "leakdump/prove/heap.h"
+#include "leakdump/go/heapgeom.h"
 #include "synth_pcln.h"
 
 #define TEXT		0x401000ull
