@@ -42,9 +42,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakdump/arch/arch.h"
+#include "leakdump/target/binary.h"
+#include "leakdump/target/mem.h"
 #include "leakdump/go/discover.h"
-#include "leakdump/go/waitreason.h"
 #include "leakdump/go/heapgeom.h"
+#include "leakdump/go/pcln.h"
+#include "leakdump/go/rt.h"
+#include "leakdump/go/waitreason.h"
 
 #define MAX_REGION	(1ull << 36)	/* sanity bound on one data range */
 #define MAX_BULK	(64ull << 20)	/* larger ranges are read on demand */
@@ -79,8 +84,8 @@ static void region_free(struct region *r)
  * unreadable (a core that left pages out), page by page, zero-filling what
  * cannot be read.  Ranges over MAX_BULK are left to region_get().
  */
-static struct ld_error *region_read(struct ld_session *s, uint64_t lo,
-				    uint64_t hi, struct region *r)
+static struct ld_error *region_read(const struct ld_discover_ctx *c,
+				    uint64_t lo, uint64_t hi, struct region *r)
 {
 	struct ld_error *err;
 	size_t n;
@@ -99,7 +104,7 @@ static struct ld_error *region_read(struct ld_session *s, uint64_t lo,
 	r->buf = malloc(n ? n : 1);
 	if (!r->buf)
 		return &ld_error_nomem;
-	err = n ? ld_mem_read(s->mem, lo, r->buf, n) : NULL;
+	err = n ? ld_mem_read(c->mem, lo, r->buf, n) : NULL;
 	if (!err)
 		return NULL;
 	if (err->code == LD_ERR_NOMEM) {
@@ -112,7 +117,7 @@ static struct ld_error *region_read(struct ld_session *s, uint64_t lo,
 
 		if (next > hi || next < a)
 			next = hi;
-		err = ld_mem_read(s->mem, a, r->buf + (a - lo), next - a);
+		err = ld_mem_read(c->mem, a, r->buf + (a - lo), next - a);
 		if (err) {
 			memset(r->buf + (a - lo), 0, next - a);
 			ld_error_destroy(err);
@@ -128,31 +133,31 @@ static bool region_has(const struct region *r, uint64_t addr, uint64_t len)
 }
 
 /* A read whose failure only means "no". */
-static bool read_ok(struct ld_session *s, uint64_t addr, void *buf,
+static bool read_ok(const struct ld_discover_ctx *c, uint64_t addr, void *buf,
 		    size_t len)
 {
-	struct ld_error *err = ld_mem_read(s->mem, addr, buf, len);
+	struct ld_error *err = ld_mem_read(c->mem, addr, buf, len);
 
 	ld_error_destroy(err);
 	return !err;
 }
 
 /* Bytes [addr, addr+len) of r, from the copy or from the target. */
-static bool region_get(struct ld_session *s, const struct region *r,
+static bool region_get(const struct ld_discover_ctx *c, const struct region *r,
 		       uint64_t addr, void *out, size_t len)
 {
 	if (!region_has(r, addr, len))
 		return false;
 	if (!r->buf)
-		return read_ok(s, addr, out, len);
+		return read_ok(c, addr, out, len);
 	memcpy(out, r->buf + (addr - r->lo), len);
 	return true;
 }
 
-static bool region_u64(struct ld_session *s, const struct region *r,
+static bool region_u64(const struct ld_discover_ctx *c, const struct region *r,
 		       uint64_t addr, uint64_t *v)
 {
-	return region_get(s, r, addr, v, 8);
+	return region_get(c, r, addr, v, 8);
 }
 
 static bool printable(const char *p, size_t n)
@@ -167,21 +172,21 @@ static bool printable(const char *p, size_t n)
  * The Go string (ptr, len) as text, if it is 1..MAX_TEXT printable bytes
  * in readable memory.  out has room for MAX_TEXT + 1.
  */
-static bool go_text(struct ld_session *s, uint64_t ptr, uint64_t len,
+static bool go_text(const struct ld_discover_ctx *c, uint64_t ptr, uint64_t len,
 		    char *out)
 {
-	if (!len || len > MAX_TEXT || !ptr || !read_ok(s, ptr, out, len))
+	if (!len || len > MAX_TEXT || !ptr || !read_ok(c, ptr, out, len))
 		return false;
 	out[len] = 0;
 	return printable(out, len);
 }
 
-static bool go_text_is(struct ld_session *s, uint64_t ptr, uint64_t len,
-		       const char *want)
+static bool go_text_is(const struct ld_discover_ctx *c, uint64_t ptr,
+		       uint64_t len, const char *want)
 {
 	char buf[MAX_TEXT + 1];
 
-	return len == strlen(want) && go_text(s, ptr, len, buf) &&
+	return len == strlen(want) && go_text(c, ptr, len, buf) &&
 	       !strcmp(buf, want);
 }
 
@@ -257,15 +262,15 @@ static uint64_t md_field(const uint8_t *md, int64_t off)
 }
 
 /* Does the section, if the binary has it, span exactly [lo, hi)? */
-static bool section_matches(struct ld_session *s, const char *name,
+static bool section_matches(const struct ld_discover_ctx *c, const char *name,
 			    uint64_t lo, uint64_t hi, int *matched)
 {
 	struct ld_section sec;
 
-	if (!ld_binary_section(s->bin, name, &sec))
+	if (!ld_binary_section(c->bin, name, &sec))
 		return true;
 	/* Externally linked (cgo) binaries: C data may sit around Go's. */
-	if (lo < sec.addr + s->bias || hi > sec.addr + sec.size + s->bias ||
+	if (lo < sec.addr + c->bias || hi > sec.addr + sec.size + c->bias ||
 	    hi < lo)
 		return false;
 	(*matched)++;
@@ -273,25 +278,25 @@ static bool section_matches(struct ld_session *s, const char *name,
 }
 
 /* Is the moduledata copy md (read from the target) runtime.firstmoduledata? */
-static bool md_valid(struct ld_session *s, const uint8_t *md)
+static bool md_valid(const struct ld_discover_ctx *c, const uint8_t *md)
 {
-	const struct ld_rt_moduledata *o = &s->rt->md;
+	const struct ld_rt_moduledata *o = &c->rt->md;
 	uint64_t text = md_field(md, o->text), etext = md_field(md, o->etext);
 	struct ld_section sec;
 	int matched = 0;
 
-	if (!ld_binary_section(s->bin, ".text", &sec) ||
+	if (!ld_binary_section(c->bin, ".text", &sec) ||
 	    /* External linking puts C code before and after Go's text. */
-	    text < sec.addr + s->bias || text > sec.addr + s->bias + PAGE ||
-	    etext <= text || etext > sec.addr + sec.size + s->bias)
+	    text < sec.addr + c->bias || text > sec.addr + c->bias + PAGE ||
+	    etext <= text || etext > sec.addr + sec.size + c->bias)
 		return false;
-	if (!section_matches(s, ".noptrdata", md_field(md, o->noptrdata),
+	if (!section_matches(c, ".noptrdata", md_field(md, o->noptrdata),
 			     md_field(md, o->enoptrdata), &matched) ||
-	    !section_matches(s, ".data", md_field(md, o->data),
+	    !section_matches(c, ".data", md_field(md, o->data),
 			     md_field(md, o->edata), &matched) ||
-	    !section_matches(s, ".bss", md_field(md, o->bss),
+	    !section_matches(c, ".bss", md_field(md, o->bss),
 			     md_field(md, o->ebss), &matched) ||
-	    !section_matches(s, ".noptrbss", md_field(md, o->noptrbss),
+	    !section_matches(c, ".noptrbss", md_field(md, o->noptrbss),
 			     md_field(md, o->enoptrbss), &matched))
 		return false;
 	/* No data section at all to compare with: check the order instead. */
@@ -304,16 +309,17 @@ static bool md_valid(struct ld_session *s, const uint8_t *md)
 }
 
 /* Search the writable section [addr, addr+size) for the moduledata. */
-static struct ld_error *md_search_section(struct ld_session *s, uint64_t addr,
-					  uint64_t size, const uint64_t *pchdr,
-					  size_t npchdr, bool *found)
+static struct ld_error *md_search_section(const struct ld_discover_ctx *c,
+					  uint64_t addr, uint64_t size,
+					  const uint64_t *pchdr, size_t npchdr,
+					  bool *found)
 {
-	uint64_t msize = md_size(&s->rt->md), w;
+	uint64_t msize = md_size(&c->rt->md), w;
 	struct ld_error *err;
 	struct region r;
 	uint8_t *md;
 
-	err = region_read(s, addr + s->bias, addr + s->bias + size, &r);
+	err = region_read(c, addr + c->bias, addr + c->bias + size, &r);
 	if (err)
 		return err;
 	if (!r.buf)
@@ -328,14 +334,14 @@ static struct ld_error *md_search_section(struct ld_session *s, uint64_t addr,
 
 		memcpy(&w, r.buf + o, 8);
 		for (size_t i = 0; i < npchdr; i++)
-			hit |= w == pchdr[i] + s->bias;
-		if (!hit || (uint64_t)s->rt->md.pc_header > o)
+			hit |= w == pchdr[i] + c->bias;
+		if (!hit || (uint64_t)c->rt->md.pc_header > o)
 			continue;
 		/* The moduledata may run past the section: read it whole. */
-		if (read_ok(s, r.lo + o - (uint64_t)s->rt->md.pc_header, md,
-			    msize) && md_valid(s, md)) {
-			s->rt->firstmoduledata = addr + o -
-						 (uint64_t)s->rt->md.pc_header;
+		if (read_ok(c, r.lo + o - (uint64_t)c->rt->md.pc_header, md,
+			    msize) && md_valid(c, md)) {
+			c->rt->firstmoduledata = addr + o -
+						 (uint64_t)c->rt->md.pc_header;
 			*found = true;
 		}
 	}
@@ -344,7 +350,7 @@ static struct ld_error *md_search_section(struct ld_session *s, uint64_t addr,
 	return NULL;
 }
 
-struct ld_error *ld_discover_moduledata(struct ld_session *s)
+struct ld_error *ld_discover_moduledata(const struct ld_discover_ctx *c)
 {
 	uint64_t pchdr[MAX_PCLN_CANDIDATES];
 	struct ld_error *err = NULL;
@@ -353,26 +359,26 @@ struct ld_error *ld_discover_moduledata(struct ld_session *s)
 	bool found = false;
 	GElf_Shdr sh;
 
-	if (s->rt->md.pc_header < 0 || s->rt->md.text < 0 ||
-	    s->rt->md.etext < 0)
+	if (c->rt->md.pc_header < 0 || c->rt->md.text < 0 ||
+	    c->rt->md.etext < 0)
 		return ld_error_create(LD_ERR_LOOKUP,
 				       "runtime.firstmoduledata: no moduledata layout for %s",
-				       s->rt->go_version);
-	npchdr = pclntab_candidates(s->bin, pchdr);
+				       c->rt->go_version);
+	npchdr = pclntab_candidates(c->bin, pchdr);
 	if (!npchdr)
 		return ld_error_create(LD_ERR_LOOKUP,
 				       "%s: no pclntab (no .gopclntab section and no pcHeader magic)",
-				       s->bin->path);
-	if (!s->bin->elf || elf_getshdrstrndx(s->bin->elf, &shstrndx))
+				       c->bin->path);
+	if (!c->bin->elf || elf_getshdrstrndx(c->bin->elf, &shstrndx))
 		return ld_error_create(LD_ERR_FORMAT, "%s: no section headers",
-				       s->bin->path);
-	while (!err && !found && (scn = elf_nextscn(s->bin->elf, scn))) {
+				       c->bin->path);
+	while (!err && !found && (scn = elf_nextscn(c->bin->elf, scn))) {
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
 		    (sh.sh_flags & (SHF_ALLOC | SHF_WRITE)) !=
 			    (SHF_ALLOC | SHF_WRITE) ||
 		    !sh.sh_addr || sh.sh_size > MAX_REGION)
 			continue;
-		err = md_search_section(s, sh.sh_addr, sh.sh_size, pchdr,
+		err = md_search_section(c, sh.sh_addr, sh.sh_size, pchdr,
 					npchdr, &found);
 	}
 	if (err)
@@ -380,7 +386,7 @@ struct ld_error *ld_discover_moduledata(struct ld_session *s)
 	if (!found)
 		return ld_error_create(LD_ERR_LOOKUP,
 				       "runtime.firstmoduledata not found in stripped %s (no moduledata points at the pclntab and matches the sections)",
-				       s->bin->path);
+				       c->bin->path);
 	return NULL;
 }
 
@@ -400,37 +406,39 @@ static void ranges_free(struct ranges *r)
 	region_free(&r->noptrbss);
 }
 
-static struct ld_error *read_range(struct ld_session *s, int64_t lo_off,
-				   int64_t hi_off, struct region *r)
+static struct ld_error *read_range(const struct ld_discover_ctx *c,
+				   int64_t lo_off, int64_t hi_off,
+				   struct region *r)
 {
-	uint64_t md = s->rt->firstmoduledata + s->bias, lo, hi;
+	uint64_t md = c->rt->firstmoduledata + c->bias, lo, hi;
 	struct ld_error *err;
 
 	if (lo_off < 0 || hi_off < 0)
 		return ld_error_create(LD_ERR_LOOKUP,
 				       "no moduledata layout for %s",
-				       s->rt->go_version);
-	err = ld_mem_read_u64(s->mem, md + (uint64_t)lo_off, &lo);
+				       c->rt->go_version);
+	err = ld_mem_read_u64(c->mem, md + (uint64_t)lo_off, &lo);
 	if (!err)
-		err = ld_mem_read_u64(s->mem, md + (uint64_t)hi_off, &hi);
+		err = ld_mem_read_u64(c->mem, md + (uint64_t)hi_off, &hi);
 	if (!err)
-		err = region_read(s, lo, hi, r);
+		err = region_read(c, lo, hi, r);
 	return err;
 }
 
-static struct ld_error *ranges_read(struct ld_session *s, struct ranges *r)
+static struct ld_error *ranges_read(const struct ld_discover_ctx *c,
+				    struct ranges *r)
 {
-	const struct ld_rt_moduledata *o = &s->rt->md;
+	const struct ld_rt_moduledata *o = &c->rt->md;
 	struct ld_error *err;
 
 	memset(r, 0, sizeof(*r));
-	err = read_range(s, o->data, o->edata, &r->data);
+	err = read_range(c, o->data, o->edata, &r->data);
 	if (!err)
-		err = read_range(s, o->noptrdata, o->enoptrdata, &r->noptrdata);
+		err = read_range(c, o->noptrdata, o->enoptrdata, &r->noptrdata);
 	if (!err)
-		err = read_range(s, o->bss, o->ebss, &r->bss);
+		err = read_range(c, o->bss, o->ebss, &r->bss);
 	if (!err)
-		err = read_range(s, o->noptrbss, o->enoptrbss, &r->noptrbss);
+		err = read_range(c, o->noptrbss, o->enoptrbss, &r->noptrbss);
 	if (err) {
 		ranges_free(r);
 		return ld_error_wrap(err, "reading the runtime's data");
@@ -454,18 +462,19 @@ static const struct region *range_of(const struct ranges *r, uint64_t addr,
 /* --- Data addresses in a function's code (the arch decodes it) --- */
 
 /* End of function f: where find_func stops answering f (binary search). */
-static uint64_t func_end(struct ld_session *s, const struct ld_func *f)
+static uint64_t func_end(const struct ld_discover_ctx *c,
+			 const struct ld_func *f)
 {
 	uint64_t lo = f->entry, hi = f->entry + MAX_CODE;
 	struct ld_func g;
 
-	if (s->etext > lo && hi > s->etext)
-		hi = s->etext;
+	if (c->etext > lo && hi > c->etext)
+		hi = c->etext;
 	/* invariant: lo is inside f, hi is not (or the bound) */
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
 
-		if (ld_pcln_find_func(s->pcln, mid, &g) && g.entry == f->entry)
+		if (ld_pcln_find_func(c->pcln, mid, &g) && g.entry == f->entry)
 			lo = mid;
 		else
 			hi = mid;
@@ -474,33 +483,33 @@ static uint64_t func_end(struct ld_session *s, const struct ld_func *f)
 }
 
 /* The named function's code (malloc'd) and its entry; false if absent. */
-static bool func_code(struct ld_session *s, const char *name, uint8_t **code,
-		      size_t *n, uint64_t *entry)
+static bool func_code(const struct ld_discover_ctx *c, const char *name,
+		      uint8_t **code, size_t *n, uint64_t *entry)
 {
 	struct ld_func f;
 
-	if (!ld_pcln_find_func_by_name(s->pcln, name, &f))
+	if (!ld_pcln_find_func_by_name(c->pcln, name, &f))
 		return false;
-	*n = func_end(s, &f) - f.entry;
+	*n = func_end(c, &f) - f.entry;
 	*entry = f.entry;
 	*code = *n ? malloc(*n) : NULL;
-	if (*code && read_ok(s, f.entry, *code, *n))
+	if (*code && read_ok(c, f.entry, *code, *n))
 		return true;
 	free(*code);
 	return false;
 }
 
 /* Data addresses the named function's code names; 0 if it is not there. */
-static size_t func_refs(struct ld_session *s, const char *name,
+static size_t func_refs(const struct ld_discover_ctx *c, const char *name,
 			uint64_t *out, size_t max)
 {
 	uint64_t entry;
 	uint8_t *code;
 	size_t n, k;
 
-	if (!func_code(s, name, &code, &n, &entry))
+	if (!func_code(c, name, &code, &n, &entry))
 		return 0;
-	k = s->arch->code_refs(code, n, entry, out, max);
+	k = c->arch->code_refs(code, n, entry, out, max);
 	free(code);
 	return k;
 }
@@ -510,8 +519,9 @@ static size_t func_refs(struct ld_session *s, const char *name,
  * (the arch's index_bound): the largest such N in [lower, upper] in the
  * named functions, or 0.
  */
-static size_t len_from_code(struct ld_session *s, const char *const *names,
-			    uint64_t addr, size_t lower, size_t upper)
+static size_t len_from_code(const struct ld_discover_ctx *c,
+			    const char *const *names, uint64_t addr,
+			    size_t lower, size_t upper)
 {
 	size_t best = 0, b;
 
@@ -520,9 +530,9 @@ static size_t len_from_code(struct ld_session *s, const char *const *names,
 		uint8_t *code;
 		size_t n;
 
-		if (!func_code(s, names[f], &code, &n, &entry))
+		if (!func_code(c, names[f], &code, &n, &entry))
 			continue;
-		b = s->arch->index_bound(code, n, entry, addr, lower, upper);
+		b = c->arch->index_bound(code, n, entry, addr, lower, upper);
 		if (b > best)
 			best = b;
 		free(code);
@@ -541,8 +551,8 @@ struct refset {
 	unsigned int nfuncs;	/* functions found */
 };
 
-static void refset_collect(struct ld_session *s, const char *const *names,
-			   struct refset *rs)
+static void refset_collect(const struct ld_discover_ctx *c,
+			   const char *const *names, struct refset *rs)
 {
 	uint64_t *tmp = malloc(MAX_REFS * sizeof(*tmp));
 
@@ -550,7 +560,7 @@ static void refset_collect(struct ld_session *s, const char *const *names,
 	if (!tmp)
 		return;
 	for (size_t i = 0; names[i]; i++) {
-		size_t k = func_refs(s, names[i], tmp, MAX_REFS);
+		size_t k = func_refs(c, names[i], tmp, MAX_REFS);
 
 		if (k)
 			rs->nfuncs++;
@@ -579,35 +589,35 @@ static void refset_collect(struct ld_session *s, const char *const *names,
 /* --- allgs, allglen --- */
 
 /* Is the slice header at addr (in r) runtime.allgs?  Sets *len. */
-static bool allgs_valid(struct ld_session *s, const struct ranges *rg,
-			uint64_t addr, uint64_t *len)
+static bool allgs_valid(const struct ld_discover_ctx *c,
+			const struct ranges *rg, uint64_t addr, uint64_t *len)
 {
-	const struct ld_rt_g *o = &s->rt->g;
+	const struct ld_rt_g *o = &c->rt->g;
 	uint64_t hdr[3], ptrs[G_SAMPLE], n, word;
 	const struct region *r = range_of(rg, addr, 24);
 	bool goid1 = false;
 	uint32_t status;
 
 	if (!r || r != &rg->bss || (addr & 7) ||
-	    !region_get(s, r, addr, hdr, 24))
+	    !region_get(c, r, addr, hdr, 24))
 		return false;
 	if (!hdr[0] || (hdr[0] & 7) || !hdr[1] || hdr[1] > hdr[2] ||
 	    hdr[2] > (1ull << 32))
 		return false;
 	n = hdr[1] < G_SAMPLE ? hdr[1] : G_SAMPLE;
-	if (!read_ok(s, hdr[0], ptrs, n * 8))
+	if (!read_ok(c, hdr[0], ptrs, n * 8))
 		return false;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t g = ptrs[i], lo, hi;
 
 		if (!g || (g & 7) ||
-		    !read_ok(s, g + (uint64_t)o->stack_lo, &lo, 8) ||
-		    !read_ok(s, g + (uint64_t)o->stack_hi, &hi, 8) ||
-		    !read_ok(s, g + (uint64_t)o->atomicstatus, &status, 4) ||
-		    !read_ok(s, g + (uint64_t)o->goid, &word, 8))
+		    !read_ok(c, g + (uint64_t)o->stack_lo, &lo, 8) ||
+		    !read_ok(c, g + (uint64_t)o->stack_hi, &hi, 8) ||
+		    !read_ok(c, g + (uint64_t)o->atomicstatus, &status, 4) ||
+		    !read_ok(c, g + (uint64_t)o->goid, &word, 8))
 			return false;
 		if (lo > hi || hi - lo > (1ull << 32) ||
-		    (status & ~(uint32_t)s->rt->g_scan) > 32)
+		    (status & ~(uint32_t)c->rt->g_scan) > 32)
 			return false;
 		goid1 |= word == 1;
 	}
@@ -624,7 +634,7 @@ static const char *const allglen_users[] = {
 	NULL,
 };
 
-static struct ld_error *find_allgs(struct ld_session *s,
+static struct ld_error *find_allgs(const struct ld_discover_ctx *c,
 				   const struct ranges *rg, uint64_t *len)
 {
 	struct refset *rs = malloc(sizeof(*rs));
@@ -633,9 +643,9 @@ static struct ld_error *find_allgs(struct ld_session *s,
 
 	if (!rs)
 		return &ld_error_nomem;
-	refset_collect(s, allgs_users, rs);
+	refset_collect(c, allgs_users, rs);
 	for (size_t i = 0; i < rs->n; i++) {
-		if (rs->addr[i] == found || !allgs_valid(s, rg, rs->addr[i], &l))
+		if (rs->addr[i] == found || !allgs_valid(c, rg, rs->addr[i], &l))
 			continue;
 		found = rs->addr[i];
 		*len = l;
@@ -652,7 +662,7 @@ static struct ld_error *find_allgs(struct ld_session *s,
 			memcpy(hdr, rg->bss.buf + (a - rg->bss.lo), 24);
 			if (!hdr[0] || (hdr[0] & 7) || !hdr[1] ||
 			    hdr[1] > hdr[2] || hdr[2] > (1ull << 32) ||
-			    !allgs_valid(s, rg, a, &l))
+			    !allgs_valid(c, rg, a, &l))
 				continue;
 			found = a;
 			*len = l;
@@ -662,30 +672,30 @@ static struct ld_error *find_allgs(struct ld_session *s,
 	if (nfound != 1)
 		return ld_error_create(LD_ERR_LOOKUP,
 				       "runtime.allgs not found in stripped %s (%s)",
-				       s->bin ? s->bin->path : "binary",
+				       c->bin ? c->bin->path : "binary",
 				       nfound ? "several candidates" :
 						"no []*g slice holding goroutine 1");
-	s->rt->allgs = found - s->bias;
+	c->rt->allgs = found - c->bias;
 	return NULL;
 }
 
-static struct ld_error *find_allglen(struct ld_session *s,
+static struct ld_error *find_allglen(const struct ld_discover_ctx *c,
 				     const struct ranges *rg, uint64_t len)
 {
 	struct refset *rs = malloc(sizeof(*rs));
-	uint64_t allgs = s->rt->allgs + s->bias, best = 0, v;
+	uint64_t allgs = c->rt->allgs + c->bias, best = 0, v;
 	unsigned int best_score = 0;
 	int ties = 0;
 
 	if (!rs)
 		return &ld_error_nomem;
-	refset_collect(s, allglen_users, rs);
+	refset_collect(c, allglen_users, rs);
 	for (size_t i = 0; i < rs->n; i++) {
 		uint64_t a = rs->addr[i];
 		unsigned int score;
 
 		if ((a & 7) || (a >= allgs && a < allgs + 24) ||
-		    !region_u64(s, &rg->noptrbss, a, &v) || !v)
+		    !region_u64(c, &rg->noptrbss, a, &v) || !v)
 			continue;
 		/* allglen == len(allgs), or nearly so on a running target */
 		if (v > len + 1024 || v + 1024 < len)
@@ -705,7 +715,7 @@ static struct ld_error *find_allglen(struct ld_session *s,
 				       "runtime.allglen not found in stripped binary (%s)",
 				       best ? "several candidates" :
 					      "no word equal to len(allgs) used by runtime.allgadd");
-	s->rt->allglen = best - s->bias;
+	c->rt->allglen = best - c->bias;
 	return NULL;
 }
 
@@ -715,9 +725,9 @@ static struct ld_error *find_allglen(struct ld_session *s,
  * The address referenced by the most of the named functions (at least
  * two), accepted by ok(); 0 if none or a tie.
  */
-static uint64_t common_ref(struct ld_session *s, const char *const *names,
-			   const struct ranges *rg,
-			   bool (*ok)(struct ld_session *,
+static uint64_t common_ref(const struct ld_discover_ctx *c,
+			   const char *const *names, const struct ranges *rg,
+			   bool (*ok)(const struct ld_discover_ctx *,
 				      const struct ranges *, uint64_t))
 {
 	struct refset *rs = malloc(sizeof(*rs));
@@ -727,9 +737,9 @@ static uint64_t common_ref(struct ld_session *s, const char *const *names,
 
 	if (!rs)
 		return 0;
-	refset_collect(s, names, rs);
+	refset_collect(c, names, rs);
 	for (size_t i = 0; i < rs->n; i++) {
-		if (rs->count[i] < best_count || !ok(s, rg, rs->addr[i]))
+		if (rs->count[i] < best_count || !ok(c, rg, rs->addr[i]))
 			continue;
 		if (rs->count[i] > best_count || !best) {
 			best_count = rs->count[i];
@@ -744,28 +754,28 @@ static uint64_t common_ref(struct ld_session *s, const char *const *names,
 }
 
 /* sched.lastpoll: in bss, a nanotime or 0; goidgen (sched+0) counts up. */
-static bool lastpoll_ok(struct ld_session *s, const struct ranges *rg,
-			uint64_t a)
+static bool lastpoll_ok(const struct ld_discover_ctx *c,
+			const struct ranges *rg, uint64_t a)
 {
 	uint64_t v, goidgen;
 
-	if ((a & 7) || a < (uint64_t)s->rt->sched_lastpoll ||
-	    !region_u64(s, &rg->bss, a, &v) || (int64_t)v < 0)
+	if ((a & 7) || a < (uint64_t)c->rt->sched_lastpoll ||
+	    !region_u64(c, &rg->bss, a, &v) || (int64_t)v < 0)
 		return false;
-	if (s->rt->sched_lastpoll == 8)
-		return region_u64(s, &rg->bss, a - 8, &goidgen) &&
+	if (c->rt->sched_lastpoll == 8)
+		return region_u64(c, &rg->bss, a - 8, &goidgen) &&
 		       goidgen > 0 &&
 		       goidgen < (1ull << 48);
 	return true;
 }
 
 /* fingStatus: a uint32 in noptrbss holding only fing* bits. */
-static bool fing_ok(struct ld_session *s, const struct ranges *rg,
+static bool fing_ok(const struct ld_discover_ctx *c, const struct ranges *rg,
 		    uint64_t a)
 {
 	uint32_t v;
 
-	return !(a & 3) && region_get(s, &rg->noptrbss, a, &v, 4) && v < 32;
+	return !(a & 3) && region_get(c, &rg->noptrbss, a, &v, 4) && v < 32;
 }
 
 static const char *const lastpoll_users[] = {
@@ -792,9 +802,10 @@ static const char *const fing_users[] = {
  * The one address referenced by at least min of the named functions that
  * ok() accepts; 0 if there is none, or several.
  */
-static uint64_t unique_ref(struct ld_session *s, const char *const *names,
-			   unsigned int min, const struct ranges *rg,
-			   bool (*ok)(struct ld_session *,
+static uint64_t unique_ref(const struct ld_discover_ctx *c,
+			   const char *const *names, unsigned int min,
+			   const struct ranges *rg,
+			   bool (*ok)(const struct ld_discover_ctx *,
 				      const struct ranges *, uint64_t))
 {
 	struct refset *rs = malloc(sizeof(*rs));
@@ -803,9 +814,9 @@ static uint64_t unique_ref(struct ld_session *s, const char *const *names,
 
 	if (!rs)
 		return 0;
-	refset_collect(s, names, rs);
+	refset_collect(c, names, rs);
 	for (size_t i = 0; i < rs->n && nfound < 2; i++) {
-		if (rs->count[i] < min || !ok(s, rg, rs->addr[i]))
+		if (rs->count[i] < min || !ok(c, rg, rs->addr[i]))
 			continue;
 		found = rs->addr[i];
 		nfound++;
@@ -827,9 +838,9 @@ static int64_t arena_list_off(const struct ld_rt_heap *l)
  * since keep stale entries (the mspan may now describe another range), so
  * not all of them need to.
  */
-static bool spans_ok(struct ld_session *s, uint64_t ri, uint64_t ha)
+static bool spans_ok(const struct ld_discover_ctx *c, uint64_t ri, uint64_t ha)
 {
-	const struct ld_rt_heap *l = &s->rt->heap;
+	const struct ld_rt_heap *l = &c->rt->heap;
 	size_t bytes = LD_HEAP_PAGES_PER_ARENA * 8;
 	uint64_t *tab = malloc(bytes), base = ld_heap_arena_base(ri), prev = 0;
 	unsigned int seen = 0, good = 0;
@@ -837,7 +848,7 @@ static bool spans_ok(struct ld_session *s, uint64_t ri, uint64_t ha)
 
 	if (!tab)
 		return false;
-	ok = read_ok(s, ha + (uint64_t)l->ha_spans, tab, bytes);
+	ok = read_ok(c, ha + (uint64_t)l->ha_spans, tab, bytes);
 	for (uint64_t p = 0; ok && p < LD_HEAP_PAGES_PER_ARENA &&
 			     seen < SPAN_SAMPLE; p++) {
 		uint64_t sp = tab[p], start, npages;
@@ -848,8 +859,8 @@ static bool spans_ok(struct ld_session *s, uint64_t ri, uint64_t ha)
 		prev = sp;
 		seen++;
 		ok = !(sp & 7) &&
-		     read_ok(s, sp + (uint64_t)l->span_start_addr, &start, 8) &&
-		     read_ok(s, sp + (uint64_t)l->span_npages, &npages, 8) &&
+		     read_ok(c, sp + (uint64_t)l->span_start_addr, &start, 8) &&
+		     read_ok(c, sp + (uint64_t)l->span_npages, &npages, 8) &&
 		     start && !(start % LD_HEAP_PAGE_SIZE) && npages &&
 		     npages <= MAX_SPAN_PAGES;
 		good += ok && start <= at &&
@@ -864,8 +875,8 @@ static bool spans_ok(struct ld_session *s, uint64_t ri, uint64_t ha)
  * heapArena in the second-level index l2; the first arena's spans are
  * checked too.
  */
-static bool arenas_ok(struct ld_session *s, uint64_t l2, uint64_t list,
-		      uint64_t n)
+static bool arenas_ok(const struct ld_discover_ctx *c, uint64_t l2,
+		      uint64_t list, uint64_t n)
 {
 	size_t k = n < ARENA_CHECK ? n : ARENA_CHECK;
 	uint64_t *idx = malloc(k * 8), ha, first = 0;
@@ -873,14 +884,14 @@ static bool arenas_ok(struct ld_session *s, uint64_t l2, uint64_t list,
 
 	if (!idx)
 		return false;
-	ok = read_ok(s, list, idx, k * 8);
+	ok = read_ok(c, list, idx, k * 8);
 	for (size_t i = 0; ok && i < k; i++) {
 		ok = idx[i] < ARENA_L2_LEN &&
-		     read_ok(s, l2 + idx[i] * 8, &ha, 8) && ha && !(ha & 7);
+		     read_ok(c, l2 + idx[i] * 8, &ha, 8) && ha && !(ha & 7);
 		if (!i)
 			first = ha;
 	}
-	ok = ok && spans_ok(s, idx[0], first);
+	ok = ok && spans_ok(c, idx[0], first);
 	free(idx);
 	return ok;
 }
@@ -890,21 +901,21 @@ static bool arenas_ok(struct ld_session *s, uint64_t l2, uint64_t list,
  * index, and the arena list beside it is a slice of indexes, each of which
  * has a heapArena there.
  */
-static bool arenas_ref_ok(struct ld_session *s, const struct ranges *rg,
-			  uint64_t a)
+static bool arenas_ref_ok(const struct ld_discover_ctx *c,
+			  const struct ranges *rg, uint64_t a)
 {
-	const struct ld_rt_heap *l = &s->rt->heap;
+	const struct ld_rt_heap *l = &c->rt->heap;
 	uint64_t off = (uint64_t)l->arenas, mheap = a - off, l2, hdr[3];
 
 	if ((a & 7) || a < off || !region_has(&rg->bss, mheap, 8) ||
-	    !region_u64(s, &rg->bss, a, &l2) ||
-	    !region_get(s, &rg->bss, mheap + (uint64_t)arena_list_off(l),
+	    !region_u64(c, &rg->bss, a, &l2) ||
+	    !region_get(c, &rg->bss, mheap + (uint64_t)arena_list_off(l),
 			hdr, 24))
 		return false;
 	if (!l2 || (l2 & 7) || !hdr[0] || (hdr[0] & 7) || !hdr[1] ||
 	    hdr[1] > hdr[2] || hdr[2] > ARENA_L2_LEN)
 		return false;
-	return arenas_ok(s, l2, hdr[0], hdr[1]);
+	return arenas_ok(c, l2, hdr[0], hdr[1]);
 }
 
 /* Runtime functions that read mheap_.arenas, not inlined in 1.21-1.27. */
@@ -914,17 +925,17 @@ static const char *const arenas_users[] = {
 	"runtime.(*mheap).freeSpanLocked", NULL,
 };
 
-static void find_mheap(struct ld_session *s, const struct ranges *rg)
+static void find_mheap(const struct ld_discover_ctx *c, const struct ranges *rg)
 {
-	const struct ld_rt_heap *l = &s->rt->heap;
+	const struct ld_rt_heap *l = &c->rt->heap;
 	uint64_t a;
 
 	if (l->arenas < 0 || arena_list_off(l) < 0 || l->ha_spans < 0 ||
 	    l->span_start_addr < 0 || l->span_npages < 0)
 		return;
-	a = unique_ref(s, arenas_users, 2, rg, arenas_ref_ok);
+	a = unique_ref(c, arenas_users, 2, rg, arenas_ref_ok);
 	if (a)
-		s->rt->heap.mheap = a - (uint64_t)l->arenas - s->bias;
+		c->rt->heap.mheap = a - (uint64_t)l->arenas - c->bias;
 }
 
 /*
@@ -932,10 +943,10 @@ static void find_mheap(struct ld_session *s, const struct ranges *rg)
  * sudog waits on an address that hashes to i, with a waiter count to
  * match.  The padding after the semaRoot is never written.
  */
-static bool sema_root_ok(struct ld_session *s, const uint8_t *e,
+static bool sema_root_ok(const struct ld_discover_ctx *c, const uint8_t *e,
 			 uint64_t entry, size_t i)
 {
-	const struct ld_rt_blocking *k = &s->rt->blk;
+	const struct ld_rt_blocking *k = &c->rt->blk;
 	uint64_t at = (uint64_t)k->semaroot_treap, treap, g, elem;
 	uint8_t sg[MAX_SUDOG];
 	uint32_t nwait;
@@ -948,7 +959,7 @@ static bool sema_root_ok(struct ld_session *s, const uint8_t *e,
 	if (!treap)
 		return nwait < (1u << 31);
 	if ((treap & 7) || !nwait || nwait >= (1u << 31) ||
-	    !read_ok(s, treap, sg, k->sudog_size))
+	    !read_ok(c, treap, sg, k->sudog_size))
 		return false;
 	memcpy(&g, sg + k->sudog_g, 8);
 	memcpy(&elem, sg + (k->sudog_elem_vu >= 0 ? k->sudog_elem_vu :
@@ -957,10 +968,10 @@ static bool sema_root_ok(struct ld_session *s, const uint8_t *e,
 }
 
 /* Is a (in bss) the semtable: [251]struct{root semaRoot; pad}? */
-static bool semtable_ok(struct ld_session *s, const struct ranges *rg,
-			uint64_t a)
+static bool semtable_ok(const struct ld_discover_ctx *c,
+			const struct ranges *rg, uint64_t a)
 {
-	uint64_t size = s->rt->blk.semtable_size, entry = size / SEMTAB_LEN;
+	uint64_t size = c->rt->blk.semtable_size, entry = size / SEMTAB_LEN;
 	uint8_t *tab;
 	bool ok;
 
@@ -969,9 +980,9 @@ static bool semtable_ok(struct ld_session *s, const struct ranges *rg,
 	tab = malloc(size);
 	if (!tab)
 		return false;
-	ok = region_get(s, &rg->bss, a, tab, size);
+	ok = region_get(c, &rg->bss, a, tab, size);
 	for (size_t i = 0; ok && i < SEMTAB_LEN; i++)
-		ok = sema_root_ok(s, tab + i * entry, entry, i);
+		ok = sema_root_ok(c, tab + i * entry, entry, i);
 	free(tab);
 	return ok;
 }
@@ -981,9 +992,10 @@ static const char *const semtable_users[] = {
 	"runtime.semacquire1", "runtime.semrelease1", NULL,
 };
 
-static void find_semtable(struct ld_session *s, const struct ranges *rg)
+static void find_semtable(const struct ld_discover_ctx *c,
+			  const struct ranges *rg)
 {
-	const struct ld_rt_blocking *k = &s->rt->blk;
+	const struct ld_rt_blocking *k = &c->rt->blk;
 	uint64_t a;
 
 	if (k->semaroot_treap < 0 || k->semtable_size % SEMTAB_LEN ||
@@ -995,9 +1007,9 @@ static void find_semtable(struct ld_session *s, const struct ranges *rg)
 	    (k->sudog_elem_vu >= 0 &&
 	     (uint64_t)k->sudog_elem_vu + 8 > k->sudog_size))
 		return;
-	a = unique_ref(s, semtable_users, 2, rg, semtable_ok);
+	a = unique_ref(c, semtable_users, 2, rg, semtable_ok);
 	if (a)
-		s->rt->semtable = a - s->bias;
+		c->rt->semtable = a - c->bias;
 }
 
 /* --- by content: string tables --- */
@@ -1007,9 +1019,9 @@ static void find_semtable(struct ld_session *s, const struct ranges *rg)
  * (NULL for an entry that must be ""); returns the number of matches and
  * the first in *ret.
  */
-static int find_string_array(struct ld_session *s, const struct region *r,
-			     const char *const *head, size_t nhead,
-			     uint64_t *ret)
+static int find_string_array(const struct ld_discover_ctx *c,
+			     const struct region *r, const char *const *head,
+			     size_t nhead, uint64_t *ret)
 {
 	int found = 0;
 
@@ -1030,7 +1042,7 @@ static int find_string_array(struct ld_session *s, const struct region *r,
 			continue;
 		for (i = 0; i < nhead; i++) {
 			memcpy(w, p + 16 * i, 16);
-			if (head[i] && !go_text_is(s, w[0], w[1], head[i]))
+			if (head[i] && !go_text_is(c, w[0], w[1], head[i]))
 				break;
 		}
 		if (i < nhead)
@@ -1047,21 +1059,22 @@ static int find_string_array(struct ld_session *s, const struct region *r,
  * allow_empty), up to max; trailing "" entries do not count.  Texts are
  * copied into texts[i] when texts is not NULL.
  */
-static size_t string_array_len(struct ld_session *s, const struct region *r,
-			       uint64_t addr, size_t first, size_t max,
-			       bool allow_empty, char (*texts)[MAX_TEXT + 1])
+static size_t string_array_len(const struct ld_discover_ctx *c,
+			       const struct region *r, uint64_t addr,
+			       size_t first, size_t max, bool allow_empty,
+			       char (*texts)[MAX_TEXT + 1])
 {
 	size_t n = first, last = first;
 	uint64_t w[2];
 	char buf[MAX_TEXT + 1];
 
-	for (; n < max && region_get(s, r, addr + 16 * n, w, 16); n++) {
+	for (; n < max && region_get(c, r, addr + 16 * n, w, 16); n++) {
 		if (!w[1] && !w[0] && allow_empty) {
 			if (texts)
 				texts[n][0] = 0;
 			continue;
 		}
-		if (!go_text(s, w[0], w[1], buf))
+		if (!go_text(c, w[0], w[1], buf))
 			break;
 		if (texts)
 			memcpy(texts[n], buf, w[1] + 1);
@@ -1086,12 +1099,12 @@ static const char *const status_users[] = {
 	"runtime.goroutineheader", NULL,
 };
 
-static struct ld_error *find_wait_reasons(struct ld_session *s,
+static struct ld_error *find_wait_reasons(const struct ld_discover_ctx *c,
 					  const struct ranges *rg,
 					  char (*texts)[MAX_TEXT + 1])
 {
 	uint64_t addr = 0;
-	int n = find_string_array(s, &rg->data, wait_head, 3, &addr);
+	int n = find_string_array(c, &rg->data, wait_head, 3, &addr);
 	size_t count, code;
 
 	if (n != 1)
@@ -1101,20 +1114,20 @@ static struct ld_error *find_wait_reasons(struct ld_session *s,
 					   "no [N]string starting \"\", \"GC assist marking\", \"IO wait\"");
 	texts[0][0] = 0;
 	/* No wait reason but the first is "": stop at the next "". */
-	count = string_array_len(s, &rg->data, addr, 1, MAX_NAMES, false,
+	count = string_array_len(c, &rg->data, addr, 1, MAX_NAMES, false,
 				 texts);
 	/* The array may be followed by more texts: the code knows its end. */
-	code = len_from_code(s, wait_users, addr, 20, count);
-	s->rt->wait_reason_count = code ? code : count;
-	s->rt->wait_reason_strings = addr - s->bias;
+	code = len_from_code(c, wait_users, addr, 20, count);
+	c->rt->wait_reason_count = code ? code : count;
+	c->rt->wait_reason_strings = addr - c->bias;
 	return NULL;
 }
 
-static struct ld_error *find_status_names(struct ld_session *s,
+static struct ld_error *find_status_names(const struct ld_discover_ctx *c,
 					  const struct ranges *rg)
 {
 	uint64_t addr = 0;
-	int n = find_string_array(s, &rg->data, status_head, 5, &addr);
+	int n = find_string_array(c, &rg->data, status_head, 5, &addr);
 	size_t count, code;
 
 	if (n != 1)
@@ -1122,11 +1135,11 @@ static struct ld_error *find_status_names(struct ld_session *s,
 				       "runtime.gStatusStrings not found in stripped binary (%s)",
 				       n ? "several candidates" :
 					   "no [N]string starting \"idle\", \"runnable\", \"running\"");
-	count = string_array_len(s, &rg->data, addr, 5, MAX_STATUS, true,
+	count = string_array_len(c, &rg->data, addr, 5, MAX_STATUS, true,
 				 NULL);
-	code = len_from_code(s, status_users, addr, 6, count);
-	s->rt->g_status_count = code ? code : count;
-	s->rt->g_status_strings = addr - s->bias;
+	code = len_from_code(c, status_users, addr, 6, count);
+	c->rt->g_status_count = code ? code : count;
+	c->rt->g_status_strings = addr - c->bias;
 	return NULL;
 }
 
@@ -1136,11 +1149,11 @@ static struct ld_error *find_status_names(struct ld_session *s,
  * isIdleInSynctest is [len(waitReasonStrings)]bool (Go 1.24+); its
  * expected bytes follow from the texts (ext/go/waitreason.c).
  */
-static void find_idle_in_synctest(struct ld_session *s,
+static void find_idle_in_synctest(const struct ld_discover_ctx *c,
 				  const struct ranges *rg,
 				  char (*texts)[MAX_TEXT + 1])
 {
-	size_t n = s->rt->wait_reason_count, len = 0;
+	size_t n = c->rt->wait_reason_count, len = 0;
 	uint8_t want[MAX_NAMES];
 	const struct ld_wait_reason *wr[MAX_NAMES] = { NULL };
 	unsigned int flags = 0;
@@ -1171,7 +1184,7 @@ static void find_idle_in_synctest(struct ld_session *s,
 			}
 	}
 	if (nfound == 1)
-		s->rt->is_idle_in_synctest = found - s->bias;
+		c->rt->is_idle_in_synctest = found - c->bias;
 }
 
 /* --- by content: dbgvars --- */
@@ -1186,35 +1199,36 @@ static bool dbgvar_name_ok(const char *t)
 }
 
 /* Is the slice at a a []*dbgVar: GODEBUG names, among them "gctrace"? */
-static bool dbgvars_valid(struct ld_session *s, const struct ranges *rg,
-			  uint64_t a)
+static bool dbgvars_valid(const struct ld_discover_ctx *c,
+			  const struct ranges *rg, uint64_t a)
 {
 	uint64_t hdr[3], ptrs[256], sv[2];
 	char name[MAX_TEXT + 1];
 	bool gctrace = false;
 
-	if (!region_get(s, &rg->data, a, hdr, 24) || hdr[1] < 4 || hdr[1] > 256 || hdr[1] != hdr[2] ||
+	if (!region_get(c, &rg->data, a, hdr, 24) || hdr[1] < 4 || hdr[1] > 256 || hdr[1] != hdr[2] ||
 	    !range_of(rg, hdr[0], hdr[1] * 8) ||
-	    !read_ok(s, hdr[0], ptrs, hdr[1] * 8))
+	    !read_ok(c, hdr[0], ptrs, hdr[1] * 8))
 		return false;
 	for (uint64_t i = 0; i < hdr[1]; i++) {
-		if (!range_of(rg, ptrs[i] + (uint64_t)s->rt->dbgvar_name, 16) ||
-		    !read_ok(s, ptrs[i] + (uint64_t)s->rt->dbgvar_name, sv,
+		if (!range_of(rg, ptrs[i] + (uint64_t)c->rt->dbgvar_name, 16) ||
+		    !read_ok(c, ptrs[i] + (uint64_t)c->rt->dbgvar_name, sv,
 			     16) ||
-		    !go_text(s, sv[0], sv[1], name) || !dbgvar_name_ok(name))
+		    !go_text(c, sv[0], sv[1], name) || !dbgvar_name_ok(name))
 			return false;
 		gctrace |= !strcmp(name, "gctrace");
 	}
 	return gctrace;
 }
 
-static void find_dbgvars(struct ld_session *s, const struct ranges *rg)
+static void find_dbgvars(const struct ld_discover_ctx *c,
+			 const struct ranges *rg)
 {
 	const struct region *r = &rg->data;
 	uint64_t found = 0;
 	int nfound = 0;
 
-	if (s->rt->dbgvar_name < 0 || s->rt->dbgvar_atomic < 0)
+	if (c->rt->dbgvar_name < 0 || c->rt->dbgvar_atomic < 0)
 		return;
 	for (uint64_t a = r->lo; r->buf && a + 24 <= r->hi && nfound < 2;
 	     a += 8) {
@@ -1224,16 +1238,16 @@ static void find_dbgvars(struct ld_session *s, const struct ranges *rg)
 		/* a static slice literal: len == cap, into the data */
 		if (hdr[1] < 4 || hdr[1] > 256 || hdr[1] != hdr[2] ||
 		    (hdr[0] & 7) || !region_has(r, hdr[0], hdr[1] * 8) ||
-		    !dbgvars_valid(s, rg, a))
+		    !dbgvars_valid(c, rg, a))
 			continue;
 		found = a;
 		nfound++;
 	}
 	if (nfound == 1)
-		s->rt->dbgvars = found - s->bias;
+		c->rt->dbgvars = found - c->bias;
 }
 
-struct ld_error *ld_discover_runtime_vars(struct ld_session *s)
+struct ld_error *ld_discover_runtime_vars(const struct ld_discover_ctx *c)
 {
 	char (*texts)[MAX_TEXT + 1] = calloc(MAX_NAMES, sizeof(*texts));
 	struct ld_error *err;
@@ -1242,28 +1256,28 @@ struct ld_error *ld_discover_runtime_vars(struct ld_session *s)
 
 	if (!texts)
 		return &ld_error_nomem;
-	err = ranges_read(s, &rg);
+	err = ranges_read(c, &rg);
 	if (err) {
 		free(texts);
 		return err;
 	}
-	err = find_wait_reasons(s, &rg, texts);
+	err = find_wait_reasons(c, &rg, texts);
 	if (!err)
-		err = find_status_names(s, &rg);
+		err = find_status_names(c, &rg);
 	if (!err)
-		err = find_allgs(s, &rg, &len);
+		err = find_allgs(c, &rg, &len);
 	if (!err)
-		err = find_allglen(s, &rg, len);
+		err = find_allglen(c, &rg, len);
 	if (!err) {
-		a = common_ref(s, lastpoll_users, &rg, lastpoll_ok);
-		s->rt->sched = a ? a - (uint64_t)s->rt->sched_lastpoll -
-				   s->bias : 0;
-		a = common_ref(s, fing_users, &rg, fing_ok);
-		s->rt->fing_status = a ? a - s->bias : 0;
-		find_dbgvars(s, &rg);
-		find_idle_in_synctest(s, &rg, texts);
-		find_mheap(s, &rg);
-		find_semtable(s, &rg);
+		a = common_ref(c, lastpoll_users, &rg, lastpoll_ok);
+		c->rt->sched = a ? a - (uint64_t)c->rt->sched_lastpoll -
+				   c->bias : 0;
+		a = common_ref(c, fing_users, &rg, fing_ok);
+		c->rt->fing_status = a ? a - c->bias : 0;
+		find_dbgvars(c, &rg);
+		find_idle_in_synctest(c, &rg, texts);
+		find_mheap(c, &rg);
+		find_semtable(c, &rg);
 	}
 	ranges_free(&rg);
 	free(texts);
