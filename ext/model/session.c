@@ -257,8 +257,8 @@ static struct ld_error *open_binary(struct ld_session *s,
 	free(modinfo);
 	/*
 	 * Without DWARF (here or in a separate debug file), layouts come from
-	 * the per-release tables; without a symbol table too, ext/discover.c
-	 * finds the runtime's globals.
+	 * the per-release tables; without a symbol table too,
+	 * ext/go/discover_*.c find the runtime's globals.
 	 */
 	syms = s->bin;
 	if (s->bin->has_dwarf)

@@ -8,6 +8,7 @@
  *
  * Discovery sits below the session: it is handed only the parts it reads,
  * in a struct ld_discover_ctx (the session fills one from its own fields).
+ * How it works, and which file does what: ext/go/discover_common.h.
  *
  * These fill fields of ctx->rt (unrelocated addresses, like the symbol
  * table would give); they allocate nothing the caller must free, and the
@@ -29,8 +30,8 @@ struct ld_rt;
 
 /*
  * What discovery reads, borrowed from the caller for the length of one
- * call.  Which step needs which field is said beside it; the others may be
- * left zero.
+ * call.  Step 1 runs before the pclntab is open: the fields marked
+ * "step 2" may be left zero for it.
  */
 struct ld_discover_ctx {
 	const struct ld_arch *arch;	/* step 2: decodes code references */
@@ -38,8 +39,8 @@ struct ld_discover_ctx {
 	struct ld_mem *mem;		/* the target's memory */
 	struct ld_pcln *pcln;		/* step 2: functions by name */
 	struct ld_rt *rt;		/* layouts in, addresses found out */
-	uint64_t bias;			/* load bias (PIE), added to rt's */
-	uint64_t etext;			/* step 2: moduledata.etext, relocated */
+	uint64_t bias;			/* load bias, added to rt's */
+	uint64_t etext;			/* step 2: end of text, relocated */
 };
 
 /*

@@ -104,7 +104,7 @@ struct ld_heap_stats {
  * Open the heap of the session's target: needs runtime.mheap_ (from the
  * symbol table or DWARF) and the heap layouts (DWARF or per-release tables).
  * LD_ERR_UNSUPPORTED when either is missing (e.g. a stripped binary in
- * which ext/go/discover.c could not validate runtime.mheap_).  Reads
+ * which ext/go/discover_heap.c could not validate runtime.mheap_).  Reads
  * nothing yet: the arena index is read lazily.
  */
 struct ld_error *ld_heap_open(struct ld_session *s, struct ld_heap **ret);
