@@ -249,7 +249,7 @@ struct ld_error *ld_rt_resolve(const struct ld_binary *bin,
 	err = check_version(rt, go_version);
 	if (!err)
 		err = resolve_layout(rt, dw);
-	/* Fully stripped: ext/go/discover.c finds the variables later. */
+	/* Fully stripped: ext/go/discover_*.c find the variables later. */
 	rt->stripped = !dw && !bin->has_symtab;
 	if (!err && !rt->stripped)
 		err = resolve_vars(rt, bin, dw);

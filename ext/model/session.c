@@ -257,8 +257,8 @@ static struct ld_error *open_binary(struct ld_session *s,
 	free(modinfo);
 	/*
 	 * Without DWARF (here or in a separate debug file), layouts come from
-	 * the per-release tables; without a symbol table too, ext/discover.c
-	 * finds the runtime's globals.
+	 * the per-release tables; without a symbol table too,
+	 * ext/go/discover_*.c find the runtime's globals.
 	 */
 	syms = s->bin;
 	if (s->bin->has_dwarf)
@@ -345,6 +345,20 @@ static void read_idle_in_synctest(struct ld_session *s)
 	}
 }
 
+/* The parts of s that discovery in stripped binaries reads. */
+static struct ld_discover_ctx discover_ctx(const struct ld_session *s)
+{
+	return (struct ld_discover_ctx){
+		.arch = s->arch,
+		.bin = s->bin,
+		.mem = s->mem,
+		.pcln = s->pcln,
+		.rt = s->rt,
+		.bias = s->bias,
+		.etext = s->etext,
+	};
+}
+
 struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 				 struct ld_session **ret)
 {
@@ -359,12 +373,19 @@ struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 		err = copy_threads(s, spec->threads, spec->nthreads);
 	if (!err)
 		err = open_memory(s, spec);
-	if (!err && s->rt->stripped)
-		err = ld_discover_moduledata(s);
+	if (!err && s->rt->stripped) {
+		struct ld_discover_ctx dc = discover_ctx(s);
+
+		err = ld_discover_moduledata(&dc);
+	}
 	if (!err)
 		err = open_pclntab(s);
-	if (!err && s->rt->stripped)
-		err = ld_discover_runtime_vars(s);
+	if (!err && s->rt->stripped) {
+		/* again: the pclntab and etext are known now */
+		struct ld_discover_ctx dc = discover_ctx(s);
+
+		err = ld_discover_runtime_vars(&dc);
+	}
 	if (!err)
 		err = read_string_table(s, s->rt->wait_reason_strings + s->bias,
 					s->rt->wait_reason_count,

@@ -156,8 +156,8 @@ def test_go_chan_and_go_mutex(go_version, spawn, tool):
 @pytest.mark.parametrize("variant", ["stripped", "stripped-pie"])
 def test_blocking_objects_stripped(go_version, variant, spawn, builds, tool, tmp_path):
     """Fully stripped (-ldflags='-s -w'), as an executable and as a PIE:
-    runtime.semtable is found by ext/discover.c, so the sync primitives
-    (and everything else) are reported as with symbols."""
+    runtime.semtable is found by ext/go/discover_heap.c, so the sync
+    primitives (and everything else) are reported as with symbols."""
     flags = ("-buildmode=pie",) if variant == "stripped-pie" else ()
     exe = builds.exe(go_version, "blocking", variant=variant, ldflags="-s -w",
                      flags=flags)

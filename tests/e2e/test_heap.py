@@ -12,7 +12,7 @@ span the iterator reports; nothing may be unreadable or corrupt.
 
 Run for the binary with DWARF, without (-ldflags=-w: layouts from the
 generated tables), and fully stripped (-ldflags='-s -w', also as a PIE:
-runtime.mheap_ is found by ext/discover.c).
+runtime.mheap_ is found by ext/go/discover_heap.c).
 """
 
 import json

@@ -1,8 +1,8 @@
 """Build variants production uses: no DWARF (-ldflags=-w: layouts come from
 leakdump's per-release tables), PIE (a load bias, live and in cores), and
 fully stripped (-ldflags='-s -w': no symbol table either, so the runtime's
-globals are found by ext/discover.c), with and without PIE.  The runtime's
-own dump is the oracle, as for the default build."""
+globals are found by ext/go/discover_*.c), with and without PIE.  The
+runtime's own dump is the oracle, as for the default build."""
 
 import pytest
 

@@ -42,17 +42,11 @@
 
 #include "leakdump/base/error.h"
 #include "leakdump/target/mem.h"
+#include "leakdump/go/heapgeom.h"	/* page/arena geometry, arena index */
 #include "leakdump/go/rt.h"
 
 struct ld_session;
 struct ld_heap;
-
-/* linux/amd64 heap geometry (runtime/malloc.go, the same in 1.21-1.27) */
-#define LD_HEAP_PAGE_SIZE	8192ull
-#define LD_HEAP_ARENA_BYTES	(64ull << 20)
-#define LD_HEAP_PAGES_PER_ARENA	(LD_HEAP_ARENA_BYTES / LD_HEAP_PAGE_SIZE)
-#define LD_HEAP_ARENA_L2_BITS	22
-#define LD_HEAP_ARENA_BASE_OFFSET 0xffff800000000000ull
 
 /* runtime.mSpanState values (stable since Go 1.14) */
 #define LD_SPAN_DEAD	0
@@ -110,7 +104,7 @@ struct ld_heap_stats {
  * Open the heap of the session's target: needs runtime.mheap_ (from the
  * symbol table or DWARF) and the heap layouts (DWARF or per-release tables).
  * LD_ERR_UNSUPPORTED when either is missing (e.g. a stripped binary in
- * which ext/go/discover.c could not validate runtime.mheap_).  Reads
+ * which ext/go/discover_heap.c could not validate runtime.mheap_).  Reads
  * nothing yet: the arena index is read lazily.
  */
 struct ld_error *ld_heap_open(struct ld_session *s, struct ld_heap **ret);
@@ -179,18 +173,5 @@ struct ld_error *ld_heap_arenas(struct ld_heap *h, const uint64_t **idx,
 				size_t *n);
 
 void ld_heap_stats(const struct ld_heap *h, struct ld_heap_stats *ret);
-
-/* The arena index of addr, or UINT64_MAX if no arena can hold it. */
-static inline uint64_t ld_heap_arena_index(uint64_t addr)
-{
-	uint64_t ri = (addr - LD_HEAP_ARENA_BASE_OFFSET) / LD_HEAP_ARENA_BYTES;
-
-	return ri < (1ull << LD_HEAP_ARENA_L2_BITS) ? ri : UINT64_MAX;
-}
-
-static inline uint64_t ld_heap_arena_base(uint64_t idx)
-{
-	return idx * LD_HEAP_ARENA_BYTES + LD_HEAP_ARENA_BASE_OFFSET;
-}
 
 #endif

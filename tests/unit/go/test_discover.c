@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Finding the runtime's globals without symbols (ext/discover.c), in a
+ * Finding the runtime's globals without symbols (ext/go/discover*.c), in a
  * synthetic target: a moduledata whose ranges cover fake data, noptrdata,
  * bss and noptrbss regions, a pclntab (synth_pcln.h) naming runtime
  * functions whose code holds real x86-64 RIP-relative instructions, and a
@@ -24,8 +24,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "leakdump/arch/arch.h"
+#include "leakdump/target/mem.h"
 #include "leakdump/go/discover.h"
-#include "leakdump/prove/heap.h"
+#include "leakdump/go/heapgeom.h"
+#include "leakdump/go/pcln.h"
+#include "leakdump/go/rt.h"
 #include "synth_pcln.h"
 
 #define TEXT		0x401000ull
@@ -125,7 +129,7 @@ struct world {
 	uint8_t gofunc[0x40];
 	struct synth_tab tab;
 	struct ld_rt rt;
-	struct ld_session s;
+	struct ld_discover_ctx ctx;
 	size_t rodata_used;
 	/* what to break */
 	bool no_funcs, bad_goid, bad_fing, bad_gc_text, short_noptrbss;
@@ -449,7 +453,7 @@ static void open_world(struct world *w)
 {
 	struct synth_desc d = { 0 };
 	struct ld_pcln_config cfg = { 0 };
-	struct ld_session *s = &w->s;
+	struct ld_discover_ctx *s = &w->ctx;
 	const struct { uint64_t addr; void *buf; size_t len; } segs[] = {
 		{ TEXT, w->text, sizeof(w->text) },
 		{ RODATA, w->rodata, sizeof(w->rodata) },
@@ -485,7 +489,6 @@ static void open_world(struct world *w)
 	s->arch = &ld_arch_amd64;	/* the code above is x86-64 */
 	s->rt = &w->rt;
 	s->bias = w->bias;
-	s->text = TEXT + w->bias;
 	s->etext = TEXT + TEXT_SIZE + w->bias;
 	assert_null(ld_pcln_open(&cfg, &s->pcln));
 	assert_null(ld_mem_create(&s->mem));
@@ -496,8 +499,8 @@ static void open_world(struct world *w)
 
 static void close_world(struct world *w)
 {
-	ld_pcln_destroy(w->s.pcln);
-	ld_mem_destroy(w->s.mem);
+	ld_pcln_destroy(w->ctx.pcln);
+	ld_mem_destroy(w->ctx.mem);
 	synth_free(&w->tab);
 	free(w);
 }
@@ -515,7 +518,7 @@ static void check_found(struct world *w)
 {
 	const struct ld_rt *rt = &w->rt;
 
-	assert_null(ld_discover_runtime_vars(&w->s));
+	assert_null(ld_discover_runtime_vars(&w->ctx));
 	assert_int_equal(rt->wait_reason_strings, WAIT_STRINGS);
 	/* the texts run on to 24, the bounds check says 22 */
 	assert_int_equal(rt->wait_reason_count, NWAIT);
@@ -589,7 +592,7 @@ static void test_no_wait_reasons(void **state)
 
 	w->bad_gc_text = true;
 	open_world(w);
-	assert_lookup(ld_discover_runtime_vars(&w->s),
+	assert_lookup(ld_discover_runtime_vars(&w->ctx),
 		      "runtime.waitReasonStrings");
 	close_world(w);
 }
@@ -600,7 +603,7 @@ static void test_no_goroutine_one(void **state)
 
 	w->bad_goid = true;
 	open_world(w);
-	assert_lookup(ld_discover_runtime_vars(&w->s), "runtime.allgs");
+	assert_lookup(ld_discover_runtime_vars(&w->ctx), "runtime.allgs");
 	close_world(w);
 }
 
@@ -614,7 +617,7 @@ static void test_no_code_to_follow(void **state)
 
 	w->no_funcs = true;
 	open_world(w);
-	assert_lookup(ld_discover_runtime_vars(&w->s), "runtime.allglen");
+	assert_lookup(ld_discover_runtime_vars(&w->ctx), "runtime.allglen");
 	assert_int_equal(w->rt.allgs, ALLGS);
 	close_world(w);
 }
@@ -626,7 +629,7 @@ static void test_optional_left_zero(void **state)
 
 	w->bad_fing = true;
 	open_world(w);
-	assert_null(ld_discover_runtime_vars(&w->s));
+	assert_null(ld_discover_runtime_vars(&w->ctx));
 	assert_int_equal(w->rt.fing_status, 0);
 	assert_int_equal(w->rt.sched, SCHED);
 	close_world(w);
@@ -640,11 +643,11 @@ static void test_corrupt_moduledata(void **state)
 
 	open_world(w);
 	put64(w->md, 48, DATA - 8);	/* edata below data */
-	err = ld_discover_runtime_vars(&w->s);
+	err = ld_discover_runtime_vars(&w->ctx);
 	assert_non_null(err);
 	ld_error_destroy(err);
 	put64(w->md, 48, DATA + (1ull << 40));	/* 1 TiB of data */
-	err = ld_discover_runtime_vars(&w->s);
+	err = ld_discover_runtime_vars(&w->ctx);
 	assert_non_null(err);
 	ld_error_destroy(err);
 	close_world(w);
@@ -665,7 +668,7 @@ static void test_semtable_empty(void **state)
 static void check_left_zero(struct world *w, bool semtable, bool mheap)
 {
 	open_world(w);
-	assert_null(ld_discover_runtime_vars(&w->s));
+	assert_null(ld_discover_runtime_vars(&w->ctx));
 	assert_int_equal(w->rt.semtable, semtable ? 0 : SEMTABLE);
 	assert_int_equal(w->rt.heap.mheap, mheap ? 0 : MHEAP);
 	assert_int_equal(w->rt.allgs, ALLGS);

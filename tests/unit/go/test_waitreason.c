@@ -86,7 +86,7 @@ static void test_each_known_text(void **state)
 	}
 }
 
-/* discover.c searches for an array starting with these three. */
+/* discover_vars.c searches for an array starting with these three. */
 static void test_runtime_order_head(void **state)
 {
 	(void)state;
