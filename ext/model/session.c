@@ -12,7 +12,6 @@
 #include "leakdump/go/buildinfo.h"
 #include "leakdump/go/discover.h"
 #include "leakdump/model/session.h"
-#include "leakdump/model/unwind.h"
 
 #define MAX_NAME_TABLE 4096
 #define MAX_NAME_LEN 256
@@ -28,7 +27,8 @@ void ld_session_destroy(struct ld_session *s)
 {
 	if (!s)
 		return;
-	ld_unwind_cache_destroy(s->ucache);
+	if (s->ucache_destroy)
+		s->ucache_destroy(s->ucache);
 	free(s->batch);
 	free(s->gs);
 	free_strings(s->notes, s->nnotes);

@@ -56,8 +56,10 @@ void ld_unwind_cache_destroy(struct ld_unwind_cache *c)
 
 static struct ld_unwind_cache *get_cache(struct ld_session *s)
 {
-	if (!s->ucache)
+	if (!s->ucache) {
 		s->ucache = calloc(1, sizeof(*s->ucache));
+		s->ucache_destroy = ld_unwind_cache_destroy;
+	}
 	return s->ucache;
 }
 

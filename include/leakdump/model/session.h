@@ -116,7 +116,13 @@ struct ld_session {
 	char **notes;
 	size_t nnotes;
 
+	/*
+	 * The unwinder's per-PC cache, made by the unwinder on first use.  It
+	 * leaves its destructor beside it so that the session, which the
+	 * unwinder builds on, frees it without depending on the unwinder.
+	 */
 	struct ld_unwind_cache *ucache;
+	void (*ucache_destroy)(struct ld_unwind_cache *c);
 	struct ld_stack_batch *batch;	/* live and callback targets only */
 };
 
