@@ -31,9 +31,15 @@
  * Mark state: one bit per heap object slot (at most one bit per heap
  * word), next to a copy of the allocation bits.
  *
- * Ownership: struct ld_prove is created by ld_prove_run() and freed by
- * ld_prove_destroy(); it borrows the session and the blocking index,
- * which must outlive it.  Strings in struct ld_retained are owned by it.
+ * Ownership: ld_prove_run() returns a struct ld_prove that the caller
+ * frees with ld_prove_destroy(), which frees its verdict arrays, the heap
+ * it opened and its marking engine.  It borrows the session and the
+ * blocking index, which must outlive it.  The struct ld_retained that
+ * ld_prove_retained() fills is the caller's; the type names in it belong
+ * to the struct ld_prove and stay valid until ld_prove_destroy().
+ * Errors returned are the caller's, freed with ld_error_destroy().
+ *
+ * The engine is split over ext/prove/ (see ext/prove/prove_priv.h).
  */
 #ifndef LD_PROVE_H
 #define LD_PROVE_H
@@ -94,7 +100,7 @@ struct ld_prove {
 	bool proven;			/* no gaps */
 	char gaps[256];			/* what downgraded it, or "" */
 	struct ld_prove_stats st;
-	struct ld_mark *priv;
+	struct ld_mark *priv;		/* the engine; owned, private */
 };
 
 /*
@@ -135,7 +141,9 @@ struct ld_error *ld_prove_retained(struct ld_prove *p, const uint32_t *gis,
  * scanned as they are added, marked objects when drained.
  *
  * Ownership: the engine borrows mem, rt and h (they must outlive it);
- * ld_mark_destroy frees only the engine.
+ * ld_mark_destroy frees only the engine.  ld_mark_stats points into the
+ * engine (valid until ld_mark_destroy); the waiters and woke[] of
+ * ld_mark_fixed_point are the caller's.
  */
 struct ld_mark;
 

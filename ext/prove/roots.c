@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The roots marking starts from (ld_prove_roots): the modules' data and
+ * bss, finalizers, the writable memory outside the Go heap, and every
+ * thread's registers (scanned in stacks.c, as the goroutines' stacks).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "prove/prove_priv.h"
+
+#define MAX_MODULES	64
+
+struct range {
+	uint64_t lo, hi;
+};
+
+struct module_ranges {
+	struct range data, bss;
+	struct range all[4];		/* noptrdata, data, bss, noptrbss */
+	uint64_t data_mask, bss_mask;	/* &md.gcdatamask, &md.gcbssmask */
+};
+
+static bool module_ranges(struct ld_mark *p, uint64_t md,
+			  struct module_ranges *m, uint64_t *next)
+{
+	const struct ld_rt_moduledata *l = &p->s->rt->md;
+	const int64_t offs[] = { l->noptrdata, l->enoptrdata, l->data,
+				 l->edata, l->bss, l->ebss, l->noptrbss,
+				 l->enoptrbss, l->next };
+	uint64_t v[9];
+
+	for (size_t i = 0; i < 9; i++)
+		if (offs[i] < 0 ||
+		    !ld_prove_rd(p, md + (uint64_t)offs[i], &v[i], 8))
+			return false;
+	m->data = (struct range){ v[2], v[3] };
+	m->bss = (struct range){ v[4], v[5] };
+	/* Exactly Go's sections: C statics of a cgo binary may lie between. */
+	for (size_t i = 0; i < 4; i++)
+		m->all[i] = (struct range){ v[2 * i], v[2 * i + 1] };
+	*next = v[8];
+	m->data_mask = l->gcdatamask >= 0 ? md + (uint64_t)l->gcdatamask : 0;
+	m->bss_mask = l->gcbssmask >= 0 ? md + (uint64_t)l->gcbssmask : 0;
+	return true;
+}
+
+/*
+ * Scan [lo, hi) of a module's data or bss through the compiler's pointer
+ * bitmap (a runtime.bitvector at mask): only words the GC itself treats
+ * as pointers.  A uintptr holding an address (runtime.gcrash's stack
+ * bounds, say) keeps nothing alive in Go, so skipping it is sound.
+ * Without a usable bitmap, every word is scanned.
+ */
+static void scan_global(struct ld_mark *p, uint64_t base, uint64_t lo,
+			uint64_t hi, uint64_t mask)
+{
+	uint64_t hdr[2], nbits;
+	uint8_t *bits;
+
+	if (!mask || !ld_prove_rd(p, mask, hdr, sizeof(hdr)) ||
+	    (nbits = (uint32_t)hdr[0]) < (hi - base) / 8 || nbits > (1u << 28) ||
+	    !(bits = malloc(nbits / 8 + 1))) {
+		ld_prove_root_range(p, lo, hi);
+		return;
+	}
+	if (!ld_prove_rd(p, hdr[1], bits, nbits / 8 + (nbits % 8 != 0))) {
+		free(bits);
+		ld_prove_root_range(p, lo, hi);
+		return;
+	}
+	ld_prove_begin_root(p, lo, hi);
+	for (uint64_t a = (lo + 7) & ~7ull; a + 8 <= hi; a += 8) {
+		uint64_t i = (a - base) / 8, w;
+
+		if (!(bits[i / 8] >> (i % 8) & 1))
+			continue;
+		if (!ld_prove_rd(p, a, &w, 8)) {
+			ld_prove_unreadable(p, a, 8);
+			continue;
+		}
+		if (w - p->lo < p->hi - p->lo) {
+			p->scan_at = a;
+			ld_prove_mark_word(p, w);
+		}
+	}
+	free(bits);
+}
+
+/* A module's data and bss, minus runtime.semtable (waiter bookkeeping). */
+static void scan_module(struct ld_mark *p, const struct module_ranges *m)
+{
+	const struct ld_rt *rt = p->s->rt;
+	uint64_t sl = rt->semtable ? rt->semtable + p->s->bias : 0;
+	uint64_t sh = sl + rt->blk.semtable_size;
+	const struct range r[2] = { m->data, m->bss };
+	const uint64_t mask[2] = { m->data_mask, m->bss_mask };
+
+	for (int i = 0; i < 2; i++) {
+		if (sl && sl >= r[i].lo && sh <= r[i].hi) {
+			scan_global(p, r[i].lo, r[i].lo, sl, mask[i]);
+			scan_global(p, r[i].lo, sh, r[i].hi, mask[i]);
+		} else {
+			scan_global(p, r[i].lo, r[i].lo, r[i].hi, mask[i]);
+		}
+	}
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+struct ranges {
+	struct range *v;
+	size_t n, cap;
+};
+
+static bool ranges_add(struct ranges *r, uint64_t lo, uint64_t hi)
+{
+	if (hi <= lo)
+		return true;
+	if (!ld_grow((void **)&r->v, &r->cap, r->n + 1, sizeof(*r->v)))
+		return false;
+	r->v[r->n++] = (struct range){ lo, hi };
+	return true;
+}
+
+/* Sort and merge overlapping ranges. */
+static void ranges_merge(struct ranges *r)
+{
+	size_t k = 0;
+
+	qsort(r->v, r->n, sizeof(*r->v), cmp_range);
+	for (size_t i = 0; i < r->n; i++) {
+		if (k && r->v[i].lo <= r->v[k - 1].hi) {
+			if (r->v[i].hi > r->v[k - 1].hi)
+				r->v[k - 1].hi = r->v[i].hi;
+		} else {
+			r->v[k++] = r->v[i];
+		}
+	}
+	r->n = k;
+}
+
+static bool add_range(void *arg, uint64_t lo, uint64_t hi)
+{
+	return ranges_add(arg, lo, hi);
+}
+
+static bool target_mappings(struct ld_mark *p, struct ranges *out)
+{
+	return ld_target_mappings(&p->s->target, add_range, out);
+}
+
+/*
+ * Every writable mapping outside the heap arenas, the modules' data and
+ * the runtime's span structures (whose startAddr names each span's first
+ * object whether or not anything uses it).
+ */
+static bool scan_other_memory(struct ld_mark *p,
+			      const struct ranges *modules)
+{
+	struct ranges maps = { 0 }, skip = { 0 };
+	const uint64_t *arenas;
+	size_t narenas, j = 0;
+	bool ok = true;
+
+	if (!target_mappings(p, &maps)) {
+		free(maps.v);
+		p->st->no_mappings = true;
+		return true;
+	}
+	if (ld_heap_arenas(p->h, &arenas, &narenas))
+		narenas = 0;
+	for (size_t i = 0; ok && i < narenas; i++)
+		ok = ranges_add(&skip, ld_heap_arena_base(arenas[i]),
+				ld_heap_arena_base(arenas[i]) +
+				LD_HEAP_ARENA_BYTES);
+	for (size_t i = 0; ok && i < modules->n; i++)
+		ok = ranges_add(&skip, modules->v[i].lo, modules->v[i].hi);
+	for (size_t i = 0; ok && i < p->nspans; i++)
+		ok = ranges_add(&skip, p->spans[i].mspan, p->spans[i].mspan +
+				p->rt->heap.mspan_size);
+	if (!ok)
+		goto out;
+	ranges_merge(&maps);
+	ranges_merge(&skip);
+	p->base_only = p->s->cgo_disabled;
+	for (size_t i = 0; i < maps.n; i++) {
+		uint64_t at = maps.v[i].lo, end = maps.v[i].hi;
+
+		while (j < skip.n && skip.v[j].hi <= at)
+			j++;
+		for (size_t k = j; at < end; k++) {
+			uint64_t stop = k < skip.n && skip.v[k].lo < end ?
+					skip.v[k].lo : end;
+
+			if (stop > at) {
+				p->st->other_bytes += stop - at;
+				ld_prove_root_range(p, at, stop);
+			}
+			if (k >= skip.n || skip.v[k].lo >= end)
+				break;
+			at = skip.v[k].hi;
+		}
+	}
+	p->base_only = false;
+out:
+	free(maps.v);
+	free(skip.v);
+	return ok;
+}
+
+/* Objects with a finalizer keep what they point to (not themselves). */
+static void scan_finalizers(struct ld_mark *p)
+{
+	const struct ld_rt_heap *l = &p->rt->heap;
+	int64_t kind = p->rt->kind_special_finalizer;
+	/* Go 1.25 widened special.offset from uint16 to uintptr. */
+	unsigned int width = l->special_kind - l->special_offset == 2 ? 2 : 8;
+
+	if (l->span_specials < 0 || l->special_next < 0 ||
+	    l->special_offset < 0 || l->special_kind < 0 || kind < 0)
+		return;
+	for (size_t i = 0; i < p->nspans; i++) {
+		const struct pv_span *sp = &p->spans[i];
+		uint64_t sp_addr = ld_prove_read_word(p, sp->mspan +
+					(uint64_t)l->span_specials);
+		uint64_t bound = (uint64_t)sp->nelems * 8 + 16;
+
+		for (uint64_t n = 0; sp_addr && n < bound; n++) {
+			uint8_t rec[32];
+			uint64_t next, off = 0, base, size;
+			uint32_t sid, slot;
+
+			if ((size_t)l->special_kind >= sizeof(rec) ||
+			    !ld_prove_rd(p, sp_addr, rec,
+					 (size_t)l->special_kind + 1)) {
+				ld_prove_unreadable(p, sp_addr, 8);
+				break;
+			}
+			memcpy(&next, rec + l->special_next, 8);
+			memcpy(&off, rec + l->special_offset, width);
+			if (rec[l->special_kind] == (uint8_t)kind &&
+			    ld_prove_find_object(p, sp->base + off, &sid,
+						 &slot)) {
+				p->st->finalizers++;
+				ld_prove_object_range(p, sid, slot, &base,
+						      &size);
+				ld_prove_root_range(p, base, base + size);
+				ld_prove_root_range(p, sp_addr, sp_addr +
+						    l->specialfinalizer_size);
+			}
+			sp_addr = next;
+		}
+	}
+}
+
+struct ld_error *ld_prove_roots(struct ld_mark *p)
+{
+	struct ranges modules = { 0 };
+	uint64_t md = p->s->rt->firstmoduledata + p->s->bias, next;
+	struct module_ranges m;
+	bool ok = true;
+
+	for (int i = 0; md && i < MAX_MODULES; i++, md = next) {
+		if (!module_ranges(p, md, &m, &next)) {
+			ld_prove_unreadable(p, md, 8);
+			break;
+		}
+		if (i == 0 && p->s->rt->md.types >= 0 &&
+		    p->s->rt->md.etypes >= 0) {
+			p->types_lo = ld_prove_read_word(p, md +
+					(uint64_t)p->s->rt->md.types);
+			p->types_hi = ld_prove_read_word(p, md +
+					(uint64_t)p->s->rt->md.etypes);
+		}
+		scan_module(p, &m);
+		for (int k = 0; ok && k < 4; k++)
+			ok = ranges_add(&modules, m.all[k].lo, m.all[k].hi);
+		if (!ok)
+			break;
+	}
+	ld_prove_scan_registers(p);
+	scan_finalizers(p);
+	if (ok)
+		ok = scan_other_memory(p, &modules);
+	free(modules.v);
+	return ok ? NULL : &ld_error_nomem;
+}

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Goroutine stacks as roots, precisely where the compiler's stack maps
+ * allow, and the g structs and sudogs that are marked but never scanned.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "prove/prove_priv.h"
+#include "leakdump/go/pcln.h"
+#include "leakdump/model/unwind.h"
+#include "leakdump/model/walk.h"
+
+#define MAX_STACK_SCAN	(1ull << 30)	/* Go's maximum stack size */
+#define MAX_SUDOGS	4096		/* per goroutine's waiting list */
+
+/* funcdata and pcdata indexes (internal/abi/symtab.go, 1.21-1.27) */
+#define FUNCDATA_ARGS_POINTER_MAPS	0
+#define FUNCDATA_LOCALS_POINTER_MAPS	1
+#define FUNCDATA_STACK_OBJECTS		2
+#define ARGS_SIZE_UNKNOWN		INT32_MIN
+#define MAX_BITMAP_WORDS		(1u << 20)
+
+/* A word of g's stack, from the prefetched window when there is one. */
+static bool rd_stack(struct ld_mark *p, const struct ld_goroutine *g,
+		     uint64_t addr, uint64_t *w)
+{
+	struct ld_error *err = ld_session_read_stack(p->s, g, addr, w);
+
+	ld_error_destroy(err);
+	return !err;
+}
+
+/* [lo, hi) of g's stack, whole. */
+static void scan_stack_range(struct ld_mark *p, const struct ld_goroutine *g,
+			     uint64_t lo, uint64_t hi)
+{
+	const uint8_t *v;
+
+	lo = (lo + 7) & ~7ull;
+	hi &= ~7ull;
+	if (hi <= lo)
+		return;
+	v = ld_session_stack_window(p->s, g, lo, hi - lo);
+	if (!v) {
+		ld_prove_root_range(p, lo, hi);
+		return;
+	}
+	ld_prove_begin_root(p, lo, hi);
+	ld_prove_scan_words(p, lo, v, hi - lo);
+}
+
+/* The words of [base, base + 8 * nbit) whose bit is set in bits. */
+static void scan_bitmap(struct ld_mark *p, const struct ld_goroutine *g,
+			uint64_t base, const uint8_t *bits, int32_t nbit)
+{
+	p->st->root_bytes += (uint64_t)nbit * 8;
+	p->scan_lo = base;
+	p->scan_hi = base + (uint64_t)nbit * 8;
+	for (int32_t i = 0; i < nbit; i++) {
+		uint64_t w;
+
+		if (!(bits[i / 8] >> (i % 8) & 1))
+			continue;
+		if (!rd_stack(p, g, base + (uint64_t)i * 8, &w)) {
+			ld_prove_unreadable(p, base + (uint64_t)i * 8, 8);
+			continue;
+		}
+		if (w - p->lo < p->hi - p->lo) {
+			p->scan_at = base + (uint64_t)i * 8;
+			ld_prove_mark_word(p, w);
+		}
+	}
+}
+
+/*
+ * Bitmap idx of a runtime.stackmap in the go:func.* area: false when the
+ * map is absent, cut short or has no such entry.  A map without pointers
+ * (nbit 0) needs no entry: *nbit 0, as the runtime.
+ */
+static bool stackmap_bits(const uint8_t *sm, const uint8_t *end, int32_t idx,
+			  const uint8_t **bits, int32_t *nbit)
+{
+	int32_t n, nb;
+	size_t off, len;
+
+	if (!sm || end - sm < 8)
+		return false;
+	memcpy(&n, sm, 4);
+	memcpy(&nb, sm + 4, 4);
+	*bits = NULL;
+	*nbit = 0;
+	if (!nb)
+		return true;
+	if (n <= 0 || nb < 0 || (uint32_t)nb > MAX_BITMAP_WORDS ||
+	    idx < 0 || idx >= n)
+		return false;
+	len = ((size_t)nb + 7) / 8;
+	off = 8 + (size_t)idx * len;
+	if ((size_t)(end - sm) < off + len)
+		return false;
+	*bits = sm + off;
+	*nbit = nb;
+	return true;
+}
+
+/*
+ * One frame as runtime.scanframeworker does: locals and arguments through
+ * their stack maps at the frame's PC, every stack object whole.  Returns
+ * false when the frame has no usable map (then it is scanned whole).
+ */
+static bool scan_frame_precise(struct ld_mark *p, const struct ld_unwinder *u,
+			       uint64_t varp)
+{
+	const struct ld_goroutine *g = u->g;
+	const struct ld_pcln *pcln = p->s->pcln;
+	const uint8_t *end = p->s->gofunc + p->s->gofunc_size;
+	const uint8_t *lm, *am, *objs, *bits;
+	int32_t idx = -1, nbit;
+
+	if (u->pc != u->fn.entry)
+		idx = ld_pcln_pcdata(pcln, &u->fn, LD_PCDATA_STACK_MAP_INDEX,
+				     u->pc - 1);
+	if (idx == -1)
+		idx = 0;	/* the prologue: as the runtime, hope for 0 */
+	if (u->fn.args == ARGS_SIZE_UNKNOWN)
+		return false;	/* reflect stubs */
+	lm = ld_pcln_funcdata(pcln, &u->fn, FUNCDATA_LOCALS_POINTER_MAPS);
+	am = ld_pcln_funcdata(pcln, &u->fn, FUNCDATA_ARGS_POINTER_MAPS);
+	if (varp > u->sp) {
+		if (!stackmap_bits(lm, end, idx, &bits, &nbit) ||
+		    (uint64_t)nbit * 8 > varp - u->sp)
+			return false;
+		scan_bitmap(p, g, varp - (uint64_t)nbit * 8, bits, nbit);
+	}
+	if (u->fn.args > 0) {
+		if (!stackmap_bits(am, end, idx, &bits, &nbit))
+			return false;
+		scan_bitmap(p, g, u->argp, bits, nbit);
+	}
+	objs = ld_pcln_funcdata(pcln, &u->fn, FUNCDATA_STACK_OBJECTS);
+	if (objs && end - objs >= 8) {
+		uint64_t n;
+
+		memcpy(&n, objs, 8);
+		for (uint64_t i = 0; i < n && (uint64_t)(end - objs) >= 8 + (i + 1) * 16; i++) {
+			int32_t off, size;
+			uint64_t ptr;
+
+			memcpy(&off, objs + 8 + i * 16, 4);
+			memcpy(&size, objs + 8 + i * 16 + 4, 4);
+			ptr = (off < 0 ? varp : u->argp) + (uint64_t)(int64_t)off;
+			if (ptr >= u->sp && size > 0)
+				scan_stack_range(p, g, ptr, ptr + (uint64_t)size);
+		}
+	}
+	return true;
+}
+
+/*
+ * A parked goroutine's stack, frame by frame: stale words in dead slots
+ * (left by an earlier, deeper call or a previous owner of the memory)
+ * would otherwise keep dropped primitives "reachable".  Frames without
+ * maps, async-preempted frames and their parents, and whatever the walk
+ * did not reach are scanned whole.  false: not walked at all.
+ */
+static bool scan_stack_precise(struct ld_mark *p, const struct ld_goroutine *g)
+{
+	const struct ld_rt_funcids *fid = &p->rt->fid;
+	uint64_t covered = g->sp, d = 0, pn = 0;
+	struct ld_unwinder u;
+	bool whole_next = false;
+
+	if (!p->s || !p->s->pcln || !p->s->gofunc ||
+	    (g->flags & (LD_G_NO_STACK | LD_G_HAS_REGS)) ||
+	    p->rt->g.defer_ < 0 || p->rt->g.panic_ < 0 ||
+	    !ld_prove_rd(p, g->addr + (uint64_t)p->rt->g.defer_, &d, 8) ||
+	    !ld_prove_rd(p, g->addr + (uint64_t)p->rt->g.panic_, &pn, 8) ||
+	    d || pn)
+		return false;
+	ld_unwind_init(&u, p->s, g, g->pc, g->sp, 0);
+	for (; ld_unwind_valid(&u) && u.fp; ld_unwind_next(&u)) {
+		uint64_t varp = u.fp - 8;
+		bool injected = u.fn.funcid == fid->async_preempt ||
+				u.fn.funcid == fid->debug_call_v2;
+
+		if (varp > u.sp)
+			varp -= 8;	/* the saved frame pointer */
+		if (u.sp < covered || u.fp > g->stack_hi)
+			break;
+		if (whole_next || injected ||
+		    !scan_frame_precise(p, &u, varp)) {
+			scan_stack_range(p, g, u.sp, u.fp);
+			if (u.fn.args > 0)
+				scan_stack_range(p, g, u.argp, u.argp +
+						 (uint64_t)u.fn.args);
+		}
+		whole_next = injected;
+		covered = u.fp;
+	}
+	/* What the walk did not reach (an assembly frame, bad data). */
+	if (covered < g->stack_hi)
+		scan_stack_range(p, g, covered, g->stack_hi);
+	p->st->precise_stacks++;
+	return true;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void scan_goroutine(struct ld_mark *p, const struct ld_goroutine *g);
+
+/*
+ * Goroutines gis[0..n) (indexes into s->gs), sorted here, as roots: their
+ * stack tops are prefetched LD_BATCH goroutines at a time.
+ */
+void ld_prove_scan_goroutines(struct ld_mark *p, uint32_t *gis, size_t n)
+{
+	static const struct ld_walk_ops walk = {
+		.flags = LD_WALK_TRIM | LD_WALK_STACKS,
+	};
+	struct ld_session *s = p->s;
+	struct ld_walk w;
+	size_t i;
+
+	qsort(gis, n, sizeof(*gis), cmp_u32);
+	ld_walk_begin_subset(&w, s, gis, n, &walk, NULL);
+	while (ld_walk_next(&w, &i))
+		scan_goroutine(p, &s->gs[gis[i]]);
+	ld_walk_end(&w);
+}
+
+/* A goroutine's stack (from where it stopped) and its g as roots. */
+static void scan_goroutine(struct ld_mark *p, const struct ld_goroutine *g)
+{
+	uint64_t lo = g->sp;
+
+	if (!scan_stack_precise(p, g)) {
+		if ((g->flags & LD_G_NO_STACK) || lo < g->stack_lo ||
+		    lo > g->stack_hi)
+			lo = g->stack_lo;
+		if (g->stack_hi > lo && g->stack_hi - lo <= MAX_STACK_SCAN)
+			ld_prove_root_range(p, lo, g->stack_hi);
+	}
+	ld_prove_root_range(p, g->addr, g->addr + p->rt->g.size);
+	p->st->root_goroutines++;
+}
+
+void ld_prove_scan_registers(struct ld_mark *p)
+{
+	for (size_t i = 0; i < p->s->nthreads; i++) {
+		const struct ld_thread_regs *r = &p->s->threads[i];
+
+		ld_prove_scan_words(p, 0, (const uint8_t *)r->regs,
+				    r->nregs * sizeof(r->regs[0]));
+	}
+}
+
+/* g structs and the sudogs on waiting lists are never scanned. */
+/*
+ * The waitlink chains are followed a step at a time for every goroutine
+ * at once, each step one batched read (one system call per IOV_MAX
+ * sudogs on a live process, rather than one per sudog).
+ */
+void ld_prove_mark_bookkeeping(struct ld_mark *p)
+{
+	const struct ld_rt_blocking *k = &p->s->rt->blk;
+	struct ld_mem_iov *v = calloc(p->s->ngs + 1, sizeof(*v));
+	uint64_t *next = calloc(p->s->ngs + 1, sizeof(*next));
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->s->ngs; i++) {
+		ld_prove_mark_opaque(p, p->s->gs[i].addr);
+		if (p->s->gs[i].waiting)
+			next[n++] = p->s->gs[i].waiting;
+	}
+	if (!v || !next || k->sudog_waitlink < 0)
+		n = 0;
+	for (int step = 0; n && step < MAX_SUDOGS; step++) {
+		size_t m = 0;
+
+		/*
+		 * A sudog seen before ends the chain: the waiters on one
+		 * semaphore share a waitlink list, so walking it from each
+		 * of them would be quadratic.
+		 */
+		for (size_t i = 0; i < n; i++)
+			if (ld_prove_mark_opaque(p, next[i]))
+				next[m++] = next[i];
+		n = m;
+		m = 0;
+		for (size_t i = 0; i < n; i++) {
+			v[i] = (struct ld_mem_iov){
+				next[i] + (uint64_t)k->sudog_waitlink,
+				&next[i], 8, false };
+		}
+		ld_mem_read_batch(p->mem, v, n);
+		for (size_t i = 0; i < n; i++)
+			if (v[i].ok && next[i])
+				next[m++] = next[i];
+		n = m;
+	}
+	free(v);
+	free(next);
+}
