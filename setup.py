@@ -4,7 +4,8 @@
 
 (`make` does the same and also builds the unit tests.)  The C core is every
 .c file under ext/<layer>/ except ext/python/, the thin binding layer; the
-warning flags are read from the Makefile so that both builds use one list.
+warning and code-generation flags are read from the Makefile so that both
+builds use one list.
 """
 import glob
 import os
@@ -24,9 +25,9 @@ CORE = rel(p for p in glob.glob(os.path.join(HERE, "ext", "*", "*.c"))
 BINDING = rel(glob.glob(os.path.join(HERE, "ext", "python", "*.c")))
 
 
-def makefile_warnings():
+def makefile_flags(name):
     with open(os.path.join(HERE, "Makefile")) as f:
-        m = re.search(r"^WARN := (.*)$", f.read(), re.M)
+        m = re.search(r"^%s := (.*)$" % name, f.read(), re.M)
     return m.group(1).split()
 
 
@@ -42,7 +43,8 @@ setup(
             include_dirs=["include", "ext"],
             libraries=["dw", "elf"],
             define_macros=[("_GNU_SOURCE", None)],
-            extra_compile_args=["-std=gnu11", "-pthread"] + makefile_warnings(),
+            extra_compile_args=(["-std=gnu11", "-pthread"] + makefile_flags("WARN")
+                                + makefile_flags("CODEGEN")),
             extra_link_args=["-pthread"],
         )
     ],

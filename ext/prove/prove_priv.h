@@ -112,13 +112,11 @@ struct ld_mark {
 };
 
 /*
- * Hidden: these are calls between the files of one engine, not part of
- * the library's interface, and a shared object's calls to a hidden
- * function are direct rather than through the PLT (drain calls
- * ld_prove_span_bytes once per object).
+ * Calls between the files of one engine.  The library is built with
+ * hidden visibility (Makefile), so these are direct calls in the shared
+ * object, not calls through the PLT (drain calls ld_prove_span_bytes
+ * once per object).
  */
-#pragma GCC visibility push(hidden)
-
 /* index.c */
 struct ld_error *ld_prove_build_index(struct ld_mark *p);
 
@@ -145,8 +143,6 @@ struct ld_error *ld_prove_roots(struct ld_mark *p);
 void ld_prove_scan_goroutines(struct ld_mark *p, uint32_t *gis, size_t n);
 void ld_prove_scan_registers(struct ld_mark *p);
 void ld_prove_mark_bookkeeping(struct ld_mark *p);
-
-#pragma GCC visibility pop
 
 static inline void ld_prove_trim(struct ld_mark *p)
 {
