@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Every runtime layout fact leakdump uses, as X-macro lists.  One list
- * drives three things: resolving from DWARF (ext/rt.c), the generator that
+ * drives three things: resolving from DWARF (ext/go/rt.c), the generator that
  * records them per Go release from reference builds (tools/layoutgen.c,
  * scripts/gen-layouts.sh), and the generated tables used for binaries
  * without DWARF (ext/layouts_gen.c).  Adding an entry here means
@@ -73,7 +73,7 @@
 	/* Go 1.26 added GODEBUG=tracebacklabels, a dbgVar. */		\
 	X(DBGVAR_NAME, dbgvar_name, "runtime.dbgVar", "name", 0)	\
 	X(DBGVAR_ATOMIC, dbgvar_atomic, "runtime.dbgVar", "atomic", 0)	\
-	/* Blocking objects (ext/blocking.c); all optional: without one	\
+	/* Blocking objects (ext/blocking/); all optional: without one	\
 	 * the feature that needs it is reported as unavailable. */	\
 	X(G_TIMER, g.timer, "runtime.g", "timer", 0)			\
 	/* Leak proofs: goroutines with defers or panics in flight are	\
@@ -140,7 +140,7 @@
 	X(WAITGROUP_STATE, blk.wg_state, "sync.WaitGroup", "state", 0)	\
 	X(WAITGROUP_SEMA, blk.wg_sema, "sync.WaitGroup", "sema", 0)	\
 	X(COND_NOTIFY, blk.cond_notify, "sync.Cond", "notify", 0)	\
-	/* Heap metadata (ext/heap.c); all optional: without them the	\
+	/* Heap metadata (ext/prove/heap.c); all optional: without them the	\
 	 * heap is reported as unavailable. */				\
 	X(MHEAP_ARENAS, heap.arenas, "runtime.mheap", "arenas", 0)	\
 	/* Go 1.25 renamed mheap.allArenas to heapArenas. */		\
@@ -166,7 +166,7 @@
 	X(MSPAN_ELEMSIZE, heap.span_elemsize, "runtime.mspan",		\
 	  "elemsize", 0)						\
 	X(MSPAN_LIMIT, heap.span_limit, "runtime.mspan", "limit", 0)	\
-	/* Leak proofs (ext/prove.c): finalizer specials and types. */	\
+	/* Leak proofs (ext/prove/): finalizer specials and types. */	\
 	X(MSPAN_SPECIALS, heap.span_specials, "runtime.mspan",		\
 	  "specials", 0)						\
 	/* Go 1.22 added mspan.largeType (the malloc header of large	\

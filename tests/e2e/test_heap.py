@@ -1,4 +1,4 @@
-"""Heap metadata (ext/heap.c) on gcores of tests/fixtures/heap.
+"""Heap metadata (ext/prove/heap.c) on gcores of tests/fixtures/heap.
 
 A small C driver (tests/fixtures/heap/cdriver/heapquery.c, built here
 against build/libleakdump.a) opens the core and classifies addresses.  For

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * ld_heap_* (ext/heap.c) on a synthetic heap built in ld_mem buffers with
+ * ld_heap_* (ext/prove/heap.c) on a synthetic heap built in ld_mem buffers with
  * the recorded layouts of Go 1.21 (uintptr freeindex/nelems, spans after
  * the bitmap in heapArena) and Go 1.26 (uint16, spans first): a fake
  * runtime.mheap_ whose arena index covers a few entries around one
@@ -646,7 +646,7 @@ static void test_bias(void **state)
 }
 
 /*
- * The marking engine (ext/prove.c) on the same heap, with object contents
+ * The marking engine (ext/prove/) on the same heap, with object contents
  * and roots.  Small span slots (48 bytes, scan): 0 1 2 5 7 169 allocated,
  * 3 free.  The large object (pages 2..6) is noscan.
  *
