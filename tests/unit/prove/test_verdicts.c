@@ -316,6 +316,9 @@ static int pteardown(void **state)
 	struct pworld *w = *state;
 
 	ld_prove_destroy(w->pv);
+	/* a live-like target batches stack reads; ss_close predates that */
+	free(w->sb->s->batch);
+	w->sb->s->batch = NULL;
 	sb_close(w->sb);
 	sh_release(&w->sh);
 	free(w);
