@@ -25,12 +25,11 @@
 #include "leakdump/blocking/blocking.h"
 #include "leakdump/prove/heap.h"
 #include "leakdump/prove/prove.h"
-#include "synth_blocking.h"
-#include "synth_heap.h"
+#include "synth_prove.h"
 
-#define ARENA		0xc000000000ull
-#define OBJ_SIZE	256
-#define SIZE_CLASS_256	18	/* runtime/sizeclasses.go: class 18 */
+#define ARENA		SP_ARENA
+#define OBJ_SIZE	SP_OBJ_SIZE
+#define SIZE_CLASS_256	SP_SIZE_CLASS
 
 /* ---- the bare engine ---- */
 
@@ -258,54 +257,14 @@ static void test_engine_unreadable_root_is_a_gap(void **state)
 /* ---- ld_prove_run on the blocking world ---- */
 
 /*
- * synth_blocking's world with a heap: one span of 256-byte objects over
- * its channels (SB_CH(0..31)); sudogs, g structs and stacks lie outside
- * any span.  The target lists one writable mapping outside the heap, the
- * "globals" at P_ROOTS, which are a root like every such mapping.
+ * ld_prove_run on synth_prove.h's world: synth_blocking's channels over a
+ * one-span heap, with one listed mapping of globals (a root).
  */
-#define P_ROOTS		0x5c0000ull
-#define P_ROOTS_LEN	0x1000
-
-struct pworld {
-	struct synth_blocking *sb;
-	struct synth_heap sh;
-	struct ld_prove *pv;
-	uint8_t roots[P_ROOTS_LEN];
-	bool no_mappings;
-};
-
-static bool p_mappings(const struct ld_target *t, ld_target_range_fn *fn,
-		       void *arg)
-{
-	return fn(arg, P_ROOTS, P_ROOTS + P_ROOTS_LEN);
-}
-
-static const struct ld_target_ops p_ops = {
-	.name = "core", .mapped = false, .mappings = p_mappings,
-};
-/* A target that cannot list its mappings (the callback kind). */
-static const struct ld_target_ops p_ops_unlisted = {
-	.name = "callback",
-};
-
 static int psetup(void **state)
 {
-	struct pworld *w = calloc(1, sizeof(*w));
-	struct ld_session *s;
-	struct ld_rt lay;
+	struct synth_prove *w = sp_open();
 
-	if (!w || !(w->sb = sb_open()) || !sh_load_layout(&lay, 26))
-		return -1;
-	s = w->sb->s;
-	s->rt->heap = lay.heap;
-	s->rt->heap.mheap = SH_MHEAP;
-	s->rt->kind_special_finalizer = lay.kind_special_finalizer;
-	ld_rt_resolve_caps(s->rt);
-	s->target.ops = &p_ops;
-	if (!sh_init(&w->sh, s->rt, s->mem, ARENA) ||
-	    !sh_add_span(&w->sh, SB_CH(0), 1, OBJ_SIZE, SIZE_CLASS_256,
-			 false) ||
-	    ld_mem_add_buffer(s->mem, P_ROOTS, w->roots, P_ROOTS_LEN))
+	if (!w)
 		return -1;
 	*state = w;
 	return 0;
@@ -313,36 +272,11 @@ static int psetup(void **state)
 
 static int pteardown(void **state)
 {
-	struct pworld *w = *state;
-
-	ld_prove_destroy(w->pv);
-	/* a live-like target batches stack reads; ss_close predates that */
-	free(w->sb->s->batch);
-	w->sb->s->batch = NULL;
-	sb_close(w->sb);
-	sh_release(&w->sh);
-	free(w);
+	sp_close(*state);
 	return 0;
 }
 
-/* Goroutine goid receives from SB_CH(ch) through sudog SB_SG(sg). */
-static void recv_on(struct pworld *w, uint64_t goid, unsigned int ch,
-		    unsigned int sg)
-{
-	sb_sudog(w->sb, SB_SG(sg), &(struct sb_sudog){
-		.g = sb_gaddr(goid), .c = SB_CH(ch) });
-	sb_chan(w->sb, SB_CH(ch), &(struct sb_chan){
-		.elemsize = 8, .recvq_first = SB_SG(sg),
-		.recvq_last = SB_SG(sg) });
-	sb_waiting_g(w->sb, goid, "chan receive", SB_SG(sg));
-}
-
-static void root_word(struct pworld *w, unsigned int slot, uint64_t v)
-{
-	sh_put(w->roots, 8 * (int64_t)slot, 8, v);
-}
-
-static struct ld_prove *prove(struct pworld *w)
+static struct ld_prove *prove(struct synth_prove *w)
 {
 	struct ld_error *err = sb_build(w->sb);
 
@@ -354,7 +288,7 @@ static struct ld_prove *prove(struct pworld *w)
 	return w->pv;
 }
 
-static void expect_verdict(struct pworld *w, uint64_t goid,
+static void expect_verdict(struct synth_prove *w, uint64_t goid,
 			   enum ld_verdict v, enum ld_verdict_why why)
 {
 	size_t gi = sb_gi(w->sb, goid);
@@ -377,10 +311,10 @@ static void test_verdict_names(void **state)
 
 static void test_prove_unreachable_channel_leaked(void **state)
 {
-	struct pworld *w = *state;
+	struct synth_prove *w = *state;
 	struct ld_prove *pv;
 
-	recv_on(w, 3, 0, 0);
+	sp_recv_on(w, 3, 0, 0);
 	/* its own stack holding the channel does not count */
 	sb_stack_word(w->sb, 3, 2, SB_CH(0));
 	pv = prove(w);
@@ -392,12 +326,12 @@ static void test_prove_unreachable_channel_leaked(void **state)
 
 static void test_prove_channel_reachable_from_root_may_wake(void **state)
 {
-	struct pworld *w = *state;
+	struct synth_prove *w = *state;
 	struct ld_prove *pv;
 
-	recv_on(w, 3, 0, 0);
-	recv_on(w, 4, 1, 1);
-	root_word(w, 5, SB_CH(1));
+	sp_recv_on(w, 3, 0, 0);
+	sp_recv_on(w, 4, 1, 1);
+	sp_root_word(w, 5, SB_CH(1));
 	pv = prove(w);
 	expect_verdict(w, 3, LD_VERDICT_LEAKED, LD_WHY_UNREACHABLE);
 	expect_verdict(w, 4, LD_VERDICT_MAY_WAKE, LD_WHY_REACHABLE);
@@ -408,9 +342,9 @@ static void test_prove_channel_reachable_from_root_may_wake(void **state)
 /* A running goroutine's stack is a root. */
 static void test_prove_running_stack_is_root(void **state)
 {
-	struct pworld *w = *state;
+	struct synth_prove *w = *state;
 
-	recv_on(w, 3, 0, 0);
+	sp_recv_on(w, 3, 0, 0);
 	sb_g(w->sb, 4, ST_RUNNING, NULL);
 	sb_stack_word(w->sb, 4, 1, SB_CH(0));
 	prove(w);
@@ -424,7 +358,7 @@ static void test_prove_running_stack_is_root(void **state)
  */
 static void test_prove_nil_channel_and_empty_select(void **state)
 {
-	struct pworld *w = *state;
+	struct synth_prove *w = *state;
 	struct ld_prove *pv;
 
 	sb_waiting_g(w->sb, 1, "select (no cases)", 0);
@@ -443,7 +377,7 @@ static void test_prove_nil_channel_and_empty_select(void **state)
 /* Sleeping and I/O waits are not blocking on a primitive: live. */
 static void test_prove_other_waits_live(void **state)
 {
-	struct pworld *w = *state;
+	struct synth_prove *w = *state;
 
 	sb_waiting_g(w->sb, 3, "sleep", 0);
 	sb_g(w->sb, 4, ST_RUNNABLE, NULL);
@@ -457,10 +391,10 @@ static void test_prove_other_waits_live(void **state)
 /* A channel outside the heap cannot be shown unreachable. */
 static void test_prove_channel_outside_heap_may_wake(void **state)
 {
-	struct pworld *w = *state;
+	struct synth_prove *w = *state;
 
 	/* SB_CH(40) lies past the span: in memory, in no heap object */
-	recv_on(w, 3, 40, 0);
+	sp_recv_on(w, 3, 40, 0);
 	prove(w);
 	expect_verdict(w, 3, LD_VERDICT_MAY_WAKE, LD_WHY_NOT_IN_HEAP);
 }
@@ -471,10 +405,10 @@ static void test_prove_channel_outside_heap_may_wake(void **state)
  */
 static void test_prove_fixed_point_both_leak(void **state)
 {
-	struct pworld *w = *state;
+	struct synth_prove *w = *state;
 
-	recv_on(w, 3, 0, 0);
-	recv_on(w, 4, 1, 1);
+	sp_recv_on(w, 3, 0, 0);
+	sp_recv_on(w, 4, 1, 1);
 	sb_stack_word(w->sb, 3, 3, SB_CH(1));
 	prove(w);
 	expect_verdict(w, 3, LD_VERDICT_LEAKED, LD_WHY_UNREACHABLE);
@@ -484,13 +418,13 @@ static void test_prove_fixed_point_both_leak(void **state)
 /* ... and once a root reaches CA, A may wake, and so B may too. */
 static void test_prove_fixed_point_both_wake(void **state)
 {
-	struct pworld *w = *state;
+	struct synth_prove *w = *state;
 	struct ld_prove *pv;
 
-	recv_on(w, 3, 0, 0);
-	recv_on(w, 4, 1, 1);
+	sp_recv_on(w, 3, 0, 0);
+	sp_recv_on(w, 4, 1, 1);
 	sb_stack_word(w->sb, 3, 3, SB_CH(1));
-	root_word(w, 0, SB_CH(0));
+	sp_root_word(w, 0, SB_CH(0));
 	pv = prove(w);
 	expect_verdict(w, 3, LD_VERDICT_MAY_WAKE, LD_WHY_REACHABLE);
 	expect_verdict(w, 4, LD_VERDICT_MAY_WAKE, LD_WHY_REACHABLE);
@@ -500,12 +434,12 @@ static void test_prove_fixed_point_both_wake(void **state)
 /* ... but B's stack holding CA does nothing for A. */
 static void test_prove_fixed_point_is_one_way(void **state)
 {
-	struct pworld *w = *state;
+	struct synth_prove *w = *state;
 
-	recv_on(w, 3, 0, 0);
-	recv_on(w, 4, 1, 1);
+	sp_recv_on(w, 3, 0, 0);
+	sp_recv_on(w, 4, 1, 1);
 	sb_stack_word(w->sb, 4, 3, SB_CH(0));
-	root_word(w, 0, SB_CH(0));
+	sp_root_word(w, 0, SB_CH(0));
 	prove(w);
 	expect_verdict(w, 3, LD_VERDICT_MAY_WAKE, LD_WHY_REACHABLE);
 	expect_verdict(w, 4, LD_VERDICT_LEAKED, LD_WHY_UNREACHABLE);
@@ -517,11 +451,11 @@ static void test_prove_fixed_point_is_one_way(void **state)
  */
 static void test_prove_gap_downgrades_to_suspected(void **state)
 {
-	struct pworld *w = *state;
+	struct synth_prove *w = *state;
 	struct ld_prove *pv;
 
-	w->sb->s->target.ops = &p_ops_unlisted;
-	recv_on(w, 3, 0, 0);
+	w->sb->s->target.ops = &sp_ops_unlisted;
+	sp_recv_on(w, 3, 0, 0);
 	pv = prove(w);
 	expect_verdict(w, 3, LD_VERDICT_LEAKED, LD_WHY_UNREACHABLE);
 	assert_false(pv->proven);
@@ -532,12 +466,12 @@ static void test_prove_gap_downgrades_to_suspected(void **state)
 /* A heap span that cannot be read is a gap too. */
 static void test_prove_unreadable_span_is_a_gap(void **state)
 {
-	struct pworld *w = *state;
+	struct synth_prove *w = *state;
 	struct ld_prove *pv;
 
 	/* page 1 of the arena names an mspan nobody can read */
 	sh_put(w->sh.ha, w->sb->s->rt->heap.ha_spans + 8, 8, 0xdead0000ull);
-	recv_on(w, 3, 0, 0);
+	sp_recv_on(w, 3, 0, 0);
 	pv = prove(w);
 	expect_verdict(w, 3, LD_VERDICT_LEAKED, LD_WHY_UNREACHABLE);
 	assert_false(pv->proven);
