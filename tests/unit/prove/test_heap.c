@@ -36,6 +36,7 @@
 #include "leakdump/prove/prove.h"
 #include "leakdump/go/rt.h"
 #include "go/rt_fields.h"
+#include "synth_heap.h"
 
 #define PAGE		LD_HEAP_PAGE_SIZE
 #define MHEAP		0x600000ull
@@ -66,8 +67,7 @@ struct world {
 static void put(uint8_t *buf, int64_t off, unsigned int width, uint64_t v)
 {
 	assert_true(off >= 0);
-	for (unsigned int i = 0; i < width; i++)
-		buf[off + i] = (uint8_t)(v >> (8 * i));
+	sh_put(buf, off, width, v);
 }
 
 static struct ld_error *ha_read(void *arg, uint64_t addr, void *buf,
@@ -83,17 +83,7 @@ static struct ld_error *ha_read(void *arg, uint64_t addr, void *buf,
 
 static void load_layout(struct ld_rt *rt, int minor)
 {
-	const struct ld_layout *l = NULL;
-
-	for (unsigned int i = 0; i < ld_nlayouts; i++)
-		if (ld_layouts[i].go_minor == minor)
-			l = &ld_layouts[i];
-	assert_non_null(l);
-	memset(rt, 0, sizeof(*rt));
-	rt->go_major = 1;
-	rt->go_minor = minor;
-	ld_rt_resolve_caps(rt);
-	ld_rt_apply_layout(rt, l);
+	assert_true(sh_load_layout(rt, minor));
 	rt->heap.mheap = MHEAP;
 }
 
@@ -103,21 +93,9 @@ static void make_span(struct world *w, int k, uint64_t base, uint64_t npages,
 		      uint64_t alloc_bits, uint8_t spanclass, uint8_t state,
 		      uint64_t limit)
 {
-	const struct ld_rt_heap *l = &w->rt.heap;
-	unsigned int iw = w->rt.go_minor <= 21 ? 8 : 2;
-	uint8_t *s = w->spans + k * SPAN_STRIDE;
-
 	assert_true(w->rt.heap.mspan_size <= SPAN_STRIDE);
-	put(s, l->span_start_addr, 8, base);
-	put(s, l->span_npages, 8, npages);
-	put(s, l->span_elemsize, 8, elemsize);
-	put(s, l->span_nelems, iw, nelems);
-	put(s, l->span_freeindex, iw, freeindex);
-	put(s, l->span_alloc_bits, 8, alloc_bits);
-	put(s, l->span_alloc_count, 2, freeindex);
-	put(s, l->span_spanclass, 1, spanclass);
-	put(s, l->span_state, 1, state);
-	put(s, l->span_limit, 8, limit);
+	sh_span(&w->rt, w->spans + k * SPAN_STRIDE, base, npages, elemsize,
+		nelems, freeindex, alloc_bits, spanclass, state, limit);
 }
 
 static uint64_t span_addr(int k)

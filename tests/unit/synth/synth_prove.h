@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A world for leak proofs: synth_blocking's world (g structs, sudogs,
+ * channels, stacks) with a Go 1.26 heap (synth_heap.h) under its
+ * channels, so ld_prove_run and reports with --prove can run on it.
+ *
+ * Header-only: every non-test_*.c file in tests/unit is linked into every
+ * unit test binary.
+ */
+#ifndef SYNTH_PROVE_H
+#define SYNTH_PROVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "leakdump/prove/prove.h"
+#include "synth_blocking.h"
+#include "synth_heap.h"
+
+#define SP_ARENA	0xc000000000ull
+#define SP_OBJ_SIZE	256
+#define SP_SIZE_CLASS	18	/* runtime/sizeclasses.go: 256 bytes */
+
+/*
+ * One span of 256-byte objects over the channels (SB_CH(0..31)); sudogs,
+ * g structs and stacks lie outside any span.  The target lists one
+ * writable mapping outside the heap, the "globals" at SP_ROOTS, which are
+ * a root like every such mapping.
+ */
+#define SP_ROOTS	0x5c0000ull
+#define SP_ROOTS_LEN	0x1000
+
+struct synth_prove {
+	struct synth_blocking *sb;
+	struct synth_heap sh;
+	struct ld_prove *pv;		/* for the test; freed by sp_close */
+	uint8_t roots[SP_ROOTS_LEN];
+};
+
+static inline bool sp_mappings(const struct ld_target *t,
+			       ld_target_range_fn *fn, void *arg)
+{
+	return fn(arg, SP_ROOTS, SP_ROOTS + SP_ROOTS_LEN);
+}
+
+static const struct ld_target_ops sp_ops = {
+	.name = "core", .mapped = false, .mappings = sp_mappings,
+};
+/* A target that cannot list its mappings (as the callback kind). */
+static const struct ld_target_ops sp_ops_unlisted = {
+	.name = "callback",
+};
+
+static inline void sp_close(struct synth_prove *w)
+{
+	if (!w)
+		return;
+	ld_prove_destroy(w->pv);
+	if (w->sb) {
+		/* an unmapped target batches stack reads; ss_close lacks it */
+		free(w->sb->s->batch);
+		w->sb->s->batch = NULL;
+	}
+	sb_close(w->sb);
+	sh_release(&w->sh);
+	free(w);
+}
+
+static inline struct synth_prove *sp_open(void)
+{
+	struct synth_prove *w = calloc(1, sizeof(*w));
+	struct ld_session *s;
+	struct ld_error *err;
+	struct ld_rt lay;
+
+	if (!w)
+		return NULL;
+	if (!(w->sb = sb_open()) || !sh_load_layout(&lay, 26))
+		goto fail;
+	s = w->sb->s;
+	s->rt->heap = lay.heap;
+	s->rt->heap.mheap = SH_MHEAP;
+	s->rt->kind_special_finalizer = lay.kind_special_finalizer;
+	ld_rt_resolve_caps(s->rt);
+	s->target.ops = &sp_ops;
+	if (!sh_init(&w->sh, s->rt, s->mem, SP_ARENA) ||
+	    !sh_add_span(&w->sh, SB_CH(0), 1, SP_OBJ_SIZE, SP_SIZE_CLASS,
+			 false))
+		goto fail;
+	err = ld_mem_add_buffer(s->mem, SP_ROOTS, w->roots, SP_ROOTS_LEN);
+	if (err) {
+		ld_error_destroy(err);
+		goto fail;
+	}
+	return w;
+fail:
+	sp_close(w);
+	return NULL;
+}
+
+/* Goroutine goid alone receives from SB_CH(ch) through sudog SB_SG(sg). */
+static inline void sp_recv_on(struct synth_prove *w, uint64_t goid,
+			      unsigned int ch, unsigned int sg)
+{
+	sb_sudog(w->sb, SB_SG(sg), &(struct sb_sudog){
+		.g = sb_gaddr(goid), .c = SB_CH(ch) });
+	sb_chan(w->sb, SB_CH(ch), &(struct sb_chan){
+		.elemsize = 8, .recvq_first = SB_SG(sg),
+		.recvq_last = SB_SG(sg) });
+	sb_waiting_g(w->sb, goid, "chan receive", SB_SG(sg));
+}
+
+/* Word slot of the globals. */
+static inline void sp_root_word(struct synth_prove *w, unsigned int slot,
+				uint64_t v)
+{
+	sh_put(w->roots, 8 * (int64_t)slot, 8, v);
+}
+
+#endif
