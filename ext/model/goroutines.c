@@ -100,8 +100,10 @@ int64_t ld_goroutine_wait_minutes(const struct ld_session *s,
 {
 	uint32_t st = base_status(s, g);
 
+	/* A wait that began after "now" (a live target read as it runs)
+	 * has lasted no whole minute yet, as goroutineheader would say. */
 	if ((st != s->rt->g_waiting && st != s->rt->g_syscall) ||
-	    !g->waitsince || !s->now)
+	    !g->waitsince || !s->now || g->waitsince > s->now)
 		return 0;
 	return (s->now - g->waitsince) / 60000000000ll;
 }

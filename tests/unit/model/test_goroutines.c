@@ -201,16 +201,17 @@ static void test_wait_minutes_need_waitsince(void **state)
 }
 
 /*
- * A waitsince after now (a live target read while it runs) is never a
- * positive number of minutes: the runtime prints nothing for waitfor < 1.
+ * A waitsince after now (a live target read while it runs) is 0 minutes,
+ * never negative: the runtime prints nothing for waitfor < 1, and the
+ * header promises 0 when there is nothing to say.
  */
-static void test_wait_minutes_never_positive_from_future(void **state)
+static void test_wait_minutes_zero_from_future(void **state)
 {
 	struct synth_session *ss = *state;
 
 	ss->s->now = 1000 * MINUTE;
-	assert_true(minutes(ss, ST_WAITING, ss->s->now + 30 * 1000000000ll) < 1);
-	assert_true(minutes(ss, ST_WAITING, ss->s->now + 5 * MINUTE) < 1);
+	assert_int_equal(minutes(ss, ST_WAITING, ss->s->now + 30 * 1000000000ll), 0);
+	assert_int_equal(minutes(ss, ST_WAITING, ss->s->now + 5 * MINUTE), 0);
 }
 
 /* ---- notes ---- */
@@ -781,7 +782,7 @@ int main(void)
 		T(test_wait_minutes_truncate),
 		T(test_wait_minutes_only_waiting_and_syscall),
 		T(test_wait_minutes_need_waitsince),
-		T(test_wait_minutes_never_positive_from_future),
+		T(test_wait_minutes_zero_from_future),
 		T(test_note_dedup),
 		T(test_note_index_past_table),
 		T(test_note_bound),
