@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The report's grouping model (report/model.h) and the format that
- * regroups it by blocking object (--group-by blocker), on the synthetic
+ * The report's grouping model (leakdump/report/model.h) and the format
+ * that regroups it by blocking object (--group-by blocker), on the synthetic
  * blocking world of synth_blocking.h: channels with goroutines queued on
  * them, so groups have objects to be blocked on.
  */
@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "leakdump/report/model.h"
 #include "leakdump/report/report.h"
 #include "synth_blocking.h"
 
@@ -166,11 +167,157 @@ static void test_text_blocked_on(void **state)
 		"    blocked on: " OBJ_C2 "\n" F_WORKER);
 }
 
+/* ---- the model ---- */
+
+static struct ld_report_model *build_model(struct synth_blocking *sb,
+					   const struct ld_report_model_opts *o)
+{
+	struct ld_report_model *m = NULL;
+	struct ld_error *err = ld_report_model_build(sb->s, o, &m);
+
+	assert_null(err);
+	assert_non_null(m);
+	return m;
+}
+
+/* The goroutine ids of group k, in chain order, as "1,2,7". */
+static void group_ids(struct synth_blocking *sb,
+		      const struct ld_report_model *m, size_t k, char *buf,
+		      size_t size)
+{
+	const struct ld_report_group *grp = &m->groups[k];
+	size_t len = 0, n = 0;
+
+	buf[0] = '\0';
+	ld_report_for_each_g(m, grp, gi) {
+		len += (size_t)snprintf(buf + len, size - len, "%s%llu",
+					len ? "," : "",
+					(unsigned long long)sb->s->gs[gi].goid);
+		assert_true(len < size);
+		assert_int_equal(m->g_group[gi], k);
+		n++;
+	}
+	assert_int_equal(n, grp->count);
+}
+
+static const char *top_frame(const struct ld_report_model *m, size_t k)
+{
+	uint32_t n;
+	const struct ld_visible_frame *f = ld_report_frames(m, &m->groups[k],
+							    &n);
+
+	assert_int_equal(n, 1);
+	return f[0].name;
+}
+
+/* Groups, their order, goroutine chains, stacks and blocking summaries. */
+static void test_model_groups(void **state)
+{
+	struct synth_blocking *sb = *state;
+	struct ld_report_model_opts o = { 0 };
+	const struct ld_blocker *bl;
+	struct ld_report_model *m;
+	unsigned int n;
+	char ids[64];
+
+	make_world(sb);
+	sb_g(sb, 9, ST_RUNNING, NULL)->flags |= LD_G_SYSTEM;
+	m = build_model(sb, &o);
+
+	/* biggest first, ties by the lowest goroutine id */
+	assert_int_equal(m->ngroups, 4);
+	assert_int_equal(m->hidden, 1);
+	assert_int_equal(m->g_group[sb_gi(sb, 9)], LD_REPORT_NONE);
+	group_ids(sb, m, 0, ids, sizeof(ids));
+	assert_string_equal(ids, "1,2,7");
+	group_ids(sb, m, 1, ids, sizeof(ids));
+	assert_string_equal(ids, "5,6");
+	group_ids(sb, m, 2, ids, sizeof(ids));
+	assert_string_equal(ids, "3");
+	group_ids(sb, m, 3, ids, sizeof(ids));
+	assert_string_equal(ids, "4");
+	assert_string_equal(m->groups[0].status, "chan receive");
+	assert_string_equal(m->groups[1].status, "select (no cases)");
+	assert_string_equal(m->groups[2].status, "chan receive");
+	assert_string_equal(m->groups[3].status, "chan send");
+
+	/* one interned stack for every main.worker group */
+	assert_int_equal(m->nstacks, 2);
+	assert_int_equal(m->groups[0].stack_id, m->groups[1].stack_id);
+	assert_string_equal(top_frame(m, 0), "main.worker");
+	assert_string_equal(top_frame(m, 2), "main.main");
+
+	/* 1, 2 wait on C1 and 7 on C3; the example is the first's */
+	assert_int_equal(m->groups[0].nobjects, 2);
+	assert_int_equal(m->groups[1].nobjects, 0);
+	assert_int_equal(m->groups[2].nobjects, 1);
+	bl = ld_report_blockers(m, &m->groups[0], &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(m->blk->objs[bl[0].obj].addr, C1);
+	ld_report_blockers(m, &m->groups[1], &n);
+	assert_int_equal(n, 0);
+
+	/* no --prove: no verdicts, nothing retained */
+	assert_null(m->pv);
+	assert_null(ld_report_retained(m, &m->groups[0]));
+	ld_report_model_destroy(m);
+
+	/* --all: the runtime goroutine gets a group of its own */
+	o.all = true;
+	m = build_model(sb, &o);
+	assert_int_equal(m->ngroups, 5);
+	assert_int_equal(m->hidden, 0);
+	assert_int_equal(m->groups[4].count, 1);
+	assert_int_equal(m->groups[4].first_g, sb_gi(sb, 9));
+	ld_report_model_destroy(m);
+}
+
+static void test_model_options(void **state)
+{
+	struct synth_blocking *sb = *state;
+	static struct ld_report_model poison;
+	struct ld_report_model_opts o = { .no_blocking = true };
+	struct ld_report_opts ro = { .format = LD_FORMAT_GO, .prove = true };
+	struct ld_report_model *m;
+	struct ld_error *err;
+	unsigned int n = 1;
+
+	make_world(sb);
+	/* --no-blocking: the same groups, no objects */
+	m = build_model(sb, &o);
+	assert_int_equal(m->ngroups, 4);
+	assert_null(m->blk);
+	assert_int_equal(m->groups[0].nobjects, 0);
+	assert_null(ld_report_blockers(m, &m->groups[0], &n));
+	assert_int_equal(n, 0);
+	ld_report_model_destroy(m);
+	ld_report_model_destroy(NULL);
+
+	/* --prove needs the blocking objects */
+	o.prove = true;
+	m = &poison;
+	err = ld_report_model_build(sb->s, &o, &m);
+	assert_non_null(err);
+	assert_int_equal(err->code, LD_ERR_INVALID);
+	assert_null(m);
+	ld_error_destroy(err);
+
+	/* ...and the runtime's own format has no place for verdicts */
+	err = ld_report(sb->s, &ro, stdout);
+	assert_non_null(err);
+	assert_int_equal(err->code, LD_ERR_INVALID);
+	assert_string_equal(err->message,
+		"--prove reports in text or json, not in the runtime's own format");
+	ld_error_destroy(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_group_by_blocker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_blocked_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_options, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
