@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The "json" format: target, totals, --prove summary, the grouping
+ * model's groups, every shown goroutine and every blocking object, in one
+ * JSON object.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "leakdump/blocking/blocking.h"
+#include "leakdump/prove/prove.h"
+#include "leakdump/model/walk.h"
+#include "leakdump/model/traceback.h"
+#include "leakdump/report/model.h"
+#include "leakdump/report/report.h"
+#include "report/report_priv.h"
+
+/*
+ * Per-goroutine id lists are cut at this length (the counts stay exact):
+ * a million receivers on one channel would otherwise repeat a million ids
+ * a million times.  The top-level "objects" list has every id once.
+ */
+#define JSON_MAX_IDS 16
+
+/* Passes that read no stacks. */
+static const struct ld_walk_ops trim_walk = {
+	.flags = LD_WALK_TRIM,
+};
+
+static void json_frame(struct ld_strbuf *sb, const struct ld_visible_frame *f)
+{
+	ld_strbuf_puts(sb, "{\"function\":");
+	ld_strbuf_json_str(sb, f->name);
+	ld_strbuf_puts(sb, ",\"file\":");
+	ld_strbuf_json_str(sb, f->file);
+	ld_strbuf_printf(sb, ",\"line\":%d,\"pc\":\"0x%llx\",\"inlined\":%s}",
+			 f->line, (unsigned long long)f->pc,
+			 f->inlined ? "true" : "false");
+}
+
+static void json_target(struct ld_session *s, const struct ld_report_opts *o,
+			struct ld_strbuf *sb)
+{
+	ld_strbuf_printf(sb, "{\"target\":{\"kind\":\"%s\",\"pid\":",
+			 target_kind_name(s));
+	if (s->pid)
+		ld_strbuf_printf(sb, "%d", s->pid);
+	else
+		ld_strbuf_puts(sb, "null");
+	ld_strbuf_puts(sb, ",\"executable\":");
+	ld_strbuf_json_str(sb, s->bin->path);
+	ld_strbuf_puts(sb, ",\"go_version\":");
+	ld_strbuf_json_str(sb, s->rt->go_version);
+	ld_strbuf_printf(sb, ",\"arch\":\"%s\",\"now_estimated\":%s},",
+			 s->arch->name, s->now_estimated ? "true" : "false");
+}
+
+static void json_totals(struct ld_session *s, const struct ld_report_opts *o,
+			const struct ld_report_model *gr, struct ld_strbuf *sb)
+{
+	struct state_count states[64];
+	size_t nstates = 0, n = 0;
+
+	for (size_t i = 0; i < s->ngs; i++) {
+		if (!ld_report_shown(&s->gs[i], o->all))
+			continue;
+		n++;
+		count_state(states, &nstates, 64,
+			    ld_goroutine_state_name(s, &s->gs[i]));
+	}
+	ld_strbuf_printf(sb, "\"totals\":{\"goroutines\":%zu,\"hidden\":%zu,\"unreadable\":%zu,\"by_state\":{",
+			 n, gr->hidden, s->nbad_gs);
+	for (size_t i = 0; i < nstates; i++) {
+		if (i)
+			ld_strbuf_putc(sb, ',');
+		ld_strbuf_json_str(sb, states[i].name);
+		ld_strbuf_printf(sb, ":%zu", states[i].count);
+	}
+	ld_strbuf_puts(sb, "}},");
+}
+
+static void json_group_verdict(const struct ld_report_model *gr,
+			       const struct ld_report_group *grp,
+			       struct ld_strbuf *sb)
+{
+	const struct ld_retained *r = grp->retained ?
+				      &gr->retained[grp->retained - 1] : NULL;
+	uint64_t counts[4] = { 0 };
+
+	counts[grp->verdict] = grp->count;
+	ld_strbuf_printf(sb, ",\"verdict\":\"%s\",\"proven\":%s,\"verdicts\":{\"leaked\":%llu,\"may-wake\":%llu,\"live\":%llu}",
+			 ld_verdict_name(grp->verdict),
+			 grp->verdict == LD_VERDICT_LEAKED && gr->pv->proven ?
+			 "true" : "false",
+			 (unsigned long long)counts[LD_VERDICT_LEAKED],
+			 (unsigned long long)counts[LD_VERDICT_MAY_WAKE],
+			 (unsigned long long)counts[LD_VERDICT_LIVE]);
+	if (!r)
+		return;
+	ld_strbuf_printf(sb, ",\"pins\":{\"stack_bytes\":%llu,\"heap_bytes\":%llu,\"heap_objects\":%llu,\"top_types\":[",
+			 (unsigned long long)r->stack_bytes,
+			 (unsigned long long)r->bytes,
+			 (unsigned long long)r->objects);
+	for (unsigned int i = 0; i < r->ntop; i++) {
+		ld_strbuf_puts(sb, i ? ",{\"type\":" : "{\"type\":");
+		ld_strbuf_json_str(sb, r->top[i].name);
+		ld_strbuf_printf(sb, ",\"bytes\":%llu,\"objects\":%llu}",
+				 (unsigned long long)r->top[i].bytes,
+				 (unsigned long long)r->top[i].objects);
+	}
+	ld_strbuf_puts(sb, "]}");
+}
+
+static void json_prove(const struct ld_prove *pv, struct ld_strbuf *sb)
+{
+	const struct ld_prove_stats *st = &pv->st;
+
+	ld_strbuf_printf(sb, "\"prove\":{\"proven\":%s,\"gaps\":",
+			 pv->proven ? "true" : "false");
+	if (pv->proven)
+		ld_strbuf_puts(sb, "null");
+	else
+		ld_strbuf_json_str(sb, pv->gaps);
+	ld_strbuf_printf(sb, ",\"verdicts\":{\"leaked\":%llu,\"may-wake\":%llu,\"live\":%llu}",
+			 (unsigned long long)pv->count[LD_VERDICT_LEAKED],
+			 (unsigned long long)pv->count[LD_VERDICT_MAY_WAKE],
+			 (unsigned long long)pv->count[LD_VERDICT_LIVE]);
+	ld_strbuf_printf(sb, ",\"heap_bytes\":%llu,\"spans\":%llu,\"objects\":%llu,\"marked_objects\":%llu,\"marked_bytes\":%llu,\"scanned_bytes\":%llu",
+			 (unsigned long long)st->heap_bytes,
+			 (unsigned long long)st->spans,
+			 (unsigned long long)st->objects,
+			 (unsigned long long)st->marked_objects,
+			 (unsigned long long)st->marked_bytes,
+			 (unsigned long long)st->scanned_bytes);
+	ld_strbuf_printf(sb, ",\"root_bytes\":%llu,\"other_bytes\":%llu,\"root_ranges\":%llu,\"root_goroutines\":%llu,\"precise_stacks\":%llu,\"finalizers\":%llu,\"iterations\":%u",
+			 (unsigned long long)st->root_bytes,
+			 (unsigned long long)st->other_bytes,
+			 (unsigned long long)st->root_ranges,
+			 (unsigned long long)st->root_goroutines,
+			 (unsigned long long)st->precise_stacks,
+			 (unsigned long long)st->finalizers, st->iterations);
+	ld_strbuf_printf(sb, ",\"unreadable_bytes\":%llu,\"spans_unreadable\":%llu,\"seconds\":%.3f},",
+			 (unsigned long long)st->unreadable_bytes,
+			 (unsigned long long)st->spans_unreadable, st->seconds);
+}
+
+static void json_group(struct ld_session *s, const struct ld_report_model *gr,
+		       size_t k, struct ld_strbuf *sb)
+{
+	const struct ld_report_group *grp = &gr->groups[k];
+	const struct ld_report_stack *st = &gr->stacks[grp->stack_id];
+	const struct ld_goroutine *g0 = &s->gs[grp->first_g];
+	struct ld_visible_frame cf;
+	bool first = true;
+
+	ld_strbuf_printf(sb, "%s{\"id\":%zu,\"count\":%zu,\"state\":", k ? "," : "",
+			 k, grp->count);
+	ld_strbuf_json_str(sb, grp->status);
+	ld_strbuf_printf(sb, ",\"wait_minutes\":[%lld,%lld],\"frames\":[",
+			 (long long)grp->min_wait, (long long)grp->max_wait);
+	for (uint32_t i = 0; i < st->nframes; i++) {
+		if (i)
+			ld_strbuf_putc(sb, ',');
+		json_frame(sb, &gr->frames[st->first + i]);
+	}
+	ld_strbuf_puts(sb, "],\"created_by\":");
+	if (ld_traceback_created_by(s, g0, &cf)) {
+		ld_strbuf_puts(sb, "{\"function\":");
+		ld_strbuf_json_str(sb, cf.name);
+		ld_strbuf_puts(sb, ",\"file\":");
+		ld_strbuf_json_str(sb, cf.file);
+		ld_strbuf_printf(sb, ",\"line\":%d}", cf.line);
+	} else {
+		ld_strbuf_puts(sb, "null");
+	}
+	ld_strbuf_puts(sb, ",\"goroutines\":[");
+	for (uint32_t gi = grp->first_g; gi != UINT32_MAX; gi = gr->next_g[gi]) {
+		ld_strbuf_printf(sb, "%s%llu", first ? "" : ",",
+				 (unsigned long long)s->gs[gi].goid);
+		first = false;
+	}
+	ld_strbuf_putc(sb, ']');
+	if (gr->pv)
+		json_group_verdict(gr, grp, sb);
+	ld_strbuf_putc(sb, '}');
+}
+
+static void json_goroutine(struct ld_session *s,
+			   const struct ld_report_model *gr, size_t i,
+			   bool first, struct ld_strbuf *sb)
+{
+	const struct ld_goroutine *g = &s->gs[i];
+	const char *note = ld_goroutine_note(s, g);
+
+	ld_strbuf_printf(sb, "%s{\"id\":%llu,\"group\":%u,\"state\":",
+			 first ? "" : ",", (unsigned long long)g->goid,
+			 gr->g_group[i]);
+	ld_strbuf_json_str(sb, ld_goroutine_status_text(s, g));
+	ld_strbuf_puts(sb, ",\"status\":");
+	ld_strbuf_json_str(sb, ld_goroutine_state_name(s, g));
+	ld_strbuf_printf(sb, ",\"wait_minutes\":%lld,\"created_by_goroutine\":",
+			 (long long)ld_goroutine_wait_minutes(s, g));
+	if (g->parent_goid)
+		ld_strbuf_printf(sb, "%llu", (unsigned long long)g->parent_goid);
+	else
+		ld_strbuf_puts(sb, "null");
+	ld_strbuf_puts(sb, ",\"thread\":");
+	if (g->tid)
+		ld_strbuf_printf(sb, "%d", g->tid);
+	else
+		ld_strbuf_puts(sb, "null");
+	ld_strbuf_printf(sb, ",\"g\":\"0x%llx\",\"stack\":[\"0x%llx\",\"0x%llx\"]",
+			 (unsigned long long)g->addr,
+			 (unsigned long long)g->stack_lo,
+			 (unsigned long long)g->stack_hi);
+	ld_strbuf_printf(sb, ",\"locked_to_thread\":%s,\"stack_bytes\":%llu,\"system\":%s,\"error\":",
+			 (g->flags & LD_G_LOCKED) ? "true" : "false",
+			 (unsigned long long)(g->stack_hi - g->stack_lo),
+			 (g->flags & LD_G_SYSTEM) ? "true" : "false");
+	if (note)
+		ld_strbuf_json_str(sb, note);
+	else
+		ld_strbuf_puts(sb, "null");
+	if (gr->pv) {
+		const char *why = ld_report_why_text(gr->pv->why[i]);
+
+		ld_strbuf_printf(sb, ",\"verdict\":\"%s\",\"verdict_reason\":",
+				 ld_verdict_name(gr->pv->verdict[i]));
+		if (why)
+			ld_strbuf_json_str(sb, why);
+		else
+			ld_strbuf_puts(sb, "null");
+	}
+	if (gr->blk) {
+		const struct ld_blocker *bl;
+		unsigned int n;
+
+		bl = ld_blocking_of(gr->blk, i, &n);
+		ld_strbuf_puts(sb, ",\"blocking\":[");
+		for (unsigned int k = 0; k < n; k++) {
+			if (k)
+				ld_strbuf_putc(sb, ',');
+			ld_object_json(s, &gr->blk->objs[bl[k].obj], bl[k].op,
+				       JSON_MAX_IDS, sb);
+		}
+		ld_strbuf_putc(sb, ']');
+	}
+	ld_strbuf_putc(sb, '}');
+}
+
+struct ld_error *ld_report_emit_json(struct ld_session *s,
+				     const struct ld_report_opts *o,
+				     const struct ld_report_model *gr,
+				     FILE *out)
+{
+	struct ld_strbuf sb = LD_STRBUF_INIT;
+	struct ld_error *err = NULL;
+	bool first = true;
+	struct ld_walk w;
+	size_t i;
+
+	json_target(s, o, &sb);
+	json_totals(s, o, gr, &sb);
+	if (gr->pv)
+		json_prove(gr->pv, &sb);
+	ld_strbuf_puts(&sb, "\"groups\":[");
+	for (size_t k = 0; k < gr->ngroups && !err; k++) {
+		json_group(s, gr, k, &sb);
+		if (sb.len > FLUSH_AT)
+			err = ld_strbuf_flush(&sb, out);
+	}
+	ld_strbuf_puts(&sb, "],\"goroutines\":[");
+	ld_walk_begin(&w, s, s->ngs, &trim_walk, NULL);
+	while (!err && ld_walk_next(&w, &i)) {
+		if (!ld_report_shown(&s->gs[i], o->all))
+			continue;
+		json_goroutine(s, gr, i, first, &sb);
+		first = false;
+		if (sb.len > FLUSH_AT)
+			err = ld_strbuf_flush(&sb, out);
+	}
+	ld_walk_end(&w);
+	ld_strbuf_puts(&sb, "]");
+	if (gr->blk) {
+		ld_strbuf_puts(&sb, ",\"objects\":[");
+		for (size_t k = 0; k < gr->blk->nobjs && !err; k++) {
+			if (k)
+				ld_strbuf_putc(&sb, ',');
+			ld_object_json(s, &gr->blk->objs[k], LD_OP_NONE,
+				       SIZE_MAX, &sb);
+			if (sb.len > FLUSH_AT)
+				err = ld_strbuf_flush(&sb, out);
+		}
+		ld_strbuf_puts(&sb, "]");
+	}
+	ld_strbuf_puts(&sb, "}\n");
+	if (!err)
+		err = ld_strbuf_flush(&sb, out);
+	ld_strbuf_release(&sb);
+	return err;
+}
+

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The grouping model every grouped report format reads (text, --group-by
+ * blocker, json; pprof, HTML or snapshot diffs next): the shown
+ * goroutines of a session grouped by (state, visible stack, creator and,
+ * with --prove, verdict).  Stacks are interned once, so a million
+ * goroutines on a handful of stacks cost a handful of stack records plus
+ * two words per goroutine.
+ *
+ * A format is one function over a built model (ext/report/report.c picks
+ * it); it reads the records below and never changes them.
+ *
+ * Lifetimes: ld_report_model_build allocates the model; the caller frees
+ * it with ld_report_model_destroy, which also frees the blocking objects
+ * and --prove results it holds.  The model points into the session (frame
+ * names and files, status texts, goroutine indexes into s->gs): the
+ * session must outlive it and must not reload its goroutines meanwhile.
+ */
+#ifndef LD_REPORT_MODEL_H
+#define LD_REPORT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakdump/blocking/blocking.h"
+#include "leakdump/model/session.h"
+#include "leakdump/model/traceback.h"
+#include "leakdump/prove/prove.h"
+
+/* Ends a group's goroutine chain; a hidden goroutine's group. */
+#define LD_REPORT_NONE UINT32_MAX
+
+/* One interned visible stack: frames[first .. first + nframes). */
+struct ld_report_stack {
+	uint64_t hash;
+	size_t first;		/* index into the model's frames */
+	uint32_t nframes;
+	const char *error;	/* walk error shared by this stack */
+};
+
+/*
+ * One group: the key (stack_id, status, gopc, verdict) and what its
+ * goroutines share.  Goroutines are indexes into s->gs, chained in
+ * allgs order from first_g through the model's next_g.
+ */
+struct ld_report_group {
+	uint32_t stack_id;
+	const char *status;		/* ld_goroutine_status_text */
+	uint64_t status_hash;		/* of the text: equal texts, equal hash */
+	uint64_t gopc;			/* the go statement that created them */
+	size_t count;
+	int64_t min_wait, max_wait;	/* minutes */
+	uint32_t first_g, last_g;	/* goroutine index chain */
+	uint8_t verdict;		/* --prove: part of the key */
+	uint32_t nobjects;		/* distinct first blocking objects */
+	uint32_t retained;		/* leaked groups: index + 1 into
+					 * the model's retained, else 0 */
+};
+
+/*
+ * Groups are sorted: with --prove leaked first, then may-wake, then live;
+ * then biggest first; ties by the lowest goroutine id.  A group's index
+ * is its id in the json output.
+ */
+struct ld_report_model {
+	struct ld_report_group *groups;
+	size_t ngroups;
+	struct ld_report_stack *stacks;
+	size_t nstacks;
+	struct ld_visible_frame *frames;	/* the stacks' frames */
+	size_t nframes;
+	uint32_t *next_g;	/* per goroutine: next in its group */
+	uint32_t *g_group;	/* per goroutine: group index, or
+				 * LD_REPORT_NONE when not shown */
+	size_t hidden;		/* system goroutines not shown */
+	struct ld_blocking *blk;	/* NULL: --no-blocking */
+	struct ld_prove *pv;		/* --prove; NULL otherwise */
+	struct ld_retained *retained;	/* per leaked group (--prove) */
+	size_t nretained;
+};
+
+/* What to group and what to find out about the groups. */
+struct ld_report_model_opts {
+	bool all;		/* include runtime-internal goroutines */
+	bool no_blocking;	/* skip blocking objects */
+	bool prove;		/* leak verdicts (needs blocking objects) */
+};
+
+/*
+ * Group the session's goroutines as opts asks.  Loads the goroutines if
+ * need be, finds
+ * blocking objects and, with opts->prove, verdicts and what each leaked
+ * group retains.  Also sets each grouped goroutine's stack_id and, when
+ * its walk fails, its note.  On error *ret is NULL.
+ */
+struct ld_error *ld_report_model_build(struct ld_session *s,
+				       const struct ld_report_model_opts *opts,
+				       struct ld_report_model **ret);
+
+/* Frees m and what it owns (blk, pv, retained); NULL is fine. */
+void ld_report_model_destroy(struct ld_report_model *m);
+
+/* Whether a report shows g: runtime-internal goroutines only with --all. */
+static inline bool ld_report_shown(const struct ld_goroutine *g, bool all)
+{
+	return all || !(g->flags & LD_G_SYSTEM);
+}
+
+/* The visible frames of grp's stack, innermost first. */
+static inline const struct ld_visible_frame *
+ld_report_frames(const struct ld_report_model *m,
+		 const struct ld_report_group *grp, uint32_t *n)
+{
+	const struct ld_report_stack *st = &m->stacks[grp->stack_id];
+
+	*n = st->nframes;
+	return &m->frames[st->first];
+}
+
+/* Every goroutine index gi of grp, in allgs order. */
+#define ld_report_for_each_g(m, grp, gi)				\
+	for (uint32_t gi = (grp)->first_g; gi != LD_REPORT_NONE;	\
+	     gi = (m)->next_g[gi])
+
+/* What a leaked group pins (--prove), or NULL. */
+static inline const struct ld_retained *
+ld_report_retained(const struct ld_report_model *m,
+		   const struct ld_report_group *grp)
+{
+	return grp->retained ? &m->retained[grp->retained - 1] : NULL;
+}
+
+/*
+ * The blocking objects of grp's first goroutine (n of them, none without
+ * blocking objects); with grp->nobjects > 1 the group's goroutines wait on
+ * different objects and these are one example.
+ */
+static inline const struct ld_blocker *
+ld_report_blockers(const struct ld_report_model *m,
+		   const struct ld_report_group *grp, unsigned int *n)
+{
+	*n = 0;
+	return m->blk ? ld_blocking_of(m->blk, grp->first_g, n) : NULL;
+}
+
+/*
+ * Why --prove gave a goroutine its verdict (an LD_WHY_* of ld_prove.why)
+ * as a phrase, "unreachable"; NULL when there is nothing to say.
+ */
+const char *ld_report_why_text(uint8_t why);
+
+#endif
