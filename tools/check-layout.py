@@ -18,6 +18,8 @@ import os
 import re
 import sys
 
+sys.setrecursionlimit(10000)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYERS = ["base", "arch", "target", "go", "model", "blocking", "prove",
           "report", "python"]
@@ -54,30 +56,36 @@ def module_of(path):
     return "%s/%s" % (layer_of(path), os.path.splitext(os.path.basename(path))[0])
 
 
-def find_cycle(graph):
-    state = {}
-    stack = []
+def cycles(graph):
+    """Every set of modules that include each other (Tarjan's strongly
+    connected components of more than one module), each as a sorted list."""
+    index, low, stack, on, found = {}, {}, [], set(), []
 
-    def visit(n):
-        state[n] = 1
-        stack.append(n)
-        for m in sorted(graph.get(n, ())):
-            if state.get(m) == 1:
-                return stack[stack.index(m):] + [m]
-            if m not in state:
-                c = visit(m)
-                if c:
-                    return c
-        stack.pop()
-        state[n] = 2
-        return None
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
 
-    for n in sorted(graph):
-        if n not in state:
-            c = visit(n)
-            if c:
-                return c
-    return None
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
 
 
 def main():
@@ -112,9 +120,8 @@ def main():
                     bad.append("%s:%d: %s outside %s"
                                % (path, i, pat.search(line).group(0),
                                   ", ".join(allowed)))
-    cycle = find_cycle(graph)
-    if cycle:
-        bad.append("include cycle: " + " -> ".join(cycle))
+    for comp in cycles(graph):
+        bad.append("include cycle among: " + ", ".join(comp))
     for line in bad:
         print("check-layout: " + line)
     if bad:
