@@ -209,6 +209,7 @@ bool ld_chan_blockers(struct ld_session *s, struct ld_blocking *b,
 		      size_t gi, const struct ld_wait_reason *reason);
 bool ld_nil_chan_blocker(struct ld_blocking *b, size_t gi,
 			 const struct ld_wait_reason *reason);
+void ld_describe_chan(const struct ld_object *o, struct ld_strbuf *sb);
 
 /* ---- the semaphore table (sema.c) ---- */
 
@@ -222,6 +223,9 @@ void ld_decode_mutex(struct ld_session *s, struct ld_object *o);
 void ld_decode_rwmutex(struct ld_session *s, struct ld_object *o);
 bool ld_sema_blocker(struct ld_session *s, struct ld_blocking *b,
 		     size_t gi, const struct ld_wait_reason *reason);
+/* Mutex, RWMutex, WaitGroup, Cond and plain semaphores. */
+void ld_describe_sync(const struct ld_session *s, const struct ld_object *o,
+		      struct ld_strbuf *sb);
 
 /* ---- frame arguments (args.c) ---- */
 

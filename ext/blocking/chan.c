@@ -3,8 +3,9 @@
  * Channels: the goroutine's sudog list (g.waiting, linked by waitlink)
  * names each channel; its recvq/sendq say which side each waiter is on.
  * Also the names of element types, read from the runtime's type
- * descriptors.
+ * descriptors, and the one-line description of a channel.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -272,4 +273,22 @@ bool ld_nil_chan_blocker(struct ld_blocking *b, size_t gi,
 	o->nil = true;
 	return add_blocker(b, gi, o, reason->flags & LD_WR_SEND ? LD_OP_SEND :
 								  LD_OP_RECV);
+}
+
+void ld_describe_chan(const struct ld_object *o, struct ld_strbuf *sb)
+{
+	if (o->nil) {
+		ld_strbuf_puts(sb, "nil chan (can never proceed)");
+		return;
+	}
+	ld_strbuf_printf(sb, "chan %s 0x%" PRIx64 " (",
+			 o->elem_type ? o->elem_type : "?", o->addr);
+	if (o->cap)
+		ld_strbuf_printf(sb, "buffered %" PRIu64 "/%" PRIu64, o->len,
+				 o->cap);
+	else
+		ld_strbuf_puts(sb, "unbuffered");
+	ld_strbuf_printf(sb, ", %s; %u receivers, %u senders)",
+			 o->closed ? "closed" : "open", o->receivers.n,
+			 o->senders.n);
 }

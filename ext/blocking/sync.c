@@ -5,6 +5,7 @@
  * the semaphore table, sema.c) minus the sema field's offset; its state
  * word says whether it is locked, how many readers hold it, its counter.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include "blocking/blocking_priv.h"
@@ -170,4 +171,53 @@ bool ld_sema_blocker(struct ld_session *s, struct ld_blocking *b,
 	}
 	ok = idlist_add(&o->waiters, g->goid);
 	return ok && add_blocker(b, gi, o, LD_OP_NONE);
+}
+
+void ld_describe_sync(const struct ld_session *s, const struct ld_object *o,
+		      struct ld_strbuf *sb)
+{
+	switch (o->kind) {
+	case LD_BK_MUTEX:
+		ld_strbuf_printf(sb, "sync.Mutex 0x%" PRIx64 " (%s%s; %u waiters",
+				 o->addr, o->locked ? "locked" : "unlocked",
+				 o->starving ? ", starving" : "",
+				 o->waiters.n);
+		break;
+	case LD_BK_RWMUTEX:
+		ld_strbuf_printf(sb, "sync.RWMutex 0x%" PRIx64 " (", o->addr);
+		if (o->write_locked)
+			ld_strbuf_puts(sb, "write-locked");
+		else if (o->writer_waiting)
+			ld_strbuf_printf(sb, "%" PRId64 " readers, a writer waiting for them",
+					 o->readers);
+		else
+			ld_strbuf_printf(sb, "%" PRId64 " readers", o->readers);
+		if (o->readers_waiting)
+			ld_strbuf_printf(sb, ", %" PRId64 " readers queued",
+					 o->readers_waiting);
+		ld_strbuf_printf(sb, "; %u waiters", o->waiters.n);
+		break;
+	case LD_BK_WAITGROUP:
+		ld_strbuf_printf(sb, "sync.WaitGroup 0x%" PRIx64 " (counter %" PRId64
+				 "; %u waiters)", o->addr, o->counter,
+				 o->waiters.n);
+		return;
+	case LD_BK_COND:
+		ld_strbuf_printf(sb, "sync.Cond 0x%" PRIx64 " (%u waiters)",
+				 o->addr, o->waiters.n);
+		return;
+	default:
+		ld_strbuf_printf(sb, "semaphore 0x%" PRIx64 " (%u waiters)",
+				 o->addr, o->waiters.n);
+		return;
+	}
+	if (o->candidates.n) {
+		ld_strbuf_puts(sb, "; candidate holders: goroutine ");
+		for (uint32_t i = 0; i < o->candidates.n && i < 8; i++)
+			ld_strbuf_printf(sb, "%s%" PRIu64, i ? ", " : "",
+					 o->candidates.v[i]);
+		if (o->candidates.n > 8)
+			ld_strbuf_puts(sb, ", …");
+	}
+	ld_strbuf_putc(sb, ')');
 }
