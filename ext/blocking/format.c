@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leakdump/blocking/blocking.h"
+#include "blocking/blocking_priv.h"
 
 const char *ld_block_kind_name(enum ld_block_kind kind)
 {
@@ -51,73 +51,6 @@ static void put_ids(struct ld_strbuf *sb, const struct ld_idlist *l,
 	ld_strbuf_putc(sb, ']');
 }
 
-static void describe_chan(const struct ld_object *o, struct ld_strbuf *sb)
-{
-	if (o->nil) {
-		ld_strbuf_puts(sb, "nil chan (can never proceed)");
-		return;
-	}
-	ld_strbuf_printf(sb, "chan %s 0x%" PRIx64 " (",
-			 o->elem_type ? o->elem_type : "?", o->addr);
-	if (o->cap)
-		ld_strbuf_printf(sb, "buffered %" PRIu64 "/%" PRIu64, o->len,
-				 o->cap);
-	else
-		ld_strbuf_puts(sb, "unbuffered");
-	ld_strbuf_printf(sb, ", %s; %u receivers, %u senders)",
-			 o->closed ? "closed" : "open", o->receivers.n,
-			 o->senders.n);
-}
-
-static void describe_sync(const struct ld_session *s, const struct ld_object *o,
-			  struct ld_strbuf *sb)
-{
-	switch (o->kind) {
-	case LD_BK_MUTEX:
-		ld_strbuf_printf(sb, "sync.Mutex 0x%" PRIx64 " (%s%s; %u waiters",
-				 o->addr, o->locked ? "locked" : "unlocked",
-				 o->starving ? ", starving" : "",
-				 o->waiters.n);
-		break;
-	case LD_BK_RWMUTEX:
-		ld_strbuf_printf(sb, "sync.RWMutex 0x%" PRIx64 " (", o->addr);
-		if (o->write_locked)
-			ld_strbuf_puts(sb, "write-locked");
-		else if (o->writer_waiting)
-			ld_strbuf_printf(sb, "%" PRId64 " readers, a writer waiting for them",
-					 o->readers);
-		else
-			ld_strbuf_printf(sb, "%" PRId64 " readers", o->readers);
-		if (o->readers_waiting)
-			ld_strbuf_printf(sb, ", %" PRId64 " readers queued",
-					 o->readers_waiting);
-		ld_strbuf_printf(sb, "; %u waiters", o->waiters.n);
-		break;
-	case LD_BK_WAITGROUP:
-		ld_strbuf_printf(sb, "sync.WaitGroup 0x%" PRIx64 " (counter %" PRId64
-				 "; %u waiters)", o->addr, o->counter,
-				 o->waiters.n);
-		return;
-	case LD_BK_COND:
-		ld_strbuf_printf(sb, "sync.Cond 0x%" PRIx64 " (%u waiters)",
-				 o->addr, o->waiters.n);
-		return;
-	default:
-		ld_strbuf_printf(sb, "semaphore 0x%" PRIx64 " (%u waiters)",
-				 o->addr, o->waiters.n);
-		return;
-	}
-	if (o->candidates.n) {
-		ld_strbuf_puts(sb, "; candidate holders: goroutine ");
-		for (uint32_t i = 0; i < o->candidates.n && i < 8; i++)
-			ld_strbuf_printf(sb, "%s%" PRIu64, i ? ", " : "",
-					 o->candidates.v[i]);
-		if (o->candidates.n > 8)
-			ld_strbuf_puts(sb, ", …");
-	}
-	ld_strbuf_putc(sb, ')');
-}
-
 void ld_object_describe(const struct ld_session *s, const struct ld_object *o,
 			struct ld_strbuf *sb)
 {
@@ -125,7 +58,7 @@ void ld_object_describe(const struct ld_session *s, const struct ld_object *o,
 
 	switch (o->kind) {
 	case LD_BK_CHAN:
-		describe_chan(o, sb);
+		ld_describe_chan(o, sb);
 		break;
 	case LD_BK_FD:
 		ld_strbuf_printf(sb, "fd %" PRId64 " (%s%s%s)", o->fd,
@@ -158,7 +91,7 @@ void ld_object_describe(const struct ld_session *s, const struct ld_object *o,
 				 o->sysno, o->addr);
 		break;
 	default:
-		describe_sync(s, o, sb);
+		ld_describe_sync(s, o, sb);
 	}
 	if (o->note)
 		ld_strbuf_printf(sb, " [%s]", o->note);

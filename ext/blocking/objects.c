@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The object index: one struct ld_object per kind and address, so the
+ * goroutines waiting on one primitive share its object, decoded once.
+ * The lookups made for every goroutine (get_object, add_blocker) are
+ * inline in blocking_priv.h.
+ */
+#include <string.h>
+
+#include "blocking/blocking_priv.h"
+
+const struct ld_object *ld_blocking_find(const struct ld_blocking *b,
+					 enum ld_block_kind kind,
+					 uint64_t addr)
+{
+	uint64_t v;
+
+	if (!kind) {
+		for (size_t i = 0; i < b->nobjs; i++)
+			if (b->objs[i].addr == addr)
+				return &b->objs[i];
+		return NULL;
+	}
+	if (!indexable(addr))
+		return NULL;
+	v = ld_u64map_get(&b->obj_index, obj_key(kind, addr));
+	return v ? &b->objs[v - 1] : NULL;
+}
+
+struct ld_object *ld_new_object(struct ld_blocking *b,
+				enum ld_block_kind kind, uint64_t addr)
+{
+	struct ld_object *o;
+
+	if (!ld_grow((void **)&b->objs, &b->cap_objs, b->nobjs + 1,
+		     sizeof(*b->objs)))
+		return NULL;
+	o = &b->objs[b->nobjs];
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	o->addr = addr;
+	o->fd = -1;
+	o->sysno = -1;
+	b->nobjs++;
+	return o;
+}
