@@ -58,7 +58,7 @@ static uint8_t first_verdict(struct ld_mark *p, size_t gi,
 	}
 	if (st != (uint32_t)s->rt->g_waiting || g->waitreason >= s->nwait_reasons)
 		return LD_VERDICT_LIVE;
-	/* The wait reason's class, decided once per reason by blocking.c. */
+	/* The wait reason's class, decided once per reason (ext/go/waitreason.c). */
 	switch ((enum ld_wait_class)p->b->reason_class[g->waitreason]) {
 	case LD_WAIT_NIL_CHAN:
 	case LD_WAIT_NO_CASES:

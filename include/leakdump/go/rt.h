@@ -47,7 +47,7 @@ struct ld_rt_g {
 	int64_t defer_, panic_;		/* g._defer, g._panic */
 };
 
-/* Layouts behind blocking objects (ext/blocking/blocking.c); -1 when absent. */
+/* Layouts behind blocking objects (ext/blocking/); -1 when absent. */
 struct ld_rt_blocking {
 	int64_t timer_when;
 	int64_t sudog_g, sudog_next, sudog_prev, sudog_elem, sudog_elem_vu;

@@ -29,7 +29,7 @@ struct ld_report_opts {
 	const char *executable;	/* for headers; may be NULL */
 	enum ld_group_by group_by;
 	bool no_blocking;	/* skip blocking objects (text/json) */
-	bool prove;		/* leak verdicts (ext/prove.c; text/json) */
+	bool prove;		/* leak verdicts (ext/prove/; text/json) */
 };
 
 struct ld_error *ld_report(struct ld_session *s,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * ld_blocking_* (ext/blocking.c, ext/blocking_fmt.c) on a synthetic target
+ * ld_blocking_* (ext/blocking/) on a synthetic target
  * (synth_blocking.h): g structs, sudogs, hchans, runtime.semtable treaps,
  * notify lists and sync primitives laid out by hand with Go 1.26's
  * layouts.  Expected values come from the runtime source (chan.go,
@@ -1561,7 +1561,7 @@ static void test_syscall(void **state)
  *  - sudog.c is a maybeTraceableChan, which embeds maybeTraceablePtr, so
  *    vu is "c.maybeTraceablePtr.vu" (offset 96); ld_dwarf_member only
  *    descends into unnamed (C) members, and Go's embedded field has a
- *    name, so "c.vu" was never found.  blocking.c then read c.vp, which
+ *    name, so "c.vu" was never found.  ext/blocking/ then read c.vp, which
  *    setSyncObjectsUntraceable (mgc.go) nils during leak detection.
  *  - runtime.notifyList is not in the reference build's DWARF (no Cond
  *    there); sync.Cond's field is a sync.notifyList, head at 16.  Without

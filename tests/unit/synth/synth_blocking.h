@@ -10,7 +10,7 @@
  * Layouts are Go 1.26 amd64's, written from the runtime source
  * (runtime2.go, chan.go, sema.go, sync's mutex.go, rwmutex.go,
  * waitgroup.go and cond.go, internal/abi/type.go), not copied from
- * ext/layouts_gen.c, so test_blocking.c can cross-check the generated
+ * ext/go/layouts_gen.c, so test_blocking.c can cross-check the generated
  * table against them.
  *
  * Header-only: every non-test_*.c file in tests/unit is linked into every
