@@ -1,5 +1,11 @@
 """leakdump: goroutine dumps of live Go processes and core files, from GDB.
 
-The work happens in the native module leakdump._leakdump; leakdump.gdb
-holds the GDB commands, which only parse arguments and print.
+The work happens in the native module leakdump._leakdump (its Session:
+report(), list(), goroutine(), object()).  Around it:
+
+  leakdump.host      what a debugger host provides: the Target it describes,
+                     the Host interface an adapter implements
+  leakdump.commands  the commands, their options and help, one-line errors,
+                     the session cache; no debugger imported
+  leakdump.gdb       GDB's adapter: only GDB calls (loaded by ../gdbinit)
 """

@@ -1,0 +1,290 @@
+"""The leakdump commands, whatever the debugger: leak-dump, go-bt,
+go-goroutines, go-chan and go-mutex.
+
+Here are their options, their help texts, the one session per target they
+share, and the rule that every failure is one line, "leak-dump: ...".  The
+debugger itself is behind a leakdump.host.Host (leakdump.gdb is GDB's).
+This module imports only the native module and the standard library:
+
+    layer = Commands(host)
+    layer.invoke("go-bt", "17")      # prints through host.write, or
+                                     # reports host.error("leak-dump: ...")
+    layer.forget()                   # the target moved: drop the session
+"""
+
+import argparse
+import shlex
+
+from leakdump import _leakdump
+from leakdump.host import (CORE, LIVE, REMOTE, CommandError,  # noqa: F401
+                           UsageError)
+
+# The native Session's name for each kind of target.
+_NATIVE_KIND = {CORE: "core", LIVE: "live", REMOTE: "callback"}
+
+# What a command may fail with; each becomes one line.
+_ONE_LINE_ERRORS = (_leakdump.Error, CommandError, OSError, ValueError)
+
+
+# ---------------------------------------------------------------------------
+# help texts (GDB shows them verbatim for `help COMMAND`; the first line is
+# the summary in `help stack` and `apropos`)
+
+LEAK_DUMP_HELP = """Dump the goroutines of the Go program being debugged, grouped.
+
+Usage: leak-dump [--format text|go|json] [--output FILE] [--all]
+                 [--group-by stack|blocker] [--no-blocking] [--prove]
+
+  --format text  groups of goroutines with the same state and stack,
+                 largest first (default), each with what it is blocked on
+                 (channel, mutex, WaitGroup, Cond, fd, timer, syscall)
+  --format go    every goroutine exactly as the Go runtime prints it
+                 (pprof goroutine debug=2)
+  --format json  machine-readable groups and goroutines
+  --output FILE  write to FILE instead of the terminal
+  --all          include runtime-internal goroutines
+  --group-by blocker
+                 group by the object waited on, whatever the stacks
+  --no-blocking  skip blocking objects (faster on huge dumps)
+  --prove        leak verdicts: mark what the program can still reach
+                 (conservatively, over the whole heap) and report every
+                 goroutine as leaked (nothing reachable can wake it:
+                 a proof), may-wake or live, leaked groups first, with
+                 the stack and heap memory each leak pins
+
+Works on live processes (gdb -p PID) and core files (gdb EXE CORE).
+Never writes to the target."""
+
+GO_BT_HELP = """Print one goroutine's stack, as the Go runtime would.
+
+Usage: go-bt GOID
+
+Works on core files too: the goroutine is unwound from its saved context
+(or its thread's registers if it is running)."""
+
+GO_GOROUTINES_HELP = """List goroutines: one line each with id, state and top user frame.
+
+Usage: go-goroutines [--all]"""
+
+GO_CHAN_HELP = """Show a channel: element type, capacity, buffered elements, waiters.
+
+Usage: go-chan EXPR|ADDR
+
+EXPR is evaluated by GDB (a chan variable, or any pointer to an hchan);
+ADDR is the channel's address, as leak-dump prints it."""
+
+GO_MUTEX_HELP = """Show a sync.Mutex or sync.RWMutex: state, waiters, candidate holders.
+
+Usage: go-mutex EXPR|ADDR
+
+Go records no owner; candidate holders are goroutines not waiting on the
+mutex whose live stack holds its address."""
+
+
+# ---------------------------------------------------------------------------
+# arguments
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of printing and exiting."""
+
+    def error(self, message):
+        raise UsageError(message)
+
+    def exit(self, status=0, message=None):
+        raise UsageError(message or "bad arguments")
+
+
+def leak_dump_parser():
+    """The options of leak-dump (no --help: the host has its own help)."""
+    parser = _Parser(prog="leak-dump", add_help=False)
+    parser.add_argument("--format", default="text",
+                        choices=("text", "go", "json"))
+    parser.add_argument("--output")
+    parser.add_argument("--all", action="store_true")
+    parser.add_argument("--group-by", default="stack",
+                        choices=("stack", "blocker"))
+    parser.add_argument("--no-blocking", action="store_true")
+    parser.add_argument("--prove", action="store_true")
+    return parser
+
+
+def parse_leak_dump(arg):
+    """leak-dump's argument string -> argparse.Namespace."""
+    return leak_dump_parser().parse_args(shlex.split(arg))
+
+
+def parse_goid(arg):
+    """go-bt's argument string -> the goroutine id."""
+    words = shlex.split(arg)
+    if len(words) != 1 or not words[0].isdigit():
+        raise UsageError("usage: go-bt GOID")
+    return int(words[0])
+
+
+def parse_goroutines(arg):
+    """go-goroutines' argument string -> include runtime goroutines?"""
+    words = shlex.split(arg)
+    if words not in ([], ["--all"]):
+        raise UsageError("usage: go-goroutines [--all]")
+    return bool(words)
+
+
+def address(host, expr):
+    """An address from a number, or from an expression the host
+    evaluates (a pointer's value, the address of a variable)."""
+    text = expr.strip()
+    if not text:
+        raise UsageError("an address or expression is needed")
+    try:
+        return int(text, 0)
+    except ValueError:
+        pass
+    return host.evaluate_address(text)
+
+
+# ---------------------------------------------------------------------------
+# sessions
+
+def _require(target):
+    """A target a session can be made for, or the one-line reason not."""
+    if not target.exe:
+        raise CommandError("no executable loaded (use 'file EXE')")
+    if target.kind is None:
+        raise CommandError("no process or core file")
+
+
+def open_session(target):
+    """A new native session for a described target."""
+    _require(target)
+    kind = _NATIVE_KIND[target.kind]
+    if target.kind == CORE:
+        # The core's own NT_PRSTATUS notes hold every thread's registers;
+        # asking the host would cost a frame unwind per thread.
+        return _leakdump.Session(kind, target.exe, core=target.core,
+                                 pid=target.pid,
+                                 debug_dirs=target.debug_dirs)
+    threads = target.threads() if target.threads else []
+    if target.kind == LIVE:
+        return _leakdump.Session(kind, target.exe, pid=target.pid,
+                                 threads=threads,
+                                 debug_dirs=target.debug_dirs)
+    return _leakdump.Session(kind, target.exe, pid=target.pid,
+                             threads=threads, read=target.read,
+                             debug_dirs=target.debug_dirs)
+
+
+class SessionCache:
+    """One native session, reused while the target's key (what it is, and
+    its generation) stays the same."""
+
+    def __init__(self, opener=open_session):
+        self._open = opener
+        self.session = None
+        self.key = None
+
+    def get(self, target):
+        _require(target)
+        key = target.key()
+        if self.session is not None and self.key == key:
+            return self.session
+        # Let the old session go before the new one is built: both may
+        # be large.
+        self.session = self.key = None
+        session = self._open(target)
+        self.session, self.key = session, key
+        return session
+
+    def forget(self):
+        self.session = None
+        self.key = None
+
+
+# ---------------------------------------------------------------------------
+# the commands
+
+class Command:
+    """One command: its name, its help, GDB's category for it ("stack" or
+    "data") and run(commands, arg) -> text to print."""
+
+    def __init__(self, name, category, help_text, run):
+        self.name = name
+        self.category = category
+        self.help = help_text
+        self.run = run
+
+
+def _leak_dump(cmds, arg):
+    args = parse_leak_dump(arg)
+    return cmds.session().report(format=args.format, all=args.all,
+                                 output=args.output, group_by=args.group_by,
+                                 blocking=not args.no_blocking,
+                                 prove=args.prove)
+
+
+# The arguments are checked before the target is looked at, except for
+# go-chan and go-mutex: their expression needs the target.
+
+def _go_bt(cmds, arg):
+    goid = parse_goid(arg)
+    return cmds.session().goroutine(goid)
+
+
+def _go_goroutines(cmds, arg):
+    include_all = parse_goroutines(arg)
+    return cmds.session().list(all=include_all)
+
+
+def _go_chan(cmds, arg):
+    session = cmds.session()
+    return session.object("chan", address(cmds.host, arg))
+
+
+def _go_mutex(cmds, arg):
+    session = cmds.session()
+    return session.object("mutex", address(cmds.host, arg))
+
+
+# In the order hosts register them.
+COMMANDS = (
+    Command("leak-dump", "stack", LEAK_DUMP_HELP, _leak_dump),
+    Command("go-chan", "data", GO_CHAN_HELP, _go_chan),
+    Command("go-mutex", "data", GO_MUTEX_HELP, _go_mutex),
+    Command("go-bt", "stack", GO_BT_HELP, _go_bt),
+    Command("go-goroutines", "stack", GO_GOROUTINES_HELP, _go_goroutines),
+)
+
+BY_NAME = {c.name: c for c in COMMANDS}
+
+
+class Commands:
+    """The commands bound to one host, with the session they share."""
+
+    def __init__(self, host, cache=None):
+        self.host = host
+        self.cache = cache or SessionCache()
+
+    def session(self):
+        """The native session for the host's current target."""
+        return self.cache.get(self.host.describe())
+
+    def forget(self):
+        """Drop the cached session (the host saw the target move)."""
+        self.cache.forget()
+
+    def run(self, name, arg):
+        """Run a command: its output text; CommandError and the native
+        errors propagate (invoke() turns them into one line)."""
+        return BY_NAME[name].run(self, arg)
+
+    def invoke(self, name, arg):
+        """Run a command as a host does: print its output, or report its
+        failure as one line "leak-dump: ..." through host.error."""
+        try:
+            text = self.run(name, arg)
+        except _ONE_LINE_ERRORS as exc:
+            line = "leak-dump: %s" % exc
+        else:
+            if text:
+                self.host.write(text)
+            return
+        self.host.error(line)
