@@ -50,6 +50,7 @@ def _thread_registers(inferior):
         old_frame = gdb.selected_frame()
     except gdb.error:
         pass
+    names = _leakdump.register_names()
     try:
         for thread in inferior.threads():
             tid = thread.ptid[1] or thread.ptid[0]
@@ -57,7 +58,7 @@ def _thread_registers(inferior):
                 thread.switch()
                 frame = gdb.newest_frame()
                 regs = []
-                for name in _leakdump.register_names():
+                for name in names:
                     try:
                         regs.append(int(frame.read_register(name)) &
                                     0xffffffffffffffff)
