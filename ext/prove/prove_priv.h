@@ -61,6 +61,12 @@ struct pv_type {
 	uint64_t key, bytes, objects;
 };
 
+/* A goroutine stack: who owns it, for primitives inside (engine.c). */
+struct pv_stack {
+	uint64_t lo, hi;
+	uint32_t owner;			/* waiter index, or PV_STACK_* */
+};
+
 struct ld_mark {
 	struct ld_mem *mem;
 	const struct ld_rt *rt;
@@ -92,6 +98,8 @@ struct ld_mark {
 	size_t nnames, cap_names;
 	struct ld_prove_stats *st;
 	struct ld_prove_stats own_st;	/* st for the bare engine */
+	struct pv_stack *stk;		/* ld_mark_stack's, unsorted */
+	size_t nstk, cap_stk;
 	bool oom;			/* the mark stack could not grow */
 	bool mem_is_buffer;		/* the heap is mapped (a core) */
 	/*

@@ -126,7 +126,11 @@ static void record_gaps(struct ld_prove *pv, struct ld_mark *p)
 /*
  * The fixed point for ld_prove_run: goroutines with a verdict to decide
  * become waiters on their primitives; running, runnable and otherwise
- * waiting goroutines are roots from the start.
+ * waiting goroutines are roots from the start, and their stacks live for
+ * the primitives inside (ext/prove/engine.c).  The stacks of dead
+ * goroutines (free g's keep theirs) and of those that can never run
+ * again (nil channels, select{}, main's too, _Gleaked) are dead: nothing
+ * can ever use what lies in them.
  */
 static struct ld_error *fixed_point(struct ld_prove *pv, struct ld_mark *p)
 {
@@ -152,10 +156,13 @@ static struct ld_error *fixed_point(struct ld_prove *pv, struct ld_mark *p)
 		if (pv->verdict[i] == LD_VERDICT_LIVE ||
 		    pv->verdict[i] == LD_VERDICT_MAY_WAKE) {
 			roots_gi[nroots++] = (uint32_t)i;
+			ld_mark_stack(p, g->stack_lo, g->stack_hi, true);
 			continue;
 		}
-		if (pv->verdict[i] != LD_VERDICT_NONE)
+		if (pv->verdict[i] != LD_VERDICT_NONE) {
+			ld_mark_stack(p, g->stack_lo, g->stack_hi, false);
 			continue;
+		}
 		bl = ld_blocking_of(p->b, i, &nb);
 		w[n].prims = prims + np;
 		for (unsigned int k = 0; k < nb; k++)
@@ -172,6 +179,7 @@ static struct ld_error *fixed_point(struct ld_prove *pv, struct ld_mark *p)
 
 		pv->verdict[gi] = woke[k] ? LD_VERDICT_MAY_WAKE :
 				  LD_VERDICT_LEAKED;
+		/* LD_MARK_WOKE_STACK: on a live stack, so reachable */
 		pv->why[gi] = woke[k] == LD_MARK_WOKE_NOT_HEAP ?
 			      LD_WHY_NOT_IN_HEAP : woke[k] ? LD_WHY_REACHABLE :
 			      LD_WHY_UNREACHABLE;

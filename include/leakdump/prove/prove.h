@@ -166,7 +166,9 @@ const struct ld_prove_stats *ld_mark_stats(const struct ld_mark *m);
 /*
  * A goroutine blocked on primitives (addresses inside them), with what
  * becomes a root when it may wake: [lo[i], hi[i]) for i = 0, 1 (its stack
- * and its g; empty ranges allowed).
+ * and its g; empty ranges allowed).  [lo[0], hi[0]) (with g: the g's
+ * whole stack) is also where primitives count as reachable only once it
+ * may wake.
  */
 struct ld_mark_waiter {
 	const uint64_t *prims;
@@ -178,12 +180,25 @@ struct ld_mark_waiter {
 
 #define LD_MARK_WOKE_MARKED	1	/* a primitive is marked */
 #define LD_MARK_WOKE_NOT_HEAP	2	/* a primitive is outside the heap */
+#define LD_MARK_WOKE_STACK	3	/* a primitive is on a live stack */
 
 /*
- * Drain, then wake every waiter one of whose primitives is marked or
- * outside the heap, make its ranges roots, and repeat until nothing
- * changes.  woke[i] gets 0 (never woken: leaked) or LD_MARK_WOKE_*.
- * Returns the number of rounds.
+ * A goroutine stack that is not a waiter's, declared before
+ * ld_mark_fixed_point: live (a root's, already or about to be scanned)
+ * or dead (a free g's, or one that can never run again).  A primitive
+ * inside a live stack is reachable, inside a dead one never.  Primitives
+ * outside every stack and outside the heap (module data, C memory) stay
+ * reachable.  Overlapping stacks make an address in both count as outside
+ * every stack.
+ */
+void ld_mark_stack(struct ld_mark *m, uint64_t lo, uint64_t hi, bool live);
+
+/*
+ * Drain, then wake every waiter one of whose primitives is marked, lies
+ * in a live stack or in the stack of a waiter already woken, or lies
+ * outside the heap and every stack; make its ranges roots, and repeat
+ * until nothing changes.  woke[i] gets 0 (never woken: leaked) or
+ * LD_MARK_WOKE_*.  Returns the number of rounds.
  */
 unsigned int ld_mark_fixed_point(struct ld_mark *m,
 				 const struct ld_mark_waiter *w, size_t n,
