@@ -237,6 +237,134 @@ static void test_engine_select_one_reachable_case(void **state)
 	assert_int_equal(woke[0], LD_MARK_WOKE_MARKED);
 }
 
+/*
+ * Primitives on goroutine stacks (ext/prove/engine.c): only their own
+ * goroutine can refer to them, so they are reachable once it is a root
+ * or may wake, never otherwise; the runtime's rule (outside the heap:
+ * reachable) still holds for everything outside every stack.
+ */
+static void test_engine_primitive_in_own_stack_leaks(void **state)
+{
+	struct engine *e = *state;
+	const uint64_t mu = E_STACK(0) + 0x40;	/* var mu sync.Mutex */
+	struct ld_mark_waiter w[1];
+	uint8_t woke[1] = { 0xff };
+	struct ld_mark *m = engine(e);
+
+	waiter(w, 0, &mu);
+	ld_mark_root(m, E_ROOTS, E_ROOTS + sizeof(e->roots));
+	ld_mark_fixed_point(m, w, 1, woke);
+	assert_int_equal(woke[0], 0);
+}
+
+static void test_engine_primitive_in_live_stack_may_wake(void **state)
+{
+	struct engine *e = *state;
+	const uint64_t mu = E_STACK(3) + 0x40;
+	struct ld_mark_waiter w[1];
+	uint8_t woke[1];
+	struct ld_mark *m = engine(e);
+
+	waiter(w, 0, &mu);
+	ld_mark_stack(m, E_STACK(3), E_STACK(3) + 0x100, true);
+	ld_mark_fixed_point(m, w, 1, woke);
+	assert_int_equal(woke[0], LD_MARK_WOKE_STACK);
+}
+
+/* A free g's stack, or one that can never run again: never. */
+static void test_engine_primitive_in_dead_stack_leaks(void **state)
+{
+	struct engine *e = *state;
+	const uint64_t mu = E_STACK(3) + 0x40;
+	struct ld_mark_waiter w[1];
+	uint8_t woke[1] = { 0xff };
+	struct ld_mark *m = engine(e);
+
+	waiter(w, 0, &mu);
+	ld_mark_stack(m, E_STACK(3), E_STACK(3) + 0x100, false);
+	ld_mark_fixed_point(m, w, 1, woke);
+	assert_int_equal(woke[0], 0);
+}
+
+/* A in B's stack, B on a channel nothing reaches: both leak. */
+static void test_engine_primitive_in_leaked_stack_leaks(void **state)
+{
+	struct engine *e = *state;
+	const uint64_t pa = E_STACK(1) + 0x40, cb = E_OBJ(2);
+	struct ld_mark_waiter w[2];
+	uint8_t woke[2] = { 0xff, 0xff };
+	struct ld_mark *m;
+
+	ew(e->stacks, 1 * 0x100 + 0x28, cb);	/* B's own stack holds cb */
+	m = engine(e);
+	waiter(w, 0, &pa);
+	waiter(w, 1, &cb);
+	ld_mark_root(m, E_ROOTS, E_ROOTS + sizeof(e->roots));
+	ld_mark_fixed_point(m, w, 2, woke);
+	assert_int_equal(woke[0], 0);
+	assert_int_equal(woke[1], 0);
+}
+
+/*
+ * A chain: A (0) on a primitive in B's stack, B (1) on one in C's stack,
+ * C (2) on a channel a root reaches.  C wakes, then B, then A, whatever
+ * order the waiters are looked at in.
+ */
+static void test_engine_primitive_in_woken_stack_chain(void **state)
+{
+	struct engine *e = *state;
+	const uint64_t pa = E_STACK(1) + 0x40, pb = E_STACK(2) + 0x48,
+		       cc = E_OBJ(3);
+	struct ld_mark_waiter w[3];
+	uint8_t woke[3];
+	struct ld_mark *m;
+
+	ew(e->roots, 0x30, cc);
+	m = engine(e);
+	waiter(w, 0, &pa);
+	waiter(w, 1, &pb);
+	waiter(w, 2, &cc);
+	ld_mark_root(m, E_ROOTS, E_ROOTS + sizeof(e->roots));
+	assert_true(ld_mark_fixed_point(m, w, 3, woke) >= 3);
+	assert_int_equal(woke[0], LD_MARK_WOKE_STACK);
+	assert_int_equal(woke[1], LD_MARK_WOKE_STACK);
+	assert_int_equal(woke[2], LD_MARK_WOKE_MARKED);
+}
+
+/* Module data stays reachable, with stacks declared around it. */
+static void test_engine_primitive_in_module_data_may_wake(void **state)
+{
+	struct engine *e = *state;
+	const uint64_t g = E_GLOBAL;
+	struct ld_mark_waiter w[1];
+	uint8_t woke[1];
+	struct ld_mark *m = engine(e);
+
+	waiter(w, 0, &g);
+	ld_mark_stack(m, E_STACK(2), E_STACK(2) + 0x100, false);
+	ld_mark_stack(m, E_ROOTS, E_ROOTS + 0x100, false);
+	ld_mark_fixed_point(m, w, 1, woke);
+	assert_int_equal(woke[0], LD_MARK_WOKE_NOT_HEAP);
+}
+
+/*
+ * Overlapping stacks (bad data, a g caught mid-reuse) cannot tell whose
+ * a primitive is: it counts as outside every stack.
+ */
+static void test_engine_overlapping_stacks_may_wake(void **state)
+{
+	struct engine *e = *state;
+	const uint64_t mu = E_STACK(0) + 0x80;
+	struct ld_mark_waiter w[1];
+	uint8_t woke[1];
+	struct ld_mark *m = engine(e);
+
+	waiter(w, 0, &mu);
+	ld_mark_stack(m, E_STACK(0) - 0x100, E_STACK(0) + 0x90, false);
+	ld_mark_fixed_point(m, w, 1, woke);
+	assert_int_equal(woke[0], LD_MARK_WOKE_NOT_HEAP);
+}
+
 /* A root that cannot be read is a gap, counted, never guessed. */
 static void test_engine_unreadable_root_is_a_gap(void **state)
 {
@@ -446,6 +574,84 @@ static void test_prove_fixed_point_is_one_way(void **state)
 }
 
 /*
+ * Primitives on goroutine stacks: `var mu sync.Mutex; mu.Lock();
+ * mu.Lock()` with mu kept on the stack, here a channel in the waiter's
+ * own stack.  Nothing but its own goroutine can refer to it: leaked.
+ */
+static void test_prove_primitive_in_own_stack_leaked(void **state)
+{
+	struct synth_prove *w = *state;
+
+	sp_recv_at(w, 3, sp_next_stack(w, SP_STACK_OBJ), 0);
+	assert_int_equal(sp_stack_of(w, 3, SP_STACK_OBJ),
+			 sp_stack_of(w, 3, 0) + SP_STACK_OBJ);
+	prove(w);
+	expect_verdict(w, 3, LD_VERDICT_LEAKED, LD_WHY_UNREACHABLE);
+}
+
+/* ... in a running goroutine's stack: reachable. */
+static void test_prove_primitive_in_live_stack_may_wake(void **state)
+{
+	struct synth_prove *w = *state;
+
+	sb_g(w->sb, 4, ST_RUNNING, NULL);
+	sp_recv_at(w, 3, sp_stack_of(w, 4, SP_STACK_OBJ), 0);
+	prove(w);
+	expect_verdict(w, 3, LD_VERDICT_MAY_WAKE, LD_WHY_REACHABLE);
+	expect_verdict(w, 4, LD_VERDICT_LIVE, LD_WHY_NONE);
+}
+
+/* ... in the stack of a goroutine that is itself leaked: leaked. */
+static void test_prove_primitive_in_leaked_stack_leaked(void **state)
+{
+	struct synth_prove *w = *state;
+
+	sp_recv_on(w, 4, 0, 1);
+	sp_recv_at(w, 3, sp_stack_of(w, 4, SP_STACK_OBJ), 0);
+	prove(w);
+	expect_verdict(w, 4, LD_VERDICT_LEAKED, LD_WHY_UNREACHABLE);
+	expect_verdict(w, 3, LD_VERDICT_LEAKED, LD_WHY_UNREACHABLE);
+}
+
+/* ... in the stack of a goroutine that may wake: may wake too. */
+static void test_prove_primitive_in_woken_stack_may_wake(void **state)
+{
+	struct synth_prove *w = *state;
+
+	sp_recv_on(w, 4, 0, 1);
+	sp_root_word(w, 2, SB_CH(0));
+	sp_recv_at(w, 3, sp_stack_of(w, 4, SP_STACK_OBJ), 0);
+	prove(w);
+	expect_verdict(w, 4, LD_VERDICT_MAY_WAKE, LD_WHY_REACHABLE);
+	expect_verdict(w, 3, LD_VERDICT_MAY_WAKE, LD_WHY_REACHABLE);
+}
+
+/* ... in a dead goroutine's stack (a free g keeps its stack): leaked. */
+static void test_prove_primitive_in_dead_stack_leaked(void **state)
+{
+	struct synth_prove *w = *state;
+
+	sb_g(w->sb, 4, (uint32_t)w->sb->s->rt->g_dead, NULL);
+	sp_recv_at(w, 3, sp_stack_of(w, 4, SP_STACK_OBJ), 0);
+	prove(w);
+	expect_verdict(w, 3, LD_VERDICT_LEAKED, LD_WHY_UNREACHABLE);
+}
+
+/* ... and off the heap but in no stack (module data): as the runtime. */
+static void test_prove_primitive_off_heap_off_stack_may_wake(void **state)
+{
+	struct synth_prove *w = *state;
+
+	sb_g(w->sb, 4, (uint32_t)w->sb->s->rt->g_dead, NULL);
+	sp_recv_on(w, 5, 0, 1);
+	/* SB_CH(40): in memory, past the span, in no goroutine's stack */
+	sp_recv_on(w, 3, 40, 0);
+	prove(w);
+	expect_verdict(w, 3, LD_VERDICT_MAY_WAKE, LD_WHY_NOT_IN_HEAP);
+	expect_verdict(w, 5, LD_VERDICT_LEAKED, LD_WHY_UNREACHABLE);
+}
+
+/*
  * A gap (memory outside the heap that cannot be listed, so not scanned)
  * keeps the verdict but downgrades it: leaked is then suspected.
  */
@@ -491,6 +697,13 @@ int main(void)
 		TE(test_engine_fixed_point_wakes_chain),
 		TE(test_engine_fixed_point_leaks_chain),
 		TE(test_engine_select_one_reachable_case),
+		TE(test_engine_primitive_in_own_stack_leaks),
+		TE(test_engine_primitive_in_live_stack_may_wake),
+		TE(test_engine_primitive_in_dead_stack_leaks),
+		TE(test_engine_primitive_in_leaked_stack_leaks),
+		TE(test_engine_primitive_in_woken_stack_chain),
+		TE(test_engine_primitive_in_module_data_may_wake),
+		TE(test_engine_overlapping_stacks_may_wake),
 		TE(test_engine_unreadable_root_is_a_gap),
 		cmocka_unit_test(test_verdict_names),
 		TP(test_prove_unreachable_channel_leaked),
@@ -502,6 +715,12 @@ int main(void)
 		TP(test_prove_fixed_point_both_leak),
 		TP(test_prove_fixed_point_both_wake),
 		TP(test_prove_fixed_point_is_one_way),
+		TP(test_prove_primitive_in_own_stack_leaked),
+		TP(test_prove_primitive_in_live_stack_may_wake),
+		TP(test_prove_primitive_in_leaked_stack_leaked),
+		TP(test_prove_primitive_in_woken_stack_may_wake),
+		TP(test_prove_primitive_in_dead_stack_leaked),
+		TP(test_prove_primitive_off_heap_off_stack_may_wake),
 		TP(test_prove_gap_downgrades_to_suspected),
 		TP(test_prove_unreadable_span_is_a_gap),
 	};

@@ -345,6 +345,9 @@ static inline uint8_t *sb_ptr(struct synth_blocking *sb, uint64_t addr,
 		    addr + len <= map[i].start + map[i].size)
 			return (uint8_t *)sb + map[i].off +
 			       (addr - map[i].start);
+	/* goroutine stacks (objects kept on a stack) */
+	if (addr >= SS_STACK_LO && addr + len <= SS_STACK_HI)
+		return (uint8_t *)sb->ss->stack + (addr - SS_STACK_LO);
 	abort();	/* a test wrote outside its memory map */
 }
 

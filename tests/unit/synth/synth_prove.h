@@ -99,16 +99,45 @@ fail:
 	return NULL;
 }
 
+/*
+ * Goroutine goid alone receives from the channel at address ch (in the
+ * heap or not: a stack, see sp_next_stack) through sudog SB_SG(sg).
+ */
+static inline void sp_recv_at(struct synth_prove *w, uint64_t goid,
+			      uint64_t ch, unsigned int sg)
+{
+	sb_sudog(w->sb, SB_SG(sg), &(struct sb_sudog){
+		.g = sb_gaddr(goid), .c = ch });
+	sb_chan(w->sb, ch, &(struct sb_chan){
+		.elemsize = 8, .recvq_first = SB_SG(sg),
+		.recvq_last = SB_SG(sg) });
+	sb_waiting_g(w->sb, goid, "chan receive", SB_SG(sg));
+}
+
 /* Goroutine goid alone receives from SB_CH(ch) through sudog SB_SG(sg). */
 static inline void sp_recv_on(struct synth_prove *w, uint64_t goid,
 			      unsigned int ch, unsigned int sg)
 {
-	sb_sudog(w->sb, SB_SG(sg), &(struct sb_sudog){
-		.g = sb_gaddr(goid), .c = SB_CH(ch) });
-	sb_chan(w->sb, SB_CH(ch), &(struct sb_chan){
-		.elemsize = 8, .recvq_first = SB_SG(sg),
-		.recvq_last = SB_SG(sg) });
-	sb_waiting_g(w->sb, goid, "chan receive", SB_SG(sg));
+	sp_recv_at(w, goid, SB_CH(ch), sg);
+}
+
+/*
+ * An address off bytes into the stack of the next goroutine sb_g adds
+ * (stack slots are handed out in order), far above its sp so that
+ * sb_stack_word's slots stay clear of it.
+ */
+#define SP_STACK_OBJ	0x400ull
+static inline uint64_t sp_next_stack(const struct synth_prove *w,
+				     uint64_t off)
+{
+	return SS_STACK_LO + SB_SLOT_SIZE * w->sb->nslots + off;
+}
+
+/* An address off bytes into goroutine goid's stack. */
+static inline uint64_t sp_stack_of(const struct synth_prove *w,
+				   uint64_t goid, uint64_t off)
+{
+	return w->sb->s->gs[sb_gi(w->sb, goid)].stack_lo + off;
 }
 
 /* Word slot of the globals. */
