@@ -16,7 +16,7 @@
  *   roots.c     module data and bss, finalizers, other memory
  *   stacks.c    goroutine stacks (through the compiler's stack maps),
  *               registers, g structs and sudogs
- *   engine.c    the bare engine (ld_mark_*)
+ *   engine.c    the bare engine (ld_mark_*), primitives on stacks
  *   verdicts.c  ld_prove_run, ld_prove_retained
  *
  * The per-word path of marking (object lookup, mark bit, mark stack) is

@@ -22,7 +22,10 @@
  *            scanned (they link every waiter to what it waits on);
  *   fixpoint a goroutine blocked on channels, mutexes, WaitGroups, Conds
  *            or semaphores may wake once any of them is marked or lies
- *            outside the heap; its stack and g then become roots.
+ *            outside the heap, but one on a goroutine's stack only once
+ *            that goroutine is a root or may wake (only it can refer to
+ *            its stack; ext/prove/engine.c); its stack and g then become
+ *            roots.
  *
  * What is still blocked only on unmarked primitives is leaked: since
  * marking over-approximates reachability, that is a proof, unless memory
