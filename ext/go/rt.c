@@ -167,7 +167,12 @@ static struct ld_error *resolve_vars(struct ld_rt *rt,
 			       NULL, false)) ||
 	    /* The heap's metadata (ext/prove/heap.c); optional. */
 	    (err = resolve_var(bin, dw, "runtime.mheap_", &rt->heap.mheap,
-			       NULL, false)))
+			       NULL, false)) ||
+	    /* Dead slots and on-demand GC masks (ext/prove/); optional. */
+	    (err = resolve_var(bin, dw, "runtime.gcphase", &rt->heap.gcphase,
+			       NULL, false)) ||
+	    (err = resolve_var(bin, dw, "runtime.inProgress",
+			       &rt->heap.in_progress, NULL, false)))
 		return err;
 	err = resolve_var(bin, dw, "runtime.waitReasonStrings",
 			  &rt->wait_reason_strings, &size, true);
@@ -233,6 +238,14 @@ void ld_rt_resolve_caps(struct ld_rt *rt)
 	rt->show_finalizer_frames = rt->go_minor >= 25;
 	/* Go 1.22 replaced the arena's heap bitmap with malloc headers. */
 	rt->malloc_headers = rt->go_minor >= 22;
+	/* Go 1.21 keeps pointer bits in heapArena.bitmap (gone in 1.22). */
+	rt->arena_ptr_bitmap = rt->go_minor <= 21;
+	/* Go 1.22 put the heap bits of small objects at their span's end. */
+	rt->span_heap_bits = rt->go_minor >= 22;
+	/* Go 1.22-1.23: KindGCProg; Go 1.24 dropped GC programs for
+	 * TFlagGCMaskOnDemand. */
+	rt->type_gcprog_kind = rt->go_minor <= 23;
+	rt->type_gcmask_on_demand = rt->go_minor >= 24;
 	/* Go 1.22 narrowed mspan.freeindex and nelems to uint16. */
 	rt->span_index_width = rt->go_minor <= 21 ? 8 : 2;
 }

@@ -177,7 +177,23 @@
 	X(SPECIAL_NEXT, heap.special_next, "runtime.special", "next", 0) \
 	X(SPECIAL_OFFSET, heap.special_offset, "runtime.special",	\
 	  "offset", 0)							\
-	X(SPECIAL_KIND, heap.special_kind, "runtime.special", "kind", 0)
+	X(SPECIAL_KIND, heap.special_kind, "runtime.special", "kind", 0) \
+	/* Precise marking (ext/prove/precise.c): the pointer bitmaps.	\
+	 * Go 1.21 only: the arena's bitmap and noMorePtrs. */		\
+	X(HEAPARENA_BITMAP, heap.ha_bitmap, "runtime.heapArena",	\
+	  "bitmap", 0)							\
+	X(HEAPARENA_NO_MORE_PTRS, heap.ha_no_more_ptrs,		\
+	  "runtime.heapArena", "noMorePtrs", 0)				\
+	X(TYPE_PTRBYTES, heap.type_ptrbytes, "internal/abi.Type",	\
+	  "PtrBytes", 0)						\
+	X(TYPE_GCDATA, heap.type_gcdata, "internal/abi.Type", "GCData", 0) \
+	X(TYPE_KIND, heap.type_kind, "internal/abi.Type", "Kind_", 0)	\
+	/* Dead slots: the last cycle's marks of spans not yet swept. */ \
+	X(MSPAN_GCMARK_BITS, heap.span_gcmark_bits, "runtime.mspan",	\
+	  "gcmarkBits", 0)						\
+	X(MSPAN_SWEEPGEN, heap.span_sweepgen, "runtime.mspan",		\
+	  "sweepgen", 0)						\
+	X(MHEAP_SWEEPGEN, heap.sweepgen, "runtime.mheap", "sweepgen", 0)
 
 /* X(id, lvalue, type, required) */
 #define LD_RT_SIZES(X)							\
@@ -189,7 +205,11 @@
 	X(MSPAN_SIZE, heap.mspan_size, "runtime.mspan", 0)		\
 	X(HEAPARENA_SIZE, heap.heap_arena_size, "runtime.heapArena", 0) \
 	X(SPECIALFINALIZER_SIZE, heap.specialfinalizer_size,		\
-	  "runtime.specialfinalizer", 0)
+	  "runtime.specialfinalizer", 0)				\
+	/* Go 1.25 GOEXPERIMENT=greenteagc (the default from 1.26): 128	\
+	 * bytes of mark bits at the end of small spans; 0 without. */	\
+	X(SPANINLINEMARKBITS_SIZE, heap.inline_mark_bits_size,		\
+	  "runtime.spanInlineMarkBits", 0)
 
 /*
  * X(id, lvalue, constant, fallback).  Status values have been stable since

@@ -284,6 +284,7 @@ void ld_mark_destroy(struct ld_mark *p)
 		for (size_t i = 0; i < SPAN_CACHE_SLOTS; i++)
 			free(p->span_cache[i].data);
 	free(p->span_cache);
+	ld_prove_precise_release(p);
 	ld_u64map_release(&p->type_map);
 	ld_u64map_release(&p->chans);
 	free(p);

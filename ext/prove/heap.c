@@ -19,6 +19,7 @@
 #define SPANS_BYTES		(LD_HEAP_PAGES_PER_ARENA * 8)
 
 struct heap_arena {
+	uint64_t ha;		/* the runtime.heapArena, 0 if unread */
 	const uint64_t *spans;	/* heapArena.spans: peeked or owned */
 	uint64_t *owned;
 	enum ld_heap_where status;	/* OBJECT: usable; else why not */
@@ -34,6 +35,7 @@ struct ld_heap {
 	struct ld_mem *mem;
 	struct ld_rt_heap lay;
 	uint64_t mheap;			/* relocated runtime.mheap_ */
+	uint64_t gcphase;		/* relocated runtime.gcphase, or 0 */
 	unsigned int index_width;	/* freeindex/nelems width in bytes */
 	size_t span_len;		/* bytes of an mspan we decode */
 
@@ -109,6 +111,19 @@ struct ld_error *ld_heap_create(struct ld_mem *mem, const struct ld_rt *rt,
 	h->mem = mem;
 	h->lay = *l;
 	h->mheap = l->mheap + bias;
+	h->gcphase = l->gcphase ? l->gcphase + bias : 0;
+	/* Optional mspan fields widen what is read of each mspan. */
+	{
+		const int64_t opt[][2] = {
+			{ l->span_gcmark_bits, 8 }, { l->span_large_type, 8 },
+			{ l->span_sweepgen, 4 },
+		};
+
+		for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
+			if (opt[i][0] >= 0 && opt[i][0] <= 4096 &&
+			    (size_t)(opt[i][0] + opt[i][1]) > len)
+				len = (size_t)(opt[i][0] + opt[i][1]);
+	}
 	h->index_width = rt->span_index_width;
 	h->span_len = len;
 	*ret = h;
@@ -190,6 +205,7 @@ static void load_arena(struct ld_heap *h, uint64_t ri, struct heap_arena *a)
 		return;
 	}
 	h->stats.arenas++;
+	a->ha = ha;
 	table = ha + (uint64_t)h->lay.ha_spans;
 	a->spans = ld_mem_peek(h->mem, table, SPANS_BYTES);
 	if (!a->spans) {
@@ -305,6 +321,12 @@ static void load_span(struct ld_heap *h, uint64_t addr, struct heap_span *e)
 	sp->alloc_bits = get_le(buf + l->span_alloc_bits, 8);
 	sp->spanclass = buf[l->span_spanclass];
 	sp->alloc_count = (uint32_t)get_le(buf + l->span_alloc_count, 2);
+	if (l->span_gcmark_bits >= 0 && l->span_gcmark_bits <= 4096)
+		sp->gcmark_bits = get_le(buf + l->span_gcmark_bits, 8);
+	if (l->span_large_type >= 0 && l->span_large_type <= 4096)
+		sp->large_type = get_le(buf + l->span_large_type, 8);
+	if (l->span_sweepgen >= 0 && l->span_sweepgen <= 4096)
+		sp->sweepgen = (uint32_t)get_le(buf + l->span_sweepgen, 4);
 	{
 		uint64_t fi = get_le(buf + l->span_freeindex, h->index_width);
 		uint64_t ne = get_le(buf + l->span_nelems, h->index_width);
@@ -553,4 +575,38 @@ bool ld_heap_iter_next(struct ld_heap_iter *it, struct ld_heap_span *span)
 		}
 		it->spans = NULL;
 	}
+}
+
+uint64_t ld_heap_arena_struct(struct ld_heap *h, uint64_t ri)
+{
+	enum ld_heap_where why;
+	uint64_t slot;
+
+	if (!arena_spans(h, ri, &why))
+		return 0;
+	slot = ld_u64map_get(&h->arena_map, ri + 1);
+	return slot ? h->arenas[slot - 1].ha : 0;
+}
+
+bool ld_heap_sweepgen(struct ld_heap *h, uint32_t *sweepgen)
+{
+	uint32_t phase, sg;
+	struct ld_error *err;
+
+	if (!h->gcphase || h->lay.sweepgen < 0 || h->lay.span_sweepgen < 0 ||
+	    h->lay.span_gcmark_bits < 0)
+		return false;
+	err = ld_mem_read(h->mem, h->gcphase, &phase, 4);
+	if (!err)
+		err = ld_mem_read(h->mem, h->mheap + (uint64_t)h->lay.sweepgen,
+				  &sg, 4);
+	if (err) {
+		ld_error_destroy(err);
+		return false;
+	}
+	/* _GCoff is 0 in every release; mid-cycle marks are unfinished. */
+	if (phase != 0)
+		return false;
+	*sweepgen = sg;
+	return true;
 }

@@ -59,7 +59,7 @@ static void scan_range(struct ld_mark *p, uint64_t lo, uint64_t hi)
 const uint8_t *ld_prove_span_bytes(struct ld_mark *p, uint32_t sid)
 {
 	const struct pv_span *sp = &p->spans[sid];
-	uint64_t len = sp->limit - sp->base;
+	uint64_t len = ld_prove_span_read_len(sp);
 	struct span_buf *b;
 
 	if (len > SPAN_CACHE_MAX)
@@ -89,20 +89,25 @@ void ld_prove_drain(struct ld_mark *p)
 	while (p->nstack) {
 		uint64_t e = p->stack[--p->nstack], base, size;
 		uint32_t sid = (uint32_t)(e >> 32);
-		const uint8_t *sb;
+		const uint8_t *v;
 
 		ld_prove_object_range(p, sid, (uint32_t)e, &base, &size);
 		p->st->scanned_bytes += size;
-		sb = p->mem_is_buffer ? NULL : ld_prove_span_bytes(p, sid);
-		if (sb) {
-			p->scan_lo = base;
-			p->scan_hi = base + size;
-			ld_prove_scan_words(p, base,
-					    sb + (base - p->spans[sid].base),
-					    size & ~7ull);
+		/*
+		 * The object's bytes: mapped (a core), from the span cache,
+		 * or read whole; else precise.c reads it piecewise.
+		 */
+		if (p->mem_is_buffer) {
+			v = ld_mem_peek(p->mem, base, size);
 		} else {
-			scan_range(p, base, base + size);
+			v = ld_prove_span_bytes(p, sid);
+			if (v)
+				v += base - p->spans[sid].base;
+			else if (size <= SCAN_CHUNK &&
+				 ld_prove_rd(p, base, p->buf, size))
+				v = p->buf;
 		}
+		ld_prove_scan_object(p, sid, base, size, v);
 		since_trim += size;
 		if (since_trim > (64u << 20)) {
 			ld_prove_trim(p);

@@ -10,8 +10,9 @@
  * mark bitmap (one bit per object slot each).  Marking is a depth-first
  * walk with an explicit stack of (span, slot) pairs.
  *
- *   index.c     the heap index
+ *   index.c     the heap index, dead slots left out
  *   mark.c      marking: the mark stack, root ranges, the span cache
+ *   precise.c   scanning an object through the runtime's pointer bitmaps
  *   retained.c  type accounting for retained memory
  *   roots.c     module data and bss, finalizers, other memory
  *   stacks.c    goroutine stacks (through the compiler's stack maps),
@@ -47,14 +48,40 @@
 #define SPAN_CACHE_SLOTS 4096
 #define SPAN_CACHE_MAX	(64u << 10)
 
+/* Where the pointers of a span's objects are described (precise.c). */
+enum pv_ptrs {
+	PV_PTRS_NONE,		/* noscan: no pointers */
+	PV_PTRS_CONSERVATIVE,	/* no usable description: every word */
+	PV_PTRS_SPAN_BITS,	/* Go 1.22+: heap bits at the span's end */
+	PV_PTRS_HEADER,		/* Go 1.22+: *_type in the object's word 0 */
+	PV_PTRS_LARGE,		/* Go 1.22+: mspan.largeType */
+	PV_PTRS_ARENA,		/* Go 1.21: heapArena.bitmap, noMorePtrs */
+};
+
 struct pv_span {
 	uint64_t base, limit, elemsize;
 	uint64_t bit;			/* first slot's bit in the bitmaps */
 	uint64_t mspan;			/* the runtime.mspan's address */
 	uint64_t alloc_bits;		/* *gcBits */
+	uint64_t gcmark_bits;		/* *gcBits of the last cycle */
+	uint64_t large_type;		/* mspan.largeType (Go 1.22+) */
 	uint32_t nelems, divmul;
 	uint32_t npages, freeindex;
+	uint32_t sweepgen;
 	uint8_t noscan;
+	uint8_t ptrs;			/* enum pv_ptrs */
+};
+
+/* A type's pointer mask, decoded once (precise.c). */
+struct pv_gctype {
+	uint64_t size_words, ptr_words;
+	uint8_t *mask;			/* ptr_words bits; NULL: unusable */
+};
+
+/* Go 1.21: one arena's pointer bitmap and noMorePtrs (precise.c). */
+struct pv_arena_bits {
+	const uint8_t *bitmap, *no_more;	/* NULL: unreadable */
+	uint8_t *owned;
 };
 
 struct pv_type {
@@ -115,6 +142,14 @@ struct ld_mark {
 		bool ok;
 		uint8_t *data;
 	} *span_cache;
+	/* precise scanning (precise.c) */
+	struct pv_gctype *gctypes;
+	size_t ngctypes, cap_gctypes;
+	struct ld_u64map gctype_map;	/* type address -> index + 1 */
+	struct pv_arena_bits *abits;
+	size_t nabits, cap_abits;
+	struct ld_u64map abits_map;	/* arena index + 1 -> index + 1 */
+	uint64_t bias;			/* load bias of runtime globals */
 	/* LEAKDUMP_PROVE_TRACE=ADDR: say what marks the object at ADDR */
 	uint64_t trace, scan_lo, scan_hi, scan_at;
 };
@@ -135,6 +170,14 @@ void ld_prove_drain(struct ld_mark *p);
 void ld_prove_begin_root(struct ld_mark *p, uint64_t lo, uint64_t hi);
 void ld_prove_root_range(struct ld_mark *p, uint64_t lo, uint64_t hi);
 bool ld_prove_mark_opaque(struct ld_mark *p, uint64_t addr);
+
+/* precise.c */
+uint8_t ld_prove_span_ptrs(const struct ld_mark *p,
+			   const struct ld_heap_span *hs);
+uint64_t ld_prove_span_read_len(const struct pv_span *sp);
+void ld_prove_scan_object(struct ld_mark *p, uint32_t sid, uint64_t base,
+			  uint64_t size, const uint8_t *v);
+void ld_prove_precise_release(struct ld_mark *p);
 
 /* retained.c */
 uint64_t ld_prove_read_word(struct ld_mark *p, uint64_t addr);

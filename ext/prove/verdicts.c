@@ -280,6 +280,7 @@ struct ld_error *ld_prove_run(struct ld_session *s, struct ld_blocking *b,
 		return ld_error_wrap(err, "--prove: indexing the heap");
 	}
 	pv->priv->s = s;
+	pv->priv->bias = s->bias;
 	pv->priv->b = b;
 	pv->st = pv->priv->own_st;
 	pv->priv->st = &pv->st;

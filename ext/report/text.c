@@ -34,7 +34,14 @@ static void text_prove_summary(const struct ld_prove *pv, struct ld_strbuf *sb)
 	put_bytes(sb, st->marked_bytes);
 	ld_strbuf_puts(sb, ", scanned ");
 	put_bytes(sb, st->scanned_bytes);
-	ld_strbuf_puts(sb, " + roots ");
+	/* Objects without readable pointer information, word by word. */
+	ld_strbuf_puts(sb, " (");
+	put_bytes(sb, st->conservative_bytes);
+	ld_strbuf_puts(sb, " in ");
+	put_count(sb, st->conservative_objects);
+	ld_strbuf_puts(sb, " objects conservatively; ");
+	put_count(sb, st->dead_objects);
+	ld_strbuf_puts(sb, " dead objects left out) + roots ");
 	put_bytes(sb, st->root_bytes);
 	ld_strbuf_puts(sb, " (");
 	put_count(sb, st->root_goroutines);

@@ -82,6 +82,14 @@ struct ld_rt_heap {
 	int64_t span_specials, span_large_type;
 	int64_t special_next, special_offset, special_kind;
 	uint64_t mspan_size, heap_arena_size, specialfinalizer_size;
+	/* pointer bitmaps (ext/prove/precise.c) */
+	int64_t ha_bitmap, ha_no_more_ptrs;	/* Go 1.21 only */
+	int64_t type_ptrbytes, type_gcdata, type_kind;
+	uint64_t inline_mark_bits_size;	/* greenteagc (1.25+), else 0 */
+	/* dead slots: runtime.gcphase, the sweep generations */
+	uint64_t gcphase;		/* address, 0 if unknown */
+	uint64_t in_progress;		/* runtime.inProgress (1.24+), 0 */
+	int64_t span_gcmark_bits, span_sweepgen, sweepgen;
 };
 
 struct ld_rt_m {
@@ -169,6 +177,19 @@ struct ld_rt {
 	 * small object over 512 bytes has it in its first word.
 	 */
 	bool malloc_headers;
+	/*
+	 * Where the GC finds the pointers of a heap object (ext/prove/precise.c):
+	 * Go 1.21 in heapArena.bitmap/noMorePtrs (arena_ptr_bitmap); Go 1.22+
+	 * in heap bits at the end of small spans (span_heap_bits) and the
+	 * malloc header or mspan.largeType otherwise.  The type's GCData is a
+	 * GC program when Kind_ has KindGCProg in Go 1.22-1.23
+	 * (type_gcprog_kind); from Go 1.24, TFlagGCMaskOnDemand makes GCData
+	 * point at the pointer to a lazily built mask (type_gcmask_on_demand).
+	 */
+	bool arena_ptr_bitmap;
+	bool span_heap_bits;
+	bool type_gcprog_kind;
+	bool type_gcmask_on_demand;
 	/* mspan.freeindex and nelems: uintptr until Go 1.21, uint16 from 1.22 */
 	uint8_t span_index_width;
 	bool has_dwarf;			/* layouts from DWARF, not tables */

@@ -61,6 +61,9 @@ struct ld_heap_span {
 	uint64_t npages;
 	uint64_t elemsize;
 	uint64_t alloc_bits;	/* *gcBits */
+	uint64_t gcmark_bits;	/* *gcBits, 0 when the layout lacks it */
+	uint64_t large_type;	/* Go 1.22+: *_type of a large object, or 0 */
+	uint32_t sweepgen;	/* valid when ld_heap_sweepgen() answers */
 	uint32_t nelems;
 	uint32_t freeindex;
 	uint32_t alloc_count;
@@ -173,5 +176,19 @@ struct ld_error *ld_heap_arenas(struct ld_heap *h, const uint64_t **idx,
 				size_t *n);
 
 void ld_heap_stats(const struct ld_heap *h, struct ld_heap_stats *ret);
+
+/*
+ * The relocated address of the runtime.heapArena of arena index ri, or 0
+ * (no such arena, unreadable).
+ */
+uint64_t ld_heap_arena_struct(struct ld_heap *h, uint64_t ri);
+
+/*
+ * mheap_.sweepgen when the garbage collector is off (runtime.gcphase ==
+ * _GCoff), so that spans with sweepgen == *sweepgen - 2 hold the marks of
+ * the last completed cycle in gcmarkBits (runtime/mheap.go, mgcsweep.go).
+ * false when the GC is running, or either word or the layout is missing.
+ */
+bool ld_heap_sweepgen(struct ld_heap *h, uint32_t *sweepgen);
 
 #endif

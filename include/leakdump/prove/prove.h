@@ -15,9 +15,15 @@
  *            Go heap (C heap, thread stacks, the runtime's off-heap
  *            memory: finalizer queue, poll descriptors, specials), minus
  *            the runtime's own span structures;
- *   marking  any aligned word that points into an allocated object marks
+ *   marking  any pointer word that points into an allocated object marks
  *            it (object bounds from the arena index, spans and allocation
- *            bits); a marked object with pointers is scanned whole;
+ *            bits); a marked object is scanned through the runtime's own
+ *            pointer bitmaps as the GC does (heap bits, malloc headers,
+ *            mspan.largeType, Go 1.21's arena bitmap), word by word only
+ *            when they cannot be read (counted);
+ *   dead     with the GC off, an allocated slot of a span not yet swept
+ *            whose mark bit the last cycle left clear is garbage: no
+ *            object at all;
  *   opaque   g structs and the sudogs of waiting goroutines are never
  *            scanned (they link every waiter to what it waits on);
  *   fixpoint a goroutine blocked on channels, mutexes, WaitGroups, Conds
@@ -81,6 +87,10 @@ struct ld_prove_stats {
 	uint64_t spans, objects;	/* in-use spans, allocated objects */
 	uint64_t marked_objects, marked_bytes;
 	uint64_t scanned_bytes;		/* object bytes scanned */
+	/* of which word by word: no pointer information could be read */
+	uint64_t conservative_bytes, conservative_objects;
+	/* allocated slots the last GC cycle found unreachable (not swept) */
+	uint64_t dead_objects, dead_bytes;
 	uint64_t root_bytes;		/* root memory scanned */
 	uint64_t other_bytes;		/* of which outside the Go heap */
 	uint64_t root_ranges;

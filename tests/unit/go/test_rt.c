@@ -125,6 +125,14 @@ static void test_caps_per_release(void **state)
 		assert_int_equal(rt->span_index_width, minor >= 22 ? 2 : 8);
 		assert_int_equal(rt->show_finalizer_frames, minor >= 25);
 		assert_int_equal(rt->labels_after_bracket, minor >= 27);
+		assert_int_equal(rt->arena_ptr_bitmap, minor <= 21);
+		assert_int_equal(rt->span_heap_bits, minor >= 22);
+		assert_int_equal(rt->type_gcprog_kind, minor <= 23);
+		assert_int_equal(rt->type_gcmask_on_demand, minor >= 24);
+		/* Go 1.21 only has the arena bitmap; greenteagc from 1.26 */
+		assert_int_equal(rt->heap.ha_bitmap >= 0, minor <= 21);
+		assert_int_equal(rt->heap.inline_mark_bits_size,
+				 minor >= 26 ? 128 : 0);
 		/* the table was applied */
 		assert_int_equal(rt->g.goid, ld_layouts[i].members[LD_RTM_G_GOID]);
 		free(rt);

@@ -667,6 +667,19 @@ static void mark_world_build(struct mark_world *mw, int minor)
 	put(mw->arena, 7 * 48 + 32, 8, SLOT(5));
 	put(mw->stacks, 2 * 64 + 16, 8, SLOT(2));
 	put(mw->stacks, 3 * 64 + 24, 8, SLOT(169));
+	/*
+	 * Go 1.21: the pointer words in heapArena.bitmap (precise scanning).
+	 * Go 1.26's heap bits would overlap slots 168-169 of this span: it
+	 * is scanned word by word (counted).
+	 */
+	if (minor == 21) {
+		uint8_t *bm = mw->w->ha + mw->w->rt.heap.ha_bitmap;
+
+		sh_bit(bm, 2);			/* slot 0 + 16 */
+		sh_bit(bm, 6);			/* slot 1 + 0 */
+		sh_bit(bm, 7);			/* slot 1 + 8 */
+		sh_bit(bm, 7 * 6 + 4);		/* slot 7 + 32 */
+	}
 	assert_null(ld_mem_add_buffer(mw->w->mem, ARENA, mw->arena, 7 * PAGE));
 	assert_null(ld_mem_add_buffer(mw->w->mem, ROOTS, mw->roots, 64));
 	assert_null(ld_mem_add_buffer(mw->w->mem, STACKS, mw->stacks, 5 * 64));

@@ -175,11 +175,11 @@ static inline bool sh_init(struct synth_heap *h, const struct ld_rt *rt,
  * An in-use span of npages from base (inside the arena) with every slot
  * allocated (freeindex == nelems), spanclass class<<1 | noscan.
  */
-static inline bool sh_add_span(struct synth_heap *h, uint64_t base,
-			       uint64_t npages, uint64_t elemsize,
-			       uint8_t size_class, bool noscan)
+static inline bool sh_add_span_n(struct synth_heap *h, uint64_t base,
+				 uint64_t npages, uint64_t elemsize,
+				 uint64_t nelems, uint8_t size_class,
+				 bool noscan)
 {
-	uint64_t nelems = npages * LD_HEAP_PAGE_SIZE / elemsize;
 	uint64_t page = (base - h->arena) / LD_HEAP_PAGE_SIZE;
 	uint64_t addr = SH_SPANS + (uint64_t)h->nspans * SH_SPAN_STRIDE;
 
@@ -195,6 +195,27 @@ static inline bool sh_add_span(struct synth_heap *h, uint64_t base,
 		sh_put(h->ha, h->rt->heap.ha_spans + (int64_t)p * 8, 8, addr);
 	h->nspans++;
 	return true;
+}
+
+static inline bool sh_add_span(struct synth_heap *h, uint64_t base,
+			       uint64_t npages, uint64_t elemsize,
+			       uint8_t size_class, bool noscan)
+{
+	return sh_add_span_n(h, base, npages, elemsize,
+			     npages * LD_HEAP_PAGE_SIZE / elemsize,
+			     size_class, noscan);
+}
+
+/* The mspan of span i (in sh_add_span order), to set more fields. */
+static inline uint8_t *sh_span_at(struct synth_heap *h, unsigned int i)
+{
+	return h->spans + (size_t)i * SH_SPAN_STRIDE;
+}
+
+/* Set bit i of a little-endian bitmap. */
+static inline void sh_bit(uint8_t *bm, uint64_t i)
+{
+	bm[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
 #endif
