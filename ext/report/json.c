@@ -95,6 +95,15 @@ static void json_group_verdict(const struct ld_report_model *gr,
 			 (unsigned long long)counts[LD_VERDICT_LEAKED],
 			 (unsigned long long)counts[LD_VERDICT_MAY_WAKE],
 			 (unsigned long long)counts[LD_VERDICT_LIVE]);
+	if (gr->why && grp->verdict == LD_VERDICT_MAY_WAKE) {
+		struct ld_path path;
+
+		ld_strbuf_puts(sb, ",\"why\":");
+		if (ld_prove_why_goroutine(gr->pv, grp->first_g, &path))
+			ld_report_json_path(sb, &path);
+		else
+			ld_strbuf_puts(sb, "null");
+	}
 	if (!r)
 		return;
 	ld_strbuf_printf(sb, ",\"pins\":{\"stack_bytes\":%llu,\"heap_bytes\":%llu,\"heap_objects\":%llu,\"top_types\":[",
