@@ -48,7 +48,11 @@ uint64_t ld_prove_type_key(struct ld_mark *p, uint32_t sid, uint64_t base)
 		if (sp->nelems == 1 && rt->heap.span_large_type >= 0)
 			t = ld_prove_read_word(p, sp->mspan +
 					(uint64_t)rt->heap.span_large_type);
-		else if (sp->elemsize > 512)
+		/*
+		 * A span of one small object (the 16 KiB size class, a
+		 * runtime.p) has no largeType: its header is in the object.
+		 */
+		if (!t && sp->elemsize > 512)
 			t = object_word(p, sid, base);
 	}
 	if (t >= p->types_lo && t < p->types_hi && !(t & 7))
