@@ -33,7 +33,8 @@ _ONE_LINE_ERRORS = (_leakdump.Error, CommandError, OSError, ValueError)
 LEAK_DUMP_HELP = """Dump the goroutines of the Go program being debugged, grouped.
 
 Usage: leak-dump [--format text|go|json] [--output FILE] [--all]
-                 [--group-by stack|blocker] [--no-blocking] [--prove]
+                 [--group-by stack|blocker] [--no-blocking]
+                 [--prove [--why]]
 
   --format text  groups of goroutines with the same state and stack,
                  largest first (default), each with what it is blocked on
@@ -51,6 +52,13 @@ Usage: leak-dump [--format text|go|json] [--output FILE] [--all]
                  goroutine as leaked (nothing reachable can wake it:
                  a proof), may-wake or live, leaked groups first, with
                  the stack and heap memory each leak pins
+  --why          with --prove: for every may-wake group, the first path
+                 of references marking found from a root (a global, a
+                 goroutine's stack, registers, a finalizer, memory
+                 outside the heap) to what it waits on, one hop per
+                 step with address, offset and type; tells a real
+                 reference from a stale word (costs memory per marked
+                 object)
 
 Works on live processes (gdb -p PID) and core files (gdb EXE CORE).
 Never writes to the target."""
@@ -105,6 +113,7 @@ def leak_dump_parser():
                         choices=("stack", "blocker"))
     parser.add_argument("--no-blocking", action="store_true")
     parser.add_argument("--prove", action="store_true")
+    parser.add_argument("--why", action="store_true")
     return parser
 
 
@@ -215,10 +224,12 @@ class Command:
 
 def _leak_dump(cmds, arg):
     args = parse_leak_dump(arg)
+    if args.why and not args.prove:
+        raise UsageError("--why explains --prove's verdicts (add --prove)")
     return cmds.session().report(format=args.format, all=args.all,
                                  output=args.output, group_by=args.group_by,
                                  blocking=not args.no_blocking,
-                                 prove=args.prove)
+                                 prove=args.prove, why=args.why)
 
 
 # The arguments are checked before the target is looked at, except for

@@ -57,6 +57,7 @@ struct ld_error *ld_mark_create(struct ld_mem *mem, const struct ld_rt *rt,
 
 void ld_mark_root(struct ld_mark *m, uint64_t lo, uint64_t hi)
 {
+	ld_prove_from(m, LD_PATH_RANGE, 0);
 	ld_prove_root_range(m, lo, hi);
 }
 
@@ -247,6 +248,7 @@ unsigned int ld_mark_fixed_point(struct ld_mark *m,
 			/* It may run again: what it holds is reachable. */
 			if (x->g && m->s)
 				gis[ngis++] = (uint32_t)(x->g - m->s->gs);
+			ld_prove_from(m, LD_PATH_WAITER, (uint32_t)pending[k]);
 			for (int r = 0; r < 2 && !(x->g && m->s); r++)
 				if (x->hi[r] > x->lo[r])
 					ld_prove_root_range(m, x->lo[r],
@@ -287,5 +289,6 @@ void ld_mark_destroy(struct ld_mark *p)
 	ld_prove_precise_release(p);
 	ld_u64map_release(&p->type_map);
 	ld_u64map_release(&p->chans);
+	ld_prove_why_destroy(p->why);
 	free(p);
 }

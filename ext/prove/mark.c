@@ -86,6 +86,7 @@ void ld_prove_drain(struct ld_mark *p)
 {
 	size_t since_trim = 0;
 
+	ld_prove_from(p, LD_PATH_OBJECT, 0);	/* --why: objects mark here */
 	while (p->nstack) {
 		uint64_t e = p->stack[--p->nstack], base, size;
 		uint32_t sid = (uint32_t)(e >> 32);

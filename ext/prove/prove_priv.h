@@ -19,6 +19,7 @@
  *               registers, g structs and sudogs
  *   engine.c    the bare engine (ld_mark_*), primitives on stacks
  *   verdicts.c  ld_prove_run, ld_prove_retained
+ *   why.c       --why: what marked each object, and the paths back
  *
  * The per-word path of marking (object lookup, mark bit, mark stack) is
  * inline here rather than in mark.c: every file that scans memory runs
@@ -152,6 +153,14 @@ struct ld_mark {
 	uint64_t bias;			/* load bias of runtime globals */
 	/* LEAKDUMP_PROVE_TRACE=ADDR: say what marks the object at ADDR */
 	uint64_t trace, scan_lo, scan_hi, scan_at;
+	/*
+	 * --why (why.c): what marked each object, NULL when not asked; and
+	 * what is being scanned (an enum ld_path_kind and its goroutine,
+	 * thread or waiter index), set by every root scanner and by drain.
+	 */
+	struct ld_why *why;
+	uint8_t from_kind;
+	uint32_t from_who;
 };
 
 /*
@@ -179,6 +188,18 @@ void ld_prove_scan_object(struct ld_mark *p, uint32_t sid, uint64_t base,
 			  uint64_t size, const uint8_t *v);
 void ld_prove_precise_release(struct ld_mark *p);
 
+/* why.c */
+void ld_prove_why_note(struct ld_mark *p, uint64_t base);
+void ld_prove_why_destroy(struct ld_why *w);
+
+/* What the scans from now on are (see struct ld_mark's from_kind). */
+static inline void ld_prove_from(struct ld_mark *p, uint8_t kind,
+				 uint32_t who)
+{
+	p->from_kind = kind;
+	p->from_who = who;
+}
+
 /* retained.c */
 uint64_t ld_prove_read_word(struct ld_mark *p, uint64_t addr);
 void ld_prove_account_type(struct ld_mark *p, uint32_t sid,
@@ -186,6 +207,12 @@ void ld_prove_account_type(struct ld_mark *p, uint32_t sid,
 /* The name of a type key, owned by p (freed by ld_mark_destroy). */
 const char *ld_prove_type_key_name(struct ld_mark *p, uint64_t key);
 int ld_prove_cmp_types(const void *a, const void *b);
+/*
+ * The type key of an object: a type's address (| 1 for a channel's
+ * element type), or LD_PROVE_KEY_UNTYPED | its size when unknown.
+ */
+#define LD_PROVE_KEY_UNTYPED (1ull << 63)
+uint64_t ld_prove_type_key(struct ld_mark *p, uint32_t sid, uint64_t base);
 
 /* roots.c */
 struct ld_error *ld_prove_roots(struct ld_mark *p);
@@ -282,6 +309,8 @@ static inline void ld_prove_mark_word(struct ld_mark *p, uint64_t w)
 	if (p->base_only && w != base && w != base + 8)
 		return;
 	ld_prove_bit_set(p->mark, bit);
+	if (p->why)		/* --why only: NULL otherwise */
+		ld_prove_why_note(p, base);
 	if (p->trace && p->trace - base < size)
 		fprintf(stderr, "leakdump: prove: 0x%llx marked by the word at 0x%llx in [0x%llx, 0x%llx)\n",
 			(unsigned long long)p->trace,

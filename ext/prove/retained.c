@@ -17,8 +17,6 @@ uint64_t ld_prove_read_word(struct ld_mark *p, uint64_t addr)
 	return ld_prove_rd(p, addr, &v, 8) ? v : 0;
 }
 
-#define KEY_UNTYPED (1ull << 63)	/* | elemsize */
-
 /* A word of an object of span sid: from the span cache on live targets. */
 static uint64_t object_word(struct ld_mark *p, uint32_t sid, uint64_t addr)
 {
@@ -33,7 +31,7 @@ static uint64_t object_word(struct ld_mark *p, uint32_t sid, uint64_t addr)
 	return w;
 }
 
-static uint64_t type_key(struct ld_mark *p, uint32_t sid, uint64_t base)
+uint64_t ld_prove_type_key(struct ld_mark *p, uint32_t sid, uint64_t base)
 {
 	const struct pv_span *sp = &p->spans[sid];
 	const struct ld_rt *rt = p->rt;
@@ -43,25 +41,29 @@ static uint64_t type_key(struct ld_mark *p, uint32_t sid, uint64_t base)
 		t = object_word(p, sid, base + (uint64_t)rt->blk.hchan_elemtype);
 		if (t >= p->types_lo && t < p->types_hi)
 			return t | 1;
-		return KEY_UNTYPED | sp->elemsize;
+		return LD_PROVE_KEY_UNTYPED | sp->elemsize;
 	}
 	/* Malloc headers: a type pointer in large and big pointerful objects. */
 	if (rt->malloc_headers && !sp->noscan) {
 		if (sp->nelems == 1 && rt->heap.span_large_type >= 0)
 			t = ld_prove_read_word(p, sp->mspan +
 					(uint64_t)rt->heap.span_large_type);
-		else if (sp->elemsize > 512)
+		/*
+		 * A span of one small object (the 16 KiB size class, a
+		 * runtime.p) has no largeType: its header is in the object.
+		 */
+		if (!t && sp->elemsize > 512)
 			t = object_word(p, sid, base);
 	}
 	if (t >= p->types_lo && t < p->types_hi && !(t & 7))
 		return t;
-	return KEY_UNTYPED | sp->elemsize;
+	return LD_PROVE_KEY_UNTYPED | sp->elemsize;
 }
 
 void ld_prove_account_type(struct ld_mark *p, uint32_t sid,
 			   uint64_t base, uint64_t size)
 {
-	uint64_t key = type_key(p, sid, base), k;
+	uint64_t key = ld_prove_type_key(p, sid, base), k;
 
 	p->acc->bytes += size;
 	p->acc->objects++;
@@ -95,9 +97,9 @@ const char *ld_prove_type_key_name(struct ld_mark *p, uint64_t key)
 {
 	char *name, *s = NULL;
 
-	if (key & KEY_UNTYPED) {
+	if (key & LD_PROVE_KEY_UNTYPED) {
 		if (asprintf(&s, "? (%llu-byte objects)",
-			     (unsigned long long)(key & ~KEY_UNTYPED)) < 0)
+			     (unsigned long long)(key & ~LD_PROVE_KEY_UNTYPED)) < 0)
 			s = NULL;
 		return keep_name(p, s);
 	}

@@ -96,6 +96,7 @@ static void scan_module(struct ld_mark *p, const struct module_ranges *m)
 	const struct range r[2] = { m->data, m->bss };
 	const uint64_t mask[2] = { m->data_mask, m->bss_mask };
 
+	ld_prove_from(p, LD_PATH_DATA, 0);
 	for (int i = 0; i < 2; i++) {
 		if (sl && sl >= r[i].lo && sh <= r[i].hi) {
 			scan_global(p, r[i].lo, r[i].lo, sl, mask[i]);
@@ -189,6 +190,7 @@ static bool scan_other_memory(struct ld_mark *p,
 	ranges_merge(&maps);
 	ranges_merge(&skip);
 	p->base_only = p->s->cgo_disabled;
+	ld_prove_from(p, LD_PATH_MAPPING, 0);
 	for (size_t i = 0; i < maps.n; i++) {
 		uint64_t at = maps.v[i].lo, end = maps.v[i].hi;
 
@@ -225,6 +227,7 @@ static void scan_finalizers(struct ld_mark *p)
 	if (l->span_specials < 0 || l->special_next < 0 ||
 	    l->special_offset < 0 || l->special_kind < 0 || kind < 0)
 		return;
+	ld_prove_from(p, LD_PATH_FINALIZER, 0);
 	for (size_t i = 0; i < p->nspans; i++) {
 		const struct pv_span *sp = &p->spans[i];
 		uint64_t sp_addr = ld_prove_read_word(p, sp->mspan +

@@ -239,6 +239,7 @@ static void scan_goroutine(struct ld_mark *p, const struct ld_goroutine *g)
 {
 	uint64_t lo = g->sp;
 
+	ld_prove_from(p, LD_PATH_STACK, (uint32_t)(g - p->s->gs));
 	if (!scan_stack_precise(p, g)) {
 		if ((g->flags & LD_G_NO_STACK) || lo < g->stack_lo ||
 		    lo > g->stack_hi)
@@ -246,6 +247,7 @@ static void scan_goroutine(struct ld_mark *p, const struct ld_goroutine *g)
 		if (g->stack_hi > lo && g->stack_hi - lo <= MAX_STACK_SCAN)
 			ld_prove_root_range(p, lo, g->stack_hi);
 	}
+	ld_prove_from(p, LD_PATH_G, (uint32_t)(g - p->s->gs));
 	ld_prove_root_range(p, g->addr, g->addr + p->rt->g.size);
 	p->st->root_goroutines++;
 }
@@ -255,6 +257,7 @@ void ld_prove_scan_registers(struct ld_mark *p)
 	for (size_t i = 0; i < p->s->nthreads; i++) {
 		const struct ld_thread_regs *r = &p->s->threads[i];
 
+		ld_prove_from(p, LD_PATH_REGS, (uint32_t)i);
 		ld_prove_scan_words(p, 0, (const uint8_t *)r->regs,
 				    r->nregs * sizeof(r->regs[0]));
 	}

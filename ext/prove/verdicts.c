@@ -252,6 +252,7 @@ static struct ld_error *analyse(struct ld_prove *pv, struct ld_mark *p)
 }
 
 struct ld_error *ld_prove_run(struct ld_session *s, struct ld_blocking *b,
+			      const struct ld_prove_opts *opts,
 			      struct ld_prove **ret)
 {
 	struct ld_prove *pv = calloc(1, sizeof(*pv));
@@ -282,6 +283,10 @@ struct ld_error *ld_prove_run(struct ld_session *s, struct ld_blocking *b,
 	pv->priv->s = s;
 	pv->priv->bias = s->bias;
 	pv->priv->b = b;
+	if (opts && opts->why && !ld_mark_why_enable(pv->priv)) {
+		ld_prove_destroy(pv);
+		return &ld_error_nomem;
+	}
 	pv->st = pv->priv->own_st;
 	pv->priv->st = &pv->st;
 	err = analyse(pv, pv->priv);

@@ -236,14 +236,14 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 				PyObject *kw)
 {
 	static char *kwlist[] = { "format", "all", "output", "group_by",
-				  "blocking", "prove", NULL };
+				  "blocking", "prove", "why", NULL };
 	const char *format = "text", *output = NULL, *group_by = "stack";
 	struct ld_report_opts opts = { 0 };
-	int all = 0, blocking = 1, prove = 0;
+	int all = 0, blocking = 1, prove = 0, why = 0;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzspp", kwlist, &format,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzsppp", kwlist, &format,
 					 &all, &output, &group_by, &blocking,
-					 &prove))
+					 &prove, &why))
 		return NULL;
 	if (!strcmp(group_by, "blocker")) {
 		opts.group_by = LD_GROUP_BLOCKER;
@@ -254,6 +254,7 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 	}
 	opts.no_blocking = !blocking;
 	opts.prove = prove;
+	opts.why = why;
 	if (!strcmp(format, "text")) {
 		opts.format = LD_FORMAT_TEXT;
 	} else if (!strcmp(format, "go")) {
@@ -349,7 +350,8 @@ static PyObject *Session_info(SessionObject *self, PyObject *unused)
 static PyMethodDef Session_methods[] = {
 	{ "report", (PyCFunction)(void (*)(void))Session_report,
 	  METH_VARARGS | METH_KEYWORDS,
-	  "report(format='text', all=False, output=None) -> str or None" },
+	  "report(format='text', all=False, output=None, group_by='stack', "
+	  "blocking=True, prove=False, why=False) -> str or None" },
 	{ "goroutine", (PyCFunction)Session_goroutine, METH_VARARGS,
 	  "goroutine(goid) -> str: one goroutine's traceback" },
 	{ "list", (PyCFunction)(void (*)(void))Session_list,

@@ -64,6 +64,22 @@ static void text_object_verdict(const struct ld_report_model *gr,
 		ld_strbuf_puts(sb, gr->pv->proven ? "LEAKED " : "LEAKED? ");
 }
 
+/* --why: the object's path, when a goroutine stuck on it may wake. */
+static void text_object_why(const struct ld_report_model *gr,
+			    const struct bgroup *b, const uint32_t *next,
+			    struct ld_strbuf *sb)
+{
+	struct ld_path path;
+
+	for (uint32_t gi = b->first_g; gi != UINT32_MAX; gi = next[gi]) {
+		if (gr->pv->verdict[gi] != LD_VERDICT_MAY_WAKE)
+			continue;
+		if (ld_prove_why_object(gr->pv, &gr->blk->objs[b->obj], &path))
+			ld_report_text_path(sb, &path);
+		return;
+	}
+}
+
 /*
  * Goroutines stuck on one object show together whatever their stacks:
  * one line for the object, then its goroutines' stack groups.  Goroutines
@@ -129,6 +145,8 @@ struct ld_error *ld_report_emit_blocker(struct ld_session *s,
 			ld_strbuf_puts(&sb, " × blocked on ");
 			ld_object_describe(s, &gr->blk->objs[bg[k].obj], &sb);
 			ld_strbuf_putc(&sb, '\n');
+			if (gr->why)
+				text_object_why(gr, &bg[k], next, &sb);
 			text_object_groups(gr, &bg[k], next, counts, &sb);
 		}
 		if (sb.len > FLUSH_AT)

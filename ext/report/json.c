@@ -79,6 +79,19 @@ static void json_totals(struct ld_session *s, const struct ld_report_opts *o,
 	ld_strbuf_puts(sb, "}},");
 }
 
+/* --why: ,"why":[steps] for may-wake goroutine gi, or null. */
+static void json_why(const struct ld_report_model *gr, uint32_t gi,
+		     struct ld_strbuf *sb)
+{
+	struct ld_path path;
+
+	ld_strbuf_puts(sb, ",\"why\":");
+	if (ld_prove_why_goroutine(gr->pv, gi, &path))
+		ld_report_json_path(sb, &path);
+	else
+		ld_strbuf_puts(sb, "null");
+}
+
 static void json_group_verdict(const struct ld_report_model *gr,
 			       const struct ld_report_group *grp,
 			       struct ld_strbuf *sb)
@@ -95,6 +108,8 @@ static void json_group_verdict(const struct ld_report_model *gr,
 			 (unsigned long long)counts[LD_VERDICT_LEAKED],
 			 (unsigned long long)counts[LD_VERDICT_MAY_WAKE],
 			 (unsigned long long)counts[LD_VERDICT_LIVE]);
+	if (gr->why && grp->verdict == LD_VERDICT_MAY_WAKE)
+		json_why(gr, grp->first_g, sb);
 	if (!r)
 		return;
 	ld_strbuf_printf(sb, ",\"pins\":{\"stack_bytes\":%llu,\"heap_bytes\":%llu,\"heap_objects\":%llu,\"top_types\":[",
@@ -235,6 +250,8 @@ static void json_goroutine(struct ld_session *s,
 			ld_strbuf_json_str(sb, why);
 		else
 			ld_strbuf_puts(sb, "null");
+		if (gr->why && gr->pv->verdict[i] == LD_VERDICT_MAY_WAKE)
+			json_why(gr, i, sb);
 	}
 	if (gr->blk) {
 		const struct ld_blocker *bl;

@@ -451,14 +451,21 @@ struct ld_error *ld_report_model_build(struct ld_session *s,
 	if (opts->prove && opts->no_blocking)
 		return ld_error_create(LD_ERR_INVALID,
 				       "--prove needs blocking objects (drop --no-blocking)");
+	if (opts->why && !opts->prove)
+		return ld_error_create(LD_ERR_INVALID,
+				       "--why explains --prove's verdicts (add --prove)");
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return &ld_error_nomem;
 	/* Blocking first: grouping's stack walk also finds mutex holders. */
 	if (!opts->no_blocking)
 		err = ld_blocking_build_deferred(s, &m->blk);
-	if (!err && opts->prove)
-		err = ld_prove_run(s, m->blk, &m->pv);
+	if (!err && opts->prove) {
+		const struct ld_prove_opts po = { .why = opts->why };
+
+		m->why = opts->why;
+		err = ld_prove_run(s, m->blk, &po, &m->pv);
+	}
 	if (!err)
 		err = build_groups(s, opts->all, m, &bd);
 	builder_release(&bd);

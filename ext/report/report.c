@@ -53,6 +53,7 @@ struct ld_error *ld_report(struct ld_session *s,
 		.all = opts->all,
 		.no_blocking = opts->no_blocking,
 		.prove = opts->prove,
+		.why = opts->why,
 	};
 	struct ld_report_model *m;
 	struct ld_error *err;

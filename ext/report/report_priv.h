@@ -59,6 +59,13 @@ void ld_report_text_group(struct ld_session *s,
 void ld_report_text_frame(struct ld_strbuf *sb,
 			  const struct ld_visible_frame *f);
 
+/*
+ * --why (path.c): a reference path as "    why: data main.x → ... \n"
+ * (wrapped one hop per line when long), and as a JSON array.
+ */
+void ld_report_text_path(struct ld_strbuf *sb, const struct ld_path *path);
+void ld_report_json_path(struct ld_strbuf *sb, const struct ld_path *path);
+
 /* ---- formatting helpers ---- */
 
 /* "1,234,567". */

@@ -270,6 +270,16 @@ static void text_retains(const struct ld_report_model *gr,
 	}
 }
 
+/* --why: the path that made a may-wake group's first goroutine wake. */
+static void text_why(const struct ld_report_model *gr,
+		     const struct ld_report_group *grp, struct ld_strbuf *sb)
+{
+	struct ld_path path;
+
+	if (ld_prove_why_goroutine(gr->pv, grp->first_g, &path))
+		ld_report_text_path(sb, &path);
+}
+
 void ld_report_text_group(struct ld_session *s,
 			  const struct ld_report_model *gr,
 			  const struct ld_report_group *grp,
@@ -318,6 +328,8 @@ creator:
 	ld_strbuf_putc(sb, '\n');
 	if (leaked)
 		text_retains(gr, grp, sb);
+	if (gr->why && grp->verdict == LD_VERDICT_MAY_WAKE)
+		text_why(gr, grp, sb);
 	if (g0->flags & LD_G_NO_STACK)
 		ld_strbuf_printf(sb, "    (running on thread %d; stack unavailable)\n",
 				 g0->tid);

@@ -441,6 +441,28 @@ struct ld_error *ld_binary_symbol(const struct ld_binary *bin,
 			       name, bin->path);
 }
 
+bool ld_binary_symbol_at(const struct ld_binary *bin, uint64_t addr,
+			 const char **name, uint64_t *start)
+{
+	const struct bin_priv *p = priv(bin);
+	Elf64_Sym sym;
+
+	for (size_t i = 1; i < p->nsyms; i++) {
+		memcpy(&sym, p->syms + i * sizeof(sym), sizeof(sym));
+		if (ELF64_ST_TYPE(sym.st_info) != STT_OBJECT ||
+		    sym.st_shndx == SHN_UNDEF || addr < sym.st_value ||
+		    addr - sym.st_value >= (sym.st_size ? sym.st_size : 1) ||
+		    sym.st_name >= p->strsz ||
+		    !memchr(p->strtab + sym.st_name, 0,
+			    p->strsz - sym.st_name))
+			continue;
+		*name = p->strtab + sym.st_name;
+		*start = sym.st_value;
+		return true;
+	}
+	return bin->debug && ld_binary_symbol_at(bin->debug, addr, name, start);
+}
+
 const uint8_t *ld_binary_vaddr_data(const struct ld_binary *bin,
 				    uint64_t addr, size_t len)
 {

@@ -122,11 +122,11 @@ def test_leak_dump_defaults():
 def test_leak_dump_options(sessions):
     h, _ = _invoke(_core(), "leak-dump",
                    "--format json --output '/tmp/a b' --all --group-by blocker "
-                   "--no-blocking --prove")
+                   "--no-blocking --prove --why")
     assert h.errors == [] and h.out == ["report\n"]
     assert sessions[0].calls == [("report", dict(
         format="json", all=True, output="/tmp/a b", group_by="blocker",
-        blocking=False, prove=True))]
+        blocking=False, prove=True, why=True))]
 
 
 @pytest.mark.parametrize("cmd,arg,line", [
@@ -137,6 +137,7 @@ def test_leak_dump_options(sessions):
     ("leak-dump", "--help", "leak-dump: unrecognized arguments: --help"),
     ("leak-dump", "'x", "leak-dump: No closing quotation"),
     ("leak-dump", "--group-by", "leak-dump: argument --group-by: expected one argument"),
+    ("leak-dump", "--why", "leak-dump: --why explains --prove's verdicts (add --prove)"),
     ("go-bt", "", "leak-dump: usage: go-bt GOID"),
     ("go-bt", "x", "leak-dump: usage: go-bt GOID"),
     ("go-bt", "1 2", "leak-dump: usage: go-bt GOID"),

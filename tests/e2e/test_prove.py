@@ -214,3 +214,91 @@ def test_prove_with_memory_missing_from_the_core(go_version, spawn, tool, tmp_pa
     assert re.search(r"^  gaps: .+ — \"leaked\" is a suspicion, not a proof$", text, re.M), \
         text[:1500]
     assert re.search(r"^LEAKED\? ", text, re.M) and not re.search(r"^LEAKED ", text, re.M)
+
+
+
+def _hex(v):
+    return int(v, 16)
+
+
+def _check_why(info, doc, where):
+    """The --why path of every held goroutine: root first, then heap
+    objects, the last one holding what it waits on."""
+    gs = {g["id"]: g for g in doc["goroutines"]}
+    holders = {int(g) for g in info["ids"]["holder"]}
+    for role, ids in sorted(info["ids"].items()):
+        if not role.startswith("held:"):
+            continue
+        how = role.split(":")[2]
+        for gid in ids:
+            g = gs[int(gid)]
+            path = g["why"]
+            assert path, (where, role, g)
+            objs = path[1:]
+            assert objs and all(s["kind"] == "object" for s in objs), (where, role, path)
+            # The last object holds the primitive waited on.
+            last, obj = objs[-1], g["blocking"][0]
+            prim = _hex(obj["address"])
+            assert _hex(last["address"]) <= prim < _hex(last["address"]) + last["size"], \
+                (where, role, path, obj)
+            if obj["kind"] == "chan":
+                assert last["offset"] == 0 and last["type"] == "chan int", (where, role, path)
+            root = path[0]
+            if how == "global":
+                # globals []any: its backing array, then the primitive's object
+                assert root["kind"] == "data" and root["symbol"] == "main.globals", \
+                    (where, role, path)
+                assert len(objs) == 2, (where, role, path)
+            elif how == "heap":
+                # registry (a static struct) -> map -> group -> node -> object
+                assert root["kind"] == "data" and root["symbol"] != "main.globals", \
+                    (where, role, path)
+                assert len(objs) >= 4, (where, role, path)
+            elif how == "stack":
+                assert root["kind"] == "stack" and root["goroutine"] in holders, \
+                    (where, role, path)
+                assert root["function"] == "main.sleeper" and root["woken_by"] is None, \
+                    (where, role, path)
+            elif how == "finalizer":
+                assert root["kind"] == "finalizer", (where, role, path)
+
+
+def test_prove_why(go_version, spawn, tool, tmp_path):
+    """--why: the first path from a root to each may-wake primitive."""
+    fp = spawn(go_version, FIXTURE, args=[])
+    info = fp.info
+    doc = json.loads(harness.leak_dump_to_file(
+        harness.live_target(fp.pid), tmp_path / "why.json", fmt="json",
+        extra="--prove --why"))
+    _check(info, doc, "live go%s --why" % go_version)
+    _check_why(info, doc, "live go%s" % go_version)
+    for g in doc["groups"]:
+        assert ("why" in g) == (g["verdict"] == "may-wake"), g
+    assert not any("why" in g for g in doc["goroutines"] if g["verdict"] != "may-wake")
+    text = harness.leak_dump_to_file(harness.live_target(fp.pid), tmp_path / "why.txt",
+                                     fmt="text", extra="--prove --why")
+    assert re.search(r"^    why: data main\.globals → \? 0x[0-9a-f]+ \+0x[0-9a-f]+ → "
+                     r"chan int 0x[0-9a-f]+$", text, re.M), text[:3000]
+    firsts = [l for l in text.splitlines() if re.match(r"^(LEAKED|\d)", l)]
+    n_may = sum(1 for l in firsts if "may wake: what it waits on is reachable" in l)
+    assert n_may and len(re.findall(r"^    why: ", text, re.M)) == n_may, text[:3000]
+    by = harness.leak_dump_to_file(harness.live_target(fp.pid), tmp_path / "whyb.txt",
+                                   fmt="text", extra="--prove --why --group-by blocker")
+    assert re.search(r"^1 × blocked on sync\.WaitGroup 0x[0-9a-f]+ .*\n    why: "
+                     r"goroutine \d+ stack in main\.sleeper at 0x", by, re.M), by[:3000]
+    assert not re.search(r"^LEAKED.*\n    why:", by, re.M)
+    plain = harness.leak_dump_to_file(harness.live_target(fp.pid), tmp_path / "plain.txt",
+                                      fmt="text", extra="--prove")
+    assert "why:" not in plain
+    r = harness.run_gdb(harness.live_target(fp.pid), ["leak-dump --why"])
+    assert "--why explains --prove" in r.output and "Traceback" not in r.output, r.describe()
+    # From a core, the same paths.
+    core = harness.gcore(fp.pid, tmp_path / "why.core")
+    try:
+        doc = json.loads(harness.leak_dump_to_file(
+            harness.core_target(fp.exe, core), tmp_path / "core.json", fmt="json",
+            extra="--prove --why"))
+    finally:
+        core.unlink()
+    _check_why(info, doc, "core go%s" % go_version)
+    assert fp.alive() and fp.ping()

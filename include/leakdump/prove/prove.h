@@ -116,11 +116,23 @@ struct ld_prove {
 	struct ld_mark *priv;		/* the engine; owned, private */
 };
 
+struct ld_prove_opts {
+	/*
+	 * --why: remember what marked each object (its parent object and
+	 * the word's offset, or the root), so ld_prove_why_*() can say why a
+	 * goroutine may wake.  Costs a hash map entry per marked object;
+	 * without it marking records nothing.
+	 */
+	bool why;
+};
+
 /*
- * Analyse every goroutine of s.  b must have been built for s.  Fails
- * (LD_ERR_UNSUPPORTED) when the heap's metadata cannot be used at all.
+ * Analyse every goroutine of s.  b must have been built for s; opts may
+ * be NULL (all off).  Fails (LD_ERR_UNSUPPORTED) when the heap's metadata
+ * cannot be used at all.
  */
 struct ld_error *ld_prove_run(struct ld_session *s, struct ld_blocking *b,
+			      const struct ld_prove_opts *opts,
 			      struct ld_prove **ret);
 void ld_prove_destroy(struct ld_prove *p);	/* accepts NULL */
 
@@ -146,6 +158,79 @@ struct ld_retained {
  */
 struct ld_error *ld_prove_retained(struct ld_prove *p, const uint32_t *gis,
 				   size_t n, struct ld_retained *ret);
+
+/*
+ * Reference paths (--why): the first path marking found from a root to a
+ * primitive, one step per hop, root first.  Every step but the root is a
+ * heap object; a goroutine that the fixed point woke is a step too, and
+ * the path goes on through the primitive whose mark woke it.  Paths are
+ * cut (an LD_PATH_CUT step first) after LD_PATH_MAX steps, at a cycle or
+ * where nothing was recorded.
+ */
+enum ld_path_kind {
+	LD_PATH_OBJECT,		/* a heap object */
+	LD_PATH_DATA,		/* a module's data or bss */
+	LD_PATH_STACK,		/* a goroutine's stack */
+	LD_PATH_G,		/* a goroutine's g struct */
+	LD_PATH_REGS,		/* a thread's registers */
+	LD_PATH_FINALIZER,	/* an object with a finalizer, or its record */
+	LD_PATH_MAPPING,	/* writable memory outside the Go heap */
+	LD_PATH_RANGE,		/* a root range given to the bare engine */
+	LD_PATH_WAITER,		/* a woken waiter's range (bare engine) */
+	LD_PATH_CUT,		/* the path goes on, unknown */
+};
+
+const char *ld_path_kind_name(enum ld_path_kind k);	/* "object", ... */
+
+struct ld_path_step {
+	enum ld_path_kind kind;
+	/*
+	 * OBJECT: its base; roots: the address of the word that pointed
+	 * on (REGS: 0).
+	 */
+	uint64_t addr;
+	/*
+	 * OBJECT: the offset of the word pointing on (the last object: of
+	 * the primitive); DATA: of the word inside its symbol; REGS: the
+	 * register's index; G, FINALIZER, MAPPING, RANGE: inside lo..hi.
+	 */
+	uint64_t offset;
+	uint64_t size;		/* OBJECT: its size */
+	/*
+	 * OBJECT: its type, NULL when unknown; DATA: the symbol (NULL: no
+	 * symbols); STACK: the frame's function, NULL when the walk does not
+	 * know it; REGS: the register.  Owned by the struct ld_prove or the
+	 * session.
+	 */
+	const char *name;
+	uint64_t goid;		/* STACK, G */
+	int32_t tid;		/* REGS */
+	uint64_t lo, hi;	/* G, FINALIZER, MAPPING, RANGE: the root range */
+	/* STACK, G: the primitive whose mark woke it (0: a root itself) */
+	uint64_t woken_by;
+	const char *woken_kind;	/* "chan", "mutex", ... */
+};
+
+#define LD_PATH_MAX 32
+
+struct ld_path {
+	struct ld_path_step step[LD_PATH_MAX + 1];
+	unsigned int n;
+};
+
+/*
+ * The path to the object holding addr (a primitive's address).  false
+ * (n = 0) when --why was not asked, addr is not a marked heap object, or
+ * memory ran out.
+ */
+bool ld_prove_why_addr(struct ld_prove *pv, uint64_t addr,
+		       struct ld_path *ret);
+/* ... to the primitive of o (a blocking object). */
+bool ld_prove_why_object(struct ld_prove *pv, const struct ld_object *o,
+			 struct ld_path *ret);
+/* ... to the first marked primitive goroutine gi waits on. */
+bool ld_prove_why_goroutine(struct ld_prove *pv, size_t gi,
+			    struct ld_path *ret);
 
 /*
  * The marking engine alone, over a heap and target memory (used by
@@ -174,6 +259,14 @@ void ld_mark_root(struct ld_mark *m, uint64_t lo, uint64_t hi);
 void ld_mark_opaque(struct ld_mark *m, uint64_t addr);
 void ld_mark_drain(struct ld_mark *m);
 enum ld_mark_state ld_mark_state(const struct ld_mark *m, uint64_t addr);
+/*
+ * Record what marks each object from now on (before any root); false when
+ * out of memory.  ld_mark_why then gives the path to the object at addr
+ * (roots: LD_PATH_RANGE for ld_mark_root, LD_PATH_WAITER with goid the
+ * waiter's index for a woken waiter's ranges).
+ */
+bool ld_mark_why_enable(struct ld_mark *m);
+bool ld_mark_why(struct ld_mark *m, uint64_t addr, struct ld_path *ret);
 const struct ld_prove_stats *ld_mark_stats(const struct ld_mark *m);
 
 /*

@@ -78,6 +78,8 @@ struct ld_report_model {
 	struct ld_prove *pv;		/* --prove; NULL otherwise */
 	struct ld_retained *retained;	/* per leaked group (--prove) */
 	size_t nretained;
+	bool why;		/* --why: show may-wake groups' paths
+				 * (ld_prove_why_goroutine) */
 };
 
 /* What to group and what to find out about the groups. */
@@ -85,6 +87,7 @@ struct ld_report_model_opts {
 	bool all;		/* include runtime-internal goroutines */
 	bool no_blocking;	/* skip blocking objects */
 	bool prove;		/* leak verdicts (needs blocking objects) */
+	bool why;		/* with prove: record reference paths */
 };
 
 /*

@@ -30,6 +30,8 @@ struct ld_report_opts {
 	enum ld_group_by group_by;
 	bool no_blocking;	/* skip blocking objects (text/json) */
 	bool prove;		/* leak verdicts (ext/prove/; text/json) */
+	bool why;		/* with prove: each may-wake group's path
+				 * from a root to its primitive */
 };
 
 struct ld_error *ld_report(struct ld_session *s,

@@ -120,6 +120,14 @@ struct ld_error *ld_binary_symbol(const struct ld_binary *bin,
 				  uint64_t *size);
 
 /*
+ * The data symbol (STT_OBJECT) holding unrelocated address addr, in bin's
+ * .symtab or its debug file's: its name (owned by the binary) and start.
+ * false when none does.  Linear: for a few look-ups, not per word.
+ */
+bool ld_binary_symbol_at(const struct ld_binary *bin, uint64_t addr,
+			 const char **name, uint64_t *start);
+
+/*
  * File bytes backing unrelocated address [addr, addr+len), via the PT_LOAD
  * segments; NULL when not (entirely) file-backed.
  */

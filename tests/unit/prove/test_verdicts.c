@@ -410,7 +410,7 @@ static struct ld_prove *prove(struct synth_prove *w)
 
 	if (err)
 		fail_msg("blocking: %s", err->message);
-	err = ld_prove_run(w->sb->s, w->sb->b, &w->pv);
+	err = ld_prove_run(w->sb->s, w->sb->b, &w->opts, &w->pv);
 	if (err)
 		fail_msg("prove: %s", err->message);
 	return w->pv;

@@ -35,6 +35,7 @@ struct synth_prove {
 	struct synth_blocking *sb;
 	struct synth_heap sh;
 	struct ld_prove *pv;		/* for the test; freed by sp_close */
+	struct ld_prove_opts opts;	/* what ld_prove_run is asked */
 	uint8_t roots[SP_ROOTS_LEN];
 };
 
