@@ -45,7 +45,8 @@ DEFAULT_VERSIONS = " ".join(read_go_versions())
 # Arguments each fixture runs with in the e2e tests.
 FIXTURE_ARGS: Dict[str, List[str]] = {"parked": [], "many": ["1000"]}
 # Fixtures with their own tests (not parametrized over FIXTURE_NAMES).
-EXTRA_FIXTURES: Dict[str, List[str]] = {"running": [], "blocking": [], "cgo": [], "leakproof": []}
+EXTRA_FIXTURES: Dict[str, List[str]] = {"running": [], "blocking": [], "cgo": [], "leakproof": [],
+                                         "sharedleak": ["1000"]}
 # Fixtures that use cgo: built with CGO_ENABLED=1 (gcc), the rest with 0.
 CGO_FIXTURES = {"cgo"}
 FIXTURE_NAMES = sorted(FIXTURE_ARGS)
