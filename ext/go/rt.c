@@ -167,6 +167,13 @@ static struct ld_error *resolve_vars(struct ld_rt *rt,
 			       NULL, false)) ||
 	    /* The heap's metadata (ext/prove/heap.c); optional. */
 	    (err = resolve_var(bin, dw, "runtime.mheap_", &rt->heap.mheap,
+			       NULL, false)) ||
+	    /* The runtime's off-heap roots (ext/prove/offheap.c); optional. */
+	    (err = resolve_var(bin, dw, "runtime.allfin", &rt->roots.allfin,
+			       NULL, false)) ||
+	    (err = resolve_var(bin, dw, "runtime.gcCleanups",
+			       &rt->roots.gc_cleanups, NULL, false)) ||
+	    (err = resolve_var(bin, dw, "runtime.allp", &rt->roots.allp,
 			       NULL, false)))
 		return err;
 	err = resolve_var(bin, dw, "runtime.waitReasonStrings",
@@ -235,6 +242,12 @@ void ld_rt_resolve_caps(struct ld_rt *rt)
 	rt->malloc_headers = rt->go_minor >= 22;
 	/* Go 1.22 narrowed mspan.freeindex and nelems to uint16. */
 	rt->span_index_width = rt->go_minor <= 21 ? 8 : 2;
+	/* Go 1.23 added weak pointers (specialWeakHandle). */
+	rt->special_weak = rt->go_minor >= 23;
+	/* Go 1.24 added runtime.AddCleanup (specialCleanup). */
+	rt->special_cleanup = rt->go_minor >= 24;
+	/* Go 1.25 moved queued cleanups off finq into gcCleanups. */
+	rt->cleanup_queue = rt->go_minor >= 25;
 }
 
 struct ld_error *ld_rt_resolve(const struct ld_binary *bin,
