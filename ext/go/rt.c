@@ -172,7 +172,14 @@ static struct ld_error *resolve_vars(struct ld_rt *rt,
 	    (err = resolve_var(bin, dw, "runtime.gcphase", &rt->heap.gcphase,
 			       NULL, false)) ||
 	    (err = resolve_var(bin, dw, "runtime.inProgress",
-			       &rt->heap.in_progress, NULL, false)))
+			       &rt->heap.in_progress, NULL, false)) ||
+	    /* The runtime's off-heap roots (ext/prove/offheap.c); optional. */
+	    (err = resolve_var(bin, dw, "runtime.allfin", &rt->roots.allfin,
+			       NULL, false)) ||
+	    (err = resolve_var(bin, dw, "runtime.gcCleanups",
+			       &rt->roots.gc_cleanups, NULL, false)) ||
+	    (err = resolve_var(bin, dw, "runtime.allp", &rt->roots.allp,
+			       NULL, false)))
 		return err;
 	err = resolve_var(bin, dw, "runtime.waitReasonStrings",
 			  &rt->wait_reason_strings, &size, true);
@@ -248,6 +255,12 @@ void ld_rt_resolve_caps(struct ld_rt *rt)
 	rt->type_gcmask_on_demand = rt->go_minor >= 24;
 	/* Go 1.22 narrowed mspan.freeindex and nelems to uint16. */
 	rt->span_index_width = rt->go_minor <= 21 ? 8 : 2;
+	/* Go 1.23 added weak pointers (specialWeakHandle). */
+	rt->special_weak = rt->go_minor >= 23;
+	/* Go 1.24 added runtime.AddCleanup (specialCleanup). */
+	rt->special_cleanup = rt->go_minor >= 24;
+	/* Go 1.25 moved queued cleanups off finq into gcCleanups. */
+	rt->cleanup_queue = rt->go_minor >= 25;
 }
 
 struct ld_error *ld_rt_resolve(const struct ld_binary *bin,

@@ -193,7 +193,27 @@
 	  "gcmarkBits", 0)						\
 	X(MSPAN_SWEEPGEN, heap.span_sweepgen, "runtime.mspan",		\
 	  "sweepgen", 0)						\
-	X(MHEAP_SWEEPGEN, heap.sweepgen, "runtime.mheap", "sweepgen", 0)
+	X(MHEAP_SWEEPGEN, heap.sweepgen, "runtime.mheap", "sweepgen", 0)	\
+	/* Leak proofs: the runtime's off-heap roots (ext/prove/offheap.c,	\
+	 * as runtime/mgcmark.go markroot walks them).  Go 1.25 renamed	\
+	 * finblock to finBlock. */					\
+	X(FINBLOCK_ALLLINK, roots.finblock_alllink, "runtime.finblock",	\
+	  "alllink", 0)							\
+	X(FINBLOCK_CNT, roots.finblock_cnt, "runtime.finblock", "cnt", 0) \
+	X(FINBLOCK_FIN, roots.finblock_fin, "runtime.finblock", "fin", 0) \
+	X(FINBLOCK2_ALLLINK, roots.finblock2_alllink, "runtime.finBlock", \
+	  "alllink", 0)							\
+	X(FINBLOCK2_CNT, roots.finblock2_cnt, "runtime.finBlock", "cnt", 0) \
+	X(FINBLOCK2_FIN, roots.finblock2_fin, "runtime.finBlock", "fin", 0) \
+	/* Go 1.25 queued cleanups in blocks of their own. */		\
+	X(CLEANUPQUEUE_ALL, roots.cq_all, "runtime.cleanupQueue", "all", 0) \
+	X(CLEANUPBLOCK_ALLLINK, roots.cb_alllink,			\
+	  "runtime.cleanupBlockHeader", "alllink", 0)			\
+	X(CLEANUPBLOCK_N, roots.cb_n, "runtime.cleanupBlockHeader", "n", 0) \
+	X(CLEANUPBLOCK_CLEANUPS, roots.cb_cleanups, "runtime.cleanupBlock", \
+	  "cleanups", 0)						\
+	X(P_MCACHE, roots.p_mcache, "runtime.p", "mcache", 0)		\
+	X(MCACHE_TINY, roots.mcache_tiny, "runtime.mcache", "tiny", 0)
 
 /* X(id, lvalue, type, required) */
 #define LD_RT_SIZES(X)							\
@@ -209,7 +229,18 @@
 	/* Go 1.25 GOEXPERIMENT=greenteagc (the default from 1.26): 128	\
 	 * bytes of mark bits at the end of small spans; 0 without. */	\
 	X(SPANINLINEMARKBITS_SIZE, heap.inline_mark_bits_size,		\
-	  "runtime.spanInlineMarkBits", 0)
+	  "runtime.spanInlineMarkBits", 0)	\
+	X(FINBLOCK_SIZE, roots.finblock_size, "runtime.finblock", 0)	\
+	X(FINBLOCK2_SIZE, roots.finblock2_size, "runtime.finBlock", 0)	\
+	X(FINALIZER_SIZE, roots.finalizer_size, "runtime.finalizer", 0) \
+	X(CLEANUPBLOCK_SIZE, roots.cleanupblock_size,			\
+	  "runtime.cleanupBlock", 0)					\
+	/* Go 1.26 queued a cleanupFn (call, fn, arg), 1.25 a *funcval. */ \
+	X(CLEANUPFN_SIZE, roots.cleanupfn_size, "runtime.cleanupFn", 0)	\
+	X(SPECIALCLEANUP_SIZE, roots.specialcleanup_size,		\
+	  "runtime.specialCleanup", 0)					\
+	X(SPECIALWEAKHANDLE_SIZE, roots.specialweakhandle_size,	\
+	  "runtime.specialWeakHandle", 0)
 
 /*
  * X(id, lvalue, constant, fallback).  Status values have been stable since
@@ -230,7 +261,12 @@
 	  "runtime.fingRunningFinalizer", 2)				\
 	/* Go 1.25 renumbered the special kinds (tiny blocks first). */	\
 	X(KIND_SPECIAL_FINALIZER, kind_special_finalizer,		\
-	  "runtime._KindSpecialFinalizer", -1)
+	  "runtime._KindSpecialFinalizer", -1)				\
+	/* Go 1.23 added weak handles, 1.24 cleanups (span specials). */ \
+	X(KIND_SPECIAL_WEAK_HANDLE, kind_special_weak_handle,		\
+	  "runtime._KindSpecialWeakHandle", -1)				\
+	X(KIND_SPECIAL_CLEANUP, kind_special_cleanup,			\
+	  "runtime._KindSpecialCleanup", -1)
 
 #define LD_RTM_ENUM(id, ...) LD_RTM_##id,
 #define LD_RTS_ENUM(id, ...) LD_RTS_##id,

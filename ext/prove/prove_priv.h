@@ -14,7 +14,9 @@
  *   mark.c      marking: the mark stack, root ranges, the span cache
  *   precise.c   scanning an object through the runtime's pointer bitmaps
  *   retained.c  type accounting for retained memory
- *   roots.c     module data and bss, finalizers, other memory
+ *   roots.c     module data and bss, other memory
+ *   offheap.c   the runtime's off-heap roots by structure: specials,
+ *               finalizer and cleanup queues, tiny blocks
  *   stacks.c    goroutine stacks (through the compiler's stack maps),
  *               registers, g structs and sudogs
  *   engine.c    the bare engine (ld_mark_*), primitives on stacks
@@ -216,6 +218,12 @@ uint64_t ld_prove_type_key(struct ld_mark *p, uint32_t sid, uint64_t base);
 
 /* roots.c */
 struct ld_error *ld_prove_roots(struct ld_mark *p);
+
+/* offheap.c */
+void ld_prove_scan_specials(struct ld_mark *p);
+/* Why the off-heap roots cannot be walked (a static string), or NULL. */
+const char *ld_prove_offheap_missing(struct ld_mark *p);
+void ld_prove_walk_offheap(struct ld_mark *p);
 
 /* stacks.c */
 void ld_prove_scan_goroutines(struct ld_mark *p, uint32_t *gis, size_t n);

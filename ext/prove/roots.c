@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The roots marking starts from (ld_prove_roots): the modules' data and
- * bss, finalizers, the writable memory outside the Go heap, and every
- * thread's registers (scanned in stacks.c, as the goroutines' stacks).
+ * bss, the runtime's off-heap roots (offheap.c), thread stacks or the
+ * writable memory outside the Go heap, and every thread's registers
+ * (scanned in stacks.c, as the goroutines' stacks).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -156,13 +157,60 @@ static bool target_mappings(struct ld_mark *p, struct ranges *out)
 	return ld_target_mappings(&p->s->target, add_range, out);
 }
 
+/* The lowest stack pointer of a thread inside [lo, hi), or hi. */
+static uint64_t lowest_sp(const struct ld_mark *p, uint64_t lo, uint64_t hi)
+{
+	const struct ld_arch *a = p->s->arch;
+	uint64_t min = hi;
+
+	for (size_t i = 0; a && i < p->s->nthreads; i++) {
+		const struct ld_thread_regs *r = &p->s->threads[i];
+		uint64_t sp;
+
+		if (r->nregs <= (uint32_t)a->reg_sp)
+			continue;
+		sp = ld_regs_sp(a, r);
+		if (sp >= lo && sp < min)
+			min = sp & ~7ull;
+	}
+	return min;
+}
+
+/*
+ * [lo, hi): a piece of writable memory outside the heap.  Swept whole, or,
+ * when the runtime's off-heap roots were walked by structure, only if it
+ * is a thread's stack, from its stack pointer up.  The GC never scans the
+ * system stacks (g0, gsignal): nothing the runtime leaves there outlives
+ * the call that put it there.  But a snapshot stops threads anywhere,
+ * mid-call (a timer's channel in sendTime on g0, an object between
+ * mallocgc and its caller), so the live part of each thread's stack stays
+ * a root, scanned conservatively.  In a pure-Go program only the main
+ * thread's stack lies outside the heap (the other Ms' g0 and gsignal
+ * stacks are stack spans in the arenas, as goroutine stacks).
+ */
+static void scan_piece(struct ld_mark *p, uint64_t lo, uint64_t hi,
+		       bool stacks_only)
+{
+	if (!stacks_only) {
+		p->st->other_bytes += hi - lo;
+		ld_prove_root_range(p, lo, hi);
+		return;
+	}
+	lo = lowest_sp(p, lo, hi);
+	if (lo >= hi)
+		return;
+	p->st->thread_stack_bytes += hi - lo;
+	ld_prove_root_range(p, lo, hi);
+}
+
 /*
  * Every writable mapping outside the heap arenas, the modules' data and
  * the runtime's span structures (whose startAddr names each span's first
- * object whether or not anything uses it).
+ * object whether or not anything uses it); only thread stacks when
+ * stacks_only.
  */
 static bool scan_other_memory(struct ld_mark *p,
-			      const struct ranges *modules)
+			      const struct ranges *modules, bool stacks_only)
 {
 	struct ranges maps = { 0 }, skip = { 0 };
 	const uint64_t *arenas;
@@ -189,7 +237,7 @@ static bool scan_other_memory(struct ld_mark *p,
 		goto out;
 	ranges_merge(&maps);
 	ranges_merge(&skip);
-	p->base_only = p->s->cgo_disabled;
+	p->base_only = p->s->cgo_disabled && !stacks_only;
 	ld_prove_from(p, LD_PATH_MAPPING, 0);
 	for (size_t i = 0; i < maps.n; i++) {
 		uint64_t at = maps.v[i].lo, end = maps.v[i].hi;
@@ -200,10 +248,8 @@ static bool scan_other_memory(struct ld_mark *p,
 			uint64_t stop = k < skip.n && skip.v[k].lo < end ?
 					skip.v[k].lo : end;
 
-			if (stop > at) {
-				p->st->other_bytes += stop - at;
-				ld_prove_root_range(p, at, stop);
-			}
+			if (stop > at)
+				scan_piece(p, at, stop, stacks_only);
 			if (k >= skip.n || skip.v[k].lo >= end)
 				break;
 			at = skip.v[k].hi;
@@ -216,57 +262,12 @@ out:
 	return ok;
 }
 
-/* Objects with a finalizer keep what they point to (not themselves). */
-static void scan_finalizers(struct ld_mark *p)
-{
-	const struct ld_rt_heap *l = &p->rt->heap;
-	int64_t kind = p->rt->kind_special_finalizer;
-	/* Go 1.25 widened special.offset from uint16 to uintptr. */
-	unsigned int width = l->special_kind - l->special_offset == 2 ? 2 : 8;
-
-	if (l->span_specials < 0 || l->special_next < 0 ||
-	    l->special_offset < 0 || l->special_kind < 0 || kind < 0)
-		return;
-	ld_prove_from(p, LD_PATH_FINALIZER, 0);
-	for (size_t i = 0; i < p->nspans; i++) {
-		const struct pv_span *sp = &p->spans[i];
-		uint64_t sp_addr = ld_prove_read_word(p, sp->mspan +
-					(uint64_t)l->span_specials);
-		uint64_t bound = (uint64_t)sp->nelems * 8 + 16;
-
-		for (uint64_t n = 0; sp_addr && n < bound; n++) {
-			uint8_t rec[32];
-			uint64_t next, off = 0, base, size;
-			uint32_t sid, slot;
-
-			if ((size_t)l->special_kind >= sizeof(rec) ||
-			    !ld_prove_rd(p, sp_addr, rec,
-					 (size_t)l->special_kind + 1)) {
-				ld_prove_unreadable(p, sp_addr, 8);
-				break;
-			}
-			memcpy(&next, rec + l->special_next, 8);
-			memcpy(&off, rec + l->special_offset, width);
-			if (rec[l->special_kind] == (uint8_t)kind &&
-			    ld_prove_find_object(p, sp->base + off, &sid,
-						 &slot)) {
-				p->st->finalizers++;
-				ld_prove_object_range(p, sid, slot, &base,
-						      &size);
-				ld_prove_root_range(p, base, base + size);
-				ld_prove_root_range(p, sp_addr, sp_addr +
-						    l->specialfinalizer_size);
-			}
-			sp_addr = next;
-		}
-	}
-}
-
 struct ld_error *ld_prove_roots(struct ld_mark *p)
 {
 	struct ranges modules = { 0 };
 	uint64_t md = p->s->rt->firstmoduledata + p->s->bias, next;
 	struct module_ranges m;
+	const char *why;
 	bool ok = true;
 
 	for (int i = 0; md && i < MAX_MODULES; i++, md = next) {
@@ -288,9 +289,19 @@ struct ld_error *ld_prove_roots(struct ld_mark *p)
 			break;
 	}
 	ld_prove_scan_registers(p);
-	scan_finalizers(p);
+	ld_prove_scan_specials(p);
+	/*
+	 * A pure-Go program's off-heap memory is the runtime's: walked as
+	 * the structures the GC treats as roots (offheap.c).  C memory can
+	 * hold the only pointer to a Go object: a cgo program's is swept.
+	 */
+	why = p->s->cgo_disabled ? ld_prove_offheap_missing(p) :
+	      "not built with CGO_ENABLED=0: C memory";
+	p->st->swept_why = why;
+	if (!why)
+		ld_prove_walk_offheap(p);
 	if (ok)
-		ok = scan_other_memory(p, &modules);
+		ok = scan_other_memory(p, &modules, !why);
 	free(modules.v);
 	return ok ? NULL : &ld_error_nomem;
 }

@@ -118,6 +118,8 @@ static void record_gaps(struct ld_prove *pv, struct ld_mark *p)
 			(unsigned long long)st->spans_unreadable);
 	if (st->no_mappings)
 		add_gap(pv, "memory outside the Go heap not listed for this target");
+	if (st->specials_unknown)
+		add_gap(pv, "span specials (finalizers, cleanups) not readable with this runtime layout");
 	if (p->oom)
 		add_gap(pv, "out of memory while marking");
 	pv->proven = !pv->gaps[0];

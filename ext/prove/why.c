@@ -50,6 +50,7 @@ const char *ld_path_kind_name(enum ld_path_kind k)
 	case LD_PATH_REGS: return "registers";
 	case LD_PATH_FINALIZER: return "finalizer";
 	case LD_PATH_MAPPING: return "mapping";
+	case LD_PATH_RUNTIME: return "runtime";
 	case LD_PATH_RANGE: return "range";
 	case LD_PATH_WAITER: return "waiter";
 	case LD_PATH_CUT: break;

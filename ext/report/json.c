@@ -159,6 +159,20 @@ static void json_prove(const struct ld_prove *pv, struct ld_strbuf *sb)
 			 (unsigned long long)st->root_goroutines,
 			 (unsigned long long)st->precise_stacks,
 			 (unsigned long long)st->finalizers, st->iterations);
+	/* What counted outside the heap: swept, or walked by structure. */
+	ld_strbuf_puts(sb, ",\"offheap\":{\"swept\":");
+	if (st->swept_why)
+		ld_strbuf_json_str(sb, st->swept_why);
+	else
+		ld_strbuf_puts(sb, "null");
+	ld_strbuf_printf(sb, ",\"thread_stack_bytes\":%llu,\"runtime_bytes\":%llu,\"runtime_records\":%llu,\"cleanups\":%llu,\"weak_handles\":%llu,\"queued\":%llu,\"tiny_blocks\":%llu}",
+			 (unsigned long long)st->thread_stack_bytes,
+			 (unsigned long long)st->runtime_bytes,
+			 (unsigned long long)st->runtime_records,
+			 (unsigned long long)st->cleanups,
+			 (unsigned long long)st->weak_handles,
+			 (unsigned long long)st->queued,
+			 (unsigned long long)st->tiny_blocks);
 	ld_strbuf_printf(sb, ",\"unreadable_bytes\":%llu,\"spans_unreadable\":%llu,\"seconds\":%.3f},",
 			 (unsigned long long)st->unreadable_bytes,
 			 (unsigned long long)st->spans_unreadable, st->seconds);

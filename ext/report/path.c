@@ -81,6 +81,9 @@ static void text_step(struct ld_strbuf *sb, const struct ld_path_step *st,
 	case LD_PATH_MAPPING:
 		text_range(sb, "mapping", st);
 		break;
+	case LD_PATH_RUNTIME:
+		text_range(sb, "runtime record", st);
+		break;
 	case LD_PATH_RANGE:
 		text_range(sb, "root", st);
 		break;
@@ -179,6 +182,7 @@ static void json_step(struct ld_strbuf *sb, const struct ld_path_step *st)
 		break;
 	case LD_PATH_FINALIZER:
 	case LD_PATH_MAPPING:
+	case LD_PATH_RUNTIME:
 	case LD_PATH_RANGE:
 	case LD_PATH_WAITER:
 		json_hex(sb, "address", st->addr);

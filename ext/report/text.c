@@ -48,10 +48,29 @@ static void text_prove_summary(const struct ld_prove *pv, struct ld_strbuf *sb)
 	ld_strbuf_puts(sb, " stacks (");
 	put_count(sb, st->precise_stacks);
 	ld_strbuf_puts(sb, " through stack maps), ");
-	put_bytes(sb, st->other_bytes);
-	ld_strbuf_puts(sb, " outside the heap, ");
+	/* What counted outside the heap: swept, or walked by structure. */
+	if (st->swept_why) {
+		put_bytes(sb, st->other_bytes);
+		ld_strbuf_printf(sb, " outside the heap swept conservatively (%s), ",
+				 st->swept_why);
+	} else {
+		put_bytes(sb, st->thread_stack_bytes);
+		ld_strbuf_puts(sb, " of thread stacks, ");
+	}
+	put_bytes(sb, st->runtime_bytes);
+	ld_strbuf_puts(sb, " in ");
+	put_count(sb, st->runtime_records);
+	ld_strbuf_puts(sb, " runtime records (");
 	put_count(sb, st->finalizers);
-	ld_strbuf_printf(sb, " finalizers); %u rounds; %.2f s\n",
+	ld_strbuf_puts(sb, " finalizers, ");
+	put_count(sb, st->cleanups);
+	ld_strbuf_puts(sb, " cleanups, ");
+	put_count(sb, st->weak_handles);
+	ld_strbuf_puts(sb, " weak handles, ");
+	put_count(sb, st->queued);
+	ld_strbuf_puts(sb, " queued to run, ");
+	put_count(sb, st->tiny_blocks);
+	ld_strbuf_printf(sb, " tiny blocks)); %u rounds; %.2f s\n",
 			 st->iterations, st->seconds);
 	if (!pv->proven)
 		ld_strbuf_printf(sb, "  gaps: %s — \"leaked\" is a suspicion, not a proof\n",

@@ -208,7 +208,9 @@ def test_prove_with_memory_missing_from_the_core(go_version, spawn, tool, tmp_pa
         core.unlink()
     pv = doc["prove"]
     assert not pv["proven"] and pv["gaps"], pv
-    assert pv["unreadable_bytes"] > 0, pv
+    # What the mapping held decides which gap: runtime memory the marking
+    # walks (unreadable bytes) or the heap's own metadata (spans).
+    assert pv["unreadable_bytes"] > 0 or pv["spans_unreadable"] > 0, pv
     assert not any(g["proven"] for g in doc["groups"])
     assert re.search(r"^  verdicts \(suspected\): ", text, re.M), text[:1500]
     assert re.search(r"^  gaps: .+ — \"leaked\" is a suspicion, not a proof$", text, re.M), \

@@ -92,6 +92,27 @@ struct ld_rt_heap {
 	int64_t span_gcmark_bits, span_sweepgen, sweepgen;
 };
 
+/*
+ * The runtime's off-heap roots (ext/prove/offheap.c): what
+ * runtime/mgcmark.go markroot walks besides data, bss, span specials and
+ * stacks, and gcMarkTinyAllocs.  Addresses 0, offsets -1 and sizes 0 when
+ * absent.
+ */
+struct ld_rt_roots {
+	uint64_t allfin;		/* runtime.allfin (*finblock) */
+	uint64_t gc_cleanups;		/* Go 1.25+: runtime.gcCleanups */
+	uint64_t allp;			/* runtime.allp ([]*p) */
+	/* Go 1.21-1.24: runtime.finblock; Go 1.25+: runtime.finBlock */
+	int64_t finblock_alllink, finblock_cnt, finblock_fin;
+	int64_t finblock2_alllink, finblock2_cnt, finblock2_fin;
+	uint64_t finblock_size, finblock2_size, finalizer_size;
+	/* Go 1.25+: cleanupQueue.all, the cleanupBlock chain */
+	int64_t cq_all, cb_alllink, cb_n, cb_cleanups;
+	uint64_t cleanupblock_size, cleanupfn_size;
+	uint64_t specialcleanup_size, specialweakhandle_size;
+	int64_t p_mcache, mcache_tiny;
+};
+
 struct ld_rt_m {
 	uint64_t size;
 	int64_t procid;
@@ -145,6 +166,8 @@ struct ld_rt {
 	int64_t g_running, g_runnable, g_syscall, g_waiting, g_dead;
 	int64_t fing_running_finalizer;
 	int64_t kind_special_finalizer;	/* 1 until Go 1.24, 2 from 1.25 */
+	int64_t kind_special_weak_handle;	/* Go 1.23+; -1 before */
+	int64_t kind_special_cleanup;	/* Go 1.24+; -1 before */
 	int64_t g_leaked;		/* Go 1.26+ (GOEXPERIMENT), 1.27 */
 	int64_t g_deadextra;		/* Go 1.26+; -1 before */
 	int64_t g_scan;
@@ -155,6 +178,7 @@ struct ld_rt {
 	struct ld_rt_funcids fid;
 	struct ld_rt_blocking blk;
 	struct ld_rt_heap heap;
+	struct ld_rt_roots roots;
 	uint64_t semtable;		/* runtime.semtable, 0 if unknown */
 	/* Go 1.24: ", synctest group N"; Go 1.25+: ", synctest bubble N" */
 	int64_t bubble_id;		/* synctestBubble.id offset */
@@ -192,6 +216,15 @@ struct ld_rt {
 	bool type_gcmask_on_demand;
 	/* mspan.freeindex and nelems: uintptr until Go 1.21, uint16 from 1.22 */
 	uint8_t span_index_width;
+	/* Go 1.23+: weak handle specials, whose handle the GC marks */
+	bool special_weak;
+	/* Go 1.24+: runtime.AddCleanup's specials, whose fn the GC marks */
+	bool special_cleanup;
+	/*
+	 * Go 1.25+: cleanups wait to run in their own blocks
+	 * (runtime.gcCleanups); Go 1.24 queued them as finalizers.
+	 */
+	bool cleanup_queue;
 	bool has_dwarf;			/* layouts from DWARF, not tables */
 	bool stripped;			/* no symbols: see discover.h */
 };

@@ -10,11 +10,15 @@
  *            the stacks and g structs of goroutines that are running,
  *            runnable, in a system call or waiting on anything but a
  *            user concurrency primitive; every thread's registers; the
- *            objects that carry a finalizer (their contents) and their
- *            finalizer records; every other writable mapping outside the
- *            Go heap (C heap, thread stacks, the runtime's off-heap
- *            memory: finalizer queue, poll descriptors, specials), minus
- *            the runtime's own span structures;
+ *            runtime's off-heap roots as the GC walks them (the objects
+ *            that carry a finalizer, their contents, and the span
+ *            specials' records: finalizers, weak handles, cleanups; the
+ *            queued finalizers and cleanups; each P's tiny block); in a
+ *            pure-Go program the thread stacks outside the heap, in a
+ *            cgo program (or when a runtime structure cannot be found)
+ *            every other writable mapping outside the Go heap instead
+ *            (C heap, thread stacks, the runtime's off-heap memory),
+ *            minus the runtime's own span structures;
  *   marking  any pointer word that points into an allocated object marks
  *            it (object bounds from the arena index, spans and allocation
  *            bits); a marked object is scanned through the runtime's own
@@ -92,17 +96,31 @@ struct ld_prove_stats {
 	/* allocated slots the last GC cycle found unreachable (not swept) */
 	uint64_t dead_objects, dead_bytes;
 	uint64_t root_bytes;		/* root memory scanned */
-	uint64_t other_bytes;		/* of which outside the Go heap */
+	uint64_t other_bytes;		/* of which outside the Go heap,
+					 * swept conservatively */
+	uint64_t thread_stack_bytes;	/* of which thread stacks, when the
+					 * rest is walked by structure */
+	uint64_t runtime_bytes;		/* of which runtime records walked */
 	uint64_t root_ranges;
 	uint64_t root_goroutines;	/* stacks scanned as roots */
 	uint64_t precise_stacks;	/* of which through stack maps */
-	uint64_t finalizers;
+	/* runtime records: specials, queued entries, tiny blocks */
+	uint64_t runtime_records;
+	uint64_t finalizers, weak_handles, cleanups;	/* span specials */
+	uint64_t queued;		/* finalizers and cleanups to run */
+	uint64_t tiny_blocks;
+	/*
+	 * Why off-heap memory was swept conservatively rather than walked
+	 * by structure (a static string), or NULL.
+	 */
+	const char *swept_why;
 	uint32_t iterations;		/* fixed-point rounds */
 	/* gaps: anything here makes "leaked" a suspicion */
 	uint64_t unreadable_bytes;	/* root or object bytes not readable */
 	uint64_t first_unreadable;
 	uint64_t spans_unreadable;	/* spans / arenas the index lacks */
 	bool no_mappings;		/* other writable memory not listed */
+	bool specials_unknown;		/* span specials' layout unknown */
 	double seconds;
 };
 
@@ -175,6 +193,7 @@ enum ld_path_kind {
 	LD_PATH_REGS,		/* a thread's registers */
 	LD_PATH_FINALIZER,	/* an object with a finalizer, or its record */
 	LD_PATH_MAPPING,	/* writable memory outside the Go heap */
+	LD_PATH_RUNTIME,	/* a queued finalizer or cleanup, a tiny block */
 	LD_PATH_RANGE,		/* a root range given to the bare engine */
 	LD_PATH_WAITER,		/* a woken waiter's range (bare engine) */
 	LD_PATH_CUT,		/* the path goes on, unknown */

@@ -133,6 +133,25 @@ static void test_caps_per_release(void **state)
 		assert_int_equal(rt->heap.ha_bitmap >= 0, minor <= 21);
 		assert_int_equal(rt->heap.inline_mark_bits_size,
 				 minor >= 26 ? 128 : 0);
+		assert_int_equal(rt->special_weak, minor >= 23);
+		assert_int_equal(rt->special_cleanup, minor >= 24);
+		assert_int_equal(rt->cleanup_queue, minor >= 25);
+		/* the off-heap roots' layouts, for every release */
+		assert_true(rt->roots.finblock_size || rt->roots.finblock2_size);
+		assert_int_equal(rt->roots.finalizer_size, 40);
+		assert_true(rt->roots.p_mcache >= 0);
+		assert_true(rt->roots.mcache_tiny >= 0);
+		if (minor >= 23)
+			assert_true(rt->kind_special_weak_handle > 0 &&
+				    rt->roots.specialweakhandle_size > 0);
+		if (minor >= 24)
+			assert_true(rt->kind_special_cleanup > 0 &&
+				    rt->roots.specialcleanup_size > 0);
+		if (minor >= 25)
+			assert_true(rt->roots.cq_all >= 0 &&
+				    rt->roots.cb_n >= 0 &&
+				    rt->roots.cb_cleanups >= 0 &&
+				    rt->roots.cleanupblock_size > 0);
 		/* the table was applied */
 		assert_int_equal(rt->g.goid, ld_layouts[i].members[LD_RTM_G_GOID]);
 		free(rt);

@@ -31,12 +31,26 @@
 #define SP_ROOTS	0x5c0000ull
 #define SP_ROOTS_LEN	0x1000
 
+/*
+ * The runtime's off-heap memory (persistentalloc'd, not listed as a
+ * mapping): runtime.allfin and gcCleanups.all, a finalizer block, a
+ * cleanup block and a span special.  Unused until sp_pure_go().
+ */
+#define SP_RT		0x5d0000ull
+#define SP_RT_LEN	0x2000
+#define SP_RT_ALLFIN	SP_RT			/* runtime.allfin */
+#define SP_RT_CQ_ALL	(SP_RT + 8)		/* gcCleanups.all */
+#define SP_RT_FINBLOCK	(SP_RT + 0x100)		/* 4064 bytes */
+#define SP_RT_CBLOCK	(SP_RT + 0x1100)	/* 512 bytes */
+#define SP_RT_SPECIAL	(SP_RT + 0x1400)
+
 struct synth_prove {
 	struct synth_blocking *sb;
 	struct synth_heap sh;
 	struct ld_prove *pv;		/* for the test; freed by sp_close */
 	struct ld_prove_opts opts;	/* what ld_prove_run is asked */
 	uint8_t roots[SP_ROOTS_LEN];
+	uint8_t rt[SP_RT_LEN];
 };
 
 static inline bool sp_mappings(const struct ld_target *t,
@@ -83,6 +97,9 @@ static inline struct synth_prove *sp_open(void)
 	s->rt->heap = lay.heap;
 	s->rt->heap.mheap = SH_MHEAP;
 	s->rt->kind_special_finalizer = lay.kind_special_finalizer;
+	s->rt->kind_special_weak_handle = lay.kind_special_weak_handle;
+	s->rt->kind_special_cleanup = lay.kind_special_cleanup;
+	s->rt->roots = lay.roots;
 	ld_rt_resolve_caps(s->rt);
 	s->target.ops = &sp_ops;
 	if (!sh_init(&w->sh, s->rt, s->mem, SP_ARENA) ||
@@ -90,6 +107,8 @@ static inline struct synth_prove *sp_open(void)
 			 false))
 		goto fail;
 	err = ld_mem_add_buffer(s->mem, SP_ROOTS, w->roots, SP_ROOTS_LEN);
+	if (!err)
+		err = ld_mem_add_buffer(s->mem, SP_RT, w->rt, SP_RT_LEN);
 	if (err) {
 		ld_error_destroy(err);
 		goto fail;
@@ -146,6 +165,66 @@ static inline void sp_root_word(struct synth_prove *w, unsigned int slot,
 				uint64_t v)
 {
 	sh_put(w->roots, 8 * (int64_t)slot, 8, v);
+}
+
+/* A word of the runtime's off-heap memory. */
+static inline void sp_rt_word(struct synth_prove *w, uint64_t addr, uint64_t v)
+{
+	sh_put(w->rt, (int64_t)(addr - SP_RT), 8, v);
+}
+
+/*
+ * A pure-Go build (CGO_ENABLED=0) whose runtime.allfin and gcCleanups
+ * are known: off-heap memory is walked by structure, not swept.
+ */
+static inline void sp_pure_go(struct synth_prove *w)
+{
+	struct ld_rt *rt = w->sb->s->rt;
+
+	w->sb->s->cgo_disabled = true;
+	rt->roots.allfin = SP_RT_ALLFIN;
+	rt->roots.gc_cleanups = SP_RT_CQ_ALL - (uint64_t)rt->roots.cq_all;
+}
+
+/* One finalizer queued to run on the object at arg (runtime.finalizer). */
+static inline void sp_queue_finalizer(struct synth_prove *w, uint64_t arg)
+{
+	const struct ld_rt_roots *r = &w->sb->s->rt->roots;
+	int64_t cnt = r->finblock_cnt >= 0 ? r->finblock_cnt : r->finblock2_cnt;
+	int64_t fin = r->finblock_fin >= 0 ? r->finblock_fin : r->finblock2_fin;
+
+	sp_rt_word(w, SP_RT_ALLFIN, SP_RT_FINBLOCK);
+	sh_put(w->rt, (int64_t)(SP_RT_FINBLOCK - SP_RT) + cnt, 4, 1);
+	sp_rt_word(w, SP_RT_FINBLOCK + (uint64_t)fin + 8, arg);	/* .arg */
+}
+
+/* One cleanup queued to run (Go 1.26's cleanupFn: call, fn, arg). */
+static inline void sp_queue_cleanup(struct synth_prove *w, uint64_t fn)
+{
+	const struct ld_rt_roots *r = &w->sb->s->rt->roots;
+
+	sp_rt_word(w, SP_RT_CQ_ALL, SP_RT_CBLOCK);
+	sh_put(w->rt, (int64_t)(SP_RT_CBLOCK - SP_RT) + r->cb_n, 4, 1);
+	sp_rt_word(w, SP_RT_CBLOCK + (uint64_t)r->cb_cleanups + 8, fn);
+}
+
+/*
+ * The first span's one special, of kind, for its object at byte off;
+ * word (after the special header) holds v.
+ */
+static inline void sp_special(struct synth_prove *w, int64_t kind,
+			      uint64_t off, unsigned int word, uint64_t v)
+{
+	const struct ld_rt_heap *l = &w->sb->s->rt->heap;
+	int64_t at = (int64_t)(SP_RT_SPECIAL - SP_RT);
+
+	sh_put(w->sh.spans, l->span_specials, 8, SP_RT_SPECIAL);
+	sh_put(w->rt, at + l->special_next, 8, 0);
+	sh_put(w->rt, at + l->special_offset,
+	       l->special_kind - l->special_offset == 2 ? 2 : 8, off);
+	sh_put(w->rt, at + l->special_kind, 1, (uint64_t)kind);
+	sh_put(w->rt, ((at + l->special_kind + 8) & ~7ll) + 8 * (int64_t)word,
+	       8, v);
 }
 
 #endif
