@@ -11,9 +11,17 @@
 
 #define SEMTAB_SIZE 251		/* runtime.semTabSize, unchanged since 1.0 */
 
-/* The semtable, indexed by waiting g: g address -> semaphore address. */
-static bool sema_record(struct ld_blocking *b, uint64_t g, uint64_t addr)
+/*
+ * The semtable, indexed by waiting g: g address -> semaphore address; and
+ * the sudog itself, for leak proofs (b->sema_sudogs).
+ */
+static bool sema_record(struct ld_blocking *b, uint64_t sudog, uint64_t g,
+			uint64_t addr)
 {
+	if (!ld_grow((void **)&b->sema_sudogs, &b->cap_sema_sudogs,
+		     b->nsema_sudogs + 1, sizeof(*b->sema_sudogs)))
+		return false;
+	b->sema_sudogs[b->nsema_sudogs++] = sudog;
 	return ld_u64map_put(&b->semas, g, addr);
 }
 
@@ -41,7 +49,7 @@ static bool sema_node(struct ld_session *s, struct ld_blocking *b,
 	*left = rd64(sg, k->sudog_prev);
 	*right = rd64(sg, k->sudog_next);
 	addr = sudog_ptr(k, sg, k->sudog_elem, k->sudog_elem_vu);
-	if (!sema_record(b, rd64(sg, k->sudog_g), addr))
+	if (!sema_record(b, node, rd64(sg, k->sudog_g), addr))
 		return false;
 	w = rd64(sg, k->sudog_waitlink);
 	while (w && *budget) {
@@ -49,7 +57,7 @@ static bool sema_node(struct ld_session *s, struct ld_blocking *b,
 
 		(*budget)--;
 		walk_step(s, *budget);
-		if (!p || !sema_record(b, rd64(p, k->sudog_g), addr))
+		if (!p || !sema_record(b, w, rd64(p, k->sudog_g), addr))
 			return false;
 		w = rd64(p, k->sudog_waitlink);
 	}

@@ -281,6 +281,14 @@ void ld_prove_mark_bookkeeping(struct ld_mark *p)
 		if (p->s->gs[i].waiting)
 			next[n++] = p->s->gs[i].waiting;
 	}
+	/*
+	 * Semaphore waiters' sudogs are not on g.waiting: they hang in the
+	 * semtable's treaps, whose links (parent, prev, next) join sudogs of
+	 * unrelated semaphores.  A woken waiter's stack holds its own sudog;
+	 * scanned, it would reach every primitive of its treap.
+	 */
+	for (size_t i = 0; p->b && i < p->b->nsema_sudogs; i++)
+		ld_prove_mark_opaque(p, p->b->sema_sudogs[i]);
 	if (!v || !next || k->sudog_waitlink < 0)
 		n = 0;
 	for (int step = 0; n && step < MAX_SUDOGS; step++) {

@@ -115,6 +115,13 @@ struct ld_blocking {
 	uint32_t cache_obj[LD_OBJ_CACHE];
 	struct ld_u64map g_index;	/* g address -> goroutine index + 1 */
 	struct ld_u64map semas;		/* semtable: waiter g -> sema addr */
+	/*
+	 * Every sudog of the semtable (treap nodes and their waitlinks):
+	 * bookkeeping of waiting goroutines, which leak proofs never scan
+	 * (a treap links the sudogs of unrelated semaphores).
+	 */
+	uint64_t *sema_sudogs;
+	size_t nsema_sudogs, cap_sema_sudogs;
 	struct ld_u64map sides;		/* queued select sudog -> 'r' or 's' */
 	struct ld_u64map conds;		/* Cond waiter g -> Cond address */
 	struct ld_u64map cond_walked;	/* Cond addresses whose list was read */

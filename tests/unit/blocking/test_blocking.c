@@ -771,6 +771,22 @@ static void test_sema_treap_walk(void **state)
 	build_ok(sb);
 	assert_null(sb->b->unavailable);
 
+	/* every treap node and waitlink sudog is listed once, for --prove */
+	{
+		static const unsigned int want[] = { 1, 2, 20, 21, 3, 4, 5,
+						     6, 22, 7 };
+		size_t n = sb->b->nsema_sudogs;
+
+		assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			size_t j = 0;
+
+			while (j < n && sb->b->sema_sudogs[j] != SB_SG(want[i]))
+				j++;
+			assert_true(j < n);
+		}
+	}
+
 	/* the primitive is the semaphore's address minus its offset */
 	mu = only_blocker(sb, 2, LD_OP_NONE);
 	assert_int_equal(mu->kind, LD_BK_MUTEX);
