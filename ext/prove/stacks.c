@@ -169,7 +169,7 @@ static bool scan_stack_precise(struct ld_mark *p, const struct ld_goroutine *g)
 	const struct ld_rt_funcids *fid = &p->rt->fid;
 	uint64_t covered = g->sp, d = 0, pn = 0;
 	struct ld_unwinder u;
-	bool whole_next = false;
+	bool whole_next = false, at_top = false;
 
 	if (!p->s || !p->s->pcln || !p->s->gofunc ||
 	    (g->flags & (LD_G_NO_STACK | LD_G_HAS_REGS)) ||
@@ -197,9 +197,15 @@ static bool scan_stack_precise(struct ld_mark *p, const struct ld_goroutine *g)
 		}
 		whole_next = injected;
 		covered = u.fp;
+		at_top = u.fn.flag & LD_FUNCFLAG_TOPFRAME;
 	}
-	/* What the walk did not reach (an assembly frame, bad data). */
-	if (covered < g->stack_hi)
+	/*
+	 * What the walk did not reach (an assembly frame, bad data).  Above
+	 * the outermost frame (goexit) is only what newproc1 reserved and
+	 * never clears: stale words of the stack's previous owner, which
+	 * the GC never scans either.
+	 */
+	if (covered < g->stack_hi && !(at_top && !u.error))
 		scan_stack_range(p, g, covered, g->stack_hi);
 	p->st->precise_stacks++;
 	return true;
@@ -234,6 +240,27 @@ void ld_prove_scan_goroutines(struct ld_mark *p, uint32_t *gis, size_t n)
 	ld_walk_end(&w);
 }
 
+/*
+ * A root goroutine's g, through its type's pointer bits when it is a heap
+ * object (every g but g0 of the main thread is), as the GC scans it: its
+ * stack bounds and saved registers are uintptrs, and g.stack.hi, one past
+ * the stack, read as a pointer would mark whatever object follows it.
+ */
+static void scan_g(struct ld_mark *p, const struct ld_goroutine *g)
+{
+	uint64_t base, size;
+	uint32_t sid, slot;
+
+	if (!ld_prove_find_object(p, g->addr, &sid, &slot)) {
+		ld_prove_root_range(p, g->addr, g->addr + p->rt->g.size);
+		return;
+	}
+	ld_prove_object_range(p, sid, slot, &base, &size);
+	p->st->root_ranges++;
+	p->st->root_bytes += size;
+	ld_prove_scan_object(p, sid, base, size, NULL);
+}
+
 /* A goroutine's stack (from where it stopped) and its g as roots. */
 static void scan_goroutine(struct ld_mark *p, const struct ld_goroutine *g)
 {
@@ -248,7 +275,7 @@ static void scan_goroutine(struct ld_mark *p, const struct ld_goroutine *g)
 			ld_prove_root_range(p, lo, g->stack_hi);
 	}
 	ld_prove_from(p, LD_PATH_G, (uint32_t)(g - p->s->gs));
-	ld_prove_root_range(p, g->addr, g->addr + p->rt->g.size);
+	scan_g(p, g);
 	p->st->root_goroutines++;
 }
 

@@ -29,12 +29,26 @@ def _expected(role):
     return role.split(":")[0].replace("held", "may-wake")
 
 
-def _check(info, doc, where):
+def _why(target, tmp_path, gids):
+    """What --why says keeps each of gids (a few) from being leaked."""
+    doc = json.loads(harness.leak_dump_to_file(
+        target, tmp_path / "why.json", fmt="json", extra="--prove --why"))
+    by = {g["id"]: g for g in doc["goroutines"]}
+    return "\n".join("goroutine %d: %s" % (gid, " -> ".join(
+        "%s %s%s" % (st["kind"], st.get("symbol") or st.get("function") or
+                     st.get("type") or "", st.get("address", ""))
+        for st in by.get(gid, {}).get("why") or [])) for gid in gids)
+
+
+def _check(info, doc, where, target=None, tmp_path=None):
     verdicts = {g["id"]: g["verdict"] for g in doc["goroutines"]}
     wrong = {}
     for gid, role in sorted(_roles(info).items()):
         if verdicts.get(gid) != _expected(role):
             wrong.setdefault(role, []).append("%d: %s" % (gid, verdicts.get(gid)))
+    if wrong and target is not None:
+        firsts = [int(v[0].split(":")[0]) for v in wrong.values()][:4]
+        where += "\n" + _why(target, tmp_path, firsts)
     assert not wrong, "%s: wrong verdicts:\n%s" % (where, "\n".join(
         "%s (%d): %s" % (r, len(v), ", ".join(v[:5])) for r, v in sorted(wrong.items())))
     assert doc["prove"]["proven"], (where, doc["prove"])
@@ -50,6 +64,9 @@ def test_shared_leaks_agree_with_the_runtime(go_version, spawn, tool, tmp_path, 
     fp = spawn(go_version, FIXTURE, args=[PER_KIND, main])
     ours = json.loads(harness.leak_dump_to_file(
         harness.live_target(fp.pid), tmp_path / "ours.json", fmt="json", extra="--prove"))
+    # Ours first: the runtime's run marks its leaks _Gleaked.
+    _check(fp.info, ours, "live go%s main=%s" % (go_version, main),
+           harness.live_target(fp.pid), tmp_path)
     prof = _leak_profile(fp)
     if prof.startswith("unsupported"):
         pytest.skip("go%s has no goroutineleak profile" % go_version)
@@ -62,19 +79,18 @@ def test_shared_leaks_agree_with_the_runtime(go_version, spawn, tool, tmp_path, 
         len(missed), [(g, roles.get(g)) for g in missed[:10]])
     held = {g for g, r in roles.items() if not r.startswith("leaked:")}
     assert not theirs & held and not leaked & held
-    _check(fp.info, ours, "live go%s main=%s" % (go_version, main))
 
 
 def test_shared_leaks_every_release(go_version, spawn, tool, tmp_path):
     fp = spawn(go_version, FIXTURE, args=[PER_KIND, "select"])
     live = json.loads(harness.leak_dump_to_file(
         harness.live_target(fp.pid), tmp_path / "live.json", fmt="json", extra="--prove"))
-    _check(fp.info, live, "live go%s" % go_version)
+    _check(fp.info, live, "live go%s" % go_version, harness.live_target(fp.pid), tmp_path)
     core = harness.gcore(fp.pid, tmp_path / "shared.core")
     try:
+        target = harness.core_target(fp.exe, core)
         doc = json.loads(harness.leak_dump_to_file(
-            harness.core_target(fp.exe, core), tmp_path / "core.json", fmt="json",
-            extra="--prove"))
+            target, tmp_path / "core.json", fmt="json", extra="--prove"))
+        _check(fp.info, doc, "core go%s" % go_version, target, tmp_path)
     finally:
         core.unlink()
-    _check(fp.info, doc, "core go%s" % go_version)
