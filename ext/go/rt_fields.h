@@ -59,6 +59,7 @@
 	X(MD_TYPES, md.types, "runtime.moduledata", "types", 1)	\
 	X(MD_ETYPES, md.etypes, "runtime.moduledata", "etypes", 1)	\
 	X(MD_GOFUNC, md.gofunc, "runtime.moduledata", "gofunc", 1)	\
+	X(MD_RODATA, md.rodata, "runtime.moduledata", "rodata", 0)	\
 	X(MD_NEXT, md.next, "runtime.moduledata", "next", 1)		\
 	/* Pointer bitmaps of data and bss (leak proofs); optional. */	\
 	X(MD_GCDATAMASK, md.gcdatamask, "runtime.moduledata",		\

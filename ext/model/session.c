@@ -147,6 +147,8 @@ static struct ld_error *open_pclntab(struct ld_session *s)
 		err = md_word(s, s->rt->md.gofunc, &gofunc);
 	if (!err)
 		err = md_word(s, s->rt->md.types, &s->types);
+	if (!err && s->rt->md.rodata >= 0)
+		err = md_word(s, s->rt->md.rodata, &s->rodata);
 	if (err)
 		return ld_error_wrap(err, "reading runtime.firstmoduledata");
 	if (!section_bytes_from(s->bin, pchdr - s->bias, &cfg.data, &cfg.size))

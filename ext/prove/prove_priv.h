@@ -163,6 +163,8 @@ struct ld_mark {
 	struct ld_why *why;
 	uint8_t from_kind;
 	uint32_t from_who;
+	/* the stack objects of the stack being scanned (stacks.c), or NULL */
+	struct pv_stack_objs *sobjs;
 };
 
 /*

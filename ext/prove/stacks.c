@@ -31,6 +31,44 @@ static bool rd_stack(struct ld_mark *p, const struct ld_goroutine *g,
 	return !err;
 }
 
+/*
+ * A stack's objects (address-taken locals), scanned as runtime.scanstack
+ * does: only those a live pointer of the stack reaches.  One that nothing
+ * points at is dead, or not yet initialised by its function: its words
+ * are whatever earlier frames (or an earlier owner of the stack memory)
+ * left there.
+ */
+struct pv_stack_obj {
+	uint64_t ptr, size;
+	const uint8_t *rec;		/* its runtime.stackObjectRecord */
+	bool scanned;
+};
+
+struct pv_stack_objs {
+	struct pv_stack_obj *o;
+	size_t n, cap;
+	uint64_t *ptrs;			/* words found pointing into the stack */
+	size_t nptrs, cap_ptrs;
+	uint64_t lo, hi;		/* the stack */
+};
+
+static void note_stack_ptr(struct ld_mark *p, uint64_t w)
+{
+	struct pv_stack_objs *so = p->sobjs;
+
+	if (!so || w - so->lo >= so->hi - so->lo)
+		return;
+	if (!ld_grow((void **)&so->ptrs, &so->cap_ptrs, so->nptrs + 1,
+		     sizeof(*so->ptrs))) {
+		p->oom = true;		/* reported as a gap */
+		return;
+	}
+	so->ptrs[so->nptrs++] = w;
+}
+
+static bool rd_stack(struct ld_mark *p, const struct ld_goroutine *g,
+		     uint64_t addr, uint64_t *w);
+
 /* [lo, hi) of g's stack, whole. */
 static void scan_stack_range(struct ld_mark *p, const struct ld_goroutine *g,
 			     uint64_t lo, uint64_t hi)
@@ -41,6 +79,13 @@ static void scan_stack_range(struct ld_mark *p, const struct ld_goroutine *g,
 	hi &= ~7ull;
 	if (hi <= lo)
 		return;
+	/* Any word of it may be a pointer to a stack object. */
+	for (uint64_t a = lo; p->sobjs && a < hi; a += 8) {
+		uint64_t w;
+
+		if (rd_stack(p, g, a, &w))
+			note_stack_ptr(p, w);
+	}
 	v = ld_session_stack_window(p->s, g, lo, hi - lo);
 	if (!v) {
 		ld_prove_root_range(p, lo, hi);
@@ -66,6 +111,8 @@ static void scan_bitmap(struct ld_mark *p, const struct ld_goroutine *g,
 			ld_prove_unreadable(p, base + (uint64_t)i * 8, 8);
 			continue;
 		}
+		/* Stacks live in heap arenas too: test both. */
+		note_stack_ptr(p, w);
 		if (w - p->lo < p->hi - p->lo) {
 			p->scan_at = base + (uint64_t)i * 8;
 			ld_prove_mark_word(p, w);
@@ -105,9 +152,119 @@ static bool stackmap_bits(const uint8_t *sm, const uint8_t *end, int32_t idx,
 }
 
 /*
+ * A stack object through its pointer mask, as runtime.scanstack scans it:
+ * the record (runtime.stackObjectRecord) gives the bytes that hold
+ * pointers and the mask's offset from moduledata.rodata.  Scalars and
+ * padding are stack memory the object never wrote: stale words of earlier
+ * frames.  Whole when the mask is a GC program (Go 1.21-1.23: a negative
+ * size) or cannot be read.
+ */
+#define MAX_STACK_MASK 512	/* bytes: objects of up to 32 kB of pointers */
+static void scan_stack_object(struct ld_mark *p, const struct ld_goroutine *g,
+			      uint64_t ptr, uint64_t size, const uint8_t *rec)
+{
+	uint8_t mask[MAX_STACK_MASK];
+	int32_t ptrbytes;
+	uint32_t gcoff;
+	uint64_t nbit;
+
+	memcpy(&ptrbytes, rec + 8, 4);
+	memcpy(&gcoff, rec + 12, 4);
+	if (!ptrbytes)
+		return;			/* no pointers at all */
+	nbit = ptrbytes > 0 ? (uint64_t)ptrbytes / 8 : 0;
+	if (ptrbytes < 0 || !p->s->rodata || nbit * 8 > size ||
+	    (nbit + 7) / 8 > sizeof(mask) ||
+	    !ld_prove_rd(p, p->s->rodata + gcoff, mask, (nbit + 7) / 8)) {
+		scan_stack_range(p, g, ptr, ptr + size);
+		return;
+	}
+	scan_bitmap(p, g, ptr, mask, (int32_t)nbit);
+}
+
+/* Keep a stack object for later (scan it now if it cannot be kept). */
+static void add_stack_object(struct ld_mark *p, const struct ld_goroutine *g,
+			     uint64_t ptr, uint64_t size, const uint8_t *rec)
+{
+	struct pv_stack_objs *so = p->sobjs;
+
+	if (!so || !ld_grow((void **)&so->o, &so->cap, so->n + 1,
+			    sizeof(*so->o))) {
+		scan_stack_object(p, g, ptr, size, rec);
+		return;
+	}
+	so->o[so->n++] = (struct pv_stack_obj){ ptr, size, rec, false };
+}
+
+static int cmp_stack_obj(const void *a, const void *b)
+{
+	const struct pv_stack_obj *x = a, *y = b;
+
+	return x->ptr < y->ptr ? -1 : x->ptr > y->ptr;
+}
+
+/* The stack object holding address a, or NULL. */
+static struct pv_stack_obj *stack_obj_at(struct pv_stack_objs *so,
+					 uint64_t a)
+{
+	size_t lo = 0, hi = so->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (so->o[mid].ptr <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || a - so->o[lo - 1].ptr >= so->o[lo - 1].size)
+		return NULL;
+	return &so->o[lo - 1];
+}
+
+/*
+ * Scan the stack objects the stack's pointers reach, and those their
+ * pointers reach in turn; each once.  Pointers into the stack held by the
+ * g itself (sched.ctxt, ...) count too: its words are taken as such
+ * conservatively.
+ */
+static void scan_reached_objects(struct ld_mark *p,
+				 const struct ld_goroutine *g)
+{
+	struct pv_stack_objs *so = p->sobjs;
+	uint8_t gbuf[1024];
+	size_t gsize = p->rt->g.size;
+
+	if (gsize <= sizeof(gbuf) && ld_prove_rd(p, g->addr, gbuf, gsize)) {
+		for (size_t i = 0; i + 8 <= gsize; i += 8) {
+			uint64_t w;
+
+			memcpy(&w, gbuf + i, 8);
+			note_stack_ptr(p, w);
+		}
+	} else {
+		/* Unknown: every object counts as reached. */
+		for (size_t i = 0; i < so->n; i++)
+			note_stack_ptr(p, so->o[i].ptr);
+	}
+	if (!so->n)
+		return;
+	qsort(so->o, so->n, sizeof(*so->o), cmp_stack_obj);
+	for (size_t i = 0; i < so->nptrs; i++) {
+		struct pv_stack_obj *o = stack_obj_at(so, so->ptrs[i]);
+
+		if (!o || o->scanned)
+			continue;
+		o->scanned = true;
+		scan_stack_object(p, g, o->ptr, o->size, o->rec);
+	}
+}
+
+/*
  * One frame as runtime.scanframeworker does: locals and arguments through
- * their stack maps at the frame's PC, every stack object whole.  Returns
- * false when the frame has no usable map (then it is scanned whole).
+ * their stack maps at the frame's PC; its stack objects are kept for
+ * scan_reached_objects.  Returns false when the frame has no usable map
+ * (then it is scanned whole).
  */
 static bool scan_frame_precise(struct ld_mark *p, const struct ld_unwinder *u,
 			       uint64_t varp)
@@ -144,14 +301,16 @@ static bool scan_frame_precise(struct ld_mark *p, const struct ld_unwinder *u,
 
 		memcpy(&n, objs, 8);
 		for (uint64_t i = 0; i < n && (uint64_t)(end - objs) >= 8 + (i + 1) * 16; i++) {
+			const uint8_t *rec = objs + 8 + i * 16;
 			int32_t off, size;
 			uint64_t ptr;
 
-			memcpy(&off, objs + 8 + i * 16, 4);
-			memcpy(&size, objs + 8 + i * 16 + 4, 4);
+			memcpy(&off, rec, 4);
+			memcpy(&size, rec + 4, 4);
 			ptr = (off < 0 ? varp : u->argp) + (uint64_t)(int64_t)off;
 			if (ptr >= u->sp && size > 0)
-				scan_stack_range(p, g, ptr, ptr + (uint64_t)size);
+				add_stack_object(p, g, ptr, (uint64_t)size,
+						 rec);
 		}
 	}
 	return true;
@@ -169,6 +328,7 @@ static bool scan_stack_precise(struct ld_mark *p, const struct ld_goroutine *g)
 	const struct ld_rt_funcids *fid = &p->rt->fid;
 	uint64_t covered = g->sp, d = 0, pn = 0;
 	struct ld_unwinder u;
+	struct pv_stack_objs so;
 	bool whole_next = false, at_top = false;
 
 	if (!p->s || !p->s->pcln || !p->s->gofunc ||
@@ -178,6 +338,8 @@ static bool scan_stack_precise(struct ld_mark *p, const struct ld_goroutine *g)
 	    !ld_prove_rd(p, g->addr + (uint64_t)p->rt->g.panic_, &pn, 8) ||
 	    d || pn)
 		return false;
+	so = (struct pv_stack_objs){ .lo = g->stack_lo, .hi = g->stack_hi };
+	p->sobjs = &so;
 	ld_unwind_init(&u, p->s, g, g->pc, g->sp, 0);
 	for (; ld_unwind_valid(&u) && u.fp; ld_unwind_next(&u)) {
 		uint64_t varp = u.fp - 8;
@@ -207,6 +369,10 @@ static bool scan_stack_precise(struct ld_mark *p, const struct ld_goroutine *g)
 	 */
 	if (covered < g->stack_hi && !(at_top && !u.error))
 		scan_stack_range(p, g, covered, g->stack_hi);
+	scan_reached_objects(p, g);
+	p->sobjs = NULL;
+	free(so.o);
+	free(so.ptrs);
 	p->st->precise_stacks++;
 	return true;
 }

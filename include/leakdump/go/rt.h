@@ -130,6 +130,7 @@ struct ld_rt_moduledata {
 	int64_t noptrbss, enoptrbss;
 	int64_t types, etypes;
 	int64_t gofunc;
+	int64_t rodata;			/* stack objects' pointer masks */
 	int64_t next;
 	int64_t gcdatamask, gcbssmask;	/* runtime.bitvector {n, bytedata} */
 };

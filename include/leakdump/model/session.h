@@ -83,6 +83,7 @@ struct ld_session {
 	/* moduledata, relocated */
 	uint64_t text, etext;
 	uint64_t types;			/* moduledata.types: type name base */
+	uint64_t rodata;		/* moduledata.rodata; 0 if unknown */
 	/* the go:func.* area in the executable's file mapping */
 	const uint8_t *gofunc;
 	size_t gofunc_size;

@@ -140,6 +140,8 @@ static void test_caps_per_release(void **state)
 		assert_true(rt->roots.finblock_size || rt->roots.finblock2_size);
 		assert_int_equal(rt->roots.finalizer_size, 40);
 		assert_true(rt->roots.p_mcache >= 0);
+		/* stack objects' pointer masks hang off moduledata.rodata */
+		assert_true(rt->md.rodata > 0);
 		assert_true(rt->roots.mcache_tiny >= 0);
 		if (minor >= 23)
 			assert_true(rt->kind_special_weak_handle > 0 &&
