@@ -156,6 +156,13 @@ struct refset {
 	unsigned int nfuncs;	/* functions found */
 };
 
+/*
+ * The data addresses the named function's code names (at most max, *k of
+ * them) and, when kind is not NULL, how each is used (enum
+ * ld_code_ref_kind); false if the function is not in the pclntab.
+ */
+bool ld_disc_func_refs(const struct ld_discover_ctx *c, const char *name,
+		       uint64_t *out, uint8_t *kind, size_t max, size_t *k);
 void ld_disc_refset_collect(const struct ld_discover_ctx *c,
 			    const char *const *names, struct refset *rs);
 size_t ld_disc_len_from_code(const struct ld_discover_ctx *c,
