@@ -99,8 +99,34 @@ static bool is_rip_modrm(uint8_t modrm)
 	return (modrm & 0xc7) == 0x05;
 }
 
+/* REX with W set: the operand is 64 bits wide. */
+static bool is_rex_w(uint8_t b)
+{
+	return (b & 0xf8) == 0x48;
+}
+
+/*
+ * How the instruction whose ModRM is at code[i] uses its operand: only
+ * the plain forms count as loads and stores (REX.W 8b: mov r64, m64;
+ * REX.W 89: mov m64, r64); lea (8d) takes the address.
+ */
+static uint8_t ref_kind(const uint8_t *code, size_t i, bool two)
+{
+	uint8_t op = code[i - 1];
+
+	if (two)
+		return LD_REF_OTHER;
+	if (op == 0x8d)
+		return LD_REF_ADDR;
+	if (i < 2 || !is_rex_w(code[i - 2]))
+		return LD_REF_OTHER;
+	if (op == 0x8b)
+		return LD_REF_LOAD;
+	return op == 0x89 ? LD_REF_STORE : LD_REF_OTHER;
+}
+
 static size_t amd64_code_refs(const uint8_t *code, size_t n, uint64_t pc,
-			      uint64_t *out, size_t max)
+			      uint64_t *out, uint8_t *kind, size_t max)
 {
 	size_t k = 0;
 
@@ -111,10 +137,14 @@ static size_t amd64_code_refs(const uint8_t *code, size_t n, uint64_t pc,
 		if (!is_rip_modrm(code[i]))
 			continue;
 		imm = imm_size(code[i - 1], two, code[i]);
-		if (imm < 0 && two)
+		if (imm < 0 && two) {
 			imm = imm_size(code[i - 1], false, code[i]);
+			two = false;
+		}
 		if (imm < 0)
 			continue;
+		if (kind)
+			kind[k] = ref_kind(code, i, two);
 		out[k++] = rip_target(code, i, pc, imm);
 	}
 	return k;

@@ -167,18 +167,28 @@ static bool func_code(const struct ld_discover_ctx *c, const char *name,
 	return false;
 }
 
+bool ld_disc_func_refs(const struct ld_discover_ctx *c, const char *name,
+		       uint64_t *out, uint8_t *kind, size_t max, size_t *k)
+{
+	uint64_t entry;
+	uint8_t *code;
+	size_t n;
+
+	*k = 0;
+	if (!func_code(c, name, &code, &n, &entry))
+		return false;
+	*k = c->arch->code_refs(code, n, entry, out, kind, max);
+	free(code);
+	return true;
+}
+
 /* Data addresses the named function's code names; 0 if it is not there. */
 static size_t func_refs(const struct ld_discover_ctx *c, const char *name,
 			uint64_t *out, size_t max)
 {
-	uint64_t entry;
-	uint8_t *code;
-	size_t n, k;
+	size_t k;
 
-	if (!func_code(c, name, &code, &n, &entry))
-		return 0;
-	k = c->arch->code_refs(code, n, entry, out, max);
-	free(code);
+	ld_disc_func_refs(c, name, out, NULL, max, &k);
 	return k;
 }
 

@@ -25,6 +25,11 @@
  *     list beside it (allArenas, heapArenas in 1.25+) agree: every listed
  *     index has a heapArena, whose spans table holds mspans that cover
  *     their pages;
+ *   - allfin, gcCleanups, allp (optional): the address the code singles
+ *     out (read and written by queuefinalizer and read by markroot, for
+ *     allfin), checked by what it holds (nil or a chain of blocks whose
+ *     counts fit; allp: every P's id is its index); several candidates
+ *     are accepted only when all hold nil (an empty queue either way);
  *   - semtable (optional): semacquire1 and semrelease1 both index it; a
  *     candidate is accepted when each of its 251 roots is empty or holds
  *     a sudog waiting on an address that hashes to that root, with the
@@ -44,6 +49,8 @@
  *                     content, the string tables, isIdleInSynctest and
  *                     dbgvars
  *   discover_heap.c   step 2, optional: mheap_ and semtable
+ *   discover_roots.c  step 2, optional: allfin, gcCleanups and allp,
+ *                     the off-heap roots --prove walks
  *
  * All loops are bounded and all reads are checked: corrupt data gives an
  * LD_ERR_LOOKUP naming the variable, never a wrong address.
@@ -156,6 +163,13 @@ struct refset {
 	unsigned int nfuncs;	/* functions found */
 };
 
+/*
+ * The data addresses the named function's code names (at most max, *k of
+ * them) and, when kind is not NULL, how each is used (enum
+ * ld_code_ref_kind); false if the function is not in the pclntab.
+ */
+bool ld_disc_func_refs(const struct ld_discover_ctx *c, const char *name,
+		       uint64_t *out, uint8_t *kind, size_t max, size_t *k);
 void ld_disc_refset_collect(const struct ld_discover_ctx *c,
 			    const char *const *names, struct refset *rs);
 size_t ld_disc_len_from_code(const struct ld_discover_ctx *c,
@@ -167,5 +181,11 @@ void ld_disc_find_mheap(const struct ld_discover_ctx *c,
 			const struct ranges *rg);
 void ld_disc_find_semtable(const struct ld_discover_ctx *c,
 			   const struct ranges *rg);
+/*
+ * The off-heap roots (discover_roots.c): allfin, gcCleanups and allp set
+ * or left 0; an error only when memory runs out.
+ */
+struct ld_error *ld_disc_find_roots(const struct ld_discover_ctx *c,
+				    const struct ranges *rg);
 
 #endif

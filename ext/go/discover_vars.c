@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Step 2 of discovery (overview in discover_common.h): the runtime's globals in
- * the moduledata's data ranges.  allgs, allglen, sched, fingStatus and
- * allfin are found through the runtime functions whose code names them;
- * the string tables, isIdleInSynctest and dbgvars by their content.  The heap's
- * (mheap_, semtable) are in discover_heap.c.
+ * the moduledata's data ranges.  allgs, allglen, sched and fingStatus
+ * are found through the runtime functions whose code names them; the
+ * string tables, isIdleInSynctest and dbgvars by their content.  The
+ * heap's (mheap_, semtable) are in discover_heap.c, the off-heap roots'
+ * (allfin, gcCleanups, allp) in discover_roots.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -248,41 +249,6 @@ static const char *const fing_users[] = {
 	"runtime.isSystemGoroutine", "runtime.createfing",
 	"runtime.queuefinalizer", "runtime.finalizercommit",
 	"runtime.runfinq", "runtime.runFinalizers", "runtime.wakefing",
-	NULL,
-};
-
-/*
- * allfin (*finblock, the finalizer queue's blocks): a word in bss or
- * noptrbss (pointers to not-in-heap types are no pointers to the GC),
- * nil or a block whose count fits.  Its users also name finptrmask, a
- * byte array: its first word, once built, is no such block.  Two nil
- * candidates tie, and a tie finds nothing.
- */
-static bool allfin_ok(const struct ld_discover_ctx *c, const struct ranges *rg,
-		      uint64_t a)
-{
-	const struct ld_rt_roots *r = &c->rt->roots;
-	/* Go 1.25 renamed finblock to finBlock. */
-	int64_t cnt = r->finblock_cnt >= 0 ? r->finblock_cnt : r->finblock2_cnt;
-	int64_t fin = r->finblock_fin >= 0 ? r->finblock_fin : r->finblock2_fin;
-	uint64_t size = r->finblock_size ? r->finblock_size : r->finblock2_size;
-	uint64_t v;
-	uint32_t n;
-
-	if ((a & 7) || cnt < 0 || fin < 0 || !r->finalizer_size ||
-	    size <= (uint64_t)fin ||
-	    !(region_u64(c, &rg->noptrbss, a, &v) ||
-	      region_u64(c, &rg->bss, a, &v)))
-		return false;
-	if (!v)
-		return true;
-	return !(v & 7) && !ld_disc_range_of(rg, v, 8) &&
-	       read_ok(c, v + (uint64_t)cnt, &n, 4) &&
-	       n <= (size - (uint64_t)fin) / r->finalizer_size;
-}
-
-static const char *const allfin_users[] = {
-	"runtime.queuefinalizer", "runtime.markroot", "runtime.iterate_finq",
 	NULL,
 };
 
@@ -551,8 +517,9 @@ struct ld_error *ld_discover_runtime_vars(const struct ld_discover_ctx *c)
 		a = common_ref(c, fing_users, &rg, fing_ok);
 		c->rt->fing_status = a ? a - c->bias : 0;
 		/* Not found: --prove sweeps off-heap memory instead. */
-		a = common_ref(c, allfin_users, &rg, allfin_ok);
-		c->rt->roots.allfin = a ? a - c->bias : 0;
+		err = ld_disc_find_roots(c, &rg);
+	}
+	if (!err) {
 		find_dbgvars(c, &rg);
 		find_idle_in_synctest(c, &rg, texts);
 		ld_disc_find_mheap(c, &rg);

@@ -195,15 +195,20 @@ static const struct pv_gctype *gctype(struct ld_mark *p, uint64_t t)
 			ok = false;
 		/*
 		 * Go 1.24+: GCData points at the mask's pointer, nil until
-		 * built and &runtime.inProgress while being built (unknown
-		 * without symbols: then never trusted).
+		 * built and &runtime.inProgress while being built.  A built
+		 * mask is persistentalloc'd, never in the runtime's data
+		 * and bss, where inProgress (unknown without symbols) is.
 		 */
 		if (ok && rt->type_gcmask_on_demand &&
 		    (tflag & TFLAG_GCMASK_ON_DEMAND)) {
 			uint64_t at = gcdata;
 
-			ok = l->in_progress && ld_prove_rd(p, at, &gcdata, 8) &&
-			     gcdata && gcdata != l->in_progress + p->bias;
+			ok = ld_prove_rd(p, at, &gcdata, 8) && gcdata &&
+			     (l->in_progress ?
+			      gcdata != l->in_progress + p->bias :
+			      p->rtdata_hi > p->rtdata_lo &&
+			      (gcdata < p->rtdata_lo ||
+			       gcdata >= p->rtdata_hi));
 		}
 		if (ok) {
 			size_t nb = (size_t)((ptrbytes / 8 + 7) / 8);

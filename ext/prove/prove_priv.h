@@ -124,6 +124,8 @@ struct ld_mark {
 	struct ld_u64map type_map;	/* key -> index + 1 */
 	struct ld_u64map chans;		/* hchan address -> 1 */
 	uint64_t types_lo, types_hi;	/* moduledata.types .. etypes */
+	/* the first module's data through noptrbss (runtime.inProgress) */
+	uint64_t rtdata_lo, rtdata_hi;
 	char **names;			/* type names handed out */
 	size_t nnames, cap_names;
 	struct ld_prove_stats *st;

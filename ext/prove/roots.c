@@ -282,6 +282,15 @@ struct ld_error *ld_prove_roots(struct ld_mark *p)
 			p->types_hi = ld_prove_read_word(p, md +
 					(uint64_t)p->s->rt->md.etypes);
 		}
+		if (i == 0) {
+			p->rtdata_lo = UINT64_MAX;
+			for (int k = 0; k < 4; k++) {
+				if (m.all[k].lo < p->rtdata_lo)
+					p->rtdata_lo = m.all[k].lo;
+				if (m.all[k].hi > p->rtdata_hi)
+					p->rtdata_hi = m.all[k].hi;
+			}
+		}
 		scan_module(p, &m);
 		for (int k = 0; ok && k < 4; k++)
 			ok = ranges_add(&modules, m.all[k].lo, m.all[k].hi);

@@ -94,3 +94,26 @@ def test_shared_leaks_every_release(go_version, spawn, tool, tmp_path):
         _check(fp.info, doc, "core go%s" % go_version, target, tmp_path)
     finally:
         core.unlink()
+
+
+def test_shared_leaks_stripped(go_version, spawn, builds, tool, tmp_path):
+    """Production builds (no symbols, no DWARF): the runtime's off-heap
+    roots (allfin, gcCleanups from Go 1.25, allp) are discovered from
+    code, walked as structures rather than swept, and the verdicts are
+    those of the unstripped build, live and from a core."""
+    exe = builds.exe(go_version, FIXTURE, variant="stripped", ldflags="-s -w")
+    fp = spawn(go_version, FIXTURE, args=[PER_KIND, "select"], exe=exe)
+    live_target = harness.live_target(fp.pid)
+    live = json.loads(harness.leak_dump_to_file(
+        live_target, tmp_path / "live.json", fmt="json", extra="--prove"))
+    assert live["prove"]["offheap"]["swept"] is None, live["prove"]["offheap"]
+    _check(fp.info, live, "live go%s stripped" % go_version, live_target, tmp_path)
+    core = harness.gcore(fp.pid, tmp_path / "shared-stripped.core")
+    try:
+        target = harness.core_target(exe, core)
+        doc = json.loads(harness.leak_dump_to_file(
+            target, tmp_path / "core.json", fmt="json", extra="--prove"))
+        assert doc["prove"]["offheap"]["swept"] is None, doc["prove"]["offheap"]
+        _check(fp.info, doc, "core go%s stripped" % go_version, target, tmp_path)
+    finally:
+        core.unlink()

@@ -54,6 +54,20 @@ struct ld_arch_syscall {
 	const char *name;
 };
 
+/*
+ * How an instruction uses the data address it names: a pointer-sized
+ * load into a register, a pointer-sized store of a register, the
+ * address itself taken (lea), or anything else (a compare, a narrower
+ * access, a locked update).  Discovery tells a variable the runtime both
+ * reads and writes from one it only reads by these.
+ */
+enum ld_code_ref_kind {
+	LD_REF_OTHER,
+	LD_REF_LOAD,
+	LD_REF_STORE,
+	LD_REF_ADDR,
+};
+
 struct ld_arch {
 	const char *name;		/* GOARCH: "amd64" */
 	uint16_t elf_machine;		/* e_machine that selects it */
@@ -81,11 +95,12 @@ struct ld_arch {
 	/*
 	 * Data addresses named by pc-relative operands in code (n bytes
 	 * loaded at address pc): at most max of them into out, returned
-	 * count.  Matching is by pattern: a stray hit only adds a candidate,
-	 * which discovery checks by content.
+	 * count, and, when kind is not NULL, how each is used (enum
+	 * ld_code_ref_kind) in kind[i].  Matching is by pattern: a stray
+	 * hit only adds a candidate, which discovery checks by content.
 	 */
 	size_t (*code_refs)(const uint8_t *code, size_t n, uint64_t pc,
-			    uint64_t *out, size_t max);
+			    uint64_t *out, uint8_t *kind, size_t max);
 	/*
 	 * The largest constant in [lower, upper] that code compares an index
 	 * with shortly before taking the address of table (how the runtime

@@ -132,14 +132,14 @@ static void test_code_refs(void **state)
 	at = put(code, at, movzx, sizeof(movzx), 0x500600, 0);
 	at = put(code, at, cmpxchg, sizeof(cmpxchg), 0x500700, 0);
 	at = put(code, at, btl, sizeof(btl), 0x500800, 1);
-	k = amd64()->code_refs(code, at, PC, out, 16);
+	k = amd64()->code_refs(code, at, PC, out, NULL, 16);
 	assert_int_equal(k, 9);
 	for (size_t i = 0; i < k; i++)
 		assert_int_equal(out[i], 0x500000 + 0x100 * i);
 	/* at most max; a truncated last operand is not read */
-	assert_int_equal(amd64()->code_refs(code, at, PC, out, 2), 2);
-	assert_int_equal(amd64()->code_refs(code, 5, PC, out, 16), 0);
-	assert_int_equal(amd64()->code_refs(code, 7, PC, out, 16), 1);
+	assert_int_equal(amd64()->code_refs(code, at, PC, out, NULL, 2), 2);
+	assert_int_equal(amd64()->code_refs(code, 5, PC, out, NULL, 16), 0);
+	assert_int_equal(amd64()->code_refs(code, 7, PC, out, NULL, 16), 1);
 }
 
 /* An opcode without a ModRM we follow (call rel32 here) names nothing. */
@@ -152,8 +152,45 @@ static void test_code_refs_ignores(void **state)
 	};
 	uint64_t out[4];
 
-	assert_int_equal(amd64()->code_refs(code, sizeof(code), PC, out, 4),
+	assert_int_equal(amd64()->code_refs(code, sizeof(code), PC, out, NULL, 4),
 			 0);
+}
+
+/*
+ * How each reference is used: only 64-bit plain movs are loads and
+ * stores, lea takes the address; narrower, locked or compared accesses
+ * are "other".
+ */
+static void test_code_ref_kinds(void **state)
+{
+	static const struct {
+		uint8_t op[5];
+		size_t nop, nimm;
+		uint8_t kind;
+	} ins[] = {
+		{ { 0x48, 0x8b, 0x15 }, 3, 0, LD_REF_LOAD },	/* mov rdx, m */
+		{ { 0x4c, 0x8b, 0x05 }, 3, 0, LD_REF_LOAD },	/* mov r8, m */
+		{ { 0x48, 0x89, 0x15 }, 3, 0, LD_REF_STORE },	/* mov m, rdx */
+		{ { 0x4c, 0x89, 0x0d }, 3, 0, LD_REF_STORE },	/* mov m, r9 */
+		{ { 0x48, 0x8d, 0x05 }, 3, 0, LD_REF_ADDR },	/* lea rax */
+		{ { 0x8d, 0x05 }, 2, 0, LD_REF_ADDR },		/* lea eax */
+		{ { 0x8b, 0x05 }, 2, 0, LD_REF_OTHER },		/* mov eax */
+		{ { 0x89, 0x05 }, 2, 0, LD_REF_OTHER },		/* mov m32 */
+		{ { 0x48, 0x83, 0x3d }, 3, 1, LD_REF_OTHER },	/* cmpq $i8 */
+		{ { 0xf0, 0x48, 0x0f, 0xb1, 0x0d }, 5, 0, LD_REF_OTHER },
+	};
+	uint8_t code[128] = { 0 }, kind[16];
+	uint64_t out[16];
+	size_t at = 0, n = sizeof(ins) / sizeof(ins[0]);
+
+	for (size_t i = 0; i < n; i++)
+		at = put(code, at, ins[i].op, ins[i].nop, 0x500000 + 0x100 * i,
+			 ins[i].nimm);
+	assert_int_equal(amd64()->code_refs(code, at, PC, out, kind, 16), n);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(out[i], 0x500000 + 0x100 * i);
+		assert_int_equal(kind[i], ins[i].kind);
+	}
 }
 
 /* "cmp reg, $N; ...; lea reg, [rip+table]" bounds an index into table. */
@@ -216,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_syscall_names),
 		cmocka_unit_test(test_code_refs),
 		cmocka_unit_test(test_code_refs_ignores),
+		cmocka_unit_test(test_code_ref_kinds),
 		cmocka_unit_test(test_index_bound),
 		cmocka_unit_test(test_index_bound_window),
 	};

@@ -33,7 +33,7 @@
 #include "synth_pcln.h"
 
 #define TEXT		0x401000ull
-#define TEXT_SIZE	0xc00u
+#define TEXT_SIZE	0x1200u
 #define RODATA		0x480000ull
 #define MD		0x500000ull
 #define DATA		0x600000ull
@@ -59,6 +59,23 @@
 #define DECOY		(NOPTRBSS + 0x30)
 #define SEMTABLE	(BSS + 0x1000)
 #define MHEAP		(BSS + 0x9000)
+#define ALLFIN		(NOPTRBSS + 0x40)
+#define FINC		(NOPTRBSS + 0x48)	/* read and written, not by markroot */
+#define ALLFIN2		(NOPTRBSS + 0x50)	/* a second candidate, if asked */
+#define GC_CLEANUPS	(BSS + 0x400)
+#define CQ_ALL		128
+#define ALLP		(BSS + 0x600)
+
+/*
+ * Off-heap blocks (persistentalloc'd; above even the huge bss):
+ * finalizer blocks, cleanup blocks, two Ps.
+ */
+#define OFFHEAP		0x20000000ull
+#define OFFHEAP_SIZE	0x800u
+#define FINBLOCKS	OFFHEAP
+#define FB_SIZE		0x100		/* alllink 0, cnt 16, fin 32 */
+#define CLEANUPBLOCKS	(OFFHEAP + 0x200)	/* alllink 8, n 16, at 24 */
+#define PS		(OFFHEAP + 0x400)
 
 /* semtable: 251 roots of 64 bytes, treap at 8; one sudog waiting */
 #define SEM_ENTRY	64
@@ -86,14 +103,18 @@
 
 /* Function entries (offsets from TEXT). */
 enum { F_ALLGADD, F_RACE, F_HEADER, F_POLLWORK, F_WAKE, F_ISSYS,
-       F_SEMACQ, F_SEMREL, F_SPANOF, F_FINDOBJ, F_CREATEFING, F_NFUNC };
+       F_SEMACQ, F_SEMREL, F_SPANOF, F_FINDOBJ, F_QUEUEFIN, F_MARKROOT,
+       F_FREESPECIAL, F_SWEEPEND, F_TINY, F_PROCRESIZE, F_CREATEFING,
+       F_NFUNC };
 static const char *const fnames[F_NFUNC] = {
 	"runtime.allgadd", "runtime.forEachGRace",
 	"runtime.goroutineheader", "runtime.pollWork",
 	"runtime.wakeNetPoller", "runtime.isSystemGoroutine",
 	"runtime.semacquire1", "runtime.semrelease1",
 	"runtime.spanOfHeap", "runtime.findObject",
-	"runtime.createfing",
+	"runtime.queuefinalizer", "runtime.markroot", "runtime.freeSpecial",
+	"runtime.(*activeSweep).end", "runtime.gcMarkTinyAllocs",
+	"runtime.procresize", "runtime.createfing",
 };
 #define FSIZE 0x100
 
@@ -126,6 +147,7 @@ struct world {
 	uint8_t noptrbss[REGION];
 	uint8_t heap[HEAP_SIZE];
 	uint8_t meta[META_SIZE];
+	uint8_t offheap[OFFHEAP_SIZE];
 	uint8_t gofunc[0x40];
 	struct synth_tab tab;
 	struct ld_rt rt;
@@ -135,6 +157,13 @@ struct world {
 	bool no_funcs, bad_goid, bad_fing, bad_gc_text, short_noptrbss;
 	bool huge_bss, no_waiter, bad_sema_hash, two_semtables;
 	bool bad_arena, stale_spans_only;
+	/*
+	 * The off-heap roots: allfin nil, a second candidate for it (nil,
+	 * bad or a chain of its own), its block's count too big or its
+	 * chain a cycle; a cleanup block's count too big.
+	 */
+	bool fin_nil, fin_second_nil, fin_second_bad, fin_second_valid;
+	bool fin_bad_count, fin_cycle, cleanup_bad_count;
 };
 
 static void put64(uint8_t *buf, uint64_t off, uint64_t v)
@@ -185,6 +214,13 @@ static uint64_t mov_load(struct world *w, uint64_t at, uint64_t target)
 static uint64_t lea(struct world *w, uint64_t at, uint64_t target)
 {
 	static const uint8_t op[] = { 0x48, 0x8d, 0x15 };	/* lea rdx */
+
+	return emit(w, at, op, 3, target, NULL, 0);
+}
+
+static uint64_t mov_store(struct world *w, uint64_t at, uint64_t target)
+{
+	static const uint8_t op[] = { 0x48, 0x89, 0x15 };	/* mov m, rdx */
 
 	return emit(w, at, op, 3, target, NULL, 0);
 }
@@ -274,6 +310,38 @@ static void write_code(struct world *w)
 	at = lea(w, at, MHEAP);
 	mov_load(w, at, MHEAP + ARENAS_OFF);
 
+	/*
+	 * queuefinalizer reads and writes finc and allfin; markroot reads
+	 * allfin, gcCleanups.all and a work word; the sweeper's users take
+	 * &gcCleanups; gcMarkTinyAllocs reads allp, procresize writes it.
+	 */
+	at = F_QUEUEFIN * FSIZE;
+	at = mov_load(w, at, FINC);
+	at = mov_store(w, at, FINC);
+	at = mov_load(w, at, ALLFIN);
+	at = mov_store(w, at, ALLFIN);
+	if (w->fin_second_nil || w->fin_second_bad || w->fin_second_valid) {
+		at = mov_load(w, at, ALLFIN2);
+		mov_store(w, at, ALLFIN2);
+	}
+	at = F_MARKROOT * FSIZE;
+	at = mov_load(w, at, ALLFIN);
+	at = mov_load(w, at, GC_CLEANUPS + CQ_ALL);
+	at = mov_load(w, at, SCHED + 0x40);
+	if (w->fin_second_nil || w->fin_second_bad || w->fin_second_valid)
+		mov_load(w, at, ALLFIN2);
+	at = F_FREESPECIAL * FSIZE;
+	lea(w, at, GC_CLEANUPS);
+	at = F_SWEEPEND * FSIZE;
+	at = lea(w, at, GC_CLEANUPS);
+	lea(w, at, SCHED);
+	at = F_TINY * FSIZE;
+	at = mov_load(w, at, ALLP);
+	mov_load(w, at, ALLP + 8);
+	at = F_PROCRESIZE * FSIZE;
+	at = mov_store(w, at, ALLP);
+	mov_store(w, at, ALLP + 8);
+
 	at = F_CREATEFING * FSIZE;
 	at = lock_or(w, at, FING);
 	mov_load(w, at, FING + 0x100);
@@ -326,6 +394,39 @@ static void write_mheap(struct world *w)
 		put64(w->meta, ms + 24, base + sp[i].start * LD_HEAP_PAGE_SIZE);
 		put64(w->meta, ms + 32, sp[i].npages);
 	}
+}
+
+/*
+ * allfin: two finalizer blocks (counts 2 and 5 of 5); finc: the first.
+ * gcCleanups.all: one cleanup block (3 of 29).  allp: two Ps.
+ */
+static void write_roots(struct world *w)
+{
+	uint64_t b = w->bias, fb0 = FINBLOCKS - OFFHEAP, fb1 = fb0 + FB_SIZE;
+	uint64_t cb = CLEANUPBLOCKS - OFFHEAP;
+
+	put64(w->offheap, fb0, FINBLOCKS + FB_SIZE + b);	/* alllink */
+	put64(w->offheap, fb0 + 16, w->fin_bad_count ? 6 : 2);
+	put64(w->offheap, fb1, w->fin_cycle ? FINBLOCKS + b : 0);
+	put64(w->offheap, fb1 + 16, 5);
+	put64(w->noptrbss, ALLFIN - NOPTRBSS, w->fin_nil ? 0 : FINBLOCKS + b);
+	put64(w->noptrbss, FINC - NOPTRBSS, w->fin_nil ? 0 : FINBLOCKS + b);
+	/* a pointer into the data is no finalizer block */
+	if (w->fin_second_bad)
+		put64(w->noptrbss, ALLFIN2 - NOPTRBSS, DATA + b);
+	if (w->fin_second_valid)
+		put64(w->noptrbss, ALLFIN2 - NOPTRBSS, FINBLOCKS + FB_SIZE + b);
+	put64(w->bss, GC_CLEANUPS - BSS + CQ_ALL, CLEANUPBLOCKS + b);
+	put64(w->offheap, cb + 16, w->cleanup_bad_count ? 30 : 3);
+	put64(w->bss, ALLP - BSS, PS + b);
+	put64(w->bss, ALLP - BSS + 8, 2);
+	put64(w->bss, ALLP - BSS + 16, 2);
+	for (uint64_t i = 0; i < 2; i++) {
+		put64(w->offheap, PS - OFFHEAP + 0x20 + 8 * i, PS + 0x100 * (i + 1) + b);
+		put64(w->offheap, PS - OFFHEAP + 0x100 * (i + 1), i);	/* id */
+	}
+	/* allp's array is the Ps' pointers */
+	put64(w->bss, ALLP - BSS, PS + 0x20 + b);
 }
 
 static void write_data(struct world *w)
@@ -391,6 +492,7 @@ static void write_data(struct world *w)
 	put64(w->noptrbss, FING - NOPTRBSS, w->bad_fing ? 0x100 : 1);
 	write_semtable(w);
 	write_mheap(w);
+	write_roots(w);
 }
 
 static void write_md(struct world *w)
@@ -445,6 +547,21 @@ static void set_rt(struct world *w)
 	rt->heap.ha_spans = HA_SPANS;
 	rt->heap.span_start_addr = 24;
 	rt->heap.span_npages = 32;
+	/* Go 1.26: finBlock, cleanupQueue; 5 finalizers, 29 cleanups a block */
+	rt->roots.finblock_alllink = rt->roots.finblock_cnt = -1;
+	rt->roots.finblock_fin = -1;
+	rt->roots.finblock2_alllink = 0;
+	rt->roots.finblock2_cnt = 16;
+	rt->roots.finblock2_fin = 32;
+	rt->roots.finblock2_size = FB_SIZE;
+	rt->roots.finalizer_size = 40;
+	rt->cleanup_queue = true;
+	rt->roots.cq_all = CQ_ALL;
+	rt->roots.cb_alllink = 8;
+	rt->roots.cb_n = 16;
+	rt->roots.cb_cleanups = 24;
+	rt->roots.cleanupblock_size = 0x100;
+	rt->roots.cleanupfn_size = 8;
 }
 
 static struct synth_func funcs[F_NFUNC];
@@ -464,6 +581,7 @@ static void open_world(struct world *w)
 		{ NOPTRBSS, w->noptrbss, sizeof(w->noptrbss) },
 		{ HEAP, w->heap, sizeof(w->heap) },
 		{ META, w->meta, sizeof(w->meta) },
+		{ OFFHEAP, w->offheap, sizeof(w->offheap) },
 	};
 
 	write_code(w);
@@ -532,6 +650,10 @@ static void check_found(struct world *w)
 	assert_int_equal(rt->is_idle_in_synctest, IDLE);
 	assert_int_equal(rt->semtable, SEMTABLE);
 	assert_int_equal(rt->heap.mheap, MHEAP);
+	assert_int_equal(rt->roots.allfin, w->fin_second_valid ? 0 : ALLFIN);
+	assert_int_equal(rt->roots.gc_cleanups,
+			 w->cleanup_bad_count ? 0 : GC_CLEANUPS);
+	assert_int_equal(rt->roots.allp, ALLP);
 }
 
 static void test_finds_everything(void **state)
@@ -712,6 +834,89 @@ static void test_mheap_stale_spans_only(void **state)
 	check_left_zero(w, false, true);
 }
 
+/*
+ * No finalizer queued: allfin and a second word both code tests name
+ * hold nil.  Whichever allfin is, the queue is empty: taken.
+ */
+static void test_allfin_nil_tie(void **state)
+{
+	struct world *w = new_world(0x7f0000000000ull);
+
+	w->fin_nil = true;
+	w->fin_second_nil = true;
+	open_world(w);
+	assert_null(ld_discover_runtime_vars(&w->ctx));
+	assert_true(w->rt.roots.allfin == ALLFIN ||
+		    w->rt.roots.allfin == ALLFIN2);
+	assert_int_equal(w->rt.roots.allp, ALLP);
+	close_world(w);
+}
+
+/* allfin's chain is valid, the other candidate's is not: allfin. */
+static void test_allfin_valid_chain_chosen(void **state)
+{
+	struct world *w = new_world(0);
+
+	w->fin_second_bad = true;
+	open_world(w);
+	check_found(w);
+	close_world(w);
+}
+
+/*
+ * Two valid chains (or a valid one beside nil) cannot be told apart:
+ * walking the wrong one could hide queued finalizers, so neither is
+ * taken (--prove then sweeps).
+ */
+static void test_allfin_two_chains_refused(void **state)
+{
+	struct world *w = new_world(0);
+
+	w->fin_second_valid = true;
+	open_world(w);
+	check_found(w);
+	close_world(w);
+}
+
+/* A block count past the block's capacity, or a cycle: not allfin. */
+static void test_allfin_invalid_rejected(void **state)
+{
+	for (int i = 0; i < 2; i++) {
+		struct world *w = new_world(0);
+
+		w->fin_bad_count = !i;
+		w->fin_cycle = i;
+		open_world(w);
+		assert_null(ld_discover_runtime_vars(&w->ctx));
+		assert_int_equal(w->rt.roots.allfin, 0);
+		assert_int_equal(w->rt.roots.gc_cleanups, GC_CLEANUPS);
+		close_world(w);
+	}
+}
+
+/* gcCleanups: found through markroot's load of .all; a bad block: not. */
+static void test_gc_cleanups(void **state)
+{
+	struct world *w = new_world(0x7f0000000000ull);
+
+	open_world(w);
+	check_found(w);
+	close_world(w);
+	w = new_world(0);
+	w->cleanup_bad_count = true;
+	open_world(w);
+	check_found(w);
+	close_world(w);
+	/* before Go 1.25 there is no cleanup queue to find */
+	w = new_world(0);
+	open_world(w);
+	w->rt.cleanup_queue = false;
+	assert_null(ld_discover_runtime_vars(&w->ctx));
+	assert_int_equal(w->rt.roots.gc_cleanups, 0);
+	assert_int_equal(w->rt.roots.allfin, ALLFIN);
+	close_world(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -729,6 +934,11 @@ int main(void)
 		cmocka_unit_test(test_semtable_ambiguous),
 		cmocka_unit_test(test_mheap_missing_arena),
 		cmocka_unit_test(test_mheap_stale_spans_only),
+		cmocka_unit_test(test_allfin_nil_tie),
+		cmocka_unit_test(test_allfin_valid_chain_chosen),
+		cmocka_unit_test(test_allfin_two_chains_refused),
+		cmocka_unit_test(test_allfin_invalid_rejected),
+		cmocka_unit_test(test_gc_cleanups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
