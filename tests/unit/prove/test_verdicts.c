@@ -37,54 +37,14 @@
  * One span of 32 objects of 256 bytes at ARENA (the "channels"), a root
  * area and four goroutine stacks of 0x100 bytes, none of them in the heap.
  */
-#define E_ROOTS		0x5c0000ull
-#define E_STACKS	0x5d0000ull
+#define E_ROOTS		SP_E_ROOTS
+#define E_STACKS	SP_E_STACKS
 #define E_STACK(i)	(E_STACKS + 0x100ull * (i))
 #define E_OBJ(i)	(ARENA + (uint64_t)OBJ_SIZE * (i))
 #define E_GLOBAL	(E_ROOTS + 0x800)	/* a primitive outside the heap */
 
-struct engine {
-	struct ld_rt rt;
-	struct ld_mem *mem;
-	struct synth_heap sh;
-	struct ld_heap *h;
-	struct ld_mark *m;
-	uint8_t objs[LD_HEAP_PAGE_SIZE];
-	uint8_t roots[0x1000];
-	uint8_t stacks[0x400];
-};
-
-static int esetup(void **state)
-{
-	struct engine *e = calloc(1, sizeof(*e));
-
-	if (!e || !sh_load_layout(&e->rt, 26))
-		return -1;
-	e->rt.heap.mheap = SH_MHEAP;
-	if (ld_mem_create(&e->mem) || !sh_init(&e->sh, &e->rt, e->mem, ARENA) ||
-	    !sh_add_span(&e->sh, ARENA, 1, OBJ_SIZE, SIZE_CLASS_256, false) ||
-	    ld_mem_add_buffer(e->mem, ARENA, e->objs, sizeof(e->objs)) ||
-	    ld_mem_add_buffer(e->mem, E_ROOTS, e->roots, sizeof(e->roots)) ||
-	    ld_mem_add_buffer(e->mem, E_STACKS, e->stacks, sizeof(e->stacks)))
-		return -1;
-	*state = e;
-	return 0;
-}
-
-static int eteardown(void **state)
-{
-	struct engine *e = *state;
-
-	ld_mark_destroy(e->m);
-	ld_heap_destroy(e->h);
-	ld_mem_destroy(e->mem);
-	sh_release(&e->sh);
-	free(e);
-	return 0;
-}
-
 /* The engine over what the test wrote. */
-static struct ld_mark *engine(struct engine *e)
+static struct ld_mark *engine(struct sp_engine *e)
 {
 	assert_null(ld_heap_create(e->mem, &e->rt, 0, &e->h));
 	assert_null(ld_mark_create(e->mem, &e->rt, e->h, &e->m));
@@ -109,7 +69,7 @@ static void waiter(struct ld_mark_waiter *w, unsigned int i,
 
 static void test_engine_unreachable_channel_leaks(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t ch = E_OBJ(3);
 	struct ld_mark_waiter w[1];
 	uint8_t woke[1] = { 0xff };
@@ -128,7 +88,7 @@ static void test_engine_unreachable_channel_leaks(void **state)
 
 static void test_engine_channel_reachable_from_root_may_wake(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t ch = E_OBJ(3) + 0x40;	/* an interior address */
 	struct ld_mark_waiter w[1];
 	uint8_t woke[1];
@@ -148,7 +108,7 @@ static void test_engine_channel_reachable_from_root_may_wake(void **state)
 /* Nil channel and select{}: nothing to wait for, never woken. */
 static void test_engine_no_primitive_never_wakes(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	struct ld_mark_waiter w[1];
 	uint8_t woke[1] = { 0xff };
 	struct ld_mark *m = engine(e);
@@ -162,7 +122,7 @@ static void test_engine_no_primitive_never_wakes(void **state)
 /* A primitive outside the heap (a global): cannot be proven dead. */
 static void test_engine_primitive_outside_heap_may_wake(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t g = E_GLOBAL;
 	struct ld_mark_waiter w[1];
 	uint8_t woke[1];
@@ -179,7 +139,7 @@ static void test_engine_primitive_outside_heap_may_wake(void **state)
  */
 static void test_engine_fixed_point_wakes_chain(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t ca = E_OBJ(1), cb = E_OBJ(2);
 	struct ld_mark_waiter w[2];
 	uint8_t woke[2];
@@ -199,7 +159,7 @@ static void test_engine_fixed_point_wakes_chain(void **state)
 /* ... and when nothing reaches A's channel, both leak. */
 static void test_engine_fixed_point_leaks_chain(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t ca = E_OBJ(1), cb = E_OBJ(2);
 	struct ld_mark_waiter w[2];
 	uint8_t woke[2] = { 0xff, 0xff };
@@ -221,7 +181,7 @@ static void test_engine_fixed_point_leaks_chain(void **state)
 /* Of several primitives (a select), one reachable is enough. */
 static void test_engine_select_one_reachable_case(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t prims[] = { E_OBJ(4), E_OBJ(5) };
 	struct ld_mark_waiter w[1];
 	uint8_t woke[1];
@@ -245,7 +205,7 @@ static void test_engine_select_one_reachable_case(void **state)
  */
 static void test_engine_primitive_in_own_stack_leaks(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t mu = E_STACK(0) + 0x40;	/* var mu sync.Mutex */
 	struct ld_mark_waiter w[1];
 	uint8_t woke[1] = { 0xff };
@@ -259,7 +219,7 @@ static void test_engine_primitive_in_own_stack_leaks(void **state)
 
 static void test_engine_primitive_in_live_stack_may_wake(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t mu = E_STACK(3) + 0x40;
 	struct ld_mark_waiter w[1];
 	uint8_t woke[1];
@@ -274,7 +234,7 @@ static void test_engine_primitive_in_live_stack_may_wake(void **state)
 /* A free g's stack, or one that can never run again: never. */
 static void test_engine_primitive_in_dead_stack_leaks(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t mu = E_STACK(3) + 0x40;
 	struct ld_mark_waiter w[1];
 	uint8_t woke[1] = { 0xff };
@@ -289,7 +249,7 @@ static void test_engine_primitive_in_dead_stack_leaks(void **state)
 /* A in B's stack, B on a channel nothing reaches: both leak. */
 static void test_engine_primitive_in_leaked_stack_leaks(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t pa = E_STACK(1) + 0x40, cb = E_OBJ(2);
 	struct ld_mark_waiter w[2];
 	uint8_t woke[2] = { 0xff, 0xff };
@@ -312,7 +272,7 @@ static void test_engine_primitive_in_leaked_stack_leaks(void **state)
  */
 static void test_engine_primitive_in_woken_stack_chain(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t pa = E_STACK(1) + 0x40, pb = E_STACK(2) + 0x48,
 		       cc = E_OBJ(3);
 	struct ld_mark_waiter w[3];
@@ -334,7 +294,7 @@ static void test_engine_primitive_in_woken_stack_chain(void **state)
 /* Module data stays reachable, with stacks declared around it. */
 static void test_engine_primitive_in_module_data_may_wake(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t g = E_GLOBAL;
 	struct ld_mark_waiter w[1];
 	uint8_t woke[1];
@@ -353,7 +313,7 @@ static void test_engine_primitive_in_module_data_may_wake(void **state)
  */
 static void test_engine_overlapping_stacks_may_wake(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t mu = E_STACK(0) + 0x80;
 	struct ld_mark_waiter w[1];
 	uint8_t woke[1];
@@ -368,7 +328,7 @@ static void test_engine_overlapping_stacks_may_wake(void **state)
 /* A root that cannot be read is a gap, counted, never guessed. */
 static void test_engine_unreadable_root_is_a_gap(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	const uint64_t ch = E_OBJ(3);
 	struct ld_mark_waiter w[1];
 	uint8_t woke[1];
@@ -684,7 +644,7 @@ static void test_prove_unreadable_span_is_a_gap(void **state)
 	assert_true(pv->st.spans_unreadable > 0);
 }
 
-#define TE(f) cmocka_unit_test_setup_teardown(f, esetup, eteardown)
+#define TE(f) cmocka_unit_test_setup_teardown(f, sp_esetup, sp_eteardown)
 #define TP(f) cmocka_unit_test_setup_teardown(f, psetup, pteardown)
 
 int main(void)

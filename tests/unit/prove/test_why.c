@@ -23,58 +23,20 @@
 #define ARENA		SP_ARENA
 #define OBJ_SIZE	SP_OBJ_SIZE
 #define E_NOBJ		(LD_HEAP_PAGE_SIZE / OBJ_SIZE)	/* 32 */
-#define E_ROOTS		0x5c0000ull
+#define E_ROOTS		SP_E_ROOTS
 #define E_OBJ(i)	(ARENA + (uint64_t)OBJ_SIZE * (i))
 
 /* ---- the bare engine: one span of 32 objects and a root area ---- */
 
-struct engine {
-	struct ld_rt rt;
-	struct ld_mem *mem;
-	struct synth_heap sh;
-	struct ld_heap *h;
-	struct ld_mark *m;
-	uint8_t objs[LD_HEAP_PAGE_SIZE];
-	uint8_t roots[0x1000];
-};
-
-static int esetup(void **state)
-{
-	struct engine *e = calloc(1, sizeof(*e));
-
-	if (!e || !sh_load_layout(&e->rt, 26))
-		return -1;
-	e->rt.heap.mheap = SH_MHEAP;
-	if (ld_mem_create(&e->mem) || !sh_init(&e->sh, &e->rt, e->mem, ARENA) ||
-	    !sh_add_span(&e->sh, ARENA, 1, OBJ_SIZE, SP_SIZE_CLASS, false) ||
-	    ld_mem_add_buffer(e->mem, ARENA, e->objs, sizeof(e->objs)) ||
-	    ld_mem_add_buffer(e->mem, E_ROOTS, e->roots, sizeof(e->roots)))
-		return -1;
-	*state = e;
-	return 0;
-}
-
-static int eteardown(void **state)
-{
-	struct engine *e = *state;
-
-	ld_mark_destroy(e->m);
-	ld_heap_destroy(e->h);
-	ld_mem_destroy(e->mem);
-	sh_release(&e->sh);
-	free(e);
-	return 0;
-}
-
 /* Object i's word at off points to object j. */
-static void link_obj(struct engine *e, unsigned int i, size_t off,
+static void link_obj(struct sp_engine *e, unsigned int i, size_t off,
 		     unsigned int j)
 {
 	sh_put(e->objs, (int64_t)(i * OBJ_SIZE + off), 8, E_OBJ(j));
 }
 
 /* Mark from the root area with parents recorded. */
-static struct ld_mark *mark_why(struct engine *e)
+static struct ld_mark *mark_why(struct sp_engine *e)
 {
 	assert_null(ld_heap_create(e->mem, &e->rt, 0, &e->h));
 	assert_null(ld_mark_create(e->mem, &e->rt, e->h, &e->m));
@@ -95,7 +57,7 @@ static void expect_object(const struct ld_path_step *st, uint64_t addr,
 /* root → object → object → primitive: exactly that path. */
 static void test_engine_path_through_objects(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	struct ld_path path;
 	struct ld_mark *m;
 
@@ -123,7 +85,7 @@ static void test_engine_path_through_objects(void **state)
 /* A cycle in the heap does not make the path go round. */
 static void test_engine_cycle_is_bounded(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	struct ld_path path;
 
 	sh_put(e->roots, 0, 8, E_OBJ(0));
@@ -143,7 +105,7 @@ static void test_engine_cycle_is_bounded(void **state)
 /* Past LD_PATH_MAX steps the path is cut, the primitive's end kept. */
 static void test_engine_long_chain_is_cut(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	struct ld_path path;
 	struct ld_mark *m;
 
@@ -166,7 +128,7 @@ static void test_engine_long_chain_is_cut(void **state)
 /* Without ld_mark_why_enable nothing is recorded. */
 static void test_engine_no_why_no_path(void **state)
 {
-	struct engine *e = *state;
+	struct sp_engine *e = *state;
 	struct ld_path path;
 
 	sh_put(e->roots, 0, 8, E_OBJ(0));
@@ -328,7 +290,7 @@ static void test_path_kind_names(void **state)
 	assert_string_equal(ld_path_kind_name(LD_PATH_STACK), "stack");
 }
 
-#define TE(f) cmocka_unit_test_setup_teardown(f, esetup, eteardown)
+#define TE(f) cmocka_unit_test_setup_teardown(f, sp_esetup, sp_eteardown)
 #define TP(f) cmocka_unit_test_setup_teardown(f, psetup, pteardown)
 
 int main(void)

@@ -227,4 +227,58 @@ static inline void sp_special(struct synth_prove *w, int64_t kind,
 	       8, v);
 }
 
+/* ---- the bare engine (ld_mark_*) ---- */
+
+/*
+ * One span of SP_OBJ_SIZE objects at SP_ARENA, a root area and an area of
+ * goroutine stacks (none of them in the heap), in memory of their own:
+ * cmocka setup and teardown for tests of the bare engine.
+ */
+#define SP_E_ROOTS	0x5c0000ull
+#define SP_E_STACKS	0x5d0000ull
+
+struct sp_engine {
+	struct ld_rt rt;
+	struct ld_mem *mem;
+	struct synth_heap sh;
+	struct ld_heap *h;
+	struct ld_mark *m;
+	uint8_t objs[LD_HEAP_PAGE_SIZE];
+	uint8_t roots[0x1000];
+	uint8_t stacks[0x400];
+};
+
+static inline int sp_esetup(void **state)
+{
+	struct sp_engine *e = calloc(1, sizeof(*e));
+
+	if (!e || !sh_load_layout(&e->rt, 26))
+		return -1;
+	e->rt.heap.mheap = SH_MHEAP;
+	if (ld_mem_create(&e->mem) ||
+	    !sh_init(&e->sh, &e->rt, e->mem, SP_ARENA) ||
+	    !sh_add_span(&e->sh, SP_ARENA, 1, SP_OBJ_SIZE, SP_SIZE_CLASS,
+			 false) ||
+	    ld_mem_add_buffer(e->mem, SP_ARENA, e->objs, sizeof(e->objs)) ||
+	    ld_mem_add_buffer(e->mem, SP_E_ROOTS, e->roots,
+			      sizeof(e->roots)) ||
+	    ld_mem_add_buffer(e->mem, SP_E_STACKS, e->stacks,
+			      sizeof(e->stacks)))
+		return -1;
+	*state = e;
+	return 0;
+}
+
+static inline int sp_eteardown(void **state)
+{
+	struct sp_engine *e = *state;
+
+	ld_mark_destroy(e->m);
+	ld_heap_destroy(e->h);
+	ld_mem_destroy(e->mem);
+	sh_release(&e->sh);
+	free(e);
+	return 0;
+}
+
 #endif
