@@ -79,14 +79,17 @@ static void scan_stack_range(struct ld_mark *p, const struct ld_goroutine *g,
 	hi &= ~7ull;
 	if (hi <= lo)
 		return;
+	v = ld_session_stack_window(p->s, g, lo, hi - lo);
 	/* Any word of it may be a pointer to a stack object. */
 	for (uint64_t a = lo; p->sobjs && a < hi; a += 8) {
 		uint64_t w;
 
-		if (rd_stack(p, g, a, &w))
-			note_stack_ptr(p, w);
+		if (v)
+			memcpy(&w, v + (a - lo), 8);
+		else if (!rd_stack(p, g, a, &w))
+			continue;
+		note_stack_ptr(p, w);
 	}
-	v = ld_session_stack_window(p->s, g, lo, hi - lo);
 	if (!v) {
 		ld_prove_root_range(p, lo, hi);
 		return;
