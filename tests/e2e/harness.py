@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -349,6 +350,17 @@ def gcore(pid: int, core: Path, timeout: float = GDB_TIMEOUT) -> Path:
     if not core.exists() or core.stat().st_size == 0:
         raise AssertionError("gcore produced no core:\n" + r.describe())
     return core
+
+
+@contextlib.contextmanager
+def taken_core(pid: int, exe: Path, core: Path):
+    """A gcore of pid, as a leak-dump target of exe; deleted on leaving
+    (a Go program's core is large)."""
+    gcore(pid, core)
+    try:
+        yield core_target(exe, core)
+    finally:
+        core.unlink()
 
 
 def leak_dump_to_file(target: Sequence[str], out: Path, fmt: Optional[str] = "go",

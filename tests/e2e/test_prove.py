@@ -108,13 +108,9 @@ def test_prove_live_and_core(go_version, spawn, tool, tmp_path):
     # One dropped WaitGroup, five held ones: only the dropped one is LEAKED.
     wgs = re.findall(r"^(LEAKED )?1 × blocked on sync\.WaitGroup ", by, re.M)
     assert sorted(wgs) == ["", "", "", "", "", "LEAKED "], wgs
-    core = harness.gcore(fp.pid, tmp_path / "lp.core")
-    try:
+    with harness.taken_core(fp.pid, fp.exe, tmp_path / "lp.core") as target:
         doc = json.loads(harness.leak_dump_to_file(
-            harness.core_target(fp.exe, core), tmp_path / "core.json", fmt="json",
-            extra="--prove"))
-    finally:
-        core.unlink()
+            target, tmp_path / "core.json", fmt="json", extra="--prove"))
     _check(info, doc, "core go%s" % go_version)
     assert fp.alive() and fp.ping()
 
@@ -131,13 +127,9 @@ def test_prove_stripped(go_version, spawn, builds, tool, tmp_path, variant, ldfl
     doc = json.loads(harness.leak_dump_to_file(
         harness.live_target(fp.pid), tmp_path / "live.json", fmt="json", extra="--prove"))
     _check(fp.info, doc, "live go%s %s" % (go_version, variant))
-    core = harness.gcore(fp.pid, tmp_path / "s.core")
-    try:
+    with harness.taken_core(fp.pid, exe, tmp_path / "s.core") as target:
         doc = json.loads(harness.leak_dump_to_file(
-            harness.core_target(exe, core), tmp_path / "core.json", fmt="json",
-            extra="--prove"))
-    finally:
-        core.unlink()
+            target, tmp_path / "core.json", fmt="json", extra="--prove"))
     _check(fp.info, doc, "core go%s %s" % (go_version, variant))
 
 
@@ -295,12 +287,8 @@ def test_prove_why(go_version, spawn, tool, tmp_path):
     r = harness.run_gdb(harness.live_target(fp.pid), ["leak-dump --why"])
     assert "--why explains --prove" in r.output and "Traceback" not in r.output, r.describe()
     # From a core, the same paths.
-    core = harness.gcore(fp.pid, tmp_path / "why.core")
-    try:
+    with harness.taken_core(fp.pid, fp.exe, tmp_path / "why.core") as target:
         doc = json.loads(harness.leak_dump_to_file(
-            harness.core_target(fp.exe, core), tmp_path / "core.json", fmt="json",
-            extra="--prove --why"))
-    finally:
-        core.unlink()
+            target, tmp_path / "core.json", fmt="json", extra="--prove --why"))
     _check_why(info, doc, "core go%s" % go_version)
     assert fp.alive() and fp.ping()

@@ -86,14 +86,10 @@ def test_shared_leaks_every_release(go_version, spawn, tool, tmp_path):
     live = json.loads(harness.leak_dump_to_file(
         harness.live_target(fp.pid), tmp_path / "live.json", fmt="json", extra="--prove"))
     _check(fp.info, live, "live go%s" % go_version, harness.live_target(fp.pid), tmp_path)
-    core = harness.gcore(fp.pid, tmp_path / "shared.core")
-    try:
-        target = harness.core_target(fp.exe, core)
+    with harness.taken_core(fp.pid, fp.exe, tmp_path / "shared.core") as target:
         doc = json.loads(harness.leak_dump_to_file(
             target, tmp_path / "core.json", fmt="json", extra="--prove"))
         _check(fp.info, doc, "core go%s" % go_version, target, tmp_path)
-    finally:
-        core.unlink()
 
 
 def test_shared_leaks_stripped(go_version, spawn, builds, tool, tmp_path):
@@ -108,12 +104,8 @@ def test_shared_leaks_stripped(go_version, spawn, builds, tool, tmp_path):
         live_target, tmp_path / "live.json", fmt="json", extra="--prove"))
     assert live["prove"]["offheap"]["swept"] is None, live["prove"]["offheap"]
     _check(fp.info, live, "live go%s stripped" % go_version, live_target, tmp_path)
-    core = harness.gcore(fp.pid, tmp_path / "shared-stripped.core")
-    try:
-        target = harness.core_target(exe, core)
+    with harness.taken_core(fp.pid, exe, tmp_path / "shared-stripped.core") as target:
         doc = json.loads(harness.leak_dump_to_file(
             target, tmp_path / "core.json", fmt="json", extra="--prove"))
         assert doc["prove"]["offheap"]["swept"] is None, doc["prove"]["offheap"]
         _check(fp.info, doc, "core go%s stripped" % go_version, target, tmp_path)
-    finally:
-        core.unlink()
