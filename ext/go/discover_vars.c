@@ -51,15 +51,38 @@ static bool go_text_is(const struct ld_discover_ctx *c, uint64_t ptr,
 
 /* --- allgs, allglen --- */
 
-/* Is the slice header at addr (in r) runtime.allgs?  Sets *len. */
+/* Does the g at addr look like one: sane stack bounds and status?  Sets
+ * *goid (0 when unreadable). */
+static bool g_plausible(const struct ld_discover_ctx *c, uint64_t g,
+			uint64_t *goid)
+{
+	const struct ld_rt_g *o = &c->rt->g;
+	uint64_t lo, hi;
+	uint32_t status;
+
+	*goid = 0;
+	if (!g || (g & 7) || !read_ok(c, g + (uint64_t)o->goid, goid, 8))
+		return false;
+	if (!read_ok(c, g + (uint64_t)o->stack_lo, &lo, 8) ||
+	    !read_ok(c, g + (uint64_t)o->stack_hi, &hi, 8) ||
+	    !read_ok(c, g + (uint64_t)o->atomicstatus, &status, 4))
+		return false;
+	return lo <= hi && hi - lo <= (1ull << 32) &&
+	       (status & ~(uint32_t)c->rt->g_scan) <= 32;
+}
+
+/*
+ * Is the slice header at addr (in r) runtime.allgs?  Sets *len.  A damaged
+ * g must cost one goroutine, not the dump: most sampled entries must look
+ * like gs (not all), and one of them must be goroutine 1.
+ */
 static bool allgs_valid(const struct ld_discover_ctx *c,
 			const struct ranges *rg, uint64_t addr, uint64_t *len)
 {
-	const struct ld_rt_g *o = &c->rt->g;
-	uint64_t hdr[3], ptrs[G_SAMPLE], n, word;
+	uint64_t hdr[3], ptrs[G_SAMPLE], n, goid;
 	const struct region *r = ld_disc_range_of(rg, addr, 24);
+	unsigned int good = 0;
 	bool goid1 = false;
-	uint32_t status;
 
 	if (!r || r != &rg->bss || (addr & 7) ||
 	    !region_get(c, r, addr, hdr, 24))
@@ -71,21 +94,11 @@ static bool allgs_valid(const struct ld_discover_ctx *c,
 	if (!read_ok(c, hdr[0], ptrs, n * 8))
 		return false;
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t g = ptrs[i], lo, hi;
-
-		if (!g || (g & 7) ||
-		    !read_ok(c, g + (uint64_t)o->stack_lo, &lo, 8) ||
-		    !read_ok(c, g + (uint64_t)o->stack_hi, &hi, 8) ||
-		    !read_ok(c, g + (uint64_t)o->atomicstatus, &status, 4) ||
-		    !read_ok(c, g + (uint64_t)o->goid, &word, 8))
-			return false;
-		if (lo > hi || hi - lo > (1ull << 32) ||
-		    (status & ~(uint32_t)c->rt->g_scan) > 32)
-			return false;
-		goid1 |= word == 1;
+		good += g_plausible(c, ptrs[i], &goid);
+		goid1 |= goid == 1;
 	}
 	*len = hdr[1];
-	return goid1;
+	return goid1 && 2 * good > n;
 }
 
 static const char *const allgs_users[] = {
@@ -150,6 +163,7 @@ static struct ld_error *find_allglen(const struct ld_discover_ctx *c,
 	unsigned int best_score = 0;
 	int ties = 0;
 
+	c->rt->allglen = 0;
 	if (!rs)
 		return &ld_error_nomem;
 	ld_disc_refset_collect(c, allglen_users, rs);
@@ -508,9 +522,9 @@ struct ld_error *ld_discover_runtime_vars(const struct ld_discover_ctx *c)
 		err = find_status_names(c, &rg);
 	if (!err)
 		err = find_allgs(c, &rg, &len);
-	if (!err)
-		err = find_allglen(c, &rg, len);
 	if (!err) {
+		/* Damaged or not found: allgs' own length serves. */
+		ld_error_destroy(find_allglen(c, &rg, len));
 		a = common_ref(c, lastpoll_users, &rg, lastpoll_ok);
 		c->rt->sched = a ? a - (uint64_t)c->rt->sched_lastpoll -
 				   c->bias : 0;

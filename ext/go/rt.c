@@ -179,7 +179,12 @@ static struct ld_error *resolve_vars(struct ld_rt *rt,
 	    (err = resolve_var(bin, dw, "runtime.gcCleanups",
 			       &rt->roots.gc_cleanups, NULL, false)) ||
 	    (err = resolve_var(bin, dw, "runtime.allp", &rt->roots.allp,
-			       NULL, false)))
+			       NULL, false)) ||
+	    /* Clocks for "now" on a core (ext/model/clock.c); optional. */
+	    (err = resolve_var(bin, dw, "runtime.work", &rt->clocks.work,
+			       NULL, false)) ||
+	    (err = resolve_var(bin, dw, "runtime.memstats",
+			       &rt->clocks.memstats, NULL, false)))
 		return err;
 	err = resolve_var(bin, dw, "runtime.waitReasonStrings",
 			  &rt->wait_reason_strings, &size, true);

@@ -67,6 +67,12 @@
 	X(MD_GCBSSMASK, md.gcbssmask, "runtime.moduledata",		\
 	  "gcbssmask", 0)						\
 	X(SCHED_LASTPOLL, sched_lastpoll, "runtime.schedt", "lastpoll", 1) \
+	/* The runtime's own clocks, for "now" on a core. */		\
+	X(SCHED_PROCRESIZETIME, clocks.sched_procresizetime,		\
+	  "runtime.schedt", "procresizetime", 0)			\
+	X(WORK_TSTART, clocks.work_tstart, "runtime.workType", "tstart", 0) \
+	X(MSTATS_LAST_GC, clocks.last_gc_nanotime, "runtime.mstats",	\
+	  "last_gc_nanotime", 0)					\
 	/* Go 1.25+: synctestBubble.id; Go 1.24: synctestGroup.root */	\
 	X(BUBBLE_ID, bubble_id, "runtime.synctestBubble", "id", 0)	\
 	X(SYNC_GROUP_ROOT, sync_group_root, "runtime.synctestGroup",	\

@@ -3,10 +3,13 @@
  * Goroutine enumeration: allgs is read in one piece, each g decoded from one
  * buffer.  A g that does not make sense gets a note; the walk goes on.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "leakdump/model/walk.h"
+#include "leakdump/model/clock.h"
 #include "leakdump/model/session.h"
 #include "leakdump/model/unwind.h"
 
@@ -291,27 +294,80 @@ static void decode_g(struct ld_session *s, struct ld_goroutine *g,
 		g->flags |= LD_G_SYSTEM;
 }
 
+void ld_session_warn(struct ld_session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->nwarnings >= LD_MAX_WARNINGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->warnings[s->nwarnings++], sizeof(s->warnings[0]), fmt,
+		  ap);
+	va_end(ap);
+}
+
+/*
+ * How many allgs entries to read.  allgadd appends to allgs, then stores
+ * allglen: the two agree but for an instant.  When they do not, the
+ * slice header wins if it is sound (len <= cap), else allglen if it fits
+ * the slice's capacity; either way the disagreement is said.
+ */
+static struct ld_error *allgs_length(struct ld_session *s,
+				     const uint64_t hdr[3], uint64_t allglen,
+				     uint64_t *n)
+{
+	bool slice_ok = hdr[1] <= hdr[2] && hdr[2] <= MAX_GOROUTINES &&
+			(hdr[0] || !hdr[1]);
+
+	if (slice_ok && allglen == hdr[1]) {
+		*n = allglen;
+		return NULL;
+	}
+	if (slice_ok) {
+		ld_session_warn(s, "runtime.allglen is %llu but runtime.allgs holds %llu (cap %llu): using allgs",
+				(unsigned long long)allglen,
+				(unsigned long long)hdr[1],
+				(unsigned long long)hdr[2]);
+		*n = hdr[1];
+		return NULL;
+	}
+	if (hdr[0] && allglen <= MAX_GOROUTINES &&
+	    (allglen <= hdr[2] || hdr[2] > MAX_GOROUTINES)) {
+		ld_session_warn(s, "runtime.allgs' header is damaged (len %llu, cap %llu): using runtime.allglen %llu",
+				(unsigned long long)hdr[1],
+				(unsigned long long)hdr[2],
+				(unsigned long long)allglen);
+		*n = allglen;
+		return NULL;
+	}
+	return ld_error_create(LD_ERR_CORRUPT,
+			       "runtime.allglen %llu does not make sense (allgs has %llu, cap %llu)",
+			       (unsigned long long)allglen,
+			       (unsigned long long)hdr[1],
+			       (unsigned long long)hdr[2]);
+}
+
 static struct ld_error *read_allgs(struct ld_session *s, uint64_t **ptrs,
 				   uint64_t *n)
 {
-	uint64_t slice[2], len;
+	uint64_t hdr[3], allglen, len = 0;
 	struct ld_error *err;
 	uint64_t *v;
 
-	err = ld_mem_read(s->mem, s->rt->allgs + s->bias, slice, sizeof(slice));
-	if (!err)
-		err = ld_mem_read_u64(s->mem, s->rt->allglen + s->bias, &len);
+	err = ld_mem_read(s->mem, s->rt->allgs + s->bias, hdr, sizeof(hdr));
+	allglen = hdr[1];	/* stripped, allglen not found: allgs' own */
+	if (!err && s->rt->allglen)
+		err = ld_mem_read_u64(s->mem, s->rt->allglen + s->bias,
+				      &allglen);
 	if (err)
 		return ld_error_wrap(err, "reading runtime.allgs");
-	if (len > slice[1] || len > MAX_GOROUTINES)
-		return ld_error_create(LD_ERR_CORRUPT,
-				       "runtime.allglen %llu does not make sense (allgs has %llu)",
-				       (unsigned long long)len,
-				       (unsigned long long)slice[1]);
+	err = allgs_length(s, hdr, allglen, &len);
+	if (err)
+		return err;
 	v = malloc((len ? len : 1) * sizeof(*v));
 	if (!v)
 		return &ld_error_nomem;
-	err = ld_mem_read(s->mem, slice[0], v, len * sizeof(*v));
+	err = ld_mem_read(s->mem, hdr[0], v, len * sizeof(*v));
 	if (err) {
 		free(v);
 		return ld_error_wrap(err, "reading the allgs array");
@@ -319,6 +375,22 @@ static struct ld_error *read_allgs(struct ld_session *s, uint64_t **ptrs,
 	*ptrs = v;
 	*n = len;
 	return NULL;
+}
+
+/*
+ * A Go program always has goroutine 1 until it exits: finding none is
+ * damage (or a runtime not started), never a clean empty dump.
+ */
+static struct ld_error *check_found(const struct ld_session *s, uint64_t n)
+{
+	if (s->ngs)
+		return NULL;
+	if (!n)
+		return ld_error_create(LD_ERR_CORRUPT,
+				       "no goroutines: runtime.allgs is empty (the runtime's state is damaged, or it has not started)");
+	return ld_error_create(LD_ERR_CORRUPT,
+			       "no live goroutine among runtime.allgs' %llu entries (%zu unreadable): the runtime's state is damaged",
+			       (unsigned long long)n, s->nbad_gs);
 }
 
 /* An allgs entry that cannot be read: nothing to list it by but its address. */
@@ -335,12 +407,6 @@ static bool is_dead(const struct ld_session *s, uint32_t status)
 
 	return st == s->rt->g_dead ||
 	       (s->rt->g_deadextra >= 0 && st == s->rt->g_deadextra);
-}
-
-static void raise_now(struct ld_session *s, int64_t t)
-{
-	if (s->now_estimated && t > s->now)
-		s->now = t;
 }
 
 /*
@@ -425,7 +491,8 @@ static const struct ld_walk_ops load_walk = {
 
 struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 {
-	uint64_t *ptrs = NULL, n = 0, gsize = s->rt->g.size, lastpoll = 0;
+	uint64_t *ptrs = NULL, n = 0, gsize = s->rt->g.size;
+	struct ld_clock_top top = { .n = 0 };
 	struct ld_error *err;
 	struct g_load ld;
 	struct ld_walk w;
@@ -460,18 +527,12 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 		memset(g, 0, sizeof(*g));
 		g->addr = ptrs[i];
 		decode_g(s, g, p);
-		raise_now(s, g->waitsince);
+		ld_clock_note(&top, g->waitsince);
 		s->ngs++;
 	}
 	ld_walk_end(&w);
 	free(ld.buf);
 	free(ptrs);
-	if (!s->rt->sched)
-		return NULL;	/* stripped and not found: no lastpoll */
-	err = ld_mem_read_u64(s->mem, s->rt->sched + s->bias +
-			      (uint64_t)s->rt->sched_lastpoll, &lastpoll);
-	if (!err)
-		raise_now(s, (int64_t)lastpoll);
-	ld_error_destroy(err);
-	return NULL;
+	ld_clock_settle(s, &top);
+	return check_found(s, n);
 }

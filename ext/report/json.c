@@ -51,8 +51,23 @@ static void json_target(struct ld_session *s, const struct ld_report_opts *o,
 	ld_strbuf_json_str(sb, s->bin->path);
 	ld_strbuf_puts(sb, ",\"go_version\":");
 	ld_strbuf_json_str(sb, s->rt->go_version);
-	ld_strbuf_printf(sb, ",\"arch\":\"%s\",\"now_estimated\":%s},",
+	ld_strbuf_printf(sb, ",\"arch\":\"%s\",\"now_estimated\":%s",
 			 s->arch->name, s->now_estimated ? "true" : "false");
+	if (s->now_estimated) {
+		ld_strbuf_puts(sb, ",\"now_source\":");
+		if (s->clock.source)
+			ld_strbuf_json_str(sb, s->clock.source);
+		else
+			ld_strbuf_puts(sb, "null");
+		ld_strbuf_printf(sb, ",\"now_outliers\":%u", s->clock.outliers);
+	}
+	ld_strbuf_puts(sb, ",\"warnings\":[");
+	for (unsigned int i = 0; i < s->nwarnings; i++) {
+		if (i)
+			ld_strbuf_putc(sb, ',');
+		ld_strbuf_json_str(sb, s->warnings[i]);
+	}
+	ld_strbuf_puts(sb, "]},");
 }
 
 static void json_totals(struct ld_session *s, const struct ld_report_opts *o,

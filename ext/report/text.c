@@ -77,6 +77,22 @@ static void text_prove_summary(const struct ld_prove *pv, struct ld_strbuf *sb)
 				 pv->gaps);
 }
 
+/* Which of the runtime's timestamps stood in for a core's missing clock. */
+static void text_clock(const struct ld_session *s, struct ld_strbuf *sb)
+{
+	if (!s->clock.source) {
+		ld_strbuf_puts(sb, "  wait times: unknown (a core has no clock, and the runtime left no timestamp)\n");
+		return;
+	}
+	ld_strbuf_printf(sb, "  wait times: measured against %s (a core has no clock)",
+			 s->clock.source);
+	if (s->clock.outliers)
+		ld_strbuf_printf(sb, "; %u implausible wait timestamps ignored",
+				 s->clock.outliers);
+	ld_strbuf_putc(sb, '\n');
+}
+
+
 void ld_report_text_header(struct ld_session *s,
 			   const struct ld_report_opts *o,
 			   const struct ld_report_model *gr,
@@ -134,8 +150,10 @@ void ld_report_text_header(struct ld_session *s,
 		ld_strbuf_printf(sb, " allgs entries unreadable (first at 0x%llx)\n",
 				 (unsigned long long)s->bad_gs[0]);
 	}
+	for (unsigned int i = 0; i < s->nwarnings; i++)
+		ld_strbuf_printf(sb, "  warning: %s\n", s->warnings[i]);
 	if (s->now_estimated)
-		ld_strbuf_puts(sb, "  wait times: measured against the newest runtime timestamp (no clock for this target)\n");
+		text_clock(s, sb);
 	if (gr->pv)
 		text_prove_summary(gr->pv, sb);
 }

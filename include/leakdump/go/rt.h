@@ -161,6 +161,15 @@ struct ld_rt {
 	uint64_t fing_status;		/* 0 if absent */
 	uint64_t sched;			/* runtime.sched */
 	int64_t sched_lastpoll;		/* offset in schedt */
+	/*
+	 * The runtime's clocks (nanotime) a core's "now" is estimated from:
+	 * offsets, and the addresses of runtime.work and runtime.memstats
+	 * (0 when not found: stripped binaries).
+	 */
+	struct {
+		int64_t sched_procresizetime, work_tstart, last_gc_nanotime;
+		uint64_t work, memstats;
+	} clocks;
 	int64_t dbgvar_name, dbgvar_atomic;	/* runtime.dbgVar (1.26+) */
 
 	/* status constants */

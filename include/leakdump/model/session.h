@@ -66,6 +66,12 @@ struct ld_stack_batch {
 	uint8_t buf[LD_BATCH * LD_STACK_PREFETCH];
 };
 
+/* What "now" was taken from, for the report's header and JSON. */
+struct ld_clock_info {
+	const char *source;	/* static string; NULL on a live target */
+	unsigned int outliers;	/* wait timestamps ignored as implausible */
+};
+
 struct ld_session {
 	/* Chosen at open: analyses ask its operations, never its kind. */
 	struct ld_target target;
@@ -105,11 +111,17 @@ struct ld_session {
 	/* the target's nanotime() now; estimated from runtime data for cores */
 	int64_t now;
 	bool now_estimated;
+	struct ld_clock_info clock;	/* where an estimated now came from */
 
 	struct ld_goroutine *gs;
 	size_t ngs;
 	/* allgs entries whose g could not be read (first few addresses) */
 #define LD_MAX_BAD_GS 16
+	/* What the runtime's state says that a reader should know (damage
+	 * worked around), one line each; shown by text and JSON. */
+#define LD_MAX_WARNINGS 4
+	char warnings[LD_MAX_WARNINGS][192];
+	unsigned int nwarnings;
 	uint64_t bad_gs[LD_MAX_BAD_GS];
 	size_t nbad_gs;
 
@@ -182,6 +194,10 @@ const char *ld_goroutine_note(const struct ld_session *s,
 /* Record a note for g (copied; deduplicated). */
 void ld_goroutine_set_note(struct ld_session *s, struct ld_goroutine *g,
 			   const char *note);
+
+/* Record a session-wide warning (printf-style; the first few kept). */
+void ld_session_warn(struct ld_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Find a goroutine by id; NULL if absent. */
 struct ld_goroutine *ld_session_find(struct ld_session *s, uint64_t goid);

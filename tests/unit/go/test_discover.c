@@ -155,7 +155,7 @@ struct world {
 	size_t rodata_used;
 	/* what to break */
 	bool no_funcs, bad_goid, bad_fing, bad_gc_text, short_noptrbss;
-	bool huge_bss, no_waiter, bad_sema_hash, two_semtables;
+	bool huge_bss, no_waiter, bad_sema_hash, two_semtables, bad_stack;
 	bool bad_arena, stale_spans_only;
 	/*
 	 * The off-heap roots: allfin nil, a second candidate for it (nil,
@@ -473,7 +473,8 @@ static void write_data(struct world *w)
 
 		put64(w->heap, 8 * i, HEAP + b + g);
 		put64(w->heap, g, HEAP + 0x800);		/* stack.lo */
-		put64(w->heap, g + 8, HEAP + 0x1000);	/* stack.hi */
+		put64(w->heap, g + 8, w->bad_stack && i == 1 ?
+			HEAP + 0x400 : HEAP + 0x1000);	/* stack.hi */
 		put64(w->heap, g + 16, i == 2 ? 6 : 4);	/* status */
 		put64(w->heap, g + 24, goid);
 	}
@@ -719,6 +720,18 @@ static void test_no_wait_reasons(void **state)
 	close_world(w);
 }
 
+/* One damaged g (stack.hi < stack.lo) costs that goroutine, not allgs. */
+static void test_one_damaged_g_tolerated(void **state)
+{
+	struct world *w = new_world(0);
+
+	w->bad_stack = true;
+	open_world(w);
+	assert_null(ld_discover_runtime_vars(&w->ctx));
+	assert_int_equal(w->rt.allgs, ALLGS);
+	close_world(w);
+}
+
 static void test_no_goroutine_one(void **state)
 {
 	struct world *w = new_world(0);
@@ -731,7 +744,8 @@ static void test_no_goroutine_one(void **state)
 
 /*
  * Without runtime.allgadd in the pclntab, allgs is still found by
- * scanning bss, but allglen (a bare number) is not guessed.
+ * scanning bss, but allglen (a bare number) is not guessed: left 0, so
+ * that allgs' own length serves.
  */
 static void test_no_code_to_follow(void **state)
 {
@@ -739,8 +753,9 @@ static void test_no_code_to_follow(void **state)
 
 	w->no_funcs = true;
 	open_world(w);
-	assert_lookup(ld_discover_runtime_vars(&w->ctx), "runtime.allglen");
+	ld_error_destroy(ld_discover_runtime_vars(&w->ctx));
 	assert_int_equal(w->rt.allgs, ALLGS);
+	assert_int_equal(w->rt.allglen, 0);
 	close_world(w);
 }
 
@@ -926,6 +941,7 @@ int main(void)
 		cmocka_unit_test(test_huge_bss_read_on_demand),
 		cmocka_unit_test(test_no_wait_reasons),
 		cmocka_unit_test(test_no_goroutine_one),
+		cmocka_unit_test(test_one_damaged_g_tolerated),
 		cmocka_unit_test(test_no_code_to_follow),
 		cmocka_unit_test(test_optional_left_zero),
 		cmocka_unit_test(test_corrupt_moduledata),

@@ -566,13 +566,70 @@ static void test_load_unreadable_m_note(void **state)
 static void test_load_allglen_past_slice(void **state)
 {
 	struct gworld *w = *state;
-	struct ld_error *err;
+	struct ld_session *s = w->ss->s;
 
 	put_g(w, 0, 1, ST_WAITING, WR_SELECT, ss_pc(F_RTMAIN, 0));
 	wr(w->globals, ALLGLEN - GLOBALS, 8, 5);
+	assert_null(ld_session_load_goroutines(s));
+	assert_int_equal(s->ngs, 1);
+	assert_int_equal(s->nwarnings, 1);
+	assert_non_null(strstr(s->warnings[0], "allglen is 5"));
+}
+
+/* allglen zeroed while allgs holds goroutines: they are all listed. */
+static void test_load_allglen_zero_uses_slice(void **state)
+{
+	struct gworld *w = *state;
+	struct ld_session *s = w->ss->s;
+
+	put_g(w, 0, 1, ST_WAITING, WR_SELECT, ss_pc(F_RTMAIN, 0));
+	put_g(w, 1, 2, ST_WAITING, WR_SELECT, ss_pc(F_MIDDLE, 0));
+	wr(w->globals, ALLGLEN - GLOBALS, 8, 0);
+	assert_null(ld_session_load_goroutines(s));
+	assert_int_equal(s->ngs, 2);
+	assert_int_equal(s->nwarnings, 1);
+	assert_non_null(strstr(s->warnings[0], "allglen is 0 but runtime.allgs holds 2"));
+}
+
+/* A damaged slice header (len > cap): allglen, within cap, is used. */
+static void test_load_bad_slice_header_uses_allglen(void **state)
+{
+	struct gworld *w = *state;
+	struct ld_session *s = w->ss->s;
+
+	put_g(w, 0, 1, ST_WAITING, WR_SELECT, ss_pc(F_RTMAIN, 0));
+	put_g(w, 1, 2, ST_WAITING, WR_SELECT, ss_pc(F_MIDDLE, 0));
+	wr(w->globals, ALLGS - GLOBALS + 8, 8, 1ull << 40);
+	assert_null(ld_session_load_goroutines(s));
+	assert_int_equal(s->ngs, 2);
+	assert_non_null(strstr(s->warnings[0], "header is damaged"));
+}
+
+/* Nothing to list is damage, never a clean empty dump. */
+static void test_load_empty_allgs_is_error(void **state)
+{
+	struct gworld *w = *state;
+	struct ld_error *err;
+
+	wr(w->globals, ALLGS - GLOBALS, 8, ALLG_ARRAY);
 	err = ld_session_load_goroutines(w->ss->s);
 	assert_non_null(err);
 	assert_int_equal(err->code, LD_ERR_CORRUPT);
+	assert_non_null(strstr(err->message, "allgs is empty"));
+	ld_error_destroy(err);
+}
+
+static void test_load_only_dead_is_error(void **state)
+{
+	struct gworld *w = *state;
+	struct ld_error *err;
+
+	put_g(w, 0, 1, ST_DEAD, 0, 0);
+	allg(w, NOWHERE);
+	err = ld_session_load_goroutines(w->ss->s);
+	assert_non_null(err);
+	assert_int_equal(err->code, LD_ERR_CORRUPT);
+	assert_non_null(strstr(err->message, "2 entries (1 unreadable)"));
 	ld_error_destroy(err);
 }
 
@@ -765,6 +822,105 @@ static void test_load_estimates_now(void **state)
 			 3);
 }
 
+#define WORK		(GLOBALS + 0x300)
+#define WORK_TSTART	0x8
+
+/* A core's now, with a waitsince at minute m on goroutine goid. */
+static void waiting_since(struct gworld *w, unsigned int slot, uint64_t goid,
+			  int64_t t)
+{
+	uint8_t *b = put_g(w, slot, goid, ST_WAITING, WR_SELECT,
+			   ss_pc(slot ? F_MIDDLE : F_RTMAIN, 0));
+
+	wr(b, GO_WAITSINCE, 8, (uint64_t)t);
+}
+
+static void estimating(struct ld_session *s)
+{
+	s->now_estimated = true;
+	s->now = 0;
+	s->rt->sched = SCHED;
+	s->rt->sched_lastpoll = SCHED_LASTPOLL;
+	s->rt->clocks.sched_procresizetime = -1;
+	s->rt->clocks.work_tstart = WORK_TSTART;
+	s->rt->clocks.last_gc_nanotime = -1;
+}
+
+/* One g's waitsince an hour ahead of everyone (stripped: no work.tstart):
+ * ignored, and the others' minutes do not move. */
+static void test_now_ignores_lone_future_waitsince(void **state)
+{
+	struct gworld *w = *state;
+	struct ld_session *s = w->ss->s;
+
+	estimating(s);
+	waiting_since(w, 0, 1, 5 * MINUTE);
+	waiting_since(w, 1, 2, 5 * MINUTE);
+	waiting_since(w, 2, 3, 65 * MINUTE);
+	assert_null(ld_session_load_goroutines(s));
+	assert_int_equal(s->now, 5 * MINUTE);
+	assert_int_equal(s->clock.outliers, 1);
+	assert_string_equal(s->clock.source,
+			    "the newest goroutine wait timestamp");
+}
+
+/* A huge waitsince is no clock at all. */
+static void test_now_ignores_huge_waitsince(void **state)
+{
+	struct gworld *w = *state;
+	struct ld_session *s = w->ss->s;
+
+	estimating(s);
+	waiting_since(w, 0, 1, 5 * MINUTE);
+	waiting_since(w, 1, 2, INT64_MAX);
+	wr(w->globals, SCHED - GLOBALS + SCHED_LASTPOLL, 8, 7 * MINUTE);
+	assert_null(ld_session_load_goroutines(s));
+	assert_int_equal(s->now, 7 * MINUTE);
+	assert_string_equal(s->clock.source, "sched.lastpoll");
+	assert_int_equal(ld_goroutine_wait_minutes(s, ld_session_find(s, 1)),
+			 2);
+}
+
+/* Every real waitsince is a past work.tstart: newer ones are damage,
+ * even when two agree. */
+static void test_now_bounded_by_work_tstart(void **state)
+{
+	struct gworld *w = *state;
+	struct ld_session *s = w->ss->s;
+
+	estimating(s);
+	s->rt->clocks.work = WORK;
+	wr(w->globals, WORK - GLOBALS + WORK_TSTART, 8, 10 * MINUTE);
+	waiting_since(w, 0, 1, 3 * MINUTE);
+	waiting_since(w, 1, 2, 80 * MINUTE);
+	waiting_since(w, 2, 3, 80 * MINUTE);
+	assert_null(ld_session_load_goroutines(s));
+	assert_int_equal(s->now, 10 * MINUTE);
+	assert_int_equal(s->clock.outliers, 2);
+	assert_string_equal(s->clock.source,
+			    "work.tstart (the last GC's start)");
+	assert_int_equal(ld_goroutine_wait_minutes(s, ld_session_find(s, 1)),
+			 7);
+}
+
+/* Without work.tstart, two goroutines stamped by one GC vouch for each
+ * other, however far ahead of the rest. */
+static void test_now_accepts_shared_timestamp(void **state)
+{
+	struct gworld *w = *state;
+	struct ld_session *s = w->ss->s;
+
+	estimating(s);
+	waiting_since(w, 0, 1, 3 * MINUTE);
+	waiting_since(w, 1, 2, 80 * MINUTE);
+	waiting_since(w, 2, 3, 80 * MINUTE);
+	assert_null(ld_session_load_goroutines(s));
+	assert_int_equal(s->now, 80 * MINUTE);
+	assert_int_equal(s->clock.outliers, 0);
+	assert_int_equal(ld_goroutine_wait_minutes(s, ld_session_find(s, 1)),
+			 77);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TG(f) cmocka_unit_test_setup_teardown(f, gsetup, gteardown)
 
@@ -793,6 +949,14 @@ int main(void)
 		TG(test_load_bad_stack_bounds_note),
 		TG(test_load_unreadable_m_note),
 		TG(test_load_allglen_past_slice),
+		TG(test_load_allglen_zero_uses_slice),
+		TG(test_load_bad_slice_header_uses_allglen),
+		TG(test_load_empty_allgs_is_error),
+		TG(test_load_only_dead_is_error),
+		TG(test_now_ignores_lone_future_waitsince),
+		TG(test_now_ignores_huge_waitsince),
+		TG(test_now_bounded_by_work_tstart),
+		TG(test_now_accepts_shared_timestamp),
 		TG(test_load_allgs_unreadable),
 		TG(test_load_idempotent),
 		TG(test_load_system_flag),

@@ -434,7 +434,7 @@ static void test_json(void **state)
 	populate(ss);
 	out = run_report(ss, LD_FORMAT_JSON, false);
 	assert_json(out);
-	assert_non_null(strstr(out, "{\"target\":{\"kind\":\"core\",\"pid\":null,\"executable\":\"/app/leaky\",\"go_version\":\"go1.26.0\",\"arch\":\"amd64\",\"now_estimated\":false},"));
+	assert_non_null(strstr(out, "{\"target\":{\"kind\":\"core\",\"pid\":null,\"executable\":\"/app/leaky\",\"go_version\":\"go1.26.0\",\"arch\":\"amd64\",\"now_estimated\":false,\"warnings\":[]},"));
 	assert_non_null(strstr(out, "\"totals\":{\"goroutines\":9,\"hidden\":1,\"unreadable\":0,\"by_state\":{\"waiting\":9}},"));
 	groups = strstr(out, "\"groups\":[");
 	assert_non_null(groups);
