@@ -167,6 +167,15 @@ struct ld_error *ld_prove_build_index(struct ld_mark *p)
 	bool swept_known;
 	struct ld_error *err = ld_heap_arenas(p->h, &arenas, &narenas);
 
+	/*
+	 * The arena list missing from memory (a truncated core) leaves an
+	 * empty index: the heap's stats name the gap and the verdicts are
+	 * downgraded to suspected, rather than --prove failing.
+	 */
+	if (err && err->code == LD_ERR_FAULT) {
+		ld_error_destroy(err);
+		return NULL;
+	}
 	if (err)
 		return err;
 	err = collect_spans(p);
