@@ -524,6 +524,12 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 		}
 		if (is_dead(s, *(const uint32_t *)(p + s->rt->g.atomicstatus)))
 			continue;
+		/* goids start at 1 (g0s are not in allgs): an entry that
+		 * points at anything else is damage, not goroutine 0. */
+		if (!*(const uint64_t *)(p + s->rt->g.goid)) {
+			note_bad_g(s, ptrs[i]);
+			continue;
+		}
 		memset(g, 0, sizeof(*g));
 		g->addr = ptrs[i];
 		decode_g(s, g, p);
