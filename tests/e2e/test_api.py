@@ -15,8 +15,10 @@ shared cores plus one stripped build.
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -225,3 +227,62 @@ def test_open_pid(spawn, tool):
     assert _proc_state(fp.pid) == "t"
     del s
     assert _proc_state(fp.pid) != "t"
+
+
+class _SignalStopped:
+    """The _leakdump.Stopped contract, faked with SIGSTOP/SIGCONT (no
+    registers: every goroutine of the fixture is parked), so that
+    open_pid's own logic is checked before the native type exists."""
+
+    made = []
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.resumed = 0
+        os.kill(pid, signal.SIGSTOP)
+        deadline = time.monotonic() + 10
+        while _proc_state(pid) != "T" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        _SignalStopped.made.append(self)
+
+    def threads(self):
+        return []
+
+    def resume(self):
+        if not self.resumed:
+            os.kill(self.pid, signal.SIGCONT)
+        self.resumed += 1
+
+
+def test_open_pid_contract(spawn, tool, monkeypatch):
+    """open_pid against the Stopped contract: the process stays stopped
+    while the session is open, and is resumed by close(), by garbage
+    collection, and when the session cannot be made."""
+    monkeypatch.setattr(_leakdump, "Stopped", _SignalStopped, raising=False)
+    fp = spawn(API_VERSIONS[-1], "many")
+    with leakdump.open_pid(fp.pid) as s:
+        assert _proc_state(fp.pid) == "T"
+        doc = json.loads(s.report(format="json"))
+        assert doc["target"]["kind"] == "live" and doc["target"]["pid"] == fp.pid
+        assert doc["target"]["executable"] == str(fp.exe)
+        got = _check_goroutines(s, doc)
+        _check_model(s, doc)
+    assert _SignalStopped.made[-1].resumed == 1
+    assert _proc_state(fp.pid) != "T"
+    fp.ping()
+    _check_oracle(got, fp)
+    s = leakdump.open_pid(fp.pid)
+    del s
+    assert _SignalStopped.made[-1].resumed == 1
+    # Not a Go program: the error, and the process runs on.
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        with pytest.raises(leakdump.Error):
+            leakdump.open_pid(other.pid)
+        assert _SignalStopped.made[-1].resumed == 1
+        assert _proc_state(other.pid) != "T"
+    finally:
+        other.kill()
+        other.wait()
+    with pytest.raises(leakdump.Error, match="process 999999999"):
+        leakdump.open_pid(999999999)
