@@ -311,6 +311,22 @@ class Bench:
         log("prove %s N=%d: %s" % (mode, n, pv))
         return pv
 
+    def api_runs(self, n):
+        """The Python API over the same core (bench/api_iter.py): open,
+        iterate s.goroutines() reading id/state/wait_minutes, and again
+        with g.frames[0].function; wall and RSS of the whole process."""
+        out = self.path("logs", "api-%d.out" % n)
+        r = measure(["/usr/bin/python3", self.a.api_iter, self.a.many,
+                     self.core, "--runs", str(self.a.runs)],
+                    self.a.timeout, self.a.max_rss_mb, out)
+        try:
+            with open(out) as f:
+                r.update(json.loads(f.read().strip().splitlines()[-1]))
+        except (OSError, ValueError, IndexError):
+            pass
+        log("api N=%d: %s" % (n, r))
+        return r
+
     def measured(self, res, n, mode, target, extra=""):
         """leak-dump runs of this checkout, then of the baseline checkout
         (--baseline) on the same target, as mode and mode@base."""
@@ -352,6 +368,8 @@ class Bench:
         # naming every waited-on object is the difference.
         self.measured(res, n, "core-noblock", [self.a.many, self.core],
                       " --no-blocking")
+        if self.a.api_iter:
+            res["api"] = self.api_runs(n)
         if self.a.prove:
             res["core-prove"] = self.leakdump_runs(
                 n, "core-prove", [self.a.many, self.core], " --prove")
@@ -446,6 +464,16 @@ def details(results):
                        "reported: %s" % (mode, ", ".join(
                            "%s/%s" % (fmt(r["wall_s"]), fmt(r["rss_mb"], "%.0f"))
                            for r in m["gdb_only"]), m["goroutines"]))
+        api = res.get("api")
+        if api:
+            out.append("  python API (%s): open %s s, iterate %s s (%s us/goroutine), "
+                       "with frames[0] %s s (%s us/goroutine); process %s s, RSS %s MB"
+                       % (api.get("status"), fmt(api.get("open_s"), "%.3f"),
+                          fmt(api.get("iter_s"), "%.3f"),
+                          fmt(api.get("iter_us_per_g"), "%.3f"),
+                          fmt(api.get("iter_frames_s"), "%.3f"),
+                          fmt(api.get("iter_frames_us_per_g"), "%.3f"),
+                          fmt(api.get("wall_s")), fmt(api.get("rss_mb"), "%.0f")))
         out.append("  delve runs (wall s / RSS MB): %s; goroutines reported: %s"
                    % (", ".join("%s/%s%s" % (
                        fmt(r["wall_s"]), fmt(r["rss_mb"], "%.0f"),
@@ -493,6 +521,8 @@ def main():
     ap.add_argument("--prove", action="store_true",
                     help="leaky fixture; also time leak-dump --prove")
     ap.add_argument("--skip-delve", action="store_true")
+    ap.add_argument("--api-iter", default=None,
+                    help="bench/api_iter.py: also time the Python API on the core")
     ap.add_argument("--baseline", default=None,
                     help="another built checkout: its leak-dump is measured "
                          "on the same fixture and core (modes ending @base)")

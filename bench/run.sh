@@ -12,6 +12,9 @@
 #   BENCH_PROVE=1                   leaky fixture (-leak); also time leak-dump --prove
 #   BENCH_HEAP_MB=2048              the fixture also keeps this much reachable heap
 #   BENCH_SKIP_DELVE=1              do not run Delve
+#   BENCH_SKIP_API=1                do not time the Python API (bench/api_iter.py:
+#                                   iterate s.goroutines() over the core, with and
+#                                   without g.frames[0])
 #   BENCH_JSON=path                 results file (default bench/results/latest.json)
 #   BENCH_BASELINE=dir              another built checkout (e.g. a git worktree of
 #                                   the previous commit): its leak-dump is timed on
@@ -66,6 +69,8 @@ DLV=$("$BENCH/fetch-delve.sh")
 )
 
 [ $# -gt 0 ] || set -- 100000 1000000
+API_ITER=$BENCH/api_iter.py
+[ "${BENCH_SKIP_API:-0}" != 1 ] || API_ITER=
 /usr/bin/python3 "$BENCH/bench.py" \
 	--many "$WORK/many" --dlv "$DLV" --gdbinit "$ROOT/gdbinit" \
 	--timed "$BENCH/timed.py" --work "$WORK" \
@@ -78,6 +83,7 @@ DLV=$("$BENCH/fetch-delve.sh")
 	--heap-mb "${BENCH_HEAP_MB:-0}" \
 	${BENCH_BASELINE:+--baseline "$BENCH_BASELINE"} \
 	${BENCH_PROVE:+--prove} ${BENCH_SKIP_DELVE:+--skip-delve} \
+	${API_ITER:+--api-iter "$API_ITER"} \
 	"$@" &
 # In the background so that INT/TERM reach the traps at once; the driver
 # kills what it started on TERM, and cleanup() makes sure of it.

@@ -8,4 +8,13 @@ report(), list(), goroutine(), object()).  Around it:
   leakdump.commands  the commands, their options and help, one-line errors,
                      the session cache; no debugger imported
   leakdump.gdb       GDB's adapter: only GDB calls (loaded by ../gdbinit)
+  leakdump.api       the Python API, re-exported here: open_core(),
+                     open_pid(), current() -> Session; Goroutine, Frame,
+                     Group, Object (see its docstring)
 """
+
+from leakdump.api import (Error, Frame, Goroutine, Group, Object,  # noqa: F401
+                          Session, current, open_core, open_pid)
+
+__all__ = ["open_core", "open_pid", "current", "Session", "Goroutine",
+           "Frame", "Group", "Object", "Error"]

@@ -267,12 +267,23 @@ COMMANDS = (
 BY_NAME = {c.name: c for c in COMMANDS}
 
 
+_LATEST = None    # the Commands made last: leakdump.current() asks it
+
+
+def latest():
+    """The Commands instance made most recently (a debugger adapter makes
+    one when it loads), or None outside a debugger."""
+    return _LATEST
+
+
 class Commands:
     """The commands bound to one host, with the session they share."""
 
     def __init__(self, host, cache=None):
+        global _LATEST  # pylint: disable=global-statement
         self.host = host
         self.cache = cache or SessionCache()
+        _LATEST = self
 
     def session(self):
         """The native session for the host's current target."""

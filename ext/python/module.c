@@ -5,8 +5,7 @@
  * ld_error values become leakdump._leakdump.Error exceptions here and only
  * here.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "python/binding.h"
 
 #include <elf.h>
 #include <stdio.h>
@@ -45,11 +44,10 @@ static PyObject *raise_error(struct ld_error *err)
 	return NULL;
 }
 
-typedef struct {
-	PyObject_HEAD
-	struct ld_session *s;
-	PyObject *read;		/* callback target: callable(addr, size) */
-} SessionObject;
+PyObject *ld_py_raise(struct ld_error *err)
+{
+	return raise_error(err);
+}
 
 /* Memory callback into Python: read(addr, size) -> bytes. */
 static struct ld_error *py_read(void *arg, uint64_t addr, void *buf,
@@ -178,6 +176,7 @@ static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 
 static void Session_dealloc(SessionObject *self)
 {
+	ld_py_api_release(self);
 	ld_session_destroy(self->s);
 	Py_XDECREF(self->read);
 	Py_TYPE(self)->tp_free((PyObject *)self);
@@ -361,6 +360,7 @@ static PyMethodDef Session_methods[] = {
 	  "object(kind, addr) -> str: a channel or mutex, its waiters" },
 	{ "info", (PyCFunction)Session_info, METH_NOARGS,
 	  "info() -> dict" },
+	LD_PY_API_METHODS,
 	{ NULL, NULL, 0, NULL },
 };
 

@@ -11,6 +11,7 @@
 #include "leakdump/prove/prove.h"
 #include "leakdump/model/walk.h"
 #include "leakdump/model/traceback.h"
+#include "leakdump/report/json.h"
 #include "leakdump/report/model.h"
 #include "leakdump/report/report.h"
 #include "report/report_priv.h"
@@ -234,6 +235,24 @@ static void json_group(struct ld_session *s, const struct ld_report_model *gr,
 	ld_strbuf_putc(sb, '}');
 }
 
+void ld_report_json_blocking(const struct ld_session *s,
+			     const struct ld_report_model *gr, size_t gi,
+			     struct ld_strbuf *sb)
+{
+	const struct ld_blocker *bl;
+	unsigned int n;
+
+	bl = ld_blocking_of(gr->blk, gi, &n);
+	ld_strbuf_putc(sb, '[');
+	for (unsigned int k = 0; k < n; k++) {
+		if (k)
+			ld_strbuf_putc(sb, ',');
+		ld_object_json(s, &gr->blk->objs[bl[k].obj], bl[k].op,
+			       JSON_MAX_IDS, sb);
+	}
+	ld_strbuf_putc(sb, ']');
+}
+
 static void json_goroutine(struct ld_session *s,
 			   const struct ld_report_model *gr, size_t i,
 			   bool first, struct ld_strbuf *sb)
@@ -283,20 +302,70 @@ static void json_goroutine(struct ld_session *s,
 			json_why(gr, i, sb);
 	}
 	if (gr->blk) {
-		const struct ld_blocker *bl;
-		unsigned int n;
-
-		bl = ld_blocking_of(gr->blk, i, &n);
-		ld_strbuf_puts(sb, ",\"blocking\":[");
-		for (unsigned int k = 0; k < n; k++) {
-			if (k)
-				ld_strbuf_putc(sb, ',');
-			ld_object_json(s, &gr->blk->objs[bl[k].obj], bl[k].op,
-				       JSON_MAX_IDS, sb);
-		}
-		ld_strbuf_putc(sb, ']');
+		ld_strbuf_puts(sb, ",\"blocking\":");
+		ld_report_json_blocking(s, gr, i, sb);
 	}
 	ld_strbuf_putc(sb, '}');
+}
+
+/* "[groups...]", flushing to out as it grows. */
+static struct ld_error *json_groups(struct ld_session *s,
+				    const struct ld_report_model *gr,
+				    struct ld_strbuf *sb, FILE *out)
+{
+	struct ld_error *err = NULL;
+
+	ld_strbuf_putc(sb, '[');
+	for (size_t k = 0; k < gr->ngroups && !err; k++) {
+		json_group(s, gr, k, sb);
+		if (sb->len > FLUSH_AT)
+			err = ld_strbuf_flush(sb, out);
+	}
+	ld_strbuf_putc(sb, ']');
+	return err;
+}
+
+/* "[objects...]" (gr->blk is set), every waiter id listed. */
+static struct ld_error *json_objects(struct ld_session *s,
+				     const struct ld_report_model *gr,
+				     struct ld_strbuf *sb, FILE *out)
+{
+	struct ld_error *err = NULL;
+
+	ld_strbuf_putc(sb, '[');
+	for (size_t k = 0; k < gr->blk->nobjs && !err; k++) {
+		if (k)
+			ld_strbuf_putc(sb, ',');
+		ld_object_json(s, &gr->blk->objs[k], LD_OP_NONE, SIZE_MAX, sb);
+		if (sb->len > FLUSH_AT)
+			err = ld_strbuf_flush(sb, out);
+	}
+	ld_strbuf_putc(sb, ']');
+	return err;
+}
+
+struct ld_error *ld_report_json_part(struct ld_session *s,
+				     const struct ld_report_model *gr,
+				     enum ld_json_part part, FILE *out)
+{
+	struct ld_strbuf sb = LD_STRBUF_INIT;
+	struct ld_error *err = NULL;
+
+	switch (part) {
+	case LD_JSON_GROUPS:
+		err = json_groups(s, gr, &sb, out);
+		break;
+	case LD_JSON_OBJECTS:
+		if (gr->blk)
+			err = json_objects(s, gr, &sb, out);
+		else
+			ld_strbuf_puts(&sb, "null");
+		break;
+	}
+	if (!err)
+		err = ld_strbuf_flush(&sb, out);
+	ld_strbuf_release(&sb);
+	return err;
 }
 
 struct ld_error *ld_report_emit_json(struct ld_session *s,
@@ -314,13 +383,9 @@ struct ld_error *ld_report_emit_json(struct ld_session *s,
 	json_totals(s, o, gr, &sb);
 	if (gr->pv)
 		json_prove(gr->pv, &sb);
-	ld_strbuf_puts(&sb, "\"groups\":[");
-	for (size_t k = 0; k < gr->ngroups && !err; k++) {
-		json_group(s, gr, k, &sb);
-		if (sb.len > FLUSH_AT)
-			err = ld_strbuf_flush(&sb, out);
-	}
-	ld_strbuf_puts(&sb, "],\"goroutines\":[");
+	ld_strbuf_puts(&sb, "\"groups\":");
+	err = json_groups(s, gr, &sb, out);
+	ld_strbuf_puts(&sb, ",\"goroutines\":[");
 	ld_walk_begin(&w, s, s->ngs, &trim_walk, NULL);
 	while (!err && ld_walk_next(&w, &i)) {
 		if (!ld_report_shown(&s->gs[i], o->all))
@@ -332,17 +397,9 @@ struct ld_error *ld_report_emit_json(struct ld_session *s,
 	}
 	ld_walk_end(&w);
 	ld_strbuf_puts(&sb, "]");
-	if (gr->blk) {
-		ld_strbuf_puts(&sb, ",\"objects\":[");
-		for (size_t k = 0; k < gr->blk->nobjs && !err; k++) {
-			if (k)
-				ld_strbuf_putc(&sb, ',');
-			ld_object_json(s, &gr->blk->objs[k], LD_OP_NONE,
-				       SIZE_MAX, &sb);
-			if (sb.len > FLUSH_AT)
-				err = ld_strbuf_flush(&sb, out);
-		}
-		ld_strbuf_puts(&sb, "]");
+	if (gr->blk && !err) {
+		ld_strbuf_puts(&sb, ",\"objects\":");
+		err = json_objects(s, gr, &sb, out);
 	}
 	ld_strbuf_puts(&sb, "}\n");
 	if (!err)

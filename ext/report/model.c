@@ -16,8 +16,6 @@
 #include "leakdump/model/traceback.h"
 #include "leakdump/report/model.h"
 
-#define MAX_KEY_FRAMES 4096
-
 /*
  * What building needs and the model does not keep: the hash tables that
  * intern stacks and groups, array capacities, the shape memo and the
@@ -43,14 +41,34 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h * 0xff51afd7ed558ccdull;
 }
 
+struct frame_sink {
+	struct ld_visible_frame *v;
+	uint32_t n;
+};
+
 static bool collect_frame(void *arg, const struct ld_visible_frame *f)
 {
-	struct builder *bd = arg;
+	struct frame_sink *k = arg;
 
-	if (bd->nscratch >= MAX_KEY_FRAMES)
+	if (k->n >= LD_REPORT_MAX_FRAMES)
 		return false;
-	bd->scratch[bd->nscratch++] = *f;
+	k->v[k->n++] = *f;
 	return true;
+}
+
+uint32_t ld_report_goroutine_frames(struct ld_session *s,
+				    struct ld_goroutine *g,
+				    struct ld_visible_frame *frames,
+				    const char **error)
+{
+	struct frame_sink k = { frames, 0 };
+
+	*error = NULL;
+	if (!(g->flags & LD_G_NO_STACK))
+		ld_traceback_walk(s, g, collect_frame, &k, error);
+	if (*error)
+		ld_goroutine_set_note(s, g, *error);
+	return k.n;
 }
 
 static uint64_t hash_frames(const struct ld_visible_frame *f, uint32_t n)
@@ -275,11 +293,7 @@ static struct ld_error *stack_of(struct ld_session *s,
 
 	if (ld_shapes_find(bd->shapes, s, g, id))
 		return NULL;
-	bd->nscratch = 0;
-	if (!(g->flags & LD_G_NO_STACK))
-		ld_traceback_walk(s, g, collect_frame, bd, &werr);
-	if (werr)
-		ld_goroutine_set_note(s, g, werr);
+	bd->nscratch = ld_report_goroutine_frames(s, g, bd->scratch, &werr);
 	err = intern_stack(gr, bd, werr, id);
 	if (!err && !werr)
 		ld_shapes_learn(bd->shapes, s, g, *id);
@@ -296,7 +310,7 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 
 	gr->next_g = malloc((s->ngs + 1) * sizeof(uint32_t));
 	gr->g_group = malloc((s->ngs + 1) * sizeof(uint32_t));
-	bd->scratch = malloc(MAX_KEY_FRAMES * sizeof(*bd->scratch));
+	bd->scratch = malloc(LD_REPORT_MAX_FRAMES * sizeof(*bd->scratch));
 	if (!gr->next_g || !gr->g_group || !bd->scratch)
 		return &ld_error_nomem;
 	bd->shapes = ld_shapes_create();	/* NULL: every stack is walked */

@@ -104,6 +104,21 @@ struct ld_error *ld_report_model_build(struct ld_session *s,
 /* Frees m and what it owns (blk, pv, retained); NULL is fine. */
 void ld_report_model_destroy(struct ld_report_model *m);
 
+/* Grouping keeps at most this many visible frames of a stack. */
+#define LD_REPORT_MAX_FRAMES 4096
+
+/*
+ * The visible frames of g as grouping sees them, innermost first, into
+ * frames[LD_REPORT_MAX_FRAMES] (the caller's); none for a goroutine
+ * running without a stack.  A walk error comes back in *error (session
+ * storage, else NULL) and becomes g's note, as when grouping.  Returns
+ * the number of frames; their strings live as long as the session.
+ */
+uint32_t ld_report_goroutine_frames(struct ld_session *s,
+				    struct ld_goroutine *g,
+				    struct ld_visible_frame *frames,
+				    const char **error);
+
 /* Whether a report shows g: runtime-internal goroutines only with --all. */
 static inline bool ld_report_shown(const struct ld_goroutine *g, bool all)
 {

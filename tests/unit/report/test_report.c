@@ -13,6 +13,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "leakdump/report/json.h"
+#include "leakdump/report/model.h"
 #include "leakdump/report/report.h"
 #include "leakdump/model/traceback.h"
 #include "synth_session.h"
@@ -503,6 +505,73 @@ static void test_json_escapes_and_notes(void **state)
 	assert_non_null(strstr(out, "\"error\":\"unexpected return pc\",\"blocking\":[]}"));
 }
 
+/* The pieces the Python API reads are the very text of the whole report. */
+static char *json_piece(struct synth_session *ss, struct ld_report_model *m,
+			enum ld_json_part part)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_null(ld_report_json_part(ss->s, m, part, f));
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(buf);
+	return buf;
+}
+
+static void test_json_parts(void **state)
+{
+	struct synth_session *ss = *state;
+	const struct ld_report_model_opts mo = { 0 };
+	struct ld_visible_frame *frames;
+	struct ld_strbuf sb = LD_STRBUF_INIT;
+	const uint64_t bad[] = { ss_pc(F_MIDDLE, 0x15), 0xdead0 };
+	struct ld_report_model *m;
+	char *out, *piece, want[256];
+	const char *werr, *p;
+	uint32_t n;
+
+	populate(ss);
+	ss_chain(ss, sp_at(6), bad, 2, NULL);
+	ss_add_g(ss, 50, ST_WAITING, WR_SELECT, bad[0], sp_at(6));
+	out = run_report(ss, LD_FORMAT_JSON, false);
+	assert_null(ld_report_model_build(ss->s, &mo, &m));
+
+	piece = json_piece(ss, m, LD_JSON_GROUPS);
+	snprintf(want, sizeof(want), "\"groups\":%s,\"goroutines\":[", piece);
+	assert_non_null(strstr(out, want));
+	free(piece);
+	piece = json_piece(ss, m, LD_JSON_OBJECTS);
+	p = strstr(out, ",\"objects\":");
+	assert_non_null(p);
+	assert_int_equal(strncmp(p + 11, piece, strlen(piece)), 0);
+	assert_string_equal(p + 11 + strlen(piece), "}\n");
+	free(piece);
+	ld_report_json_blocking(ss->s, m, 0, &sb);
+	assert_string_equal(sb.data, "[]");
+	ld_strbuf_release(&sb);
+
+	/* One goroutine's frames: its group's, and a failed walk's note. */
+	frames = calloc(LD_REPORT_MAX_FRAMES, sizeof(*frames));
+	assert_non_null(frames);
+	n = ld_report_goroutine_frames(ss->s, ld_session_find(ss->s, 10),
+				       frames, &werr);
+	assert_int_equal(n, 1);
+	assert_null(werr);
+	assert_string_equal(frames[0].name, "main.middle");
+	assert_int_equal(frames[0].line, 21);
+	n = ld_report_goroutine_frames(ss->s, ld_session_find(ss->s, 50),
+				       frames, &werr);
+	assert_string_equal(werr, "unexpected return pc");
+	assert_string_equal(ld_goroutine_note(ss->s,
+					      ld_session_find(ss->s, 50)),
+			    "unexpected return pc");
+	assert_true(n >= 1);
+	free(frames);
+	ld_report_model_destroy(m);
+}
+
 /* ---- single goroutine, list --------------------------------------------- */
 
 static void test_report_goroutine(void **state)
@@ -573,6 +642,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_text_thousands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_escapes_and_notes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_parts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_goroutine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_list, setup, teardown),
 	};

@@ -1,0 +1,3 @@
+module cileakdemo
+
+go 1.21
