@@ -12,6 +12,9 @@
 #   BENCH_PROVE=1                   leaky fixture (-leak); also time leak-dump --prove
 #   BENCH_HEAP_MB=2048              the fixture also keeps this much reachable heap
 #   BENCH_SKIP_DELVE=1              do not run Delve
+#   BENCH_LLDB=lldb-19              LLDB timed beside GDB, live and on the core
+#                                   (rows live-lldb, core-lldb); skipped when absent
+#   BENCH_SKIP_LLDB=1               do not run LLDB
 #   BENCH_JSON=path                 results file (default bench/results/latest.json)
 #   BENCH_BASELINE=dir              another built checkout (e.g. a git worktree of
 #                                   the previous commit): its leak-dump is timed on
@@ -65,6 +68,12 @@ DLV=$("$BENCH/fetch-delve.sh")
 		"$GO" build -o "$WORK/many" .
 )
 
+LLDB=
+if [ "${BENCH_SKIP_LLDB:-0}" != 1 ]; then
+	LLDB=$(command -v "${BENCH_LLDB:-lldb-19}" || true)
+	[ -n "$LLDB" ] || echo "bench: ${BENCH_LLDB:-lldb-19} not installed: no LLDB rows" >&2
+fi
+
 [ $# -gt 0 ] || set -- 100000 1000000
 /usr/bin/python3 "$BENCH/bench.py" \
 	--many "$WORK/many" --dlv "$DLV" --gdbinit "$ROOT/gdbinit" \
@@ -77,6 +86,7 @@ DLV=$("$BENCH/fetch-delve.sh")
 	--max-rss-mb "${BENCH_MAX_RSS_MB:-16000}" \
 	--heap-mb "${BENCH_HEAP_MB:-0}" \
 	${BENCH_BASELINE:+--baseline "$BENCH_BASELINE"} \
+	${LLDB:+--lldb "$LLDB"} \
 	${BENCH_PROVE:+--prove} ${BENCH_SKIP_DELVE:+--skip-delve} \
 	"$@" &
 # In the background so that INT/TERM reach the traps at once; the driver
