@@ -10,6 +10,7 @@ not installed (scripts/setup-deps.sh installs it).
 
 import json
 import sys
+import time
 
 import pytest
 
@@ -17,6 +18,7 @@ import godump
 import harness
 import test_blocking
 import test_prove
+import test_remote
 import test_running
 
 LLDB_RELEASES = ("1.21", "1.24", "1.27")
@@ -210,7 +212,18 @@ def test_lldb_errors_and_signals(lldb, spawn, cores):
     assert r.error_lines() == ["leak-dump: no executable loaded (use 'file EXE')"], \
         r.describe()
     fp = spawn(NEWEST, "parked")
-    r = harness.run_lldb(harness.live_target(fp.pid), ["process handle SIGURG"])
+    kind = ("script import leakdump.lldb_host as h; "
+            "print('KIND %s' % h.HOST.describe().kind)")
+    r = harness.run_lldb(harness.live_target(fp.pid), ["process handle SIGURG", kind])
+    rows = [l.split() for l in r.stdout.splitlines() if l.startswith("SIGURG")]
+    assert rows == [["SIGURG", "true", "false", "false"]], r.describe()
+    # A process this LLDB traces is read through /proc, not LLDB.
+    assert "KIND live\n" in r.stdout, r.describe()
+    assert "KIND core\n" in harness.run_lldb(target, [kind]).stdout
+    # Loaded after the attach: the process already there passes it too.
+    r = harness.run_lldb(harness.live_target(fp.pid), [
+        "command script import %s" % harness.LLDB_LOADER, "process handle SIGURG"],
+        loader=False)
     rows = [l.split() for l in r.stdout.splitlines() if l.startswith("SIGURG")]
     assert rows == [["SIGURG", "true", "false", "false"]], r.describe()
 
@@ -246,3 +259,34 @@ def test_lldb_registers_are_gdbs(lldb, spawn):
             if name in ("orig_rax", "rip", "rsp", "eflags", "fs_base", "cs", "ss"):
                 assert mine[tid][i] == gdbs[tid][i], (tid, name, mine[tid], gdbs[tid])
 
+
+
+@pytest.mark.skipif(harness.which("gdbserver") is None, reason="no gdbserver")
+def test_lldb_remote_target(lldb, spawn, tmp_path):
+    """A process LLDB reaches through gdbserver is read through LLDB's
+    memory API (its mappings unlisted: suspicions, not proofs)."""
+    fp = spawn(NEWEST, "parked")
+    port = test_remote._free_port()
+    log = tmp_path / "gdbserver.log"
+    server = harness.start_process(
+        ["gdbserver", "--once", "--attach", "127.0.0.1:%d" % port, str(fp.pid)], log)
+    try:
+        deadline = time.monotonic() + 30
+        while "Listening on port" not in log.read_text():
+            assert server.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "gdbserver did not start"
+            time.sleep(0.05)
+        out, prove = tmp_path / "ours.txt", tmp_path / "prove.json"
+        r = harness.run_lldb([str(fp.exe)], [
+            "gdb-remote 127.0.0.1:%d" % port,
+            "leak-dump --format go --output %s" % out,
+            "leak-dump --prove --format json --output %s" % prove,
+            "process detach"])
+        assert r.returncode == 0 and not r.error_lines(), r.describe()
+        assert "Traceback" not in r.output, r.describe()
+    finally:
+        harness.stop_process(server)
+    _check_oracle(fp, out.read_text(), "lldb gdb-remote go%s" % NEWEST)
+    pv = json.loads(prove.read_text())["prove"]
+    assert not pv["proven"] and "not listed" in pv["gaps"], pv
+    assert fp.ping()
