@@ -18,12 +18,14 @@ What differs from GDB:
 """
 
 import os
+import re
 
 import lldb  # pylint: disable=import-error
 
 from leakdump import _leakdump
 from leakdump import commands as _commands
-from leakdump.host import CORE, REMOTE, Host, Target, process_kind
+from leakdump.host import (CORE, REMOTE, CommandError, Host, Target,
+                           process_kind)
 
 # LLDB's names for the registers whose core (NT_PRSTATUS) name differs.
 _LLDB_NAMES = {"eflags": "rflags"}
@@ -109,11 +111,15 @@ def _debug_dirs(debugger):
     """LLDB's target.debug-file-search-paths before the default
     directory, colon-separated; None (the native default) when unset."""
     try:
-        paths = debugger.GetInternalVariableValue(
+        value = debugger.GetInternalVariableValue(
             "target.debug-file-search-paths", debugger.GetInstanceName())
-        dirs = [paths.GetStringAtIndex(i) for i in range(paths.GetSize())]
+        text = "\n".join(value.GetStringAtIndex(i)
+                         for i in range(value.GetSize()))
     except Exception:  # pylint: disable=broad-except
         return None
+    # LLDB shows a file list as "[0]: /a\n[1]: /b".
+    dirs = [d.strip() for d in
+            re.findall(r"\[\d+\]: (.*?)(?=\s*\[\d+\]: |\s*$)", text, re.S)]
     dirs = [d for d in dirs if d]
     return ":".join(dirs + [_DEFAULT_DEBUG_DIR]) if dirs else None
 
@@ -143,10 +149,15 @@ class LldbHost(Host):
             return Target()
         exe = target.GetExecutable().fullpath
         process = target.GetProcess()
-        if not process.IsValid() or process.GetState() in (
-                lldb.eStateInvalid, lldb.eStateUnloaded,
-                lldb.eStateDetached, lldb.eStateExited):
+        state = process.GetState() if process.IsValid() else None
+        if state in (None, lldb.eStateInvalid, lldb.eStateUnloaded,
+                     lldb.eStateDetached, lldb.eStateExited):
             return Target(exe=exe)
+        if state not in (lldb.eStateStopped, lldb.eStateCrashed,
+                         lldb.eStateSuspended):
+            # Its memory and threads would change under the reads.
+            raise CommandError("the process is running: stop it first "
+                               "(process interrupt)")
         pid = process.GetProcessID()
         generation = process.GetStopID(True)
         instance = process.GetUniqueID()
@@ -199,7 +210,8 @@ class _Command:
         return self.spec.help.split("\n", 1)[0]
 
     def get_long_help(self):
-        return self.spec.help
+        # LLDB prints the short help above it: the rest after the summary.
+        return self.spec.help.split("\n", 1)[-1].lstrip("\n")
 
 
 def _command_class(class_name, name):
