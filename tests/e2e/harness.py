@@ -363,11 +363,12 @@ def lldb_target(target: Sequence[str]) -> List[str]:
 
 
 def run_lldb(target: Sequence[str], commands: Sequence[str], loader: bool = True,
-             timeout: float = GDB_TIMEOUT) -> LldbResult:
+             timeout: float = GDB_TIMEOUT, settings: Sequence[str] = ()) -> LldbResult:
     """lldb --batch -x -Q [-O 'command script import leakdump_lldb.py']
-    TARGET... -o CMD...; TARGET as for run_gdb; killed on timeout."""
+    TARGET... -o CMD...; TARGET as for run_gdb; settings are LLDB commands
+    run before the target is loaded; killed on timeout."""
     argv = [LLDB, "--batch", "-x", "-Q"]
-    for c in LLDB_QUIET:
+    for c in LLDB_QUIET + tuple(settings):
         argv += ["-O", c]
     if loader:
         argv += ["-O", "command script import " + str(LLDB_LOADER)]

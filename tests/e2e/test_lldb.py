@@ -17,6 +17,7 @@ import pytest
 import godump
 import harness
 import test_blocking
+import test_debugfile
 import test_prove
 import test_remote
 import test_running
@@ -57,7 +58,7 @@ def _check_oracle(fp, ours, where):
 def _sections(run, target, commands):
     """Each command's stdout, run in one debugger: separators between them
     (LLDB's attach or core-load messages come before the first)."""
-    if run is harness.run_lldb:
+    if run is not harness.run_gdb:
         sep = "script print(%r)" % SEP
     else:
         sep = "echo %s\\n" % SEP
@@ -290,3 +291,28 @@ def test_lldb_remote_target(lldb, spawn, tmp_path):
     pv = json.loads(prove.read_text())["prove"]
     assert not pv["proven"] and "not listed" in pv["gaps"], pv
     assert fp.ping()
+
+
+@pytest.mark.skipif(test_debugfile.OBJCOPY is None, reason="needs objcopy")
+def test_lldb_debug_file_search_paths(lldb, spawn, builds, tmp_path):
+    """A fully stripped executable whose symbols are in a separate debug
+    file under LLDB's target.debug-file-search-paths: names resolve from
+    it (as in GDB with debug-file-directory), and only because of it."""
+    built = builds.exe(NEWEST, "parked", variant="buildid",
+                       ldflags=test_debugfile._ldflags(NEWEST))
+    build_id = test_debugfile._build_id(built)
+    assert build_id
+    exe, debug = test_debugfile._split(built, tmp_path, "all")
+    root = tmp_path / "debug-root"
+    test_debugfile._place_by_build_id(debug, root, build_id)
+    debug.unlink()
+    fp = spawn(NEWEST, "parked", exe=exe)
+    cmds = ["go-chan main.never", "go-mutex main.mu"]
+    with harness.taken_core(fp.pid, exe, tmp_path / "d.core") as target:
+        gdbs = _sections(harness.run_gdb, test_debugfile._with_dirs(root, target), cmds)
+        setting = "settings set target.debug-file-search-paths %s" % root
+        mine = _sections(lambda t, c: harness.run_lldb(t, c, settings=[setting]),
+                         target, cmds)
+        assert mine == gdbs and mine["go-chan main.never"].startswith("chan int 0x"), mine
+        r = harness.run_lldb(target, cmds[:1])
+        assert r.returncode != 0 and "stripped" in r.error_lines()[0], r.describe()
