@@ -89,12 +89,15 @@ def _thread_registers(process, local):
         frame = thread.GetFrameAtIndex(0)
         if not frame.IsValid():
             continue
+        # The general-purpose set holds all of them (fs_base and gs_base
+        # too); the floating-point and vector sets are not read.
         values = {}
         for regset in frame.GetRegisters():
             for reg in regset:
-                name = reg.GetName()
-                if name not in values:
-                    values[name] = reg
+                values.setdefault(reg.GetName(), reg)
+            if all(_LLDB_NAMES.get(n, n) in values for n in names
+                   if n != "orig_rax"):
+                break
         regs = []
         for name in names:
             if name == "orig_rax":
