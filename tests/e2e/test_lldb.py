@@ -9,6 +9,8 @@ not installed (scripts/setup-deps.sh installs it).
 """
 
 import json
+import os
+import subprocess
 import sys
 import time
 
@@ -316,3 +318,21 @@ def test_lldb_debug_file_search_paths(lldb, spawn, builds, tmp_path):
         assert mine == gdbs and mine["go-chan main.never"].startswith("chan int 0x"), mine
         r = harness.run_lldb(target, cmds[:1])
         assert r.returncode != 0 and "stripped" in r.error_lines()[0], r.describe()
+
+
+def test_lldb_from_lldbinit(lldb, spawn, tmp_path):
+    """Loaded from ~/.lldbinit, before any target: the commands are there
+    and the process attached afterwards passes SIGURG."""
+    fp = spawn(NEWEST, "parked")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".lldbinit").write_text("command script import %s\n" % harness.LLDB_LOADER)
+    env = dict(os.environ, HOME=str(home))
+    r = subprocess.run([harness.LLDB, "--batch", "-Q", "-p", str(fp.pid),
+                        "-o", "process handle SIGURG", "-o", "go-goroutines"],
+                       env=env, capture_output=True, text=True,
+                       timeout=harness.GDB_TIMEOUT, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0 and "Traceback" not in r.stdout + r.stderr, r
+    rows = [l.split() for l in r.stdout.splitlines() if l.startswith("SIGURG")]
+    assert rows == [["SIGURG", "true", "false", "false"]], r.stdout
+    assert " main.orphan " in r.stdout, r.stdout
