@@ -9,20 +9,21 @@ Needs an LLDB with Python 3.11 (Debian: lldb-19 with python3-lldb-19).
 import os
 import sys
 
-import lldb  # pylint: disable=import-error
-
+# The checkout is where this file is (or $LEAKDUMP_HOME).
 _HOME = os.environ.get("LEAKDUMP_HOME") or \
     os.path.dirname(os.path.realpath(__file__))
 
 try:
     if _HOME not in sys.path:
         sys.path.insert(0, _HOME)
-    from leakdump.lldb_host import (GoBt, GoChan,  # noqa: F401
-                                    GoGoroutines, GoMutex, LeakDump,
-                                    pass_sigurg, register)
+    # LLDB finds the command classes as attributes of this module.
+    from leakdump.lldb_host import (GoBt, GoChan, GoGoroutines, GoMutex,
+                                    LeakDump, register)
     _IMPORT_ERROR = None
 except ImportError as exc:
     _IMPORT_ERROR = exc
+
+__all__ = ["GoBt", "GoChan", "GoGoroutines", "GoMutex", "LeakDump"]
 
 
 def __lldb_init_module(debugger, internal_dict):
