@@ -419,7 +419,7 @@ def fmt(x, spec="%.2f"):
 
 def table(results):
     head = ("N", "mode", "leakdump wall s", "leakdump RSS MB", "in-command s",
-            "gdb-only s", "delve wall s", "delve RSS MB", "delve/leakdump")
+            "debugger-only s", "delve wall s", "delve RSS MB", "delve/leakdump")
     rows = []
     for res in results:
         d = best(res["delve"]["runs"])
@@ -483,8 +483,9 @@ def details(results):
                            fmt(r.get("cmd_s"), "%.3f"),
                            "" if r["status"] == "ok" else " [%s]" % r["status"])
                            for r in m["runs"])))
-            out.append("  %s gdb-only runs (wall s / RSS MB): %s; goroutines "
-                       "reported: %s" % (mode, ", ".join(
+            out.append("  %s %s-only runs (wall s / RSS MB): %s; goroutines "
+                       "reported: %s" % (mode, "lldb" if "lldb" in mode else "gdb",
+                                         ", ".join(
                            "%s/%s" % (fmt(r["wall_s"]), fmt(r["rss_mb"], "%.0f"))
                            for r in m["gdb_only"]), m["goroutines"]))
         for mode in ("live", "core"):
