@@ -83,15 +83,16 @@ struct ld_error *ld_session_resolve(struct ld_session *s, const char *expr,
 		return ld_error_create(LD_ERR_LOOKUP,
 				       "cannot resolve %s: %s has no symbol table or DWARF (stripped); give an address (leak-dump prints them)",
 				       expr, s->bin->path);
-	if (!lookup(s, name, &addr, &pointer)) {
-		/* An unqualified name: package main's, as in Go source. */
-		snprintf(qualified, sizeof(qualified), "main.%s", name);
-		if (strchr(name, '.') ||
-		    !lookup(s, qualified, &addr, &pointer))
-			return ld_error_create(LD_ERR_LOOKUP,
-					       "no global variable %s in %s",
-					       name, s->bin->path);
-	}
+	/*
+	 * An unqualified name is package main's, as in Go source, before a
+	 * C global of that name (cgo).
+	 */
+	snprintf(qualified, sizeof(qualified), "main.%s", name);
+	if ((strchr(name, '.') || !lookup(s, qualified, &addr, &pointer)) &&
+	    !lookup(s, name, &addr, &pointer))
+		return ld_error_create(LD_ERR_LOOKUP,
+				       "no global variable %s in %s", name,
+				       s->bin->path);
 	addr += s->bias;
 	if (prefix == '&' ||
 	    (!prefix && (pointer == 0 || (pointer < 0 && !pointer_default)))) {

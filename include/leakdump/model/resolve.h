@@ -16,7 +16,8 @@
 /*
  * The address expr denotes in s's target (relocated), where expr is
  *   NAME    a package-qualified global ("main.mu", "net/http.DefaultClient";
- *           a name without a package is tried in package main too): the
+ *           a name without a package is package main's, else a C
+ *           global's): the
  *           object the variable is or points to.  With DWARF, a variable
  *           of pointer-shaped type (*T, chan, map) gives the pointer it
  *           holds, as a debugger expression would; without DWARF the
