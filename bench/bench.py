@@ -200,15 +200,43 @@ class Bench:
                     % (timing_file, extra)]
         return cmd
 
-    def leakdump_runs(self, n, mode, target, extra="", gdbinit=None):
-        """RUNS timed runs of leak-dump and RUNS gdb-only runs."""
+    def lldb_cmd(self, target, with_dump, timing_file=None, extra="",
+                 command=None):
+        """The same in LLDB (leakdump_lldb.py beside gdbinit): a core
+        target [EXE, CORE] becomes EXE -c CORE."""
+        if len(target) == 2 and not target[0].startswith("-"):
+            target = [target[0], "-c", target[1]]
+        root = os.path.dirname(os.path.abspath(self.a.gdbinit))
+        cmd = [self.a.lldb, "--batch", "-x", "-Q",
+               "-O", "settings set thread-stop-format ''",
+               "-O", "settings set stop-line-count-before 0",
+               "-O", "settings set stop-line-count-after 0",
+               "-O", "settings set stop-disassembly-display never",
+               "-O", "command script import %s" % os.path.join(root, "leakdump_lldb.py"),
+               "-O", "command script import %s" % self.a.timed_lldb] + target
+        if command:
+            cmd += ["-o", command]
+        elif with_dump:
+            cmd += ["-o", "bench-timed %s leak-dump --output /dev/null%s"
+                    % (timing_file, extra)]
+        return cmd
+
+    def leakdump_runs(self, n, mode, target, extra="", gdbinit=None,
+                      host="gdb"):
+        """RUNS timed runs of leak-dump and RUNS debugger-only runs, in GDB
+        or (host "lldb") in LLDB."""
         runs, base = [], []
         gdbinit = gdbinit or self.a.gdbinit
+
+        def command(with_dump, tf=None):
+            if host == "lldb":
+                return self.lldb_cmd(target, with_dump, tf, extra)
+            return self.gdb_cmd(target, with_dump, tf, extra, gdbinit)
         for i in range(self.a.runs):
             tf = self.path("logs", "cmd-%d-%s-%d.txt" % (n, mode, i))
             if os.path.exists(tf):
                 os.unlink(tf)
-            r = measure(self.gdb_cmd(target, True, tf, extra, gdbinit),
+            r = measure(command(True, tf),
                         self.a.timeout,
                         self.a.max_rss_mb,
                         self.path("logs", "gdb-%d-%s-%d.out" % (n, mode, i)))
@@ -227,7 +255,7 @@ class Bench:
             log("leak-dump %s N=%d run %d: %s" % (mode, n, i + 1, r))
             runs.append(r)
         for i in range(self.a.runs):
-            r = measure(self.gdb_cmd(target, False), self.a.timeout,
+            r = measure(command(False), self.a.timeout,
                         self.a.max_rss_mb,
                         self.path("logs", "gdb-%d-%s-base-%d.out" % (n, mode, i)))
             log("gdb only %s N=%d run %d: %s" % (mode, n, i + 1, r))
@@ -235,8 +263,13 @@ class Bench:
         # One untimed run that keeps the grouped report, as a sanity check
         # that every goroutine was seen.
         report = self.path("logs", "report-%d-%s.txt" % (n, mode))
-        subprocess.run(["gdb", "-nx", "-batch", "-x", gdbinit] + target
-                       + ["-ex", "leak-dump --output %s" % report],
+        if host == "lldb":
+            argv = self.lldb_cmd(target, False,
+                                 command="leak-dump --output %s" % report)
+        else:
+            argv = (["gdb", "-nx", "-batch", "-x", gdbinit] + target
+                    + ["-ex", "leak-dump --output %s" % report])
+        subprocess.run(argv,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        timeout=self.a.timeout, check=False)
         seen = None
@@ -343,6 +376,9 @@ class Bench:
         pid = res["fixture"]["pid"]
         log("live N=%d" % n)
         self.measured(res, n, "live", ["-p", str(pid)])
+        if self.a.lldb:
+            res["live-lldb"] = self.leakdump_runs(n, "live-lldb", ["-p", str(pid)],
+                                                  host="lldb")
         if self.a.prove:
             res["live-prove"] = self.leakdump_runs(n, "live-prove", ["-p", str(pid)],
                                                    " --prove")
@@ -364,6 +400,9 @@ class Bench:
         subprocess.run("cat '%s' > /dev/null" % self.core, shell=True, check=True)
         log("page cache warmed in %.1fs" % (time.time() - t0))
         self.measured(res, n, "core", [self.a.many, self.core])
+        if self.a.lldb:
+            res["core-lldb"] = self.leakdump_runs(
+                n, "core-lldb", [self.a.many, self.core], host="lldb")
         # The same without blocking objects (--no-blocking): the cost of
         # naming every waited-on object is the difference.
         self.measured(res, n, "core-noblock", [self.a.many, self.core],
@@ -381,7 +420,9 @@ class Bench:
         return res
 
 
-MODES = [m + b for m in ("live", "live-prove", "core", "core-noblock", "core-prove")
+# LLDB's rows right after GDB's on the same target.
+MODES = [m + b for m in ("live", "live-lldb", "live-prove", "core", "core-lldb",
+                         "core-noblock", "core-prove")
          for b in ("", "@base")]
 
 
@@ -396,7 +437,7 @@ def fmt(x, spec="%.2f"):
 
 def table(results):
     head = ("N", "mode", "leakdump wall s", "leakdump RSS MB", "in-command s",
-            "gdb-only s", "delve wall s", "delve RSS MB", "delve/leakdump")
+            "debugger-only s", "delve wall s", "delve RSS MB", "delve/leakdump")
     rows = []
     for res in results:
         d = best(res["delve"]["runs"])
@@ -460,10 +501,20 @@ def details(results):
                            fmt(r.get("cmd_s"), "%.3f"),
                            "" if r["status"] == "ok" else " [%s]" % r["status"])
                            for r in m["runs"])))
-            out.append("  %s gdb-only runs (wall s / RSS MB): %s; goroutines "
-                       "reported: %s" % (mode, ", ".join(
+            out.append("  %s %s-only runs (wall s / RSS MB): %s; goroutines "
+                       "reported: %s" % (mode, "lldb" if "lldb" in mode else "gdb",
+                                         ", ".join(
                            "%s/%s" % (fmt(r["wall_s"]), fmt(r["rss_mb"], "%.0f"))
                            for r in m["gdb_only"]), m["goroutines"]))
+        for mode in ("live", "core"):
+            g, l = (best(res.get(m, {}).get("runs", [])) for m in (mode, mode + "-lldb"))
+            if g and l:
+                gc, lc = (best(res[m]["runs"], "cmd_s") for m in (mode, mode + "-lldb"))
+                out.append("  %s: LLDB/GDB wall %.2f (%.2fs vs %.2fs), in-command "
+                           "%s" % (mode, l["wall_s"] / g["wall_s"], l["wall_s"],
+                                   g["wall_s"],
+                                   "%.2f" % (lc["cmd_s"] / gc["cmd_s"])
+                                   if gc and lc and gc["cmd_s"] else "-"))
         api = res.get("api")
         if api:
             out.append("  python API (%s): open %s s, iterate %s s (%s us/goroutine), "
@@ -526,6 +577,11 @@ def main():
     ap.add_argument("--baseline", default=None,
                     help="another built checkout: its leak-dump is measured "
                          "on the same fixture and core (modes ending @base)")
+    ap.add_argument("--lldb", default="",
+                    help="LLDB to time beside GDB (live-lldb, core-lldb); "
+                         "empty: none")
+    ap.add_argument("--timed-lldb", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "timed_lldb.py"))
     ap.add_argument("--max-rss-mb", type=int, default=16000,
                     help="kill a measured command whose RSS passes this")
     a = ap.parse_args()
@@ -546,6 +602,7 @@ def main():
         "go": a.go_version,
         "gdb": version(["gdb", "--version"]),
         "delve": dlv_version(a.dlv),
+        "lldb": a.lldb and version([a.lldb, "--version"]),
         "leakdump_commit": version(["git", "-C", os.path.dirname(a.gdbinit),
                                     "rev-parse", "--short", "HEAD"]),
         "runs": a.runs,

@@ -15,6 +15,9 @@
 #   BENCH_SKIP_API=1                do not time the Python API (bench/api_iter.py:
 #                                   iterate s.goroutines() over the core, with and
 #                                   without g.frames[0])
+#   BENCH_LLDB=lldb-19              LLDB timed beside GDB, live and on the core
+#                                   (rows live-lldb, core-lldb); skipped when absent
+#   BENCH_SKIP_LLDB=1               do not run LLDB
 #   BENCH_JSON=path                 results file (default bench/results/latest.json)
 #   BENCH_BASELINE=dir              another built checkout (e.g. a git worktree of
 #                                   the previous commit): its leak-dump is timed on
@@ -68,6 +71,12 @@ DLV=$("$BENCH/fetch-delve.sh")
 		"$GO" build -o "$WORK/many" .
 )
 
+LLDB=
+if [ "${BENCH_SKIP_LLDB:-0}" != 1 ]; then
+	LLDB=$(command -v "${BENCH_LLDB:-lldb-19}" || true)
+	[ -n "$LLDB" ] || echo "bench: ${BENCH_LLDB:-lldb-19} not installed: no LLDB rows" >&2
+fi
+
 [ $# -gt 0 ] || set -- 100000 1000000
 API_ITER=$BENCH/api_iter.py
 [ "${BENCH_SKIP_API:-0}" != 1 ] || API_ITER=
@@ -82,6 +91,7 @@ API_ITER=$BENCH/api_iter.py
 	--max-rss-mb "${BENCH_MAX_RSS_MB:-16000}" \
 	--heap-mb "${BENCH_HEAP_MB:-0}" \
 	${BENCH_BASELINE:+--baseline "$BENCH_BASELINE"} \
+	${LLDB:+--lldb "$LLDB"} \
 	${BENCH_PROVE:+--prove} ${BENCH_SKIP_DELVE:+--skip-delve} \
 	${API_ITER:+--api-iter "$API_ITER"} \
 	"$@" &

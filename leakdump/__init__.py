@@ -1,4 +1,5 @@
-"""leakdump: goroutine dumps of live Go processes and core files, from GDB.
+"""leakdump: goroutine dumps of live Go processes and core files, from GDB
+or LLDB.
 
 The work happens in the native module leakdump._leakdump (its Session:
 report(), list(), goroutine(), object()).  Around it:
@@ -8,6 +9,8 @@ report(), list(), goroutine(), object()).  Around it:
   leakdump.commands  the commands, their options and help, one-line errors,
                      the session cache; no debugger imported
   leakdump.gdb       GDB's adapter: only GDB calls (loaded by ../gdbinit)
+  leakdump.lldb_host LLDB's adapter: only LLDB calls (loaded by
+                     ../leakdump_lldb.py)
   leakdump.api       the Python API, re-exported here: open_core(),
                      open_pid(), current() -> Session; Goroutine, Frame,
                      Group, Object (see its docstring)

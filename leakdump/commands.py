@@ -17,7 +17,7 @@ import shlex
 
 from leakdump import _leakdump
 from leakdump.host import (CORE, LIVE, REMOTE, CommandError,  # noqa: F401
-                           UsageError)
+                           Host, UsageError)
 
 # The native Session's name for each kind of target.
 _NATIVE_KIND = {CORE: "core", LIVE: "live", REMOTE: "callback"}
@@ -79,13 +79,17 @@ GO_CHAN_HELP = """Show a channel: element type, capacity, buffered elements, wai
 Usage: go-chan EXPR|ADDR
 
 EXPR is evaluated by GDB (a chan variable, or any pointer to an hchan);
-ADDR is the channel's address, as leak-dump prints it."""
+ADDR is the channel's address, as leak-dump prints it.  LLDB, which has
+no Go expressions, takes a global variable's name instead (main.events,
+or events for package main; &NAME its address, *NAME the pointer in it)."""
 
 GO_MUTEX_HELP = """Show a sync.Mutex or sync.RWMutex: state, waiters, candidate holders.
 
 Usage: go-mutex EXPR|ADDR
 
-Go records no owner; candidate holders are goroutines not waiting on the
+EXPR is evaluated by GDB; LLDB takes a global variable's name (main.mu;
+a *sync.Mutex variable gives the mutex it points to when the binary has
+DWARF, *NAME says so without).  Go records no owner; candidate holders are goroutines not waiting on the
 mutex whose live stack holds its address."""
 
 
@@ -138,9 +142,12 @@ def parse_goroutines(arg):
     return bool(words)
 
 
-def address(host, expr):
+def address(host, expr, session=None, pointer=False):
     """An address from a number, or from an expression the host
-    evaluates (a pointer's value, the address of a variable)."""
+    evaluates (a pointer's value, the address of a variable).  A host
+    without expressions (LLDB) gets the native core's: a global's name,
+    [&|*]package.name, resolved from the binary; pointer says whether a
+    variable of unknown type holds a pointer (see Session.resolve)."""
     text = expr.strip()
     if not text:
         raise UsageError("an address or expression is needed")
@@ -148,6 +155,9 @@ def address(host, expr):
         return int(text, 0)
     except ValueError:
         pass
+    if session is not None and \
+            type(host).evaluate_address is Host.evaluate_address:
+        return session.resolve(text, pointer)
     return host.evaluate_address(text)
 
 
@@ -247,12 +257,13 @@ def _go_goroutines(cmds, arg):
 
 def _go_chan(cmds, arg):
     session = cmds.session()
-    return session.object("chan", address(cmds.host, arg))
+    # A chan variable always holds a pointer to its hchan.
+    return session.object("chan", address(cmds.host, arg, session, True))
 
 
 def _go_mutex(cmds, arg):
     session = cmds.session()
-    return session.object("mutex", address(cmds.host, arg))
+    return session.object("mutex", address(cmds.host, arg, session, False))
 
 
 # In the order hosts register them.

@@ -3,7 +3,10 @@
 # Idempotent: skips apt when everything is already present.
 set -eu
 PKGS="gcc make gdb gdbserver python3 python3-dev python3-pytest python3-setuptools \
-libdw-dev libelf-dev libcmocka-dev"
+libdw-dev libelf-dev libcmocka-dev lldb-19 python3-lldb-19"
+# lldb-19 (the LLDB adapter, leakdump_lldb.py): bookworm's default lldb (14)
+# runs no Python scripts.  python3-lldb-N packages conflict with each other:
+# apt replaces another one if present.
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

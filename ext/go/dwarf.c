@@ -44,6 +44,7 @@ struct entry {
 	uint32_t hash;
 	uint8_t kind;
 	bool decl;		/* a type that is only a declaration */
+	bool ptr;		/* a variable whose type is pointer-shaped */
 	uint64_t val;		/* DIE offset, address or constant bits */
 };
 
@@ -117,7 +118,7 @@ static int index_grow(struct ld_dwarf *dw)
  * definition.  Returns -1 only on allocation failure.
  */
 static int index_add(struct ld_dwarf *dw, const char *name, uint8_t kind,
-		     bool decl, uint64_t val)
+		     bool decl, bool ptr, uint64_t val)
 {
 	uint32_t hash = name_hash(name, kind);
 	struct entry *e;
@@ -131,7 +132,7 @@ static int index_add(struct ld_dwarf *dw, const char *name, uint8_t kind,
 		dw->count++;
 	*e = (struct entry){
 		.name = name, .hash = hash, .kind = kind, .decl = decl,
-		.val = val,
+		.ptr = ptr, .val = val,
 	};
 	return 0;
 }
@@ -216,10 +217,40 @@ static int index_enumerators(struct ld_dwarf *dw, Dwarf_Die *type)
 
 		if (dwarf_tag(&child) == DW_TAG_enumerator && name &&
 		    die_const_value(&child, &value) &&
-		    index_add(dw, name, KIND_CONST, false, (uint64_t)value) < 0)
+		    index_add(dw, name, KIND_CONST, false, false,
+				      (uint64_t)value) < 0)
 			return -1;
 	} while (++n < MAX_SIBLINGS && dwarf_siblingof(&child, &child) == 0);
 	return 0;
+}
+
+/*
+ * Is die's type, through typedefs and qualifiers, a pointer?  In Go that
+ * is a pointer, a chan or a map (a typedef of a pointer to the runtime's
+ * hchan or map header): a variable one dereferences to reach the object.
+ */
+static bool type_is_pointer(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die type = *die;
+	unsigned int n;
+
+	for (n = 0; n < MAX_TYPE_CHAIN; n++) {
+		if (!dwarf_attr_integrate(&type, DW_AT_type, &attr) ||
+		    !dwarf_formref_die(&attr, &type))
+			return false;
+		switch (dwarf_tag(&type)) {
+		case DW_TAG_pointer_type:
+			return true;
+		case DW_TAG_typedef:
+		case DW_TAG_const_type:
+		case DW_TAG_volatile_type:
+			continue;
+		default:
+			return false;
+		}
+	}
+	return false;
 }
 
 static int index_die(struct ld_dwarf *dw, Dwarf_Die *die)
@@ -243,16 +274,18 @@ static int index_die(struct ld_dwarf *dw, Dwarf_Die *die)
 	case DW_TAG_base_type:
 	case DW_TAG_pointer_type:
 		return index_add(dw, name, KIND_TYPE,
-				 dwarf_hasattr(die, DW_AT_declaration),
+				 dwarf_hasattr(die, DW_AT_declaration), false,
 				 dwarf_dieoffset(die));
 	case DW_TAG_variable:
 		if (!die_static_addr(die, &addr))
 			return 0;
-		return index_add(dw, name, KIND_VAR, false, addr);
+		return index_add(dw, name, KIND_VAR, false,
+				 type_is_pointer(die), addr);
 	case DW_TAG_constant:
 		if (!die_const_value(die, &value))
 			return 0;
-		return index_add(dw, name, KIND_CONST, false, (uint64_t)value);
+		return index_add(dw, name, KIND_CONST, false, false,
+				      (uint64_t)value);
 	default:
 		return 0;
 	}
@@ -627,6 +660,19 @@ struct ld_error *ld_dwarf_variable(struct ld_dwarf *dw, const char *name,
 	if (!e)
 		return ld_error_create(LD_ERR_LOOKUP, "no variable %s", name);
 	*addr = e->val;
+	return NULL;
+}
+
+struct ld_error *ld_dwarf_variable_pointer(struct ld_dwarf *dw,
+					   const char *name, uint64_t *addr,
+					   bool *pointer)
+{
+	const struct entry *e = index_find(dw, name, KIND_VAR);
+
+	if (!e)
+		return ld_error_create(LD_ERR_LOOKUP, "no variable %s", name);
+	*addr = e->val;
+	*pointer = e->ptr;
 	return NULL;
 }
 

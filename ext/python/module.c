@@ -14,6 +14,7 @@
 
 #include "leakdump/blocking/blocking.h"
 #include "leakdump/report/report.h"
+#include "leakdump/model/resolve.h"
 #include "leakdump/model/session.h"
 
 static PyObject *LeakdumpError;
@@ -314,6 +315,21 @@ static PyObject *Session_object(SessionObject *self, PyObject *args)
 	return with_output(self, NULL, do_object, &a);
 }
 
+static PyObject *Session_resolve(SessionObject *self, PyObject *args)
+{
+	const char *expr;
+	int pointer = 0;
+	uint64_t addr;
+	struct ld_error *err;
+
+	if (check_open(self) || !PyArg_ParseTuple(args, "s|p", &expr, &pointer))
+		return NULL;
+	err = ld_session_resolve(self->s, expr, pointer, &addr);
+	if (err)
+		return raise_error(err);
+	return PyLong_FromUnsignedLongLong(addr);
+}
+
 static struct ld_error *do_list(SessionObject *self, void *arg, FILE *out)
 {
 	return ld_report_list(self->s, *(int *)arg, out);
@@ -358,6 +374,10 @@ static PyMethodDef Session_methods[] = {
 	  "list(all=False) -> str: one line per goroutine" },
 	{ "object", (PyCFunction)Session_object, METH_VARARGS,
 	  "object(kind, addr) -> str: a channel or mutex, its waiters" },
+	{ "resolve", (PyCFunction)Session_resolve, METH_VARARGS,
+	  "resolve(expr, pointer=False) -> int: the address a global "
+	  "variable's name denotes ([&|*]package.name); pointer: whether a "
+	  "variable of unknown type (no DWARF) holds a pointer" },
 	{ "info", (PyCFunction)Session_info, METH_NOARGS,
 	  "info() -> dict" },
 	LD_PY_API_METHODS,

@@ -29,6 +29,9 @@ CACHE = Path(os.environ.get("LEAKDUMP_CACHE", "/var/cache/leakdump"))
 # LEAKDUMP_GDBINIT: test another build of the commands (or a stand-in).
 GDBINIT = Path(os.environ.get("LEAKDUMP_GDBINIT", str(REPO / "gdbinit")))
 GDB = os.environ.get("LEAKDUMP_GDB", "gdb")
+# LLDB with Python 3.11 (Debian: lldb-19 + python3-lldb-19) and its loader.
+LLDB = os.environ.get("LEAKDUMP_LLDB", "lldb-19")
+LLDB_LOADER = REPO / "leakdump_lldb.py"
 # Fixture paths are compiled into the binaries, so two checkouts sharing one
 # LEAKDUMP_E2E_WORK must not build into the same folders (each would rebuild
 # the other's fixtures under its running processes).
@@ -334,6 +337,61 @@ def run_gdb(target: Sequence[str], commands: Sequence[str], gdbinit: bool = True
     return GdbResult(argv, p.returncode, out, err)
 
 
+class LldbResult(GdbResult):
+    def error_lines(self) -> List[str]:
+        # LLDB prefixes a failed command's message with "error: ".
+        return [l[len("error: "):] if l.startswith("error: ") else l
+                for l in self.stderr.splitlines()
+                if l.startswith(("leak-dump:", "error: leak-dump:"))]
+
+
+# What batch use sets so that LLDB prints little besides our output (its
+# attach and core-load messages remain).
+LLDB_QUIET = ("settings set thread-stop-format ''",
+              "settings set frame-format ''",
+              "settings set stop-line-count-before 0",
+              "settings set stop-line-count-after 0",
+              "settings set stop-disassembly-display never")
+
+
+def lldb_target(target: Sequence[str]) -> List[str]:
+    """A run_gdb target (live_target, core_target) as LLDB's arguments."""
+    target = [str(t) for t in target]
+    if len(target) == 2 and not target[0].startswith("-"):
+        return [target[0], "-c", target[1]]
+    return target
+
+
+def run_lldb(target: Sequence[str], commands: Sequence[str], loader: bool = True,
+             timeout: float = GDB_TIMEOUT, settings: Sequence[str] = ()) -> LldbResult:
+    """lldb --batch -x -Q [-O 'command script import leakdump_lldb.py']
+    TARGET... -o CMD...; TARGET as for run_gdb; settings are LLDB commands
+    run before the target is loaded; killed on timeout."""
+    argv = [LLDB, "--batch", "-x", "-Q"]
+    for c in LLDB_QUIET + tuple(settings):
+        argv += ["-O", c]
+    if loader:
+        argv += ["-O", "command script import " + str(LLDB_LOADER)]
+    argv += lldb_target(target)
+    for c in commands:
+        argv += ["-o", c]
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, errors="replace",
+                         start_new_session=True)
+    _live.append(p)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(p)
+        out, err = p.communicate()
+        raise AssertionError("lldb timed out after %ss:\n%s" % (
+            timeout, LldbResult(argv, None, out or "", err or "").describe()))
+    finally:
+        if p in _live:
+            _live.remove(p)
+    return LldbResult(argv, p.returncode, out, err)
+
+
 def live_target(pid: int) -> List[str]:
     return ["-p", str(pid)]
 
@@ -364,8 +422,9 @@ def taken_core(pid: int, exe: Path, core: Path):
 
 
 def leak_dump_to_file(target: Sequence[str], out: Path, fmt: Optional[str] = "go",
-                      extra: str = "") -> str:
-    """Run leak-dump [--format FMT] --output OUT; assert success; return text."""
+                      extra: str = "", run=None) -> str:
+    """Run leak-dump [--format FMT] --output OUT (in GDB, or run=run_lldb);
+    assert success; return text."""
     if out.exists():
         out.unlink()
     cmd = "leak-dump"
@@ -374,8 +433,9 @@ def leak_dump_to_file(target: Sequence[str], out: Path, fmt: Optional[str] = "go
     cmd += " --output " + str(out)
     if extra:
         cmd += " " + extra
-    r = run_gdb(target, [cmd])
+    r = (run or run_gdb)(target, [cmd])
     assert "Traceback" not in r.output, r.describe()
+    assert run is None or r.returncode == 0, r.describe()
     assert not r.error_lines(), r.describe()
     assert out.exists(), "leak-dump wrote no %s\n%s" % (out, r.describe())
     return out.read_text()

@@ -60,6 +60,12 @@ class FakeSession:
         self.calls.append(("object", kind, addr))
         return "%s %#x\n" % (kind, addr)
 
+    def resolve(self, expr, pointer=False):
+        self.calls.append(("resolve", expr, pointer))
+        if expr == "main.nosuch":
+            raise _leakdump.Error("no global variable main.nosuch in /x/exe")
+        return 0xc000abc000
+
 
 @pytest.fixture
 def sessions(monkeypatch):
@@ -184,6 +190,27 @@ def test_addresses(sessions):
     assert h.out == ["chan 0x10\n", "mutex 0x1000\n", "chan 0xc000123000\n"]
     assert h.errors == ["leak-dump: an address or expression is needed",
                         "leak-dump: cannot evaluate nosuch: not an address"]
+
+
+class NoExpressionsHost(FakeHost):
+    """A host without an expression evaluator (LLDB)."""
+    evaluate_address = host.Host.evaluate_address
+
+
+def test_names_resolved_natively_without_expressions(sessions):
+    h = NoExpressionsHost(_core())
+    layer = commands.Commands(h)
+    layer.invoke("go-chan", "main.full")
+    layer.invoke("go-mutex", " &mu ")
+    layer.invoke("go-mutex", "0x20")
+    layer.invoke("go-mutex", "main.nosuch")
+    assert h.out == ["chan 0xc000abc000\n", "mutex 0xc000abc000\n", "mutex 0x20\n"]
+    assert h.errors == ["leak-dump: no global variable main.nosuch in /x/exe"]
+    # A chan variable holds a pointer; a Mutex variable of unknown type is
+    # taken to be the mutex.
+    assert [c for c in sessions[0].calls if c[0] == "resolve"] == [
+        ("resolve", "main.full", True), ("resolve", "&mu", False),
+        ("resolve", "main.nosuch", False)]
 
 
 def test_address_errors_after_the_target(sessions):

@@ -41,6 +41,14 @@ struct ld_error *ld_dwarf_member(struct ld_dwarf *dw, const char *type,
 struct ld_error *ld_dwarf_variable(struct ld_dwarf *dw, const char *name,
 				   uint64_t *addr);
 
+/*
+ * The same, and whether the variable holds a pointer: its type is, through
+ * typedefs, a pointer (Go's *T, chan and map types).
+ */
+struct ld_error *ld_dwarf_variable_pointer(struct ld_dwarf *dw,
+					   const char *name, uint64_t *addr,
+					   bool *pointer);
+
 /* Value of a named constant ("runtime._Gwaiting"). */
 struct ld_error *ld_dwarf_constant(struct ld_dwarf *dw, const char *name,
 				   int64_t *value);

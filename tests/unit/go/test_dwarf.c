@@ -52,6 +52,10 @@ typedef struct ldt_outer ldt_outer_t;
 /* Globals whose DWARF addresses are compared with &var. */
 __attribute__((used)) ldt_outer_t ldt_var_a;
 __attribute__((used)) int64_t ldt_var_b = 5;
+/* Pointer-shaped through a typedef, as Go's chan and map types are. */
+typedef ldt_outer_t *ldt_outer_ptr_t;
+__attribute__((used)) ldt_outer_ptr_t ldt_var_p;
+__attribute__((used)) const ldt_outer_ptr_t ldt_var_cp;
 
 struct fixture {
 	int fd;
@@ -207,6 +211,28 @@ static void test_variable(void **state)
 	expect_error(ld_dwarf_variable(f->dw, "ldt_outer", &a), LD_ERR_LOOKUP);
 }
 
+/* Whether a variable holds a pointer, through typedefs and const. */
+static void test_variable_pointer(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t a = 0, p = 0;
+	bool ptr = true;
+
+	assert_null(ld_dwarf_variable_pointer(f->dw, "ldt_var_a", &a, &ptr));
+	assert_false(ptr);
+	assert_null(ld_dwarf_variable_pointer(f->dw, "ldt_var_b", &a, &ptr));
+	assert_false(ptr);
+	assert_null(ld_dwarf_variable_pointer(f->dw, "ldt_var_p", &p, &ptr));
+	assert_true(ptr);
+	assert_null(ld_dwarf_variable(f->dw, "ldt_var_a", &a));
+	assert_int_equal(p - a, (uintptr_t)&ldt_var_p - (uintptr_t)&ldt_var_a);
+	ptr = false;
+	assert_null(ld_dwarf_variable_pointer(f->dw, "ldt_var_cp", &p, &ptr));
+	assert_true(ptr);
+	expect_error(ld_dwarf_variable_pointer(f->dw, "ldt_nosuch", &a, &ptr),
+		     LD_ERR_LOOKUP);
+}
+
 /* C has no DW_TAG_constant; enumerators are indexed as constants. */
 static void test_constant(void **state)
 {
@@ -315,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_member_missing),
 		cmocka_unit_test(test_type_size),
 		cmocka_unit_test(test_variable),
+		cmocka_unit_test(test_variable_pointer),
 		cmocka_unit_test(test_constant),
 		cmocka_unit_test(test_producer),
 	};
