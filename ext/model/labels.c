@@ -2,7 +2,8 @@
 /*
  * pprof labels of a goroutine.  Go 1.24+ keep them in runtime/pprof's
  * labelMap, a struct around a sorted []label{key, value string}; Go
- * 1.21-1.23 in a map[string]string, read here as the classic hash map
+ * 1.21-1.23 point g.labels at a map variable (a *labelMap) holding a
+ * map[string]string, read here as the classic hash map
  * (hmap, buckets of 8 string keys then 8 string values, an overflow
  * pointer).  Label sets are immutable once set, but a map may still be
  * mid-growth: entries not yet evacuated are in the old buckets.
@@ -185,7 +186,12 @@ struct ld_error *ld_goroutine_labels(struct ld_session *s,
 	err = ld_mem_read_u64(s->mem, g->addr + (uint64_t)s->rt->g.labels, &p);
 	if (err || !p)
 		return err;
-	err = s->rt->labels_slice ? from_slice(s, p, &ls) : from_map(s, p, &ls);
+	/* Before 1.24 g.labels is a *labelMap, a pointer to the map. */
+	if (!s->rt->labels_slice)
+		err = ld_mem_read_u64(s->mem, p, &p);
+	if (!err && p)
+		err = s->rt->labels_slice ? from_slice(s, p, &ls) :
+					    from_map(s, p, &ls);
 	if (err) {
 		ld_labels_free(ls.v, ls.n);
 		return err;
