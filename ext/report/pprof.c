@@ -46,7 +46,8 @@ typedef Perftools__Profiles__Function pb_function;
 /*
  * Interned byte strings: the string table, and the samples' keys (their
  * location ids and label string indexes as uint64 words).  Each blob
- * is NUL-terminated in the arena so strings can be handed out as is.
+ * is NUL-terminated in the arena so strings can be handed out as is,
+ * and starts 8-aligned.
  */
 struct blob {
 	size_t off, len;
@@ -137,7 +138,7 @@ static int64_t blob_intern(struct blobtab *t, const void *p, size_t len,
 	}
 	if (t->n >= UINT32_MAX - 1 ||
 	    !ld_grow((void **)&t->ent, &t->cap_ent, t->n + 1, sizeof(*b)) ||
-	    !ld_grow((void **)&t->arena, &t->cap, t->used + len + 1, 1))
+	    !ld_grow((void **)&t->arena, &t->cap, t->used + len + 8, 1))
 		return -1;
 	b = &t->ent[t->n];
 	b->off = t->used;
@@ -145,7 +146,8 @@ static int64_t blob_intern(struct blobtab *t, const void *p, size_t len,
 	b->hash = h;
 	memcpy(t->arena + t->used, p, len);
 	t->arena[t->used + len] = '\0';
-	t->used += len + 1;
+	/* Blobs start 8-aligned: keys are read back as uint64_t words. */
+	t->used = (t->used + len + 8) & ~(size_t)7;
 	t->slot[j] = (uint32_t)++t->n;
 	*added = true;
 	return (int64_t)t->n - 1;
