@@ -183,6 +183,10 @@ def _without_writer(ours, theirs):
 
 
 def go_tool():
+    """The newest Go at hand: its pprof reads every release's profiles."""
+    for v in reversed(harness.read_go_versions()):
+        if harness.go_binary(v).exists():
+            return str(harness.go_binary(v))
     return str(harness.go_binary(harness.go_versions()[-1]))
 
 
