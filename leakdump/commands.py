@@ -239,6 +239,8 @@ def _leak_dump(cmds, arg):
     if args.format == "pprof" and not args.output:
         raise UsageError("--format pprof writes a binary profile: "
                          "give --output FILE")
+    if args.why and args.format == "pprof":
+        raise UsageError("--why's paths print in text or json, not in pprof")
     if args.pprof_labels and args.format != "pprof":
         raise UsageError("--pprof-labels labels samples of --format pprof")
     kw = {"pprof_labels": True} if args.pprof_labels else {}

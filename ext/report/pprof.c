@@ -403,15 +403,16 @@ static int64_t build_id(struct pp *p)
 }
 
 /* Samples by count, biggest first, then by their first goroutine. */
-static const struct pp *sort_pp;
-
-static int cmp_sample(const void *a, const void *b)
+static int cmp_sample(const void *a, const void *b, void *arg)
 {
+	const struct pp *p = arg;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
-	if (sort_pp->count[x] != sort_pp->count[y])
-		return sort_pp->count[x] < sort_pp->count[y] ? 1 : -1;
-	return sort_pp->first_g[x] < sort_pp->first_g[y] ? -1 : 1;
+	if (p->count[x] != p->count[y])
+		return p->count[x] < p->count[y] ? 1 : -1;
+	if (p->first_g[x] != p->first_g[y])
+		return p->first_g[x] < p->first_g[y] ? -1 : 1;
+	return 0;
 }
 
 /* gzip (RFC 1952) of data to out. */
@@ -532,8 +533,7 @@ static struct ld_error *emit(struct pp *p, FILE *out)
 
 	for (size_t k = 0; k < nkeys; k++)
 		order[k] = k;
-	sort_pp = p;
-	qsort(order, nkeys, sizeof(*order), cmp_sample);
+	qsort_r(order, nkeys, sizeof(*order), cmp_sample, p);
 	nids = nlabels = 0;
 	for (size_t i = 0; i < nkeys; i++) {
 		size_t k = order[i];

@@ -149,6 +149,8 @@ def test_leak_dump_pprof(sessions):
     ("leak-dump", "--why", "leak-dump: --why explains --prove's verdicts (add --prove)"),
     ("leak-dump", "--format pprof",
      "leak-dump: --format pprof writes a binary profile: give --output FILE"),
+    ("leak-dump", "--format pprof --output x --prove --why",
+     "leak-dump: --why's paths print in text or json, not in pprof"),
     ("leak-dump", "--pprof-labels --output x",
      "leak-dump: --pprof-labels labels samples of --format pprof"),
     ("go-bt", "", "leak-dump: usage: go-bt GOID"),

@@ -304,8 +304,11 @@ def test_pprof_stripped(go_version, variant, spawn, builds, tool, tmp_path):
     exe = builds.exe(go_version, "parked", variant=variant, ldflags="-s -w",
                      flags=flags)
     fp = spawn(go_version, "parked", exe=exe)
-    ours = export(harness.live_target(fp.pid), tmp_path / "ours.pb.gz")
-    check_against_oracle(ours, decode(fp.outdir / "oracle.pb.gz"), exe, fp, go_version)
+    ours = export(harness.live_target(fp.pid), tmp_path / "ours.pb.gz",
+                  "--pprof-labels")
+    oracle = decode(fp.outdir / "oracle.pb.gz")
+    check_against_oracle(ours, oracle, exe, fp, go_version)
+    check_user_labels(ours, oracle, go_version)
 
 
 def test_pprof_labels_and_verdicts(go_version, spawn, tool, tmp_path):
@@ -316,22 +319,7 @@ def test_pprof_labels_and_verdicts(go_version, spawn, tool, tmp_path):
     target = harness.live_target(fp.pid)
     ours = export(target, tmp_path / "ours.pb.gz", "--prove --pprof-labels")
     oracle = decode(fp.outdir / "oracle.pb.gz")
-
-    def user_labels(prof, s, keys):
-        return tuple(sorted((k, tuple(v)) for k, v in s.labels.items() if k in keys))
-
-    keys = {k for s in oracle.samples for k in s.labels}
-    assert keys, "the parked fixture labels a goroutine"
-    depth = runtime_depth(go_version)
-    want = collections.Counter()
-    for s in oracle.samples:
-        if not _has(frames(oracle, s), "runtime/pprof.writeGoroutine"):
-            want[(frames(oracle, s), user_labels(oracle, s, keys))] += s.value[0]
-    got = collections.Counter()
-    for s in ours.samples:
-        if not _has(frames(ours, s), "leakdump.test/protocol.Serve"):
-            got[(frames(ours, s, depth), user_labels(ours, s, keys))] += s.value[0]
-    assert got == want
+    keys = check_user_labels(ours, oracle, go_version)
 
     never = ("chan receive (nil chan)", "chan send (nil chan)", "select (no cases)")
     verdicts = collections.Counter()
@@ -345,6 +333,27 @@ def test_pprof_labels_and_verdicts(go_version, spawn, tool, tmp_path):
     # Without --pprof-labels, no user label splits a sample.
     plain = export(target, tmp_path / "plain.pb.gz")
     assert not {k for s in plain.samples for k in s.labels} & keys
+
+
+def check_user_labels(ours, oracle, version):
+    """The program's own labels: on the same stacks, with the same
+    counts, as the runtime's profile carries them."""
+    def user_labels(s):
+        return tuple(sorted((k, tuple(v)) for k, v in s.labels.items() if k in keys))
+
+    keys = {k for s in oracle.samples for k in s.labels}
+    assert keys, "the parked fixture labels a goroutine"
+    depth = runtime_depth(version)
+    want = collections.Counter()
+    for s in oracle.samples:
+        if not _has(frames(oracle, s), "runtime/pprof.writeGoroutine"):
+            want[(frames(oracle, s), user_labels(s))] += s.value[0]
+    got = collections.Counter()
+    for s in ours.samples:
+        if not _has(frames(ours, s), "leakdump.test/protocol.Serve"):
+            got[(frames(ours, s, depth), user_labels(s))] += s.value[0]
+    assert got == want
+    return keys
 
 
 def _diff(base, new, out):
