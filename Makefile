@@ -19,8 +19,15 @@ BUILD := build-asan
 CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN := -fsanitize=address,undefined
 endif
-ALL_CFLAGS := -std=gnu11 -fPIC -pthread -D_GNU_SOURCE -Iinclude -Iext $(WARN) $(CODEGEN) $(CFLAGS)
-LIBS := -ldw -lelf -pthread
+# pprof's profile.proto, compiled by protoc-c at build time into the build
+# directory: the generated C is not ours, so its warnings do not fail the
+# build (that file only).
+GEN := $(BUILD)/gen
+GEN_SRCS := $(GEN)/profile.pb-c.c
+GEN_OBJS := $(GEN)/profile.pb-c.o
+ALL_CFLAGS := -std=gnu11 -fPIC -pthread -D_GNU_SOURCE -Iinclude -Iext -I$(GEN) $(WARN) $(CODEGEN) $(CFLAGS)
+GEN_CFLAGS := $(filter-out -Werror,$(ALL_CFLAGS))
+LIBS := -ldw -lelf -lprotobuf-c -lz -pthread
 
 # The core is every .c under ext/ but the Python binding (one folder per
 # layer, see README "How it is built"); setup.py reads the same lists.
@@ -41,6 +48,15 @@ all: $(EXT) lib
 
 lib: $(BUILD)/libleakdump.a
 
+$(GEN)/profile.pb-c.c $(GEN)/profile.pb-c.h &: proto/profile.proto
+	@mkdir -p $(GEN)
+	protoc-c --proto_path=proto --c_out=$(GEN) proto/profile.proto
+
+$(GEN)/%.o: $(GEN)/%.c $(GEN)/profile.pb-c.h
+	$(CC) $(GEN_CFLAGS) -c -o $@ $<
+
+$(BUILD)/core/report/pprof.o: $(GEN)/profile.pb-c.h
+
 $(BUILD)/core/%.o: ext/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -49,7 +65,7 @@ $(BUILD)/python/%.o: ext/python/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PY_INCLUDES) -c -o $@ $<
 
-$(BUILD)/libleakdump.a: $(CORE_OBJS)
+$(BUILD)/libleakdump.a: $(CORE_OBJS) $(GEN_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 

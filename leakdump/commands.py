@@ -35,6 +35,8 @@ LEAK_DUMP_HELP = """Dump the goroutines of the Go program being debugged, groupe
 Usage: leak-dump [--format text|go|json] [--output FILE] [--all]
                  [--group-by stack|blocker] [--no-blocking]
                  [--prove [--why]]
+       leak-dump --format pprof --output FILE.pb.gz [--all]
+                 [--no-blocking] [--prove] [--pprof-labels]
 
   --format text  groups of goroutines with the same state and stack,
                  largest first (default), each with what it is blocked on
@@ -42,6 +44,13 @@ Usage: leak-dump [--format text|go|json] [--output FILE] [--all]
   --format go    every goroutine exactly as the Go runtime prints it
                  (pprof goroutine debug=2)
   --format json  machine-readable groups and goroutines
+  --format pprof a goroutine profile for `go tool pprof` (gzipped
+                 profile.proto, like runtime/pprof's): one sample per
+                 stack and labels (state, blocking kind, verdict with
+                 --prove); needs --output.  Two exports of one binary
+                 subtract with `go tool pprof -base OLD NEW`
+  --pprof-labels with --format pprof: also the goroutines' own pprof
+                 labels (they split samples, so -base diffs less)
   --output FILE  write to FILE instead of the terminal
   --all          include runtime-internal goroutines
   --group-by blocker
@@ -110,7 +119,7 @@ def leak_dump_parser():
     """The options of leak-dump (no --help: the host has its own help)."""
     parser = _Parser(prog="leak-dump", add_help=False)
     parser.add_argument("--format", default="text",
-                        choices=("text", "go", "json"))
+                        choices=("text", "go", "json", "pprof"))
     parser.add_argument("--output")
     parser.add_argument("--all", action="store_true")
     parser.add_argument("--group-by", default="stack",
@@ -118,6 +127,7 @@ def leak_dump_parser():
     parser.add_argument("--no-blocking", action="store_true")
     parser.add_argument("--prove", action="store_true")
     parser.add_argument("--why", action="store_true")
+    parser.add_argument("--pprof-labels", action="store_true")
     return parser
 
 
@@ -236,10 +246,18 @@ def _leak_dump(cmds, arg):
     args = parse_leak_dump(arg)
     if args.why and not args.prove:
         raise UsageError("--why explains --prove's verdicts (add --prove)")
+    if args.format == "pprof" and not args.output:
+        raise UsageError("--format pprof writes a binary profile: "
+                         "give --output FILE")
+    if args.why and args.format == "pprof":
+        raise UsageError("--why's paths print in text or json, not in pprof")
+    if args.pprof_labels and args.format != "pprof":
+        raise UsageError("--pprof-labels labels samples of --format pprof")
+    kw = {"pprof_labels": True} if args.pprof_labels else {}
     return cmds.session().report(format=args.format, all=args.all,
                                  output=args.output, group_by=args.group_by,
                                  blocking=not args.no_blocking,
-                                 prove=args.prove, why=args.why)
+                                 prove=args.prove, why=args.why, **kw)
 
 
 # The arguments are checked before the target is looked at, except for

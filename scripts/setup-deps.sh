@@ -3,7 +3,8 @@
 # Idempotent: skips apt when everything is already present.
 set -eu
 PKGS="gcc make gdb gdbserver python3 python3-dev python3-pytest python3-setuptools \
-libdw-dev libelf-dev libcmocka-dev lldb-19 python3-lldb-19"
+libdw-dev libelf-dev libcmocka-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev \
+lldb-19 python3-lldb-19"
 # lldb-19 (the LLDB adapter, leakdump_lldb.py): bookworm's default lldb (14)
 # runs no Python scripts.  python3-lldb-N packages conflict with each other:
 # apt replaces another one if present.

@@ -43,7 +43,8 @@ def sources():
     for top in ("ext", "include/leakdump"):
         for d, _, files in os.walk(os.path.join(ROOT, top)):
             for f in sorted(files):
-                if f.endswith((".c", ".h")):
+                # protoc-c's output (build/gen/ normally) is not ours.
+                if f.endswith((".c", ".h")) and ".pb-c." not in f:
                     yield os.path.relpath(os.path.join(d, f), ROOT)
 
 

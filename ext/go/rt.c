@@ -246,6 +246,8 @@ void ld_rt_resolve_caps(struct ld_rt *rt)
 {
 	/* Go 1.27 moved the labels out of the brackets and quotes less. */
 	rt->labels_after_bracket = rt->go_minor >= 27;
+	/* Go 1.24 made pprof's labelMap a sorted slice (a map before). */
+	rt->labels_slice = rt->go_minor >= 24;
 	/* Go 1.25 started always showing runFinalizers/runCleanups frames. */
 	rt->show_finalizer_frames = rt->go_minor >= 25;
 	/* Go 1.22 replaced the arena's heap bitmap with malloc headers. */

@@ -236,14 +236,16 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 				PyObject *kw)
 {
 	static char *kwlist[] = { "format", "all", "output", "group_by",
-				  "blocking", "prove", "why", NULL };
+				  "blocking", "prove", "why", "pprof_labels",
+				  NULL };
 	const char *format = "text", *output = NULL, *group_by = "stack";
 	struct ld_report_opts opts = { 0 };
-	int all = 0, blocking = 1, prove = 0, why = 0;
+	int all = 0, blocking = 1, prove = 0, why = 0, pprof_labels = 0;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzsppp", kwlist, &format,
-					 &all, &output, &group_by, &blocking,
-					 &prove, &why))
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzspppp", kwlist,
+					 &format, &all, &output, &group_by,
+					 &blocking, &prove, &why,
+					 &pprof_labels))
 		return NULL;
 	if (!strcmp(group_by, "blocker")) {
 		opts.group_by = LD_GROUP_BLOCKER;
@@ -255,15 +257,30 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 	opts.no_blocking = !blocking;
 	opts.prove = prove;
 	opts.why = why;
+	opts.pprof_labels = pprof_labels;
 	if (!strcmp(format, "text")) {
 		opts.format = LD_FORMAT_TEXT;
 	} else if (!strcmp(format, "go")) {
 		opts.format = LD_FORMAT_GO;
 	} else if (!strcmp(format, "json")) {
 		opts.format = LD_FORMAT_JSON;
+	} else if (!strcmp(format, "pprof")) {
+		opts.format = LD_FORMAT_PPROF;
 	} else {
 		PyErr_Format(PyExc_ValueError,
-			     "unknown format '%s' (text, go or json)", format);
+			     "unknown format '%s' (text, go, json or pprof)",
+			     format);
+		return NULL;
+	}
+	/* A binary profile is no text to return. */
+	if (opts.format == LD_FORMAT_PPROF && !output) {
+		PyErr_SetString(PyExc_ValueError,
+				"--format pprof writes a binary profile: give --output FILE");
+		return NULL;
+	}
+	if (pprof_labels && opts.format != LD_FORMAT_PPROF) {
+		PyErr_SetString(PyExc_ValueError,
+				"--pprof-labels labels samples of --format pprof");
 		return NULL;
 	}
 	opts.all = all;
@@ -366,7 +383,8 @@ static PyMethodDef Session_methods[] = {
 	{ "report", (PyCFunction)(void (*)(void))Session_report,
 	  METH_VARARGS | METH_KEYWORDS,
 	  "report(format='text', all=False, output=None, group_by='stack', "
-	  "blocking=True, prove=False, why=False) -> str or None" },
+	  "blocking=True, prove=False, why=False, pprof_labels=False) -> "
+	  "str or None" },
 	{ "goroutine", (PyCFunction)Session_goroutine, METH_VARARGS,
 	  "goroutine(goid) -> str: one goroutine's traceback" },
 	{ "list", (PyCFunction)(void (*)(void))Session_list,

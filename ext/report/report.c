@@ -4,7 +4,9 @@
  * (go.c) streams each goroutine as the runtime prints it.  The others
  * read the grouping model (model.c, leakdump/report/model.h): goroutines
  * grouped by (state, visible stack, creator) and printed as "text"
- * (text.c), "text" by blocking object (blocker.c) or "json" (json.c).
+ * (text.c), "text" by blocking object (blocker.c) or "json" (json.c);
+ * "pprof" (pprof.c) reads the model's blocking objects and verdicts and
+ * walks every stack whole, runtime frames included.
  */
 #include <stdbool.h>
 
@@ -30,6 +32,7 @@ static const struct format formats[] = {
 	  "--prove reports in text or json, not in the runtime's own format",
 	  ld_report_emit_go },
 	{ LD_FORMAT_JSON, ANY_GROUPING, true, NULL, ld_report_emit_json },
+	{ LD_FORMAT_PPROF, ANY_GROUPING, true, NULL, ld_report_emit_pprof },
 	{ LD_FORMAT_TEXT, LD_GROUP_BLOCKER, true, NULL,
 	  ld_report_emit_blocker },
 	{ LD_FORMAT_TEXT, ANY_GROUPING, true, NULL, ld_report_emit_text },

@@ -113,7 +113,7 @@ def test_commands_names_order_and_help():
         assert not c.help.endswith("\n")
     lead = commands.BY_NAME["leak-dump"].help
     for opt in ("--format", "--output", "--all", "--group-by",
-                "--no-blocking", "--prove"):
+                "--no-blocking", "--prove", "pprof", "--pprof-labels"):
         assert opt in lead
 
 
@@ -135,15 +135,30 @@ def test_leak_dump_options(sessions):
         blocking=False, prove=True, why=True))]
 
 
+def test_leak_dump_pprof(sessions):
+    h, _ = _invoke(_core(), "leak-dump",
+                   "--format pprof --output p.pb.gz --prove --pprof-labels")
+    assert h.errors == []
+    assert sessions[0].calls == [("report", dict(
+        format="pprof", all=False, output="p.pb.gz", group_by="stack",
+        blocking=True, prove=True, why=False, pprof_labels=True))]
+
+
 @pytest.mark.parametrize("cmd,arg,line", [
     ("leak-dump", "--format xml",
      "leak-dump: argument --format: invalid choice: 'xml' "
-     "(choose from 'text', 'go', 'json')"),
+     "(choose from 'text', 'go', 'json', 'pprof')"),
     ("leak-dump", "--bogus", "leak-dump: unrecognized arguments: --bogus"),
     ("leak-dump", "--help", "leak-dump: unrecognized arguments: --help"),
     ("leak-dump", "'x", "leak-dump: No closing quotation"),
     ("leak-dump", "--group-by", "leak-dump: argument --group-by: expected one argument"),
     ("leak-dump", "--why", "leak-dump: --why explains --prove's verdicts (add --prove)"),
+    ("leak-dump", "--format pprof",
+     "leak-dump: --format pprof writes a binary profile: give --output FILE"),
+    ("leak-dump", "--format pprof --output x --prove --why",
+     "leak-dump: --why's paths print in text or json, not in pprof"),
+    ("leak-dump", "--pprof-labels --output x",
+     "leak-dump: --pprof-labels labels samples of --format pprof"),
     ("go-bt", "", "leak-dump: usage: go-bt GOID"),
     ("go-bt", "x", "leak-dump: usage: go-bt GOID"),
     ("go-bt", "1 2", "leak-dump: usage: go-bt GOID"),

@@ -203,6 +203,11 @@ struct ld_rt {
 	 */
 	/* Go 1.27 prints labels after "]" and quotes only when needed */
 	bool labels_after_bracket;
+	/*
+	 * Go 1.24+: g.labels points to runtime/pprof's labelMap, a sorted
+	 * []struct{key, value string}; before, to a map[string]string.
+	 */
+	bool labels_slice;
 	/* Go 1.25+: showfuncinfo always shows runFinalizers/runCleanups */
 	bool show_finalizer_frames;
 	/*

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reports over a loaded session: the runtime's own dump text ("go"), a
- * grouped summary ("text") and a machine-readable form ("json").
+ * grouped summary ("text"), a machine-readable form ("json") and a
+ * goroutine profile for `go tool pprof` ("pprof", binary).
  * Output is written to a caller-owned FILE *.
  */
 #ifndef LD_REPORT_H
@@ -16,6 +17,7 @@ enum ld_format {
 	LD_FORMAT_TEXT,
 	LD_FORMAT_GO,
 	LD_FORMAT_JSON,
+	LD_FORMAT_PPROF,	/* gzipped profile.proto: binary output */
 };
 
 enum ld_group_by {
@@ -32,6 +34,7 @@ struct ld_report_opts {
 	bool prove;		/* leak verdicts (ext/prove/; text/json) */
 	bool why;		/* with prove: each may-wake group's path
 				 * from a root to its primitive */
+	bool pprof_labels;	/* pprof: the goroutines' own labels too */
 };
 
 struct ld_error *ld_report(struct ld_session *s,

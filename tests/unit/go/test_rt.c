@@ -125,6 +125,7 @@ static void test_caps_per_release(void **state)
 		assert_int_equal(rt->span_index_width, minor >= 22 ? 2 : 8);
 		assert_int_equal(rt->show_finalizer_frames, minor >= 25);
 		assert_int_equal(rt->labels_after_bracket, minor >= 27);
+		assert_int_equal(rt->labels_slice, minor >= 24);
 		assert_int_equal(rt->arena_ptr_bitmap, minor <= 21);
 		assert_int_equal(rt->span_heap_bits, minor >= 22);
 		assert_int_equal(rt->type_gcprog_kind, minor <= 23);
