@@ -7,6 +7,7 @@
  * (text.c), "text" by blocking object (blocker.c) or "json" (json.c).
  */
 #include <stdbool.h>
+#include <string.h>
 
 #include "leakdump/report/model.h"
 #include "leakdump/report/report.h"
@@ -61,6 +62,8 @@ struct ld_error *ld_report(struct ld_session *s,
 	/* A format ld_format does not name prints as text always did. */
 	if (!f)
 		f = pick(LD_FORMAT_TEXT, (int)opts->group_by);
+	if (opts->totals)
+		memset(opts->totals, 0, sizeof(*opts->totals));
 	err = ld_session_load_goroutines(s);
 	if (err)
 		return err;
@@ -72,6 +75,12 @@ struct ld_error *ld_report(struct ld_session *s,
 	if (err)
 		return err;
 	err = f->emit(s, opts, m, out);
+	if (!err && opts->totals && m->pv) {
+		opts->totals->proved = true;
+		opts->totals->proven = m->pv->proven;
+		memcpy(opts->totals->verdicts, m->pv->count,
+		       sizeof(opts->totals->verdicts));
+	}
 	ld_report_model_destroy(m);
 	return err;
 }

@@ -23,6 +23,16 @@ enum ld_group_by {
 	LD_GROUP_BLOCKER,	/* the object waited on, whatever the stack */
 };
 
+/*
+ * What a report found, for a caller that acts on it (the command line's
+ * --fail-on-leak): the --prove verdict counts its summary line prints.
+ */
+struct ld_report_totals {
+	bool proved;		/* --prove ran: the fields below are set */
+	bool proven;		/* no gaps: "leaked" is a proof */
+	uint64_t verdicts[4];	/* goroutines per enum ld_verdict */
+};
+
 struct ld_report_opts {
 	enum ld_format format;
 	bool all;		/* include runtime-internal goroutines */
@@ -32,6 +42,8 @@ struct ld_report_opts {
 	bool prove;		/* leak verdicts (ext/prove/; text/json) */
 	bool why;		/* with prove: each may-wake group's path
 				 * from a root to its primitive */
+	struct ld_report_totals *totals;	/* caller's; filled when
+						 * not NULL */
 };
 
 struct ld_error *ld_report(struct ld_session *s,
