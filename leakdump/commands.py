@@ -226,10 +226,14 @@ def _leak_dump(cmds, arg):
     args = parse_leak_dump(arg)
     if args.why and not args.prove:
         raise UsageError("--why explains --prove's verdicts (add --prove)")
-    return cmds.session().report(format=args.format, all=args.all,
-                                 output=args.output, group_by=args.group_by,
-                                 blocking=not args.no_blocking,
-                                 prove=args.prove, why=args.why)
+    kw = dict(format=args.format, all=args.all, output=args.output,
+              group_by=args.group_by, blocking=not args.no_blocking,
+              prove=args.prove, why=args.why)
+    cmds.verdicts = None
+    if not (cmds.want_verdicts and args.prove):
+        return cmds.session().report(**kw)
+    text, cmds.verdicts = cmds.session().report(totals=True, **kw)
+    return text
 
 
 # The arguments are checked before the target is looked at, except for
@@ -269,6 +273,12 @@ BY_NAME = {c.name: c for c in COMMANDS}
 
 class Commands:
     """The commands bound to one host, with the session they share."""
+
+    # Set by a host that acts on leak-dump --prove's verdicts (the command
+    # line's --fail-on-leak): each such leak-dump then leaves their counts
+    # in .verdicts ({"leaked": N, "may-wake": N, "live": N, "proven": B}).
+    want_verdicts = False
+    verdicts = None
 
     def __init__(self, host, cache=None):
         self.host = host
