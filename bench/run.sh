@@ -1,5 +1,6 @@
 #!/bin/sh
-# leakdump benchmark (not a test): leak-dump vs Delve on N parked goroutines.
+# leakdump benchmark (not a test): leak-dump (in GDB, and the `leakdump`
+# command line without a debugger) vs Delve on N parked goroutines.
 #   bench/run.sh [N ...]            default: 100000 1000000
 # Environment:
 #   GO_VERSION=1.26                 Go toolchain for the fixture (scripts/fetch-go.sh)
@@ -12,6 +13,8 @@
 #   BENCH_PROVE=1                   leaky fixture (-leak); also time leak-dump --prove
 #   BENCH_HEAP_MB=2048              the fixture also keeps this much reachable heap
 #   BENCH_SKIP_DELVE=1              do not run Delve
+#   BENCH_SKIP_CLI=1                do not time the command line (leakdump
+#                                   core/pid, no debugger) beside GDB
 #   BENCH_JSON=path                 results file (default bench/results/latest.json)
 #   BENCH_BASELINE=dir              another built checkout (e.g. a git worktree of
 #                                   the previous commit): its leak-dump is timed on
@@ -78,6 +81,7 @@ DLV=$("$BENCH/fetch-delve.sh")
 	--heap-mb "${BENCH_HEAP_MB:-0}" \
 	${BENCH_BASELINE:+--baseline "$BENCH_BASELINE"} \
 	${BENCH_PROVE:+--prove} ${BENCH_SKIP_DELVE:+--skip-delve} \
+	${BENCH_SKIP_CLI:+--skip-cli} \
 	"$@" &
 # In the background so that INT/TERM reach the traps at once; the driver
 # kills what it started on TERM, and cleanup() makes sure of it.
