@@ -153,7 +153,7 @@ def _split(argv):
     words = rest[:nwords]
     if any(w in ("-h", "--help") for w in words):
         return MODE_HELP[mode] + "\n" + _command_help("leak-dump")
-    if len(words) < nwords:
+    if len(words) < nwords or any(w.startswith("-") for w in words):
         raise _Fail("usage: leakdump %s" % (
             "core EXE CORE [COMMAND] [ARGS...]" if mode == "core"
             else "pid PID [COMMAND] [ARGS...]"))
