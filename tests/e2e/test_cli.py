@@ -134,6 +134,28 @@ def test_pid_matches_oracle(go_version, spawn, tool, tmp_path):
     assert fp.connect() == b"hello from parked\n"
 
 
+# What legitimately differs between two dumps of one live process a moment
+# apart: how long until a timer fires.
+def _mask_timers(data):
+    data = re.sub(rb"fires in [\d.]+ s", b"fires in N s", data)
+    return re.sub(rb'"fires_in_ns":-?\d+', b'"fires_in_ns":N', data)
+
+
+def test_pid_same_as_gdb(go_version, spawn, tool, tmp_path):
+    """The same dump as GDB attached to the same process: byte for byte in
+    the runtime's format; text and json up to the timers' time left."""
+    fp = spawn(go_version, "parked")
+    cmds = ["leak-dump --format go", "leak-dump", "leak-dump --format json"]
+    gdb = _gdb_outputs(harness.live_target(fp.pid), tmp_path, cmds)
+    for cmd, want in zip(cmds, gdb):
+        got = ok(leakdump("pid", fp.pid, *cmd.split()[1:]))
+        if "json" in cmd or cmd == "leak-dump":
+            got, want = _mask_timers(got), _mask_timers(want)
+        assert got == want, "%s differs from GDB's:\n--- gdb\n%s\n--- cli\n%s" % (
+            cmd, want[:2000].decode(errors="replace"), got[:2000].decode(errors="replace"))
+    assert b"fires in" in gdb[1]
+
+
 def _threads(pid):
     return sorted(int(t) for t in os.listdir("/proc/%d/task" % pid))
 
