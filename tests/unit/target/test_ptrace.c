@@ -30,6 +30,7 @@
 struct shared {
 	volatile uint64_t spins;	/* the spinning thread's counter */
 	volatile uint64_t usr1;		/* SIGUSR1s handled */
+	volatile uint64_t born;		/* threads the churner made */
 };
 
 static struct shared *sh;
@@ -51,6 +52,41 @@ static void *sleeper(void *arg)
 	for (;;)
 		pause();
 	return NULL;
+}
+
+static void *short_lived(void *arg)
+{
+	for (volatile int i = 0; i < 10000; i++)
+		;
+	return NULL;
+}
+
+/* Threads come and go all the time: the stopper must still converge. */
+static void *churner(void *arg)
+{
+	for (;;) {
+		pthread_t t[4];
+		int n = 0;
+
+		for (int i = 0; i < 4; i++)
+			n += !pthread_create(&t[n], NULL, short_lived, NULL);
+		for (int i = 0; i < n; i++)
+			pthread_join(t[i], NULL);
+		sh->born += (uint64_t)n;
+	}
+	return NULL;
+}
+
+static void churn_child(int ready_fd)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, churner, NULL))
+		_exit(1);
+	if (write(ready_fd, "r", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
 }
 
 /* The child: three threads (one spinning, two asleep), then ready. */
@@ -129,7 +165,7 @@ static void sleep_ms(long ms)
 		;
 }
 
-static int spawn(void)
+static int fork_child(void (*fn)(int))
 {
 	int fds[2];
 	char c;
@@ -140,11 +176,18 @@ static int spawn(void)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(fds[0]);
-		child(fds[1]);
+		fn(fds[1]);
 	}
 	close(fds[1]);
 	assert_int_equal(read(fds[0], &c, 1), 1);
 	close(fds[0]);
+	return pid;
+}
+
+static int spawn(void)
+{
+	int pid = fork_child(child);
+
 	for (int i = 0; i < 500 && count_tasks(pid) != NTHREADS; i++)
 		sleep_ms(2);
 	assert_int_equal(count_tasks(pid), NTHREADS);
@@ -247,6 +290,37 @@ static void test_stopped_process_stays_stopped(void **state)
 	reap(pid);
 }
 
+static void test_threads_come_and_go(void **state)
+{
+	int pid = fork_child(churn_child);
+	uint64_t born;
+
+	for (int i = 0; i < 500 && sh->born < 100; i++)
+		sleep_ms(2);
+	assert_true(sh->born >= 100);
+	for (int round = 0; round < 30; round++) {
+		struct ld_stopped *st = NULL;
+
+		assert_null(ld_ptrace_stop(pid, &st));
+		/* The main thread and the churner at least; every one held. */
+		assert_true(st->nthreads >= 2);
+		for (size_t i = 0; i < st->nthreads; i++) {
+			assert_int_equal(state_of(pid, st->regs[i].tid), 't');
+			assert_true(st->regs[i].nregs > 0);
+		}
+		born = sh->born;
+		sleep_ms(5);
+		assert_true(sh->born == born);
+		assert_null(ld_ptrace_resume(st));
+		assert_int_equal(tracer_of(pid), 0);
+	}
+	born = sh->born;
+	for (int i = 0; i < 500 && sh->born == born; i++)
+		sleep_ms(2);
+	assert_true(sh->born > born);
+	reap(pid);
+}
+
 static void test_errors(void **state)
 {
 	struct ld_stopped *st = NULL, *second = (void *)1;
@@ -310,6 +384,7 @@ int main(void)
 		cmocka_unit_test_setup(test_stop_read_resume, reset),
 		cmocka_unit_test_setup(test_stopped_process_stays_stopped,
 				       reset),
+		cmocka_unit_test_setup(test_threads_come_and_go, reset),
 		cmocka_unit_test_setup(test_errors, reset),
 	};
 
