@@ -31,13 +31,24 @@ struct shared {
 	volatile uint64_t spins;	/* the spinning thread's counter */
 	volatile uint64_t usr1;		/* SIGUSR1s handled */
 	volatile uint64_t born;		/* threads the churner made */
+	volatile uint64_t sent, rt;	/* SIGRTMIN sent, handled */
+	volatile int done;		/* the sender has finished */
 };
 
 static struct shared *sh;
+/* Every child started, killed by the teardown even when a test fails. */
+static int children[8];
+static int nchildren;
 
+/* Handlers may run on several threads at once. */
 static void on_usr1(int sig)
 {
-	sh->usr1++;
+	__atomic_fetch_add(&sh->usr1, 1, __ATOMIC_RELAXED);
+}
+
+static void on_rt(int sig)
+{
+	__atomic_fetch_add(&sh->rt, 1, __ATOMIC_RELAXED);
 }
 
 static void *spinner(void *arg)
@@ -95,6 +106,7 @@ static void child(int ready_fd)
 	pthread_t t;
 
 	signal(SIGUSR1, on_usr1);
+	signal(SIGRTMIN, on_rt);
 	if (pthread_create(&t, NULL, spinner, NULL) ||
 	    pthread_create(&t, NULL, sleeper, NULL) ||
 	    pthread_create(&t, NULL, sleeper, NULL))
@@ -178,6 +190,8 @@ static int fork_child(void (*fn)(int))
 		close(fds[0]);
 		fn(fds[1]);
 	}
+	if (nchildren < 8)
+		children[nchildren++] = pid;
 	close(fds[1]);
 	assert_int_equal(read(fds[0], &c, 1), 1);
 	close(fds[0]);
@@ -198,12 +212,18 @@ static int spawn(void)
 	return pid;
 }
 
+/* Kill and reap a child once: a reaped pid may be reused. */
 static void reap(int pid)
 {
 	int status;
 
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
+	for (int i = 0; i < nchildren; i++) {
+		if (children[i] != pid)
+			continue;
+		children[i] = 0;
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
 }
 
 static void wait_state(int pid, char want)
@@ -287,6 +307,42 @@ static void test_stopped_process_stays_stopped(void **state)
 	for (int i = 0; i < 500 && sh->spins == spins; i++)
 		sleep_ms(2);
 	assert_true(sh->spins > spins);
+	reap(pid);
+}
+
+/*
+ * A signal on its way as the stop begins is held (a signal-delivery-stop)
+ * and delivered on detach, never swallowed.  Real-time signals queue, so
+ * every one sent (by a second process, while this one stops and resumes
+ * the child over and over) must be handled once.
+ */
+static void test_no_signal_lost(void **state)
+{
+	int pid = spawn(), sender;
+
+	sender = fork();
+	assert_true(sender >= 0);
+	if (sender > 0 && nchildren < 8)
+		children[nchildren++] = sender;
+	if (sender == 0) {
+		for (int i = 0; i < 20000; i++)
+			if (!kill(pid, SIGRTMIN))
+				sh->sent++;
+		sh->done = 1;
+		_exit(0);
+	}
+	for (int round = 0; !sh->done && round < 100000; round++) {
+		struct ld_stopped *st = NULL;
+
+		assert_null(ld_ptrace_stop(pid, &st));
+		assert_int_equal(st->nthreads, NTHREADS);
+		assert_null(ld_ptrace_resume(st));
+	}
+	reap(sender);	/* done: it has exited */
+	assert_true(sh->sent > 0);
+	for (int i = 0; i < 2000 && sh->rt < sh->sent; i++)
+		sleep_ms(1);
+	assert_true(sh->rt == sh->sent);
 	reap(pid);
 }
 
@@ -375,17 +431,29 @@ static int setup(void **state)
 static int reset(void **state)
 {
 	memset((void *)sh, 0, sizeof(*sh));
+	nchildren = 0;
 	return 0;
 }
+
+static int kill_children(void **state)
+{
+	for (int i = 0; i < nchildren; i++)
+		if (children[i])
+			reap(children[i]);
+	nchildren = 0;
+	return 0;
+}
+
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, reset, kill_children)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_stop_read_resume, reset),
-		cmocka_unit_test_setup(test_stopped_process_stays_stopped,
-				       reset),
-		cmocka_unit_test_setup(test_threads_come_and_go, reset),
-		cmocka_unit_test_setup(test_errors, reset),
+		TEST(test_stop_read_resume),
+		TEST(test_stopped_process_stays_stopped),
+		TEST(test_no_signal_lost),
+		TEST(test_threads_come_and_go),
+		TEST(test_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
