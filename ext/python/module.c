@@ -529,7 +529,8 @@ static PyTypeObject StoppedType = {
 	.tp_flags = Py_TPFLAGS_DEFAULT,
 	.tp_doc = "Stopped(pid): every thread of process pid stopped (ptrace "
 		  "seize and interrupt) until resume() or the end of a with "
-		  "block; threads() gives their registers.",
+		  "block; threads() gives their registers.  Resume it from "
+		  "the thread that made it: the kernel's tracer is a thread.",
 	.tp_methods = Stopped_methods,
 	.tp_getset = Stopped_getset,
 	.tp_init = (initproc)Stopped_init,
