@@ -118,6 +118,9 @@ def _executable(pid):
     try:
         path = os.readlink(link)
     except FileNotFoundError:
+        if os.path.exists("/proc/%d" % pid):
+            raise UsageError("process %d has no executable (a kernel thread, "
+                             "or exiting)" % pid) from None
         raise UsageError("no process %d" % pid) from None
     except OSError as exc:
         raise UsageError("cannot read %s: %s" % (link, exc.strerror)) from None

@@ -214,10 +214,11 @@ static struct ld_error *attach_new(struct ld_stopped *st, size_t *added)
 		if (*end || tid <= 0 || known(st, (int)tid))
 			continue;
 		if (ptrace(PTRACE_SEIZE, (pid_t)tid, NULL, NULL) < 0) {
-			/* Gone, or a zombie (an exited leader): skip it. */
-			if (errno == ESRCH ||
-			    task_state(st->pid, (int)tid) == 'Z' ||
-			    task_state(st->pid, (int)tid) == 0)
+			char state = task_state(st->pid, (int)tid);
+
+			/* Gone, or exiting (a zombie leader): skip it. */
+			if (errno == ESRCH || !state || state == 'Z' ||
+			    state == 'X')
 				continue;
 			err = errno == EPERM ? denied(st->pid, (int)tid) :
 			      ld_error_os(errno, "cannot attach to thread %ld",
