@@ -75,6 +75,8 @@ struct ld_error *ld_report(struct ld_session *s,
 	if (err)
 		return err;
 	err = f->emit(s, opts, m, out);
+	_Static_assert(sizeof(opts->totals->verdicts) ==
+		       sizeof(m->pv->count), "one count per verdict");
 	if (!err && opts->totals && m->pv) {
 		opts->totals->proved = true;
 		opts->totals->proven = m->pv->proven;
