@@ -174,7 +174,11 @@ def _split(argv):
         if command != "leak-dump":
             raise _Fail("--fail-on-leak is an option of leak-dump")
         args = [a for a in args if a != "--fail-on-leak"]
-        if "--prove" not in args:
+        try:
+            prove = _commands.parse_leak_dump(shlex.join(args)).prove
+        except UsageError:
+            prove = True    # leak-dump itself names what is wrong
+        if not prove:
             raise _Fail("--fail-on-leak decides on --prove's verdicts "
                         "(add --prove)")
     if mode == "pid":
