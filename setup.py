@@ -2,7 +2,9 @@
 
     /usr/bin/python3 setup.py build_ext --inplace
 
-(`make` does the same and also builds the unit tests.)  The C core is every
+(`make` does the same and also builds the unit tests.)  `pip install .`
+installs the package, the extension and the `leakdump` command
+(leakdump.cli) for the Python it runs under.  The C core is every
 .c file under ext/<layer>/ except ext/python/, the thin binding layer; the
 warning and code-generation flags are read from the Makefile so that both
 builds use one list.  pprof's profile.proto is compiled by protoc-c into
@@ -56,6 +58,8 @@ setup(
     version="0.1.0",
     description="Goroutine dumps of live Go processes and core files, in GDB",
     packages=["leakdump"],
+    # `leakdump core EXE CORE ...` / `leakdump pid PID ...`: no debugger.
+    entry_points={"console_scripts": ["leakdump = leakdump.cli:main"]},
     ext_modules=[
         Extension(
             "leakdump._leakdump",

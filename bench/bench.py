@@ -279,7 +279,33 @@ class Bench:
             seen = int(m.group(1).replace(",", ""))
         except (OSError, AttributeError, ValueError):
             pass
-        return {"runs": runs, "gdb_only": base, "goroutines": seen}
+        res = {"runs": runs, "gdb_only": base, "goroutines": seen}
+        if not self.a.skip_cli and gdbinit == self.a.gdbinit:
+            res["cli"] = self.cli_runs(n, mode, target, extra)
+        return res
+
+    def cli_runs(self, n, mode, target, extra=""):
+        """RUNS timed runs of the same leak-dump through the command line
+        (`python3 -m leakdump core EXE CORE` / `pid PID`): no GDB start-up,
+        no GDB core loading; a live process is stopped with ptrace."""
+        root = os.path.dirname(os.path.abspath(self.a.gdbinit))
+        where = (["pid", target[1]] if target[0] == "-p"
+                 else ["core"] + list(target))
+        cmd = ["/usr/bin/python3", "-m", "leakdump"] + where + \
+            ["--output", "/dev/null"] + extra.split()
+        runs = []
+        for i in range(self.a.runs):
+            cwd = os.getcwd()
+            os.chdir(root)      # `-m leakdump` from the checkout
+            try:
+                r = measure(cmd, self.a.timeout, self.a.max_rss_mb,
+                            self.path("logs", "cli-%d-%s-%d.out" % (n, mode, i)))
+            finally:
+                os.chdir(cwd)
+            r["load"] = loadavg()[0]
+            log("leakdump cli %s N=%d run %d: %s" % (mode, n, i + 1, r))
+            runs.append(r)
+        return runs
 
     def delve_runs(self, n):
         runs = []
@@ -437,7 +463,8 @@ def fmt(x, spec="%.2f"):
 
 def table(results):
     head = ("N", "mode", "leakdump wall s", "leakdump RSS MB", "in-command s",
-            "debugger-only s", "delve wall s", "delve RSS MB", "delve/leakdump")
+            "debugger-only s", "cli wall s", "cli RSS MB", "cli/gdb",
+            "delve wall s", "delve RSS MB", "delve/leakdump")
     rows = []
     for res in results:
         d = best(res["delve"]["runs"])
@@ -460,10 +487,20 @@ def table(results):
                     dw, dr, ratio = (dfail or "-"), "-", "-"
             else:
                 dw, dr, ratio = "n/a", "n/a", "n/a"
+            # The command line (no debugger) beside GDB: cli/gdb is its
+            # best wall time over GDB's best (leak-dump in GDB, start-up
+            # and core loading included).
+            cli = best(res[mode].get("cli", []))
+            if cli is not None:
+                cw, cr = fmt(cli["wall_s"]), fmt(cli["rss_mb"], "%.0f")
+                cratio = ("%.2f" % (cli["wall_s"] / b["wall_s"])) if b else "-"
+            else:
+                cw = cr = cratio = "-" if not res[mode].get("cli") else "failed"
             rows.append((str(res["n"]), mode,
                          fmt(b["wall_s"]) if b else "failed",
                          fmt(rss, "%.0f"), fmt(c["cmd_s"] if c else None, "%.3f"),
-                         fmt(g["wall_s"] if g else None), dw, dr, ratio))
+                         fmt(g["wall_s"] if g else None), cw, cr, cratio,
+                         dw, dr, ratio))
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     lines = ["  ".join(h.rjust(w) for h, w in zip(head, widths)),
              "  ".join("-" * w for w in widths)]
@@ -501,6 +538,12 @@ def details(results):
                            fmt(r.get("cmd_s"), "%.3f"),
                            "" if r["status"] == "ok" else " [%s]" % r["status"])
                            for r in m["runs"])))
+            if m.get("cli"):
+                out.append("  %s leakdump cli runs (wall s / RSS MB): %s" % (
+                    mode, ", ".join("%s/%s%s" % (
+                        fmt(r["wall_s"]), fmt(r["rss_mb"], "%.0f"),
+                        "" if r["status"] == "ok" else " [%s]" % r["status"])
+                        for r in m["cli"])))
             out.append("  %s %s-only runs (wall s / RSS MB): %s; goroutines "
                        "reported: %s" % (mode, "lldb" if "lldb" in mode else "gdb",
                                          ", ".join(
@@ -574,6 +617,8 @@ def main():
     ap.add_argument("--skip-delve", action="store_true")
     ap.add_argument("--api-iter", default=None,
                     help="bench/api_iter.py: also time the Python API on the core")
+    ap.add_argument("--skip-cli", action="store_true",
+                    help="do not time the command line (leakdump core/pid)")
     ap.add_argument("--baseline", default=None,
                     help="another built checkout: its leak-dump is measured "
                          "on the same fixture and core (modes ending @base)")

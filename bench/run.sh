@@ -1,5 +1,6 @@
 #!/bin/sh
-# leakdump benchmark (not a test): leak-dump vs Delve on N parked goroutines.
+# leakdump benchmark (not a test): leak-dump (in GDB, and the `leakdump`
+# command line without a debugger) vs Delve on N parked goroutines.
 #   bench/run.sh [N ...]            default: 100000 1000000
 # Environment:
 #   GO_VERSION=1.26                 Go toolchain for the fixture (scripts/fetch-go.sh)
@@ -18,6 +19,8 @@
 #   BENCH_LLDB=lldb-19              LLDB timed beside GDB, live and on the core
 #                                   (rows live-lldb, core-lldb); skipped when absent
 #   BENCH_SKIP_LLDB=1               do not run LLDB
+#   BENCH_SKIP_CLI=1                do not time the command line (leakdump
+#                                   core/pid, no debugger) beside GDB
 #   BENCH_JSON=path                 results file (default bench/results/latest.json)
 #   BENCH_BASELINE=dir              another built checkout (e.g. a git worktree of
 #                                   the previous commit): its leak-dump is timed on
@@ -94,6 +97,7 @@ API_ITER=$BENCH/api_iter.py
 	${LLDB:+--lldb "$LLDB"} \
 	${BENCH_PROVE:+--prove} ${BENCH_SKIP_DELVE:+--skip-delve} \
 	${API_ITER:+--api-iter "$API_ITER"} \
+	${BENCH_SKIP_CLI:+--skip-cli} \
 	"$@" &
 # In the background so that INT/TERM reach the traps at once; the driver
 # kills what it started on TERM, and cleanup() makes sure of it.

@@ -253,11 +253,16 @@ def _leak_dump(cmds, arg):
         raise UsageError("--why's paths print in text or json, not in pprof")
     if args.pprof_labels and args.format != "pprof":
         raise UsageError("--pprof-labels labels samples of --format pprof")
-    kw = {"pprof_labels": True} if args.pprof_labels else {}
-    return cmds.session().report(format=args.format, all=args.all,
-                                 output=args.output, group_by=args.group_by,
-                                 blocking=not args.no_blocking,
-                                 prove=args.prove, why=args.why, **kw)
+    kw = dict(format=args.format, all=args.all, output=args.output,
+              group_by=args.group_by, blocking=not args.no_blocking,
+              prove=args.prove, why=args.why)
+    if args.pprof_labels:
+        kw["pprof_labels"] = True
+    cmds.verdicts = None
+    if not (cmds.want_verdicts and args.prove):
+        return cmds.session().report(**kw)
+    text, cmds.verdicts = cmds.session().report(totals=True, **kw)
+    return text
 
 
 # The arguments are checked before the target is looked at, except for
@@ -307,6 +312,12 @@ def latest():
 
 class Commands:
     """The commands bound to one host, with the session they share."""
+
+    # Set by a host that acts on leak-dump --prove's verdicts (the command
+    # line's --fail-on-leak): each such leak-dump then leaves their counts
+    # in .verdicts ({"leaked": N, "may-wake": N, "live": N, "proven": B}).
+    want_verdicts = False
+    verdicts = None
 
     def __init__(self, host, cache=None):
         global _LATEST  # pylint: disable=global-statement

@@ -2,7 +2,7 @@
 # Install the Debian packages leakdump builds and tests with.
 # Idempotent: skips apt when everything is already present.
 set -eu
-PKGS="gcc make gdb gdbserver python3 python3-dev python3-pytest python3-setuptools \
+PKGS="gcc make gdb gdbserver python3 python3-dev python3-pytest python3-setuptools python3-pip \
 libdw-dev libelf-dev libcmocka-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev \
 lldb-19 python3-lldb-19"
 # lldb-19 (the LLDB adapter, leakdump_lldb.py): bookworm's default lldb (14)

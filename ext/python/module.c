@@ -13,9 +13,11 @@
 #include <string.h>
 
 #include "leakdump/blocking/blocking.h"
+#include "leakdump/prove/prove.h"
 #include "leakdump/report/report.h"
 #include "leakdump/model/resolve.h"
 #include "leakdump/model/session.h"
+#include "leakdump/target/ptrace.h"
 
 static PyObject *LeakdumpError;
 
@@ -237,15 +239,18 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 {
 	static char *kwlist[] = { "format", "all", "output", "group_by",
 				  "blocking", "prove", "why", "pprof_labels",
-				  NULL };
+				  "totals", NULL };
 	const char *format = "text", *output = NULL, *group_by = "stack";
+	struct ld_report_totals totals = { 0 };
 	struct ld_report_opts opts = { 0 };
 	int all = 0, blocking = 1, prove = 0, why = 0, pprof_labels = 0;
+	int want_totals = 0;
+	PyObject *text;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzspppp", kwlist,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzsppppp", kwlist,
 					 &format, &all, &output, &group_by,
 					 &blocking, &prove, &why,
-					 &pprof_labels))
+					 &pprof_labels, &want_totals))
 		return NULL;
 	if (!strcmp(group_by, "blocker")) {
 		opts.group_by = LD_GROUP_BLOCKER;
@@ -284,7 +289,21 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 		return NULL;
 	}
 	opts.all = all;
-	return with_output(self, output, do_report, &opts);
+	if (want_totals)
+		opts.totals = &totals;
+	text = with_output(self, output, do_report, &opts);
+	if (!text || !want_totals)
+		return text;
+	if (!totals.proved)
+		return Py_BuildValue("(NO)", text, Py_None);
+	return Py_BuildValue("(N{s:K,s:K,s:K,s:O})", text,
+			     ld_verdict_name(LD_VERDICT_LEAKED),
+			     (unsigned long long)totals.verdicts[LD_VERDICT_LEAKED],
+			     ld_verdict_name(LD_VERDICT_MAY_WAKE),
+			     (unsigned long long)totals.verdicts[LD_VERDICT_MAY_WAKE],
+			     ld_verdict_name(LD_VERDICT_LIVE),
+			     (unsigned long long)totals.verdicts[LD_VERDICT_LIVE],
+			     "proven", totals.proven ? Py_True : Py_False);
 }
 
 static struct ld_error *do_goroutine(SessionObject *self, void *arg,
@@ -383,8 +402,10 @@ static PyMethodDef Session_methods[] = {
 	{ "report", (PyCFunction)(void (*)(void))Session_report,
 	  METH_VARARGS | METH_KEYWORDS,
 	  "report(format='text', all=False, output=None, group_by='stack', "
-	  "blocking=True, prove=False, why=False, pprof_labels=False) -> "
-	  "str or None" },
+	  "blocking=True, prove=False, why=False, pprof_labels=False, "
+	  "totals=False) -> str or None; with totals, (that, verdicts) where "
+	  "verdicts is None without prove, else {'leaked': n, 'may-wake': n, "
+	  "'live': n, 'proven': bool}" },
 	{ "goroutine", (PyCFunction)Session_goroutine, METH_VARARGS,
 	  "goroutine(goid) -> str: one goroutine's traceback" },
 	{ "list", (PyCFunction)(void (*)(void))Session_list,
@@ -411,6 +432,147 @@ static PyTypeObject SessionType = {
 	.tp_doc = "Session(kind, exe, core=None, pid=0, threads=None, read=None, load_bias=0)",
 	.tp_methods = Session_methods,
 	.tp_init = (initproc)Session_init,
+	.tp_new = PyType_GenericNew,
+};
+
+/*
+ * Stopped(pid): every thread of a live process stopped through ptrace
+ * (ld_ptrace_stop) until resume(), exiting a with block, or dealloc.
+ */
+typedef struct {
+	PyObject_HEAD
+	struct ld_stopped *st;
+	int pid;
+} StoppedObject;
+
+static int Stopped_init(StoppedObject *self, PyObject *args, PyObject *kw)
+{
+	static char *kwlist[] = { "pid", NULL };
+	struct ld_error *err;
+	int pid;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "i", kwlist, &pid))
+		return -1;
+	if (self->st) {
+		PyErr_SetString(PyExc_RuntimeError, "already stopped");
+		return -1;
+	}
+	err = ld_ptrace_stop(pid, &self->st);
+	if (err) {
+		raise_error(err);
+		return -1;
+	}
+	self->pid = pid;
+	return 0;
+}
+
+static PyObject *Stopped_resume(StoppedObject *self, PyObject *unused)
+{
+	struct ld_error *err = ld_ptrace_resume(self->st);
+
+	self->st = NULL;
+	if (err)
+		return raise_error(err);
+	Py_RETURN_NONE;
+}
+
+static void Stopped_dealloc(StoppedObject *self)
+{
+	ld_error_destroy(ld_ptrace_resume(self->st));
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *Stopped_threads(StoppedObject *self, PyObject *unused)
+{
+	PyObject *list;
+
+	if (!self->st) {
+		PyErr_SetString(PyExc_RuntimeError, "process is not stopped");
+		return NULL;
+	}
+	list = PyList_New((Py_ssize_t)self->st->nthreads);
+	for (size_t i = 0; list && i < self->st->nthreads; i++) {
+		const struct ld_thread_regs *r = &self->st->regs[i];
+		PyObject *regs = PyTuple_New(r->nregs), *item = NULL;
+
+		for (uint32_t j = 0; regs && j < r->nregs; j++) {
+			PyObject *v = PyLong_FromUnsignedLongLong(r->regs[j]);
+
+			if (!v) {
+				Py_CLEAR(regs);
+				break;
+			}
+			PyTuple_SET_ITEM(regs, j, v);
+		}
+		if (regs)
+			item = Py_BuildValue("(iN)", (int)r->tid, regs);
+		if (!item) {
+			Py_CLEAR(list);
+			break;
+		}
+		PyList_SET_ITEM(list, (Py_ssize_t)i, item);
+	}
+	return list;
+}
+
+static PyObject *Stopped_enter(StoppedObject *self, PyObject *unused)
+{
+	Py_INCREF(self);
+	return (PyObject *)self;
+}
+
+static PyObject *Stopped_exit(StoppedObject *self, PyObject *args)
+{
+	PyObject *res = Stopped_resume(self, NULL);
+
+	if (!res)
+		return NULL;
+	Py_DECREF(res);
+	Py_RETURN_FALSE;
+}
+
+static PyObject *Stopped_get_pid(StoppedObject *self, void *closure)
+{
+	return PyLong_FromLong(self->pid);
+}
+
+static PyObject *Stopped_get_stopped(StoppedObject *self, void *closure)
+{
+	return PyBool_FromLong(self->st != NULL);
+}
+
+static PyMethodDef Stopped_methods[] = {
+	{ "threads", (PyCFunction)Stopped_threads, METH_NOARGS,
+	  "threads() -> [(tid, registers)]: registers in register_names() "
+	  "order" },
+	{ "resume", (PyCFunction)Stopped_resume, METH_NOARGS,
+	  "resume(): detach every thread, leaving the process as it was "
+	  "(idempotent)" },
+	{ "__enter__", (PyCFunction)Stopped_enter, METH_NOARGS, NULL },
+	{ "__exit__", (PyCFunction)Stopped_exit, METH_VARARGS, NULL },
+	{ NULL, NULL, 0, NULL },
+};
+
+static PyGetSetDef Stopped_getset[] = {
+	{ "pid", (getter)Stopped_get_pid, NULL, "the process id", NULL },
+	{ "stopped", (getter)Stopped_get_stopped, NULL,
+	  "True until resume()", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+static PyTypeObject StoppedType = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "leakdump._leakdump.Stopped",
+	.tp_basicsize = sizeof(StoppedObject),
+	.tp_dealloc = (destructor)Stopped_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = "Stopped(pid): every thread of process pid stopped (ptrace "
+		  "seize and interrupt) until resume() or the end of a with "
+		  "block; threads() gives their registers.  Resume it from "
+		  "the thread that made it: the kernel's tracer is a thread.",
+	.tp_methods = Stopped_methods,
+	.tp_getset = Stopped_getset,
+	.tp_init = (initproc)Stopped_init,
 	.tp_new = PyType_GenericNew,
 };
 
@@ -469,7 +631,7 @@ PyMODINIT_FUNC PyInit__leakdump(void)
 {
 	PyObject *m;
 
-	if (PyType_Ready(&SessionType) < 0)
+	if (PyType_Ready(&SessionType) < 0 || PyType_Ready(&StoppedType) < 0)
 		return NULL;
 	m = PyModule_Create(&module);
 	if (!m)
@@ -477,8 +639,10 @@ PyMODINIT_FUNC PyInit__leakdump(void)
 	LeakdumpError = PyErr_NewException("leakdump._leakdump.Error", NULL,
 					   NULL);
 	Py_INCREF(&SessionType);
+	Py_INCREF(&StoppedType);
 	if (!LeakdumpError ||
 	    PyModule_AddObject(m, "Session", (PyObject *)&SessionType) < 0 ||
+	    PyModule_AddObject(m, "Stopped", (PyObject *)&StoppedType) < 0 ||
 	    PyModule_AddObject(m, "Error", LeakdumpError) < 0) {
 		Py_DECREF(m);
 		return NULL;

@@ -9,6 +9,7 @@
  * walks every stack whole, runtime frames included.
  */
 #include <stdbool.h>
+#include <string.h>
 
 #include "leakdump/report/model.h"
 #include "leakdump/report/report.h"
@@ -64,6 +65,8 @@ struct ld_error *ld_report(struct ld_session *s,
 	/* A format ld_format does not name prints as text always did. */
 	if (!f)
 		f = pick(LD_FORMAT_TEXT, (int)opts->group_by);
+	if (opts->totals)
+		memset(opts->totals, 0, sizeof(*opts->totals));
 	err = ld_session_load_goroutines(s);
 	if (err)
 		return err;
@@ -75,6 +78,14 @@ struct ld_error *ld_report(struct ld_session *s,
 	if (err)
 		return err;
 	err = f->emit(s, opts, m, out);
+	_Static_assert(sizeof(opts->totals->verdicts) ==
+		       sizeof(m->pv->count), "one count per verdict");
+	if (!err && opts->totals && m->pv) {
+		opts->totals->proved = true;
+		opts->totals->proven = m->pv->proven;
+		memcpy(opts->totals->verdicts, m->pv->count,
+		       sizeof(opts->totals->verdicts));
+	}
 	ld_report_model_destroy(m);
 	return err;
 }

@@ -25,6 +25,16 @@ enum ld_group_by {
 	LD_GROUP_BLOCKER,	/* the object waited on, whatever the stack */
 };
 
+/*
+ * What a report found, for a caller that acts on it (the command line's
+ * --fail-on-leak): the --prove verdict counts its summary line prints.
+ */
+struct ld_report_totals {
+	bool proved;		/* --prove ran: the fields below are set */
+	bool proven;		/* no gaps: "leaked" is a proof */
+	uint64_t verdicts[4];	/* goroutines per enum ld_verdict */
+};
+
 struct ld_report_opts {
 	enum ld_format format;
 	bool all;		/* include runtime-internal goroutines */
@@ -35,6 +45,8 @@ struct ld_report_opts {
 	bool why;		/* with prove: each may-wake group's path
 				 * from a root to its primitive */
 	bool pprof_labels;	/* pprof: the goroutines' own labels too */
+	struct ld_report_totals *totals;	/* caller's; filled when
+						 * not NULL */
 };
 
 struct ld_error *ld_report(struct ld_session *s,
