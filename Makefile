@@ -42,8 +42,17 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELPERS := $(wildcard tests/unit/synth/*.c)
 EXT := leakdump/_leakdump$(PY_SUFFIX)
+# The sanitized extension lives in a checkout of its own (the Python files
+# linked), so that the command line can run with it (make asan-e2e).
+ASAN_HOME := build-asan/home
+ifeq ($(SAN),1)
+EXT := $(ASAN_HOME)/leakdump/_leakdump$(PY_SUFFIX)
+endif
+# The e2e subset run with it (make asan-e2e), through the command line:
+# GDB hangs at start-up with the sanitizer runtimes preloaded.
+ASAN_E2E ?= tests/e2e/test_cli.py tests/e2e/test_corruption.py
 
-.PHONY: all lib unit check-unit check-layout asan test e2e clean deps example bench
+.PHONY: all lib unit check-unit check-layout asan asan-home asan-e2e test e2e clean deps example bench
 all: $(EXT) lib
 
 lib: $(BUILD)/libleakdump.a
@@ -92,6 +101,21 @@ check-unit: unit
 asan:
 	$(MAKE) SAN=1 check-unit
 
+# An e2e subset with the extension built under ASan+UBSan, run through
+# the command line with the sanitizer runtimes preloaded into it (never
+# into GDB or the fixtures), on the newest Go release.
+asan-home:
+	mkdir -p $(ASAN_HOME)/leakdump
+	$(MAKE) SAN=1 $(ASAN_HOME)/leakdump/_leakdump$(PY_SUFFIX)
+	ln -sf $(abspath leakdump)/*.py $(ASAN_HOME)/leakdump/
+
+asan-e2e: all asan-home
+	LEAKDUMP_E2E_CLI_HOME=$(abspath $(ASAN_HOME)) \
+	LEAKDUMP_E2E_CLI_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	LEAKDUMP_E2E_HOST=cli ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	LEAKDUMP_GO_VERSIONS="$(lastword $(shell sed '/^#/d' go-versions))" \
+		$(PYTHON) -m pytest -q $(ASAN_E2E)
+
 e2e: all
 	$(PYTHON) -m pytest -q tests/e2e
 
@@ -101,7 +125,7 @@ check-layout:
 	$(PYTHON) tools/check-layout.py
 
 # The whole suite (README's test command calls this through scripts/test.sh).
-test: all check-layout check-unit asan e2e
+test: all check-layout check-unit asan e2e asan-e2e
 
 deps:
 	scripts/setup-deps.sh

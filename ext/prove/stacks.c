@@ -402,7 +402,8 @@ void ld_prove_scan_goroutines(struct ld_mark *p, uint32_t *gis, size_t n)
 	struct ld_walk w;
 	size_t i;
 
-	qsort(gis, n, sizeof(*gis), cmp_u32);
+	if (n > 1)
+		qsort(gis, n, sizeof(*gis), cmp_u32);
 	ld_walk_begin_subset(&w, s, gis, n, &walk, NULL);
 	while (ld_walk_next(&w, &i))
 		scan_goroutine(p, &s->gs[gis[i]]);

@@ -28,6 +28,27 @@ WORK = Path(os.environ.get("LEAKDUMP_E2E_WORK", str(REPO / "tests" / "e2e" / ".w
 CACHE = Path(os.environ.get("LEAKDUMP_CACHE", "/var/cache/leakdump"))
 # LEAKDUMP_GDBINIT: test another build of the commands (or a stand-in).
 GDBINIT = Path(os.environ.get("LEAKDUMP_GDBINIT", str(REPO / "gdbinit")))
+# make asan-e2e: the command line (`python3 -m leakdump`) runs from the
+# sanitized extension's own checkout with the sanitizer runtimes preloaded.
+# (GDB itself hangs at start-up with them preloaded, so GDB tests do not.)
+CLI_HOME = Path(os.environ.get("LEAKDUMP_E2E_CLI_HOME", str(REPO)))
+CLI_PRELOAD = os.environ.get("LEAKDUMP_E2E_CLI_PRELOAD", "")
+
+
+def cli_env(env: Optional[Dict[str, str]] = None) -> Optional[Dict[str, str]]:
+    """The environment for a `python3 -m leakdump` subprocess."""
+    if not CLI_PRELOAD:
+        return env
+    return dict(env if env is not None else os.environ, LD_PRELOAD=CLI_PRELOAD)
+
+
+def run_cli(args: Sequence[str], env: Optional[Dict[str, str]] = None,
+            timeout: float = 180) -> subprocess.CompletedProcess:
+    """/usr/bin/python3 -m leakdump ARGS... in CLI_HOME; bytes out."""
+    return subprocess.run(["/usr/bin/python3", "-m", "leakdump"] + [str(a) for a in args],
+                          cwd=str(CLI_HOME), env=cli_env(env),
+                          stdin=subprocess.DEVNULL, capture_output=True,
+                          timeout=timeout)
 GDB = os.environ.get("LEAKDUMP_GDB", "gdb")
 # LLDB with Python 3.11 (Debian: lldb-19 + python3-lldb-19) and its loader.
 LLDB = os.environ.get("LEAKDUMP_LLDB", "lldb-19")

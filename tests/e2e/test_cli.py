@@ -37,7 +37,8 @@ class Run:
 def leakdump(*args, argv0=None, env=None, cwd=None, timeout=harness.GDB_TIMEOUT):
     """Run the command line; stdout as bytes (what a user's file gets)."""
     argv = list(argv0 or [PY, "-m", "leakdump"]) + [str(a) for a in args]
-    p = subprocess.run(argv, cwd=cwd or harness.REPO, env=env, stdin=subprocess.DEVNULL,
+    p = subprocess.run(argv, cwd=cwd or harness.CLI_HOME, env=harness.cli_env(env),
+                       stdin=subprocess.DEVNULL,
                        capture_output=True, timeout=timeout)
     return Run(argv, p)
 

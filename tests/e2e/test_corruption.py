@@ -28,6 +28,8 @@ import harness
 VARIANTS = int(os.environ.get("LEAKDUMP_CORRUPT_VARIANTS", "24"))
 SEED = int(os.environ.get("LEAKDUMP_CORRUPT_SEED", "20261206"))
 EDGES = sorted({harness.go_versions()[0], harness.go_versions()[-1]})
+# gdb (default) or cli: which host runs the variants.
+HOST = os.environ.get("LEAKDUMP_E2E_HOST", "gdb")
 
 # Kinds whose damage is confined to one goroutine (or, for a channel, to
 # no goroutine's stack): strict checks apply.
@@ -173,16 +175,33 @@ class World:
         return [(off, _garbage(rng))], victim
 
 
+class CliResult:
+    """The command line's runs of one variant, shaped like a GdbResult."""
+
+    def __init__(self, runs):
+        self.stdout = "".join(r.stdout.decode(errors="replace") for r in runs)
+        self.stderr = "".join(r.stderr.decode(errors="replace") for r in runs)
+
+    def error_lines(self):
+        return [l for l in self.stderr.splitlines() if l.strip()]
+
+
 def _run_variant(w, tmp, prove):
     files = {f: tmp / ("v." + f) for f in ("go", "json", "txt", "prove")}
     for f in files.values():
         if f.exists():
             f.unlink()
-    cmds = ["leak-dump --format go --output %s" % files["go"],
-            "leak-dump --format json --output %s" % files["json"],
-            "leak-dump --output %s" % files["txt"]]
+    opts = [["--format", "go", "--output", files["go"]],
+            ["--format", "json", "--output", files["json"]],
+            ["--output", files["txt"]]]
     if prove:
-        cmds.append("leak-dump --prove --format json --output %s" % files["prove"])
+        opts.append(["--prove", "--format", "json", "--output", files["prove"]])
+    cmds = ["leak-dump " + " ".join(map(str, o)) for o in opts]
+    if HOST == "cli":
+        # Under make asan-e2e: the sanitized extension, without GDB.
+        runs = [harness.run_cli(["core", w.exe, w.core.path] + o, timeout=120)
+                for o in opts]
+        return CliResult(runs), cmds, files
     r = harness.run_gdb(harness.core_target(w.exe, w.core.path), cmds, timeout=120)
     return r, cmds, files
 
