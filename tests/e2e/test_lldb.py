@@ -336,3 +336,21 @@ def test_lldb_from_lldbinit(lldb, spawn, tmp_path):
     rows = [l.split() for l in r.stdout.splitlines() if l.startswith("SIGURG")]
     assert rows == [["SIGURG", "true", "false", "false"]], r.stdout
     assert " main.orphan " in r.stdout, r.stdout
+
+
+def test_lldb_python_api_current(lldb, cores, tmp_path):
+    """leakdump.current() inside LLDB is the Session of LLDB's target: its
+    goroutines are the JSON report's, taken through the same session."""
+    exe, core, _ = cores.get(NEWEST, "parked")
+    out = tmp_path / "api.json"
+    script = ("import json, leakdump; s = leakdump.current(); "
+              "json.dump([[g.id, g.state] for g in s.goroutines()], open(%r, 'w'))"
+              % str(out))
+    r = harness.run_lldb(harness.core_target(exe, core),
+                         ["script " + script,
+                          "leak-dump --format json --output %s" % (tmp_path / "r.json")])
+    assert r.returncode == 0 and not r.error_lines(), r.describe()
+    doc = json.loads((tmp_path / "r.json").read_text())
+    want = [[g["id"], g["state"]] for g in doc["goroutines"]]
+    got = json.loads(out.read_text())
+    assert got == want and len(got) > 20
