@@ -676,7 +676,7 @@ struct ld_error *ld_report_emit_pprof(struct ld_session *s,
 		goto out;
 	}
 	for (size_t gi = 0; gi < s->ngs && !err; gi++)
-		if (ld_report_shown(&s->gs[gi], o->all))
+		if (p.m->g_group[gi] != LD_REPORT_NONE)	/* shown, kept */
 			err = add_goroutine(&p, (uint32_t)gi);
 	if (!err)
 		err = emit(&p, out);
