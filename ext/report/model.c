@@ -31,6 +31,8 @@ struct builder {
 	const char *last_status;	/* status_hash() cache */
 	uint64_t last_status_hash;
 	struct ld_shapes *shapes;	/* stacks already walked, by shape */
+	uint32_t *shape_stack;		/* per shape: its stack id */
+	size_t cap_shape_stack;
 	/* filters: the compiled regexes and, per stack id, whether the
 	 * stack passes --function (0 unknown, 1 yes, 2 no) */
 	struct ld_report_match *match;
@@ -318,21 +320,35 @@ static const struct ld_walk_ops group_walk = {
 	.ahead = stack_ahead,
 };
 
-/* g's stack id: from the shape memo, else by a walk (then memoized). */
+/*
+ * g's stack id: from the shape memo, else by a walk (then memoized under
+ * a new shape, which pprof reuses for the whole stack).
+ */
 static struct ld_error *stack_of(struct ld_session *s,
 				 struct ld_report_model *gr, struct builder *bd,
-				 struct ld_goroutine *g, uint32_t *id)
+				 size_t gi, uint32_t *id)
 {
+	struct ld_goroutine *g = &s->gs[gi];
 	const char *werr = NULL;
 	struct ld_error *err;
+	uint32_t sh;
 
-	if (ld_shapes_find(bd->shapes, s, g, id))
+	if (ld_shapes_find(bd->shapes, s, g, &sh)) {
+		gr->g_shape[gi] = sh;
+		*id = bd->shape_stack[sh];
 		return NULL;
+	}
 	bd->nscratch = ld_report_goroutine_frames(s, g, bd->scratch, &werr);
 	err = intern_stack(gr, bd, werr, id);
-	if (!err && !werr)
-		ld_shapes_learn(bd->shapes, s, g, *id);
-	return err;
+	if (err || werr)
+		return err;
+	if (!ld_grow((void **)&bd->shape_stack, &bd->cap_shape_stack,
+		     gr->nshapes + 1, sizeof(*bd->shape_stack)))
+		return &ld_error_nomem;
+	bd->shape_stack[gr->nshapes] = *id;
+	ld_shapes_learn(bd->shapes, s, g, gr->nshapes);
+	gr->g_shape[gi] = gr->nshapes++;
+	return NULL;
 }
 
 static uint64_t hash_bytes(const char *p, size_t n)
@@ -444,8 +460,9 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 
 	gr->next_g = malloc((s->ngs + 1) * sizeof(uint32_t));
 	gr->g_group = malloc((s->ngs + 1) * sizeof(uint32_t));
+	gr->g_shape = malloc((s->ngs + 1) * sizeof(uint32_t));
 	bd->scratch = malloc(LD_REPORT_MAX_FRAMES * sizeof(*bd->scratch));
-	if (!gr->next_g || !gr->g_group || !bd->scratch)
+	if (!gr->next_g || !gr->g_group || !gr->g_shape || !bd->scratch)
 		return &ld_error_nomem;
 	bd->shapes = ld_shapes_create();	/* NULL: every stack is walked */
 	ld_walk_begin(&w, s, s->ngs, &group_walk, s);
@@ -456,6 +473,7 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 		bool ok = true;
 
 		gr->g_group[i] = UINT32_MAX;
+		gr->g_shape[i] = UINT32_MAX;
 		if (!ld_report_shown(g, all)) {
 			gr->hidden++;
 			continue;
@@ -467,7 +485,7 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 			gr->filtered_out++;
 			continue;
 		}
-		err = stack_of(s, gr, bd, g, &key.stack_id);
+		err = stack_of(s, gr, bd, i, &key.stack_id);
 		if (err)
 			break;
 		/* The stack's pages are hot: look for mutex holders now. */
@@ -591,6 +609,7 @@ static void builder_release(struct builder *bd)
 	free(bd->group_table);
 	free(bd->scratch);
 	free(bd->stack_ok);
+	free(bd->shape_stack);
 	free(bd->label_table);
 	ld_report_match_free(bd->match);
 	ld_shapes_destroy(bd->shapes);
@@ -605,6 +624,7 @@ void ld_report_model_destroy(struct ld_report_model *m)
 	free(m->groups);
 	free(m->next_g);
 	free(m->g_group);
+	free(m->g_shape);
 	free(m->retained);
 	for (size_t i = 0; i < m->nlabels; i++)
 		free(m->labels[i].value);

@@ -82,6 +82,11 @@ struct ld_report_model {
 	uint32_t *next_g;	/* per goroutine: next in its group */
 	uint32_t *g_group;	/* per goroutine: group index, or
 				 * LD_REPORT_NONE when not shown */
+	uint32_t *g_shape;	/* per goroutine: its stack's shape
+				 * (model/shapes.h): goroutines of one
+				 * shape unwind to the same pcs, runtime
+				 * frames too; LD_REPORT_NONE: not walked */
+	uint32_t nshapes;
 	size_t hidden;		/* system goroutines not shown */
 	struct ld_blocking *blk;	/* NULL: --no-blocking */
 	struct ld_prove *pv;		/* --prove; NULL otherwise */
