@@ -63,7 +63,7 @@ FILTERS: [--state REGEX] [--function REGEX] [--min-wait DURATION]
                  matches REGEX (POSIX extended, unanchored)
   --function REGEX
                  only goroutines with a frame (inlined ones too) whose
-                 function name matches REGEX ("^main\.worker$")
+                 function name matches REGEX ("^main[.]worker$")
   --min-wait DURATION
                  only goroutines blocked at least DURATION (Go syntax:
                  90s, 5m, 1h30m).  The runtime records when a wait began
