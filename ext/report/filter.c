@@ -11,6 +11,7 @@
 
 #include "leakdump/base/error.h"
 #include "leakdump/base/strbuf.h"
+#include "leakdump/model/traceback.h"
 #include "leakdump/report/model.h"
 
 struct ld_report_match {
@@ -102,9 +103,24 @@ bool ld_report_match_frames(const struct ld_report_match *m,
 {
 	if (!m || !m->has_function)
 		return true;
-	for (uint32_t i = 0; i < n; i++)
-		if (f[i].name && !regexec(&m->function, f[i].name, 0, NULL, 0))
+	for (uint32_t i = 0; i < n; i++) {
+		struct ld_strbuf sb = LD_STRBUF_INIT;
+		bool hit;
+
+		if (!f[i].name)
+			continue;
+		if (!regexec(&m->function, f[i].name, 0, NULL, 0))
 			return true;
+		/* Also the name as printed: "main.f[...]" for generics. */
+		if (!strchr(f[i].name, '[') && strcmp(f[i].name, "runtime.gopanic"))
+			continue;
+		ld_print_func_name(&sb, f[i].name);
+		hit = sb.len && !ld_strbuf_error(&sb) &&
+		      !regexec(&m->function, sb.data, 0, NULL, 0);
+		ld_strbuf_release(&sb);
+		if (hit)
+			return true;
+	}
 	return false;
 }
 

@@ -520,7 +520,9 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 	/* Sorting moves groups; goroutine->group links are rebuilt by users. */
 	sc.s = s;
 	sc.m = gr;
-	qsort_r(gr->groups, gr->ngroups, sizeof(*gr->groups), cmp_groups, &sc);
+	if (gr->ngroups)	/* all filtered out: no array */
+		qsort_r(gr->groups, gr->ngroups, sizeof(*gr->groups),
+			cmp_groups, &sc);
 	for (size_t k = 0; k < gr->ngroups; k++)
 		for (uint32_t gi = gr->groups[k].first_g; gi != UINT32_MAX;
 		     gi = gr->next_g[gi])
