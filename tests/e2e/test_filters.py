@@ -17,12 +17,16 @@ itself is tested on synthetic goroutines (tests/unit/report/test_filter.c).
 
 import json
 import re
+import sys
 
 import pytest
 
 import godump
 import harness
 import test_pprof
+
+sys.path.insert(0, str(harness.REPO))
+import leakdump  # noqa: E402
 
 FILTERS = [
     ("--state 'chan receive'", r"chan receive", None),
@@ -141,6 +145,17 @@ def test_min_wait_and_bad_filters(go_version, cores, tool, tmp_path):
     assert m["groups"] == [] and m["goroutines"] == []
     assert m["totals"]["filtered"] == {"shown": 0, "of": len(a["goroutines"]),
                                        "filters": "--min-wait 1m0s"}
+
+    # The Python API takes the same filters.
+    oracle = godump.parse(fp.oracle_text)
+    want = _expected(oracle, fp.writer, r"^chan send$", r"main\.many")
+    with leakdump.open_core(exe, core) as s:
+        doc = json.loads(s.report("json", state="^chan send$", function=r"main\.many",
+                                  min_wait="0s"))
+        assert {i for g in doc["groups"] for i in g["goroutines"]} == want
+        assert json.loads(s.report("json", min_wait=60))["groups"] == []
+        with pytest.raises(Exception, match="--state: bad regular expression"):
+            s.report(state="[")
 
 
 @pytest.mark.parametrize("mode", ["live", "core"])
