@@ -190,3 +190,23 @@ def test_group_by_label(go_version, mode, spawn, cores, tool, tmp_path):
     lines = [ln for ln in text.splitlines() if "label tenant=acme/eu_1.2" in ln]
     assert len(lines) == 1 and lines[0].startswith("1 × [chan receive"), text[:2000]
     assert "(no tenant label)" in text
+
+
+def test_filters_in_lldb(go_version, cores, tool, tmp_path):
+    """The filters and --format html through LLDB's adapter (the same
+    command layer): the same goroutines as the oracle says."""
+    if not harness.which(harness.LLDB):
+        pytest.skip("%s is not installed" % harness.LLDB)
+    exe, core, fp = cores.get(go_version, "many")
+    out, page = tmp_path / "l.json", tmp_path / "l.html"
+    r = harness.run_lldb(harness.core_target(exe, core), [
+        "leak-dump --format json --output %s --state '^chan send$' "
+        "--function 'main[.]many'" % out,
+        "leak-dump --format html --output %s --state '^chan send$'" % page])
+    assert "Traceback" not in r.output and not r.error_lines(), r.describe()
+    want = _expected(godump.parse(fp.oracle_text), fp.writer, r"^chan send$",
+                     r"main\.many")
+    doc = json.loads(out.read_text())
+    assert {i for g in doc["groups"] for i in g["goroutines"]} == want
+    counts = [int(c) for c in re.findall(r'data-count="(\d+)"', page.read_text())]
+    assert counts == [g["count"] for g in doc["groups"]]
