@@ -399,12 +399,26 @@ class Session:
     # -- what the commands print
 
     def report(self, format="text", all=False, group_by="stack",  # noqa: A002
-               blocking=True, prove=False, why=False, output=None):
+               blocking=True, prove=False, why=False, output=None,
+               state=None, function=None, min_wait=None):
         """A leak-dump report as text: format "text", "go" (the runtime's
-        own dump) or "json"; with output=PATH written there instead."""
+        own dump), "json" or "html"; with output=PATH written there instead
+        ("pprof" needs output).  group_by: "stack", "blocker" or
+        "label:KEY".  Filters as leak-dump's: state and function are POSIX
+        extended regexes, min_wait seconds or a Go duration ("5m")."""
+        kw = {}
+        if state is not None:
+            kw["state"] = state
+        if function is not None:
+            kw["function"] = function
+        if min_wait is not None:
+            if isinstance(min_wait, str):
+                from leakdump.commands import parse_duration
+                min_wait = parse_duration(min_wait)
+            kw["min_wait"] = float(min_wait)
         return self._native().report(format=format, all=all, output=output,
                                      group_by=group_by, blocking=blocking,
-                                     prove=prove, why=why)
+                                     prove=prove, why=why, **kw)
 
     def info(self):
         """{"go_version", "goroutines" (all of them), "threads",

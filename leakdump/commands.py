@@ -13,6 +13,7 @@ This module imports only the native module and the standard library:
 """
 
 import argparse
+import re
 import shlex
 
 from leakdump import _leakdump
@@ -33,10 +34,12 @@ _ONE_LINE_ERRORS = (_leakdump.Error, CommandError, OSError, ValueError)
 LEAK_DUMP_HELP = """Dump the goroutines of the Go program being debugged, grouped.
 
 Usage: leak-dump [--format text|go|json] [--output FILE] [--all]
-                 [--group-by stack|blocker] [--no-blocking]
-                 [--prove [--why]]
+                 [--group-by stack|blocker|label:KEY] [--no-blocking]
+                 [--prove [--why]] [FILTERS]
        leak-dump --format pprof --output FILE.pb.gz [--all]
-                 [--no-blocking] [--prove] [--pprof-labels]
+                 [--no-blocking] [--prove] [--pprof-labels] [FILTERS]
+       leak-dump --format html --output FILE.html [--prove] [FILTERS]
+FILTERS: [--state REGEX] [--function REGEX] [--min-wait DURATION]
 
   --format text  groups of goroutines with the same state and stack,
                  largest first (default), each with what it is blocked on
@@ -49,12 +52,32 @@ Usage: leak-dump [--format text|go|json] [--output FILE] [--all]
                  stack and labels (state, blocking kind, verdict with
                  --prove); needs --output.  Two exports of one binary
                  subtract with `go tool pprof -base OLD NEW`
+  --format html  one self-contained page (no network) to open in a
+                 browser: the header, groups largest first with their
+                 stacks folded (click to unfold), blocking objects and
+                 verdicts; needs --output
   --pprof-labels with --format pprof: also the goroutines' own pprof
                  labels (they split samples, so -base diffs less)
+  --state REGEX  only goroutines whose state, as printed ("chan
+                 receive", "sync.Mutex.Lock", "select", "running"),
+                 matches REGEX (POSIX extended, unanchored)
+  --function REGEX
+                 only goroutines with a frame (inlined ones too) whose
+                 function name matches REGEX ("^main[.]worker$")
+  --min-wait DURATION
+                 only goroutines blocked at least DURATION (Go syntax:
+                 90s, 5m, 1h30m).  The runtime records when a wait began
+                 only at a GC, so a goroutine without a recorded wait
+                 start never passes a positive --min-wait
+  (the filters apply to every format; the header says how many of how
+  many goroutines they kept)
   --output FILE  write to FILE instead of the terminal
   --all          include runtime-internal goroutines
   --group-by blocker
                  group by the object waited on, whatever the stacks
+  --group-by label:KEY
+                 split groups by the goroutines' pprof label KEY (biggest
+                 value first; "(no KEY label)" for those without it)
   --no-blocking  skip blocking objects (faster on huge dumps)
   --prove        leak verdicts: mark what the program can still reach
                  (conservatively, over the whole heap) and report every
@@ -119,16 +142,50 @@ def leak_dump_parser():
     """The options of leak-dump (no --help: the host has its own help)."""
     parser = _Parser(prog="leak-dump", add_help=False)
     parser.add_argument("--format", default="text",
-                        choices=("text", "go", "json", "pprof"))
+                        choices=("text", "go", "json", "pprof", "html"))
     parser.add_argument("--output")
     parser.add_argument("--all", action="store_true")
-    parser.add_argument("--group-by", default="stack",
-                        choices=("stack", "blocker"))
+    parser.add_argument("--group-by", default="stack", type=_grouping)
     parser.add_argument("--no-blocking", action="store_true")
     parser.add_argument("--prove", action="store_true")
     parser.add_argument("--why", action="store_true")
     parser.add_argument("--pprof-labels", action="store_true")
+    parser.add_argument("--state", type=_regex("--state"))
+    parser.add_argument("--function", type=_regex("--function"))
+    parser.add_argument("--min-wait", type=parse_duration)
     return parser
+
+
+def _grouping(arg):
+    if arg in ("stack", "blocker") or (arg.startswith("label:") and arg[6:]):
+        return arg
+    raise UsageError("--group-by: stack, blocker or label:KEY, not %r" % arg)
+
+
+def _regex(opt):
+    def check(arg):
+        # The core compiles POSIX extended regexes; this only refuses
+        # the empty one early (it would match everything).
+        if not arg:
+            raise UsageError("%s: empty regular expression" % opt)
+        return arg
+    return check
+
+
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3,
+                   "s": 1, "m": 60, "h": 3600}
+
+
+def parse_duration(arg):
+    """A Go duration ("90s", "5m", "1h30m", "1.5h") -> seconds (float)."""
+    text = arg.strip()
+    parts = re.findall(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)", text)
+    if not text or "".join(n + u for n, u in parts) != text:
+        if text in ("0",):
+            return 0.0
+        raise UsageError("--min-wait: a duration like 90s, 5m or 1h30m, "
+                         "not %r" % arg)
+    return sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
 
 
 def parse_leak_dump(arg):
@@ -253,9 +310,19 @@ def _leak_dump(cmds, arg):
         raise UsageError("--why's paths print in text or json, not in pprof")
     if args.pprof_labels and args.format != "pprof":
         raise UsageError("--pprof-labels labels samples of --format pprof")
+    if args.format == "html" and not args.output:
+        raise UsageError("--format html writes a page: give --output FILE")
+    if args.group_by.startswith("label:") and args.format in ("go", "pprof"):
+        raise UsageError("--group-by label groups text, json and html "
+                         "(pprof: --pprof-labels)")
     kw = dict(format=args.format, all=args.all, output=args.output,
               group_by=args.group_by, blocking=not args.no_blocking,
               prove=args.prove, why=args.why)
+    for name in ("state", "function"):
+        if getattr(args, name) is not None:
+            kw[name] = getattr(args, name)
+    if args.min_wait:
+        kw["min_wait"] = args.min_wait
     if args.pprof_labels:
         kw["pprof_labels"] = True
     cmds.verdicts = None

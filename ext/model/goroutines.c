@@ -98,8 +98,8 @@ const char *ld_goroutine_state_name(const struct ld_session *s,
 	return "???";
 }
 
-int64_t ld_goroutine_wait_minutes(const struct ld_session *s,
-				  const struct ld_goroutine *g)
+int64_t ld_goroutine_wait_ns(const struct ld_session *s,
+			     const struct ld_goroutine *g)
 {
 	uint32_t st = base_status(s, g);
 
@@ -108,7 +108,13 @@ int64_t ld_goroutine_wait_minutes(const struct ld_session *s,
 	if ((st != s->rt->g_waiting && st != s->rt->g_syscall) ||
 	    !g->waitsince || !s->now || g->waitsince > s->now)
 		return 0;
-	return (s->now - g->waitsince) / 60000000000ll;
+	return s->now - g->waitsince;
+}
+
+int64_t ld_goroutine_wait_minutes(const struct ld_session *s,
+				  const struct ld_goroutine *g)
+{
+	return ld_goroutine_wait_ns(s, g) / 60000000000ll;
 }
 
 struct ld_goroutine *ld_session_find(struct ld_session *s, uint64_t goid)

@@ -239,26 +239,39 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 {
 	static char *kwlist[] = { "format", "all", "output", "group_by",
 				  "blocking", "prove", "why", "pprof_labels",
-				  "totals", NULL };
+				  "totals", "state", "function", "min_wait",
+				  NULL };
 	const char *format = "text", *output = NULL, *group_by = "stack";
+	double min_wait = 0;
 	struct ld_report_totals totals = { 0 };
 	struct ld_report_opts opts = { 0 };
 	int all = 0, blocking = 1, prove = 0, why = 0, pprof_labels = 0;
 	int want_totals = 0;
 	PyObject *text;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzsppppp", kwlist,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzspppppzzd", kwlist,
 					 &format, &all, &output, &group_by,
 					 &blocking, &prove, &why,
-					 &pprof_labels, &want_totals))
+					 &pprof_labels, &want_totals,
+					 &opts.filter.state,
+					 &opts.filter.function, &min_wait))
 		return NULL;
 	if (!strcmp(group_by, "blocker")) {
 		opts.group_by = LD_GROUP_BLOCKER;
+	} else if (!strncmp(group_by, "label:", 6) && group_by[6]) {
+		opts.filter.label = group_by + 6;	/* groups by stack too */
 	} else if (strcmp(group_by, "stack")) {
 		PyErr_Format(PyExc_ValueError,
-			     "unknown grouping '%s' (stack or blocker)", group_by);
+			     "unknown grouping '%s' (stack, blocker or label:KEY)",
+			     group_by);
 		return NULL;
 	}
+	if (!(min_wait >= 0 && min_wait < 1e9)) {
+		PyErr_SetString(PyExc_ValueError,
+				"min_wait: seconds, at least 0");
+		return NULL;
+	}
+	opts.filter.min_wait_ns = (int64_t)(min_wait * 1e9);
 	opts.no_blocking = !blocking;
 	opts.prove = prove;
 	opts.why = why;
@@ -271,9 +284,11 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 		opts.format = LD_FORMAT_JSON;
 	} else if (!strcmp(format, "pprof")) {
 		opts.format = LD_FORMAT_PPROF;
+	} else if (!strcmp(format, "html")) {
+		opts.format = LD_FORMAT_HTML;
 	} else {
 		PyErr_Format(PyExc_ValueError,
-			     "unknown format '%s' (text, go, json or pprof)",
+			     "unknown format '%s' (text, go, json, pprof or html)",
 			     format);
 		return NULL;
 	}
@@ -403,6 +418,7 @@ static PyMethodDef Session_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS,
 	  "report(format='text', all=False, output=None, group_by='stack', "
 	  "blocking=True, prove=False, why=False, pprof_labels=False, "
+	  "state=None, function=None, min_wait=0 (seconds), "
 	  "totals=False) -> str or None; with totals, (that, verdicts) where "
 	  "verdicts is None without prove, else {'leaked': n, 'may-wake': n, "
 	  "'live': n, 'proven': bool}" },

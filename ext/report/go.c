@@ -16,22 +16,52 @@ static const struct ld_walk_ops stacks_walk = {
 	.flags = LD_WALK_TRIM | LD_WALK_STACKS,
 };
 
+/* Whether g passes the filters: --function needs its visible frames. */
+static bool go_passes(struct ld_session *s, struct ld_report_match *m,
+		      struct ld_visible_frame *frames, struct ld_goroutine *g)
+{
+	const char *werr;
+	uint32_t n;
+
+	if (!ld_report_match_goroutine(m, s, g))
+		return false;
+	if (!frames)
+		return true;
+	n = ld_report_goroutine_frames(s, g, frames, &werr);
+	return ld_report_match_frames(m, frames, n);
+}
+
 struct ld_error *ld_report_emit_go(struct ld_session *s,
 				   const struct ld_report_opts *o,
 				   const struct ld_report_model *m, FILE *out)
 {
 	bool all = o->all;
 	struct ld_strbuf sb = LD_STRBUF_INIT;
-	struct ld_error *err = NULL;
+	struct ld_visible_frame *frames = NULL;
+	struct ld_report_match *match = NULL;
+	struct ld_error *err;
 	bool first = true;
 	struct ld_walk w;
 	size_t i;
 
+	err = ld_report_match_new(&o->filter, &match);
+	if (err)
+		return err;
+	if (o->filter.function) {
+		frames = malloc(LD_REPORT_MAX_FRAMES * sizeof(*frames));
+		if (!frames) {
+			ld_report_match_free(match);
+			return &ld_error_nomem;
+		}
+	}
 	ld_walk_begin(&w, s, s->ngs, &stacks_walk, NULL);
 	while (!err && ld_walk_next(&w, &i)) {
 		struct ld_goroutine *g = &s->gs[i];
 
 		if (!ld_report_shown(g, all))
+			continue;
+		if (ld_report_match_active(match) &&
+		    !go_passes(s, match, frames, g))
 			continue;
 		if (!first)
 			ld_strbuf_putc(&sb, '\n');
@@ -45,6 +75,8 @@ struct ld_error *ld_report_emit_go(struct ld_session *s,
 	if (!err)
 		err = ld_strbuf_flush(&sb, out);
 	ld_strbuf_release(&sb);
+	ld_report_match_free(match);
+	free(frames);
 	return err;
 }
 

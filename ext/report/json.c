@@ -92,7 +92,20 @@ static void json_totals(struct ld_session *s, const struct ld_report_opts *o,
 		ld_strbuf_json_str(sb, states[i].name);
 		ld_strbuf_printf(sb, ":%zu", states[i].count);
 	}
-	ld_strbuf_puts(sb, "}},");
+	ld_strbuf_puts(sb, "},\"filtered\":");
+	if (gr->filter_desc) {
+		size_t kept = 0;
+
+		for (size_t k = 0; k < gr->ngroups; k++)
+			kept += gr->groups[k].count;
+		ld_strbuf_printf(sb, "{\"shown\":%zu,\"of\":%zu,\"filters\":",
+				 kept, kept + gr->filtered_out);
+		ld_strbuf_json_str(sb, gr->filter_desc);
+		ld_strbuf_putc(sb, '}');
+	} else {
+		ld_strbuf_puts(sb, "null");
+	}
+	ld_strbuf_puts(sb, "},");
 }
 
 /* --why: ,"why":[steps] for may-wake goroutine gi, or null. */
@@ -230,6 +243,16 @@ static void json_group(struct ld_session *s, const struct ld_report_model *gr,
 		first = false;
 	}
 	ld_strbuf_putc(sb, ']');
+	if (gr->label_key) {
+		ld_strbuf_puts(sb, ",\"label\":{\"key\":");
+		ld_strbuf_json_str(sb, gr->label_key);
+		ld_strbuf_puts(sb, ",\"value\":");
+		if (grp->label)
+			ld_strbuf_json_str(sb, gr->labels[grp->label - 1].value);
+		else
+			ld_strbuf_puts(sb, "null");
+		ld_strbuf_putc(sb, '}');
+	}
 	if (gr->pv)
 		json_group_verdict(gr, grp, sb);
 	ld_strbuf_putc(sb, '}');
@@ -388,7 +411,7 @@ struct ld_error *ld_report_emit_json(struct ld_session *s,
 	ld_strbuf_puts(&sb, ",\"goroutines\":[");
 	ld_walk_begin(&w, s, s->ngs, &trim_walk, NULL);
 	while (!err && ld_walk_next(&w, &i)) {
-		if (!ld_report_shown(&s->gs[i], o->all))
+		if (gr->g_group[i] == LD_REPORT_NONE)	/* hidden, filtered */
 			continue;
 		json_goroutine(s, gr, i, first, &sb);
 		first = false;

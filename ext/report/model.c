@@ -11,6 +11,7 @@
 #include "leakdump/base/util.h"
 #include "leakdump/blocking/blocking.h"
 #include "leakdump/prove/prove.h"
+#include "leakdump/model/labels.h"
 #include "leakdump/model/walk.h"
 #include "leakdump/model/shapes.h"
 #include "leakdump/model/traceback.h"
@@ -30,6 +31,18 @@ struct builder {
 	const char *last_status;	/* status_hash() cache */
 	uint64_t last_status_hash;
 	struct ld_shapes *shapes;	/* stacks already walked, by shape */
+	uint32_t *shape_stack;		/* per shape: its stack id */
+	size_t cap_shape_stack;
+	/* filters: the compiled regexes and, per stack id, whether the
+	 * stack passes --function (0 unknown, 1 yes, 2 no) */
+	struct ld_report_match *match;
+	uint8_t *stack_ok;
+	size_t cap_stack_ok, nstack_ok;
+	const char *label_key;		/* --group-by label:KEY */
+	size_t label_key_len;
+	uint32_t *label_table;		/* label id + 1 by value hash */
+	size_t label_table_size;
+	size_t cap_labels;
 	/* scratch for one walk */
 	struct ld_visible_frame *scratch;
 	uint32_t nscratch;
@@ -182,7 +195,8 @@ static uint64_t status_hash(struct builder *bd, const char *status)
 
 static uint64_t group_hash(const struct ld_report_group *g)
 {
-	return mix(mix(mix(g->stack_id, g->gopc), g->verdict), g->status_hash);
+	return mix(mix(mix(mix(g->stack_id, g->gopc), g->verdict),
+		       g->status_hash), g->label);
 }
 
 static uint64_t group_key(void *ctx, uint32_t id)
@@ -206,7 +220,7 @@ static struct ld_error *add_to_group(struct ld_report_model *gr,
 	for (; bd->group_table[j]; j = (j + 1) & (bd->group_table_size - 1)) {
 		g = &gr->groups[bd->group_table[j] - 1];
 		if (g->stack_id == key->stack_id && g->gopc == key->gopc &&
-		    g->verdict == key->verdict &&
+		    g->verdict == key->verdict && g->label == key->label &&
 		    (g->status == key->status ||
 		     !strcmp(g->status, key->status)))
 			goto found;
@@ -246,13 +260,36 @@ static int verdict_rank(uint8_t v)
 	return 3;
 }
 
-static int cmp_groups(const void *a, const void *b, void *ctx)
+struct sort_ctx {
+	const struct ld_session *s;
+	const struct ld_report_model *m;
+};
+
+/* --group-by label: the biggest label value's groups first, together. */
+static size_t label_count(const struct ld_report_model *m, uint32_t label)
+{
+	return label ? m->labels[label - 1].count : 0;
+}
+
+static int cmp_groups(const void *a, const void *b, void *arg)
 {
 	const struct ld_report_group *x = a, *y = b;
-	const struct ld_session *s = ctx;
+	const struct sort_ctx *ctx = arg;
+	const struct ld_session *s = ctx->s;
 
 	if (x->verdict != y->verdict)
 		return verdict_rank(x->verdict) - verdict_rank(y->verdict);
+	if (x->label != y->label) {
+		size_t cx = label_count(ctx->m, x->label);
+		size_t cy = label_count(ctx->m, y->label);
+
+		if (cx != cy)
+			return cx < cy ? 1 : -1;
+		if (!x->label || !y->label)	/* "(no KEY label)" last */
+			return x->label ? -1 : 1;
+		return strcmp(ctx->m->labels[x->label - 1].value,
+			      ctx->m->labels[y->label - 1].value);
+	}
 	if (x->count != y->count)
 		return x->count < y->count ? 1 : -1;
 	return s->gs[x->first_g].goid < s->gs[y->first_g].goid ? -1 : 1;
@@ -283,21 +320,133 @@ static const struct ld_walk_ops group_walk = {
 	.ahead = stack_ahead,
 };
 
-/* g's stack id: from the shape memo, else by a walk (then memoized). */
+/*
+ * g's stack id: from the shape memo, else by a walk (then memoized under
+ * a new shape, which pprof reuses for the whole stack).
+ */
 static struct ld_error *stack_of(struct ld_session *s,
 				 struct ld_report_model *gr, struct builder *bd,
-				 struct ld_goroutine *g, uint32_t *id)
+				 size_t gi, uint32_t *id)
 {
+	struct ld_goroutine *g = &s->gs[gi];
 	const char *werr = NULL;
 	struct ld_error *err;
+	uint32_t sh;
 
-	if (ld_shapes_find(bd->shapes, s, g, id))
+	if (ld_shapes_find(bd->shapes, s, g, &sh)) {
+		gr->g_shape[gi] = sh;
+		*id = bd->shape_stack[sh];
 		return NULL;
+	}
 	bd->nscratch = ld_report_goroutine_frames(s, g, bd->scratch, &werr);
 	err = intern_stack(gr, bd, werr, id);
-	if (!err && !werr)
-		ld_shapes_learn(bd->shapes, s, g, *id);
+	if (err || werr)
+		return err;
+	if (!ld_grow((void **)&bd->shape_stack, &bd->cap_shape_stack,
+		     gr->nshapes + 1, sizeof(*bd->shape_stack)))
+		return &ld_error_nomem;
+	bd->shape_stack[gr->nshapes] = *id;
+	ld_shapes_learn(bd->shapes, s, g, gr->nshapes);
+	gr->g_shape[gi] = gr->nshapes++;
+	return NULL;
+}
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = n;
+
+	for (size_t i = 0; i < n; i++)
+		h = mix(h, (uint8_t)p[i]);
+	return h;
+}
+
+static uint64_t label_key_hash(void *ctx, uint32_t id)
+{
+	const struct ld_report_label *l = &((struct ld_report_model *)ctx)->labels[id];
+
+	return hash_bytes(l->value, l->len);
+}
+
+/* The id + 1 of value among the model's labels, added if new. */
+static struct ld_error *intern_label(struct ld_report_model *gr,
+				     struct builder *bd, const char *value,
+				     size_t len, uint32_t *ret)
+{
+	uint64_t h = hash_bytes(value, len);
+	struct ld_report_label *l;
+	size_t j;
+
+	if (!rehash_u32(&bd->label_table, &bd->label_table_size, gr->nlabels,
+			label_key_hash, gr))
+		return &ld_error_nomem;
+	j = h & (bd->label_table_size - 1);
+	for (; bd->label_table[j]; j = (j + 1) & (bd->label_table_size - 1)) {
+		l = &gr->labels[bd->label_table[j] - 1];
+		if (l->len == len && !memcmp(l->value, value, len))
+			goto found;
+	}
+	if (!ld_grow((void **)&gr->labels, &bd->cap_labels, gr->nlabels + 1,
+		     sizeof(*gr->labels)))
+		return &ld_error_nomem;
+	l = &gr->labels[gr->nlabels];
+	l->value = malloc(len + 1);
+	if (!l->value)
+		return &ld_error_nomem;
+	memcpy(l->value, value, len);
+	l->value[len] = 0;
+	l->len = len;
+	l->count = 0;
+	bd->label_table[j] = (uint32_t)++gr->nlabels;
+found:
+	l->count++;
+	*ret = bd->label_table[j];
+	return NULL;
+}
+
+/* g's value of the --group-by label (0: none, or unreadable: noted). */
+static struct ld_error *label_of(struct ld_session *s,
+				 struct ld_report_model *gr, struct builder *bd,
+				 struct ld_goroutine *g, uint32_t *ret)
+{
+	struct ld_label *ul = NULL;
+	struct ld_error *err;
+	size_t n = 0;
+
+	*ret = 0;
+	err = ld_goroutine_labels(s, g, &ul, &n);
+	if (err) {
+		ld_goroutine_set_note(s, g, err->message);
+		ld_error_destroy(err);
+		return NULL;
+	}
+	for (size_t i = 0; i < n && !err; i++)
+		if (ul[i].key_len == bd->label_key_len &&
+		    !memcmp(ul[i].key, bd->label_key, bd->label_key_len)) {
+			err = intern_label(gr, bd, ul[i].value,
+					   ul[i].value_len, ret);
+			break;
+		}
+	ld_labels_free(ul, n);
 	return err;
+}
+
+/* Whether the stack passes --function, memoized per stack id. */
+static bool stack_passes(struct ld_report_model *gr, struct builder *bd,
+			 uint32_t id, bool *ok)
+{
+	const struct ld_report_stack *st = &gr->stacks[id];
+
+	if (!ld_grow((void **)&bd->stack_ok, &bd->cap_stack_ok, id + 1,
+		     sizeof(*bd->stack_ok)))
+		return false;
+	/* ld_grow leaves new slots as they were: zero them here. */
+	while (id >= bd->nstack_ok)
+		bd->stack_ok[bd->nstack_ok++] = 0;
+	if (!bd->stack_ok[id])
+		bd->stack_ok[id] = ld_report_match_frames(bd->match,
+				&gr->frames[st->first], st->nframes) ? 1 : 2;
+	*ok = bd->stack_ok[id] == 1;
+	return true;
 }
 
 static struct ld_error *build_groups(struct ld_session *s, bool all,
@@ -305,13 +454,15 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 				     struct builder *bd)
 {
 	struct ld_error *err = NULL;
+	struct sort_ctx sc;
 	struct ld_walk w;
 	size_t i;
 
 	gr->next_g = malloc((s->ngs + 1) * sizeof(uint32_t));
 	gr->g_group = malloc((s->ngs + 1) * sizeof(uint32_t));
+	gr->g_shape = malloc((s->ngs + 1) * sizeof(uint32_t));
 	bd->scratch = malloc(LD_REPORT_MAX_FRAMES * sizeof(*bd->scratch));
-	if (!gr->next_g || !gr->g_group || !bd->scratch)
+	if (!gr->next_g || !gr->g_group || !gr->g_shape || !bd->scratch)
 		return &ld_error_nomem;
 	bd->shapes = ld_shapes_create();	/* NULL: every stack is walked */
 	ld_walk_begin(&w, s, s->ngs, &group_walk, s);
@@ -319,18 +470,41 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 		struct ld_goroutine *g = &s->gs[i];
 		struct ld_report_group key = { 0 };
 
+		bool ok = true;
+
 		gr->g_group[i] = UINT32_MAX;
+		gr->g_shape[i] = UINT32_MAX;
 		if (!ld_report_shown(g, all)) {
 			gr->hidden++;
 			continue;
 		}
-		err = stack_of(s, gr, bd, g, &key.stack_id);
+		/* Filtered-out goroutines may still hold a mutex: scan all. */
+		if (!ld_report_match_goroutine(bd->match, s, g)) {
+			if (gr->blk)
+				ld_blocking_scan_stack(s, gr->blk, i);
+			gr->filtered_out++;
+			continue;
+		}
+		err = stack_of(s, gr, bd, i, &key.stack_id);
 		if (err)
 			break;
 		/* The stack's pages are hot: look for mutex holders now. */
 		if (gr->blk)
 			ld_blocking_scan_stack(s, gr->blk, i);
 		g->stack_id = key.stack_id;
+		if (!stack_passes(gr, bd, key.stack_id, &ok)) {
+			err = &ld_error_nomem;
+			break;
+		}
+		if (!ok) {
+			gr->filtered_out++;
+			continue;
+		}
+		if (bd->label_key) {
+			err = label_of(s, gr, bd, g, &key.label);
+			if (err)
+				break;
+		}
 		key.status = ld_goroutine_status_text(s, g);
 		key.status_hash = status_hash(bd, key.status);
 		key.gopc = g->gopc;
@@ -344,7 +518,11 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 	if (err)
 		return err;
 	/* Sorting moves groups; goroutine->group links are rebuilt by users. */
-	qsort_r(gr->groups, gr->ngroups, sizeof(*gr->groups), cmp_groups, s);
+	sc.s = s;
+	sc.m = gr;
+	if (gr->ngroups)	/* all filtered out: no array */
+		qsort_r(gr->groups, gr->ngroups, sizeof(*gr->groups),
+			cmp_groups, &sc);
 	for (size_t k = 0; k < gr->ngroups; k++)
 		for (uint32_t gi = gr->groups[k].first_g; gi != UINT32_MAX;
 		     gi = gr->next_g[gi])
@@ -432,6 +610,10 @@ static void builder_release(struct builder *bd)
 	free(bd->stack_table);
 	free(bd->group_table);
 	free(bd->scratch);
+	free(bd->stack_ok);
+	free(bd->shape_stack);
+	free(bd->label_table);
+	ld_report_match_free(bd->match);
 	ld_shapes_destroy(bd->shapes);
 }
 
@@ -444,7 +626,13 @@ void ld_report_model_destroy(struct ld_report_model *m)
 	free(m->groups);
 	free(m->next_g);
 	free(m->g_group);
+	free(m->g_shape);
 	free(m->retained);
+	for (size_t i = 0; i < m->nlabels; i++)
+		free(m->labels[i].value);
+	free(m->labels);
+	free(m->label_key);
+	free(m->filter_desc);
 	ld_prove_destroy(m->pv);
 	ld_blocking_destroy(m->blk);
 	free(m);
@@ -468,11 +656,24 @@ struct ld_error *ld_report_model_build(struct ld_session *s,
 	if (opts->why && !opts->prove)
 		return ld_error_create(LD_ERR_INVALID,
 				       "--why explains --prove's verdicts (add --prove)");
+	err = ld_report_match_new(&opts->filter, &bd.match);
+	if (err)
+		return err;
 	m = calloc(1, sizeof(*m));
-	if (!m)
+	if (!m) {
+		builder_release(&bd);
 		return &ld_error_nomem;
+	}
+	m->filter_desc = ld_report_filter_desc(&opts->filter);
+	if (opts->filter.label) {
+		bd.label_key = opts->filter.label;
+		bd.label_key_len = strlen(bd.label_key);
+		m->label_key = strdup(bd.label_key);
+		if (!m->label_key)
+			err = &ld_error_nomem;
+	}
 	/* Blocking first: grouping's stack walk also finds mutex holders. */
-	if (!opts->no_blocking)
+	if (!err && !opts->no_blocking)
 		err = ld_blocking_build_deferred(s, &m->blk);
 	if (!err && opts->prove) {
 		const struct ld_prove_opts po = { .why = opts->why };

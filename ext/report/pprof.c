@@ -87,6 +87,15 @@ struct pp {
 	uint64_t *key;			/* the goroutine being keyed */
 	size_t nkey, cap_key;
 	int64_t k_state, k_blocking, k_verdict;
+	/* per model shape: its locations in shape_locs (at + 1; 0: none yet) */
+	size_t *shape_at;
+	uint32_t *shape_n;
+	uint64_t *shape_locs;
+	size_t nshape_locs, cap_shape_locs;
+	/* the last state and blocking kind texts and their string ids: the
+	 * texts come from a few tables, so pointers repeat */
+	const char *memo_text[2];
+	int64_t memo_id[2];
 };
 
 static uint64_t fnv(const void *p, size_t len)
@@ -271,6 +280,21 @@ static bool label(struct pp *p, int64_t k, const char *v, size_t len)
 	return vi >= 0 && key_push(p, (uint64_t)k) && key_push(p, (uint64_t)vi);
 }
 
+/* label() for a table text, its string id memoized by pointer in slot. */
+static bool label_text(struct pp *p, int slot, int64_t k, const char *v)
+{
+	if (p->memo_text[slot] != v) {
+		int64_t vi = str(p, v);
+
+		if (vi < 0)
+			return false;
+		p->memo_text[slot] = v;
+		p->memo_id[slot] = vi;
+	}
+	return key_push(p, (uint64_t)k) &&
+	       key_push(p, (uint64_t)p->memo_id[slot]);
+}
+
 /* The goroutine's labels, after its locations: count, then pairs. */
 static struct ld_error *labels(struct pp *p, uint32_t gi)
 {
@@ -282,7 +306,7 @@ static struct ld_error *labels(struct pp *p, uint32_t gi)
 	size_t nul = 0;
 	bool ok;
 
-	ok = key_push(p, 0) && label(p, p->k_state, state, strlen(state));
+	ok = key_push(p, 0) && label_text(p, 0, p->k_state, state);
 	if (ok && p->m->blk) {
 		unsigned int n;
 		const struct ld_blocker *b = ld_blocking_of(p->m->blk, gi, &n);
@@ -291,7 +315,7 @@ static struct ld_error *labels(struct pp *p, uint32_t gi)
 			const char *kind = ld_block_kind_name(
 				p->m->blk->objs[b[0].obj].kind);
 
-			ok = label(p, p->k_blocking, kind, strlen(kind));
+			ok = label_text(p, 1, p->k_blocking, kind);
 		}
 	}
 	if (ok && p->m->pv) {
@@ -324,6 +348,21 @@ static struct ld_error *labels(struct pp *p, uint32_t gi)
 	return NULL;
 }
 
+/* The locations just keyed (p->key[1..]) as those of shape sh. */
+static bool remember_shape(struct pp *p, uint32_t sh)
+{
+	size_t n = p->nkey - 1;
+
+	if (!ld_grow((void **)&p->shape_locs, &p->cap_shape_locs,
+		     p->nshape_locs + n + 1, sizeof(*p->shape_locs)))
+		return false;
+	memcpy(p->shape_locs + p->nshape_locs, p->key + 1, n * sizeof(*p->key));
+	p->shape_at[sh] = p->nshape_locs + 1;
+	p->shape_n[sh] = (uint32_t)n;
+	p->nshape_locs += n;
+	return true;
+}
+
 /* One goroutine: its key (locations, labels) counted once. */
 static struct ld_error *add_goroutine(struct pp *p, uint32_t gi)
 {
@@ -333,10 +372,19 @@ static struct ld_error *add_goroutine(struct pp *p, uint32_t gi)
 	int64_t k;
 	bool added;
 
+	uint32_t sh = p->m->g_shape[gi];
+
 	p->nkey = 0;
 	if (!key_push(p, 0))
 		return &ld_error_nomem;
-	if (!(g->flags & LD_G_NO_STACK)) {
+	/* A shape the model already saw unwinds to the same locations. */
+	if (sh != LD_REPORT_NONE && p->shape_at && p->shape_at[sh]) {
+		const uint64_t *locs = p->shape_locs + p->shape_at[sh] - 1;
+
+		for (uint32_t i = 0; i < p->shape_n[sh]; i++)
+			if (!key_push(p, locs[i]))
+				return &ld_error_nomem;
+	} else if (!(g->flags & LD_G_NO_STACK)) {
 		ld_unwind_init(&u, p->s, g, g->pc, g->sp,
 			       (g->flags & LD_G_HAS_REGS) ? LD_UNWIND_TRAP : 0);
 		for (; ld_unwind_valid(&u); ld_unwind_next(&u)) {
@@ -347,6 +395,9 @@ static struct ld_error *add_goroutine(struct pp *p, uint32_t gi)
 		}
 		if (u.error)
 			ld_goroutine_set_note(p->s, &p->s->gs[gi], u.error);
+		else if (sh != LD_REPORT_NONE && p->shape_at &&
+			 !remember_shape(p, sh))
+			return &ld_error_nomem;
 	}
 	p->key[0] = p->nkey - 1;
 	err = labels(p, gi);
@@ -653,6 +704,9 @@ static void pp_release(struct pp *p)
 	free(p->func_file);
 	free(p->func_start);
 	free(p->key);
+	free(p->shape_at);
+	free(p->shape_n);
+	free(p->shape_locs);
 }
 
 struct ld_error *ld_report_emit_pprof(struct ld_session *s,
@@ -675,8 +729,17 @@ struct ld_error *ld_report_emit_pprof(struct ld_session *s,
 		err = &ld_error_nomem;
 		goto out;
 	}
+	/* Without memory for the memo every stack is walked. */
+	p.shape_at = calloc(m->nshapes + 1, sizeof(*p.shape_at));
+	p.shape_n = calloc(m->nshapes + 1, sizeof(*p.shape_n));
+	if (!p.shape_at || !p.shape_n) {
+		free(p.shape_at);
+		free(p.shape_n);
+		p.shape_at = NULL;
+		p.shape_n = NULL;
+	}
 	for (size_t gi = 0; gi < s->ngs && !err; gi++)
-		if (ld_report_shown(&s->gs[gi], o->all))
+		if (p.m->g_group[gi] != LD_REPORT_NONE)	/* shown, kept */
 			err = add_goroutine(&p, (uint32_t)gi);
 	if (!err)
 		err = emit(&p, out);

@@ -34,6 +34,7 @@ static const struct format formats[] = {
 	  ld_report_emit_go },
 	{ LD_FORMAT_JSON, ANY_GROUPING, true, NULL, ld_report_emit_json },
 	{ LD_FORMAT_PPROF, ANY_GROUPING, true, NULL, ld_report_emit_pprof },
+	{ LD_FORMAT_HTML, ANY_GROUPING, true, NULL, ld_report_emit_html },
 	{ LD_FORMAT_TEXT, LD_GROUP_BLOCKER, true, NULL,
 	  ld_report_emit_blocker },
 	{ LD_FORMAT_TEXT, ANY_GROUPING, true, NULL, ld_report_emit_text },
@@ -58,6 +59,7 @@ struct ld_error *ld_report(struct ld_session *s,
 		.no_blocking = opts->no_blocking,
 		.prove = opts->prove,
 		.why = opts->why,
+		.filter = opts->filter,
 	};
 	struct ld_report_model *m;
 	struct ld_error *err;

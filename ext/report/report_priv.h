@@ -47,6 +47,10 @@ struct ld_error *ld_report_emit_pprof(struct ld_session *s,
 				      const struct ld_report_opts *o,
 				      const struct ld_report_model *m,
 				      FILE *out);
+struct ld_error *ld_report_emit_html(struct ld_session *s,
+				     const struct ld_report_opts *o,
+				     const struct ld_report_model *m,
+				     FILE *out);
 struct ld_error *ld_report_emit_go(struct ld_session *s,
 				   const struct ld_report_opts *o,
 				   const struct ld_report_model *m, FILE *out);

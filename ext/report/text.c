@@ -144,6 +144,17 @@ void ld_report_text_header(struct ld_session *s,
 		put_count(sb, gr->hidden);
 		ld_strbuf_puts(sb, " runtime goroutines hidden (--all shows them)\n");
 	}
+	if (gr->filter_desc) {
+		size_t kept = 0;
+
+		for (size_t k = 0; k < gr->ngroups; k++)
+			kept += gr->groups[k].count;
+		ld_strbuf_puts(sb, "  filtered: ");
+		put_count(sb, kept);
+		ld_strbuf_puts(sb, " of ");
+		put_count(sb, kept + gr->filtered_out);
+		ld_strbuf_printf(sb, " goroutines shown (%s)\n", gr->filter_desc);
+	}
 	if (s->nbad_gs) {
 		ld_strbuf_puts(sb, "  ");
 		put_count(sb, s->nbad_gs);
@@ -351,6 +362,12 @@ void ld_report_text_group(struct ld_session *s,
 		ld_strbuf_printf(sb, "   may wake: %s",
 				 ld_report_why_text(gr->pv->why[grp->first_g]));
 creator:
+	if (gr->label_key && grp->label) {
+		ld_strbuf_printf(sb, "   label %s=", gr->label_key);
+		ld_strbuf_puts(sb, gr->labels[grp->label - 1].value);
+	} else if (gr->label_key) {
+		ld_strbuf_printf(sb, "   (no %s label)", gr->label_key);
+	}
 	if (ld_traceback_created_by(s, g0, &cf)) {
 		ld_strbuf_puts(sb, "   created by ");
 		ld_print_func_name(sb, cf.name);

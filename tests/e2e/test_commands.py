@@ -144,10 +144,41 @@ def test_leak_dump_pprof(sessions):
         blocking=True, prove=True, why=False, pprof_labels=True))]
 
 
+def test_leak_dump_filters(sessions):
+    h, _ = _invoke(_core(), "leak-dump",
+                   "--format html --output r.html --state 'chan (send|receive)' "
+                   "--function '^main\\.' --min-wait 1h30m --group-by 'label:req id'")
+    assert h.errors == []
+    assert sessions[0].calls == [("report", dict(
+        format="html", all=False, output="r.html", group_by="label:req id",
+        blocking=True, prove=False, why=False, state="chan (send|receive)",
+        function="^main\\.", min_wait=5400.0))]
+
+
+@pytest.mark.parametrize("text,seconds", [
+    ("90s", 90), ("5m", 300), ("1h30m", 5400), ("1.5h", 5400), ("0s", 0),
+    ("0", 0), ("250ms", 0.25), ("2h0m0s", 7200)])
+def test_durations(text, seconds):
+    assert commands.parse_duration(text) == pytest.approx(seconds)
+
+
 @pytest.mark.parametrize("cmd,arg,line", [
     ("leak-dump", "--format xml",
      "leak-dump: argument --format: invalid choice: 'xml' "
-     "(choose from 'text', 'go', 'json', 'pprof')"),
+     "(choose from 'text', 'go', 'json', 'pprof', 'html')"),
+    ("leak-dump", "--format html",
+     "leak-dump: --format html writes a page: give --output FILE"),
+    ("leak-dump", "--min-wait 5x",
+     "leak-dump: --min-wait: a duration like 90s, 5m or 1h30m, not '5x'"),
+    ("leak-dump", "--min-wait 5",
+     "leak-dump: --min-wait: a duration like 90s, 5m or 1h30m, not '5'"),
+    ("leak-dump", "--state ''", "leak-dump: --state: empty regular expression"),
+    ("leak-dump", "--group-by lbl",
+     "leak-dump: --group-by: stack, blocker or label:KEY, not 'lbl'"),
+    ("leak-dump", "--group-by label:",
+     "leak-dump: --group-by: stack, blocker or label:KEY, not 'label:'"),
+    ("leak-dump", "--group-by label:x --format go",
+     "leak-dump: --group-by label groups text, json and html (pprof: --pprof-labels)"),
     ("leak-dump", "--bogus", "leak-dump: unrecognized arguments: --bogus"),
     ("leak-dump", "--help", "leak-dump: unrecognized arguments: --help"),
     ("leak-dump", "'x", "leak-dump: No closing quotation"),

@@ -185,6 +185,12 @@ const char *ld_goroutine_status_text(const struct ld_session *s,
 /* Broad state for grouping/JSON: "waiting", "running", "syscall", ... */
 const char *ld_goroutine_state_name(const struct ld_session *s,
 				    const struct ld_goroutine *g);
+/*
+ * Nanoseconds blocked as the runtime knows it (0 if n/a: not waiting, or
+ * no wait start recorded yet: the runtime stamps it at a GC).
+ */
+int64_t ld_goroutine_wait_ns(const struct ld_session *s,
+			     const struct ld_goroutine *g);
 /* Whole minutes blocked, as goroutineheader computes them (0 if n/a). */
 int64_t ld_goroutine_wait_minutes(const struct ld_session *s,
 				  const struct ld_goroutine *g);

@@ -56,6 +56,15 @@ struct ld_report_group {
 	uint32_t nobjects;		/* distinct first blocking objects */
 	uint32_t retained;		/* leaked groups: index + 1 into
 					 * the model's retained, else 0 */
+	uint32_t label;			/* --group-by label: index + 1 into
+					 * the model's labels; 0: none */
+};
+
+/* A pprof label value the groups share (--group-by label:KEY). */
+struct ld_report_label {
+	char *value;		/* NUL-terminated copy, the model's */
+	size_t len;
+	size_t count;		/* goroutines with this value */
 };
 
 /*
@@ -73,6 +82,11 @@ struct ld_report_model {
 	uint32_t *next_g;	/* per goroutine: next in its group */
 	uint32_t *g_group;	/* per goroutine: group index, or
 				 * LD_REPORT_NONE when not shown */
+	uint32_t *g_shape;	/* per goroutine: its stack's shape
+				 * (model/shapes.h): goroutines of one
+				 * shape unwind to the same pcs, runtime
+				 * frames too; LD_REPORT_NONE: not walked */
+	uint32_t nshapes;
 	size_t hidden;		/* system goroutines not shown */
 	struct ld_blocking *blk;	/* NULL: --no-blocking */
 	struct ld_prove *pv;		/* --prove; NULL otherwise */
@@ -80,6 +94,31 @@ struct ld_report_model {
 	size_t nretained;
 	bool why;		/* --why: show may-wake groups' paths
 				 * (ld_prove_why_goroutine) */
+	/* Filters (--state, --function, --min-wait): shown goroutines they
+	 * dropped (in no group); filter_desc says which filters ran ("--state
+	 * 'chan' --min-wait 5m"), NULL when none did. */
+	size_t filtered_out;
+	char *filter_desc;
+	/* --group-by label:KEY: the key and the values seen */
+	char *label_key;
+	struct ld_report_label *labels;
+	size_t nlabels;
+};
+
+/*
+ * Which shown goroutines to keep, and --group-by label:KEY.  The strings
+ * are the caller's and only read while building.  A goroutine is kept
+ * when it passes every filter that is set.
+ */
+struct ld_report_filter {
+	const char *state;	/* POSIX extended regex on the state text as
+				 * printed ("chan receive"); NULL: any */
+	const char *function;	/* regex on any visible frame's function
+				 * name (inlined frames too); NULL: any */
+	int64_t min_wait_ns;	/* blocked at least this long (the runtime's
+				 * wait start, stamped at GCs); <= 0: any */
+	const char *min_wait_text;	/* as the user wrote it, for headers */
+	const char *label;	/* group by this pprof label key; NULL: not */
 };
 
 /* What to group and what to find out about the groups. */
@@ -88,6 +127,7 @@ struct ld_report_model_opts {
 	bool no_blocking;	/* skip blocking objects */
 	bool prove;		/* leak verdicts (needs blocking objects) */
 	bool why;		/* with prove: record reference paths */
+	struct ld_report_filter filter;
 };
 
 /*
@@ -100,6 +140,27 @@ struct ld_report_model_opts {
 struct ld_error *ld_report_model_build(struct ld_session *s,
 				       const struct ld_report_model_opts *opts,
 				       struct ld_report_model **ret);
+
+/*
+ * A compiled filter, for formats that do not group (go) and for building.
+ * ld_report_match_new: LD_ERR_INVALID with a one-line message for a bad
+ * regex; the caller frees *ret with ld_report_match_free.
+ */
+struct ld_report_match;
+struct ld_error *ld_report_match_new(const struct ld_report_filter *f,
+				     struct ld_report_match **ret);
+void ld_report_match_free(struct ld_report_match *m);	/* NULL is fine */
+/* Whether any filter is set (else every goroutine passes). */
+bool ld_report_match_active(const struct ld_report_match *m);
+/* g's state and wait pass (the cheap part, before a walk). */
+bool ld_report_match_goroutine(struct ld_report_match *m,
+			       const struct ld_session *s,
+			       const struct ld_goroutine *g);
+/* Some frame's function passes --function (true without it). */
+bool ld_report_match_frames(const struct ld_report_match *m,
+			    const struct ld_visible_frame *f, uint32_t n);
+/* "--state 'x' --min-wait 5m": malloc'd, the caller's; NULL: no filter. */
+char *ld_report_filter_desc(const struct ld_report_filter *f);
 
 /* Frees m and what it owns (blk, pv, retained); NULL is fine. */
 void ld_report_model_destroy(struct ld_report_model *m);

@@ -12,12 +12,14 @@
 #include <stdio.h>
 
 #include "leakdump/model/session.h"
+#include "leakdump/report/model.h"
 
 enum ld_format {
 	LD_FORMAT_TEXT,
 	LD_FORMAT_GO,
 	LD_FORMAT_JSON,
 	LD_FORMAT_PPROF,	/* gzipped profile.proto: binary output */
+	LD_FORMAT_HTML,		/* one self-contained page */
 };
 
 enum ld_group_by {
@@ -45,6 +47,9 @@ struct ld_report_opts {
 	bool why;		/* with prove: each may-wake group's path
 				 * from a root to its primitive */
 	bool pprof_labels;	/* pprof: the goroutines' own labels too */
+	struct ld_report_filter filter;	/* --state, --function, --min-wait,
+					 * --group-by label:KEY (every format
+					 * filters; go does not group) */
 	struct ld_report_totals *totals;	/* caller's; filled when
 						 * not NULL */
 };

@@ -311,6 +311,122 @@ static void test_model_options(void **state)
 	ld_error_destroy(err);
 }
 
+/* The goroutine ids the model kept, in group order, as "1,2,7;4". */
+static void kept_ids(struct synth_blocking *sb,
+		     const struct ld_report_model *m, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < m->ngroups; k++) {
+		char ids[64];
+
+		group_ids(sb, m, k, ids, sizeof(ids));
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					k ? ";" : "", ids);
+		assert_true(len < size);
+	}
+}
+
+static struct ld_report_model *filtered(struct synth_blocking *sb,
+					const char *state, const char *function,
+					int64_t min_wait_s)
+{
+	struct ld_report_model_opts o = {
+		.filter = { .state = state, .function = function,
+			    .min_wait_ns = min_wait_s * 1000000000ll },
+	};
+
+	return build_model(sb, &o);
+}
+
+#define MINUTE 60000000000ll
+
+/*
+ * --state, --function, --min-wait: exactly the goroutines that pass all
+ * the filters set, grouped as without filters; the rest counted.
+ */
+static void test_model_filters(void **state)
+{
+	struct synth_blocking *sb = *state;
+	struct ld_report_opts ro = { .format = LD_FORMAT_TEXT };
+	struct ld_report_model *m;
+	struct ld_session *s;
+	struct ld_error *err;
+	char ids[128];
+
+	make_world(sb);
+	s = sb->s;
+	/* waits: 1 for 5 minutes, 2 for 90 s, 4 for 30 minutes; 3 began
+	 * after "now" (a live read); the others have none recorded */
+	s->now = 1000 * MINUTE;
+	s->gs[sb_gi(sb, 1)].waitsince = s->now - 5 * MINUTE;
+	s->gs[sb_gi(sb, 2)].waitsince = s->now - 90000000000ll;
+	s->gs[sb_gi(sb, 4)].waitsince = s->now - 30 * MINUTE;
+	s->gs[sb_gi(sb, 3)].waitsince = s->now + MINUTE;
+
+	m = filtered(sb, NULL, NULL, 0);
+	assert_int_equal(m->filtered_out, 0);
+	assert_null(m->filter_desc);
+	ld_report_model_destroy(m);
+
+	m = filtered(sb, NULL, NULL, 2 * 60);
+	kept_ids(sb, m, ids, sizeof(ids));
+	assert_string_equal(ids, "1;4");
+	assert_int_equal(m->filtered_out, 5);
+	assert_string_equal(m->filter_desc, "--min-wait 2m0s");
+	assert_int_equal(m->groups[0].min_wait, 5);
+	ld_report_model_destroy(m);
+
+	m = filtered(sb, NULL, NULL, 90);
+	kept_ids(sb, m, ids, sizeof(ids));
+	assert_string_equal(ids, "1,2;4");
+	ld_report_model_destroy(m);
+	m = filtered(sb, NULL, NULL, 91);
+	kept_ids(sb, m, ids, sizeof(ids));
+	assert_string_equal(ids, "1;4");
+	ld_report_model_destroy(m);
+
+	m = filtered(sb, "^chan (receive|send)$", NULL, 0);
+	kept_ids(sb, m, ids, sizeof(ids));
+	assert_string_equal(ids, "1,2,7;3;4");
+	assert_int_equal(m->filtered_out, 2);
+	ld_report_model_destroy(m);
+
+	m = filtered(sb, "receive", "^main\\.main$", 0);
+	kept_ids(sb, m, ids, sizeof(ids));
+	assert_string_equal(ids, "3");
+	assert_string_equal(m->filter_desc,
+			    "--state 'receive' --function '^main\\.main$'");
+	ld_report_model_destroy(m);
+
+	m = filtered(sb, "select", "main.worker", 60);
+	assert_int_equal(m->ngroups, 0);
+	assert_int_equal(m->filtered_out, 7);
+	ld_report_model_destroy(m);
+
+	/* a bad regex: one line, no model */
+	m = NULL;
+	err = ld_report_model_build(s, &(struct ld_report_model_opts){
+		.filter = { .function = "main.(" } }, &m);
+	assert_non_null(err);
+	assert_int_equal(err->code, LD_ERR_INVALID);
+	assert_non_null(strstr(err->message, "--function: bad regular expression 'main.('"));
+	assert_null(strchr(err->message, '\n'));
+	assert_null(m);
+	ld_error_destroy(err);
+
+	/* the text header says what was filtered; go keeps the same set */
+	ro.filter.state = "send";
+	assert_non_null(strstr(run_report(sb, &ro),
+		"  filtered: 1 of 7 goroutines shown (--state 'send')\n"));
+	ro.format = LD_FORMAT_GO;
+	ro.filter.state = NULL;
+	ro.filter.min_wait_ns = 10 * MINUTE;
+	assert_non_null(strstr(run_report(sb, &ro), "goroutine 4 [chan send, 30 minutes]:\n"));
+	assert_null(strstr(sb->ss->report, "goroutine 1 "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +434,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_text_blocked_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_filters, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -437,7 +437,7 @@ static void test_json(void **state)
 	out = run_report(ss, LD_FORMAT_JSON, false);
 	assert_json(out);
 	assert_non_null(strstr(out, "{\"target\":{\"kind\":\"core\",\"pid\":null,\"executable\":\"/app/leaky\",\"go_version\":\"go1.26.0\",\"arch\":\"amd64\",\"now_estimated\":false,\"warnings\":[]},"));
-	assert_non_null(strstr(out, "\"totals\":{\"goroutines\":9,\"hidden\":1,\"unreadable\":0,\"by_state\":{\"waiting\":9}},"));
+	assert_non_null(strstr(out, "\"totals\":{\"goroutines\":9,\"hidden\":1,\"unreadable\":0,\"by_state\":{\"waiting\":9},\"filtered\":null},"));
 	groups = strstr(out, "\"groups\":[");
 	assert_non_null(groups);
 	assert_non_null(strstr(groups, "{\"id\":0,\"count\":5,\"state\":\"chan receive\",\"wait_minutes\":[12,14],\"frames\":[{\"function\":\"main.middle\",\"file\":\"/app/main.go\",\"line\":21,\"pc\":\"0x4010d5\",\"inlined\":false}],\"created_by\":{\"function\":\"main.spawner\",\"file\":\"/app/main.go\",\"line\":82},\"goroutines\":[10,11,12,13,14]}"));
