@@ -3,7 +3,7 @@
 # Idempotent: skips apt when everything is already present.
 set -eu
 PKGS="gcc make gdb gdbserver python3 python3-dev python3-pytest python3-setuptools \
-libdw-dev libelf-dev libcmocka-dev"
+libdw-dev libelf-dev libcmocka-dev clang-16 libfuzzer-16-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -140,8 +140,10 @@ static struct ld_error *intern_stack(struct ld_report_model *gr,
 	st->first = gr->nframes;
 	st->nframes = bd->nscratch;
 	st->error = error;
-	memcpy(&gr->frames[st->first], bd->scratch,
-	       bd->nscratch * sizeof(*bd->scratch));
+	/* A stack of no frames (an unknown pc) may come before any frame. */
+	if (bd->nscratch)
+		memcpy(&gr->frames[st->first], bd->scratch,
+		       bd->nscratch * sizeof(*bd->scratch));
 	gr->nframes += bd->nscratch;
 	bd->stack_table[j] = (uint32_t)++gr->nstacks;
 	*ret = (uint32_t)gr->nstacks - 1;

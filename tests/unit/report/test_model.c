@@ -272,6 +272,29 @@ static void test_model_groups(void **state)
 	ld_report_model_destroy(m);
 }
 
+/*
+ * The first stack interned has no frames: a goroutine stopped at a pc no
+ * function holds (found by fuzz_goroutines; the copy of zero frames went
+ * through a null frames array).  One group, no frames, the note printed.
+ */
+static void test_model_empty_first_stack(void **state)
+{
+	struct synth_blocking *sb = *state;
+	struct ld_report_model_opts o = { 0 };
+	struct ld_report_opts ro = { .format = LD_FORMAT_TEXT };
+	struct ld_report_model *m;
+	uint32_t n = 1;
+
+	sb_g(sb, 1, ST_WAITING, "chan receive")->pc = 0x10;
+	m = build_model(sb, &o);
+	assert_int_equal(m->ngroups, 1);
+	assert_int_equal(m->groups[0].count, 1);
+	ld_report_frames(m, &m->groups[0], &n);
+	assert_int_equal(n, 0);
+	ld_report_model_destroy(m);
+	assert_non_null(strstr(run_report(sb, &ro), "unknown pc"));
+}
+
 static void test_model_options(void **state)
 {
 	struct synth_blocking *sb = *state;
@@ -317,6 +340,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_by_blocker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_blocked_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_empty_first_stack, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_model_options, setup, teardown),
 	};
 
