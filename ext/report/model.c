@@ -124,8 +124,9 @@ static struct ld_error *intern_stack(struct ld_report_model *gr,
 		st = &gr->stacks[bd->stack_table[j] - 1];
 		if (st->hash == h && st->nframes == bd->nscratch &&
 		    st->error == error &&
-		    same_frames(&gr->frames[st->first], bd->scratch,
-				bd->nscratch)) {
+		    (!bd->nscratch ||
+		     same_frames(&gr->frames[st->first], bd->scratch,
+				 bd->nscratch))) {
 			*ret = bd->stack_table[j] - 1;
 			return NULL;
 		}
@@ -140,7 +141,7 @@ static struct ld_error *intern_stack(struct ld_report_model *gr,
 	st->first = gr->nframes;
 	st->nframes = bd->nscratch;
 	st->error = error;
-	/* A stack of no frames (an unknown pc) may come before any frame. */
+	/* Stacks of no frames (an unknown pc) may come before any frame. */
 	if (bd->nscratch)
 		memcpy(&gr->frames[st->first], bd->scratch,
 		       bd->nscratch * sizeof(*bd->scratch));

@@ -58,8 +58,10 @@ static void poke_dwarf(struct ld_binary *bin)
 	for (i = 0; i < sizeof(consts) / sizeof(consts[0]); i++)
 		ld_error_destroy(ld_dwarf_constant(dw, consts[i], &v));
 	ld_dwarf_go_producer(dw);
-	if (!ld_rt_resolve(bin, dw, "go1.26.0", &rt))
+	err = ld_rt_resolve(bin, dw, "go1.26.0", &rt);
+	if (!err)
 		free(rt);
+	ld_error_destroy(err);
 	ld_dwarf_destroy(dw);
 }
 
