@@ -135,7 +135,7 @@ static void ranges_merge(struct ranges *r)
 {
 	size_t k = 0;
 
-	qsort(r->v, r->n, sizeof(*r->v), cmp_range);
+	ld_sort(r->v, r->n, sizeof(*r->v), cmp_range);
 	for (size_t i = 0; i < r->n; i++) {
 		if (k && r->v[i].lo <= r->v[k - 1].hi) {
 			if (r->v[i].hi > r->v[k - 1].hi)

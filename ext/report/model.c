@@ -333,7 +333,8 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 	if (err)
 		return err;
 	/* Sorting moves groups; goroutine->group links are rebuilt by users. */
-	qsort_r(gr->groups, gr->ngroups, sizeof(*gr->groups), cmp_groups, s);
+	ld_sort_r(gr->groups, gr->ngroups, sizeof(*gr->groups), cmp_groups,
+		  s);
 	for (size_t k = 0; k < gr->ngroups; k++)
 		for (uint32_t gi = gr->groups[k].first_g; gi != UINT32_MAX;
 		     gi = gr->next_g[gi])

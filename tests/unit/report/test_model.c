@@ -297,6 +297,26 @@ static void test_model_empty_first_stack(void **state)
 	assert_non_null(strstr(run_report(sb, &ro), "unknown pc"));
 }
 
+/*
+ * Nothing to show: the only goroutine is the runtime's (found by
+ * fuzz_goroutines: sorting no groups handed libc a null array).  No
+ * groups, one hidden, and the reports still print their header.
+ */
+static void test_model_no_groups(void **state)
+{
+	struct synth_blocking *sb = *state;
+	struct ld_report_model_opts o = { 0 };
+	struct ld_report_opts ro = { .format = LD_FORMAT_JSON };
+	struct ld_report_model *m;
+
+	sb_g(sb, 1, ST_RUNNING, NULL)->flags |= LD_G_SYSTEM;
+	m = build_model(sb, &o);
+	assert_int_equal(m->ngroups, 0);
+	assert_int_equal(m->hidden, 1);
+	ld_report_model_destroy(m);
+	assert_non_null(strstr(run_report(sb, &ro), "\"groups\":[]"));
+}
+
 static void test_model_options(void **state)
 {
 	struct synth_blocking *sb = *state;
@@ -343,6 +363,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_text_blocked_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_empty_first_stack, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_model_no_groups, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_model_options, setup, teardown),
 	};
