@@ -13,7 +13,9 @@ fixture builds and gcores (the e2e harness builds and runs them):
               gcc-built file whose DWARF has runtime-like structures
               (tools/fuzz-dwarf-seed.c)
   goroutines  allgs, the g structs, their sudogs and hchans, the tops of
-              their stacks and runtime.semtable, read from a gcore
+              their stacks and runtime.semtable, read from a gcore; and the
+              same with each g parked on a stack of its own in the text of
+              the synthetic session the target runs in
   discover    the moduledata, the code of the runtime functions discovery
               follows, the data/bss they reference and the texts the data's
               strings point at, from a gcore
@@ -286,7 +288,8 @@ out = {
   "hchan_size": gdb.lookup_type("runtime.hchan").sizeof,
   "md_size": gdb.lookup_type("runtime.moduledata").sizeof,
   "g": {m: off("runtime.g", m) for m in
-        ["stack.lo", "stack.hi", "sched.sp", "waiting"]},
+        ["stack.lo", "stack.hi", "sched.sp", "sched.pc", "sched.bp",
+         "waiting"]},
   "sudog": {m: off("runtime.sudog", m) for m in ["c", "waitlink"]},
   "md": {m: off("runtime.moduledata", m) for m in md},
   "sym": {n: sym(n) for n in ["runtime.allgs", "runtime.allglen",
@@ -349,7 +352,34 @@ def core_seed(core):
     return bytes(out + notes + page)
 
 
-def goroutines_seed(mem, facts, layout, flags):
+# tests/unit/synth: the text of the synthetic session fuzz_goroutines
+# runs in (synth_session.h, synth_blocking.h's function order), so that
+# stacks unwind through real frames: every function is 0x40 bytes, its
+# frame 0x48 bytes from +4 on.
+SS_TEXT, SS_STACK_LO, SLOT = 0x401000, 0xc000100000, 0x800
+SBF_GOPARK, SBF_RTMAIN, SBF_GOEXIT, SBF_WORKER = 0, 5, 6, 7
+
+
+def synth_stack(g, i, g_off):
+    """Point g at a stack of its own in the synthetic session's stack
+    area, holding gopark <- main.worker (or runtime.main) <- goexit."""
+    lo = SS_STACK_LO + SLOT * (i % 16)
+    sp = lo + 0x80
+    callers = [SBF_WORKER if i else SBF_RTMAIN, SBF_GOEXIT]
+    words = bytearray(SLOT)
+    at = sp
+    for k, f in enumerate(callers):
+        ret = SS_TEXT + 0x40 * f + (0x15 if k == 0 else 1)
+        struct.pack_into("<Q", words, at + 0x40 - lo, ret)
+        at += 0x48
+    for name, v in (("stack.lo", lo), ("stack.hi", lo + SLOT),
+                    ("sched.sp", sp), ("sched.bp", 0),
+                    ("sched.pc", SS_TEXT + 0x40 * SBF_GOPARK + 0x15)):
+        struct.pack_into("<Q", g, g_off[name], v)
+    return seg(lo, bytes(words))
+
+
+def goroutines_seed(mem, facts, layout, flags, synth=False):
     sym = facts["sym"]
     allgs_at, allglen_at = sym["runtime.allgs"][0], sym["runtime.allglen"][0]
     hdr = struct.pack("<QQBB6x", allgs_at, allglen_at, layout, flags)
@@ -366,9 +396,13 @@ def goroutines_seed(mem, facts, layout, flags):
         g = mem.read(ga, facts["g_size"])
         if g is None:
             continue
+        if synth:
+            g = bytearray(g)
+            out += synth_stack(g, i, g_off)
+            g = bytes(g)
         out += seg(ga, g)
         sp, hi = u64(g, g_off["sched.sp"]), u64(g, g_off["stack.hi"])
-        if sp and hi > sp:
+        if sp and hi > sp and not synth:
             top = mem.read(sp, min(STACK_TOP, hi - sp))
             if top:
                 out += seg(sp, top)
@@ -517,6 +551,10 @@ def main():
         write("core", tag, core_seed(core))
         write("goroutines", tag,
               goroutines_seed(mem, facts, layout, 0 if k == 0 else 0x1d))
+        # the same runtime structures, parked in the synthetic text
+        write("goroutines", tag + "-synth-stacks",
+              goroutines_seed(mem, facts, layout, 2 if k == 0 else 0x05,
+                              synth=True))
         write("discover", tag, discover_seed(mem, facts, pcln, layout))
         write("elf", tag + "-small", reduced_elf(exe))
         if k == 0:
