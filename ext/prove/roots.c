@@ -71,7 +71,9 @@ static void scan_global(struct ld_mark *p, uint64_t base, uint64_t lo,
 		return;
 	}
 	ld_prove_begin_root(p, lo, hi);
-	for (uint64_t a = (lo + 7) & ~7ull; a + 8 <= hi; a += 8) {
+	/* a < hi first: bounds near 2^64 must not wrap into the bitmap. */
+	for (uint64_t a = (lo + 7) & ~7ull; a >= lo && a < hi && hi - a >= 8;
+	     a += 8) {
 		uint64_t i = (a - base) / 8, w;
 
 		if (!(bits[i / 8] >> (i % 8) & 1))
