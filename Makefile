@@ -52,7 +52,8 @@ endif
 # GDB hangs at start-up with the sanitizer runtimes preloaded.
 ASAN_E2E ?= tests/e2e/test_cli.py tests/e2e/test_corruption.py
 
-.PHONY: all lib unit check-unit check-layout asan asan-home asan-e2e test e2e clean deps example bench
+.PHONY: all lib unit check-unit check-layout asan asan-home asan-e2e test e2e clean deps \
+	example bench fuzz fuzz-build fuzz-ci
 all: $(EXT) lib
 
 lib: $(BUILD)/libleakdump.a
@@ -124,11 +125,48 @@ e2e: all
 check-layout:
 	$(PYTHON) tools/check-layout.py
 
+# libFuzzer targets (tests/fuzz/fuzz_<parser>.c) over the core built with
+# clang's fuzzer instrumentation and ASan+UBSan; seeds in tests/fuzz/corpus/.
+# `make fuzz FUZZ_SECONDS=N` runs each target N seconds (scripts/fuzz.sh).
+FUZZ_CC ?= clang-16
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := build-fuzz
+FUZZ_CFLAGS := -std=gnu11 -pthread -D_GNU_SOURCE -Iinclude -Iext $(WARN) \
+	-Wno-format-nonliteral \
+	-O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_OBJS := $(CORE_SRCS:ext/%.c=$(FUZZ_BUILD)/core/%.o)
+
+$(FUZZ_BUILD)/core/%.o: ext/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+		-c -o $@ $<
+
+$(FUZZ_BUILD)/libleakdump.a: $(FUZZ_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) \
+		$(wildcard tests/unit/synth/*.h) $(FUZZ_BUILD)/libleakdump.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/unit/synth -Itests/fuzz \
+		-fsanitize=fuzzer,address,undefined -o $@ $< \
+		$(FUZZ_BUILD)/libleakdump.a $(LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	nice -n 10 scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+# The short run `make test` does: every target 10 s from its seeds.
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=10
+
 # The whole suite (README's test command calls this through scripts/test.sh).
-test: all check-layout check-unit asan e2e asan-e2e
+test: all check-layout check-unit asan fuzz-ci e2e asan-e2e
 
 deps:
 	scripts/setup-deps.sh
 
 clean:
-	rm -rf build build-asan leakdump/_leakdump*.so
+	rm -rf build build-asan build-fuzz leakdump/_leakdump*.so

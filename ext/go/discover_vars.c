@@ -131,7 +131,7 @@ static struct ld_error *find_allgs(const struct ld_discover_ctx *c,
 	if (!nfound) {
 		/* No code to follow: every slice in bss, checked the same way. */
 		for (uint64_t a = rg->bss.lo; rg->bss.buf &&
-					      a + 24 <= rg->bss.hi &&
+					      region_has(&rg->bss, a, 24) &&
 					      nfound < 2; a += 8) {
 			uint64_t hdr[3];
 
@@ -279,7 +279,7 @@ static int find_string_array(const struct ld_discover_ctx *c,
 {
 	int found = 0;
 
-	for (uint64_t a = r->lo; r->buf && a + 16 * nhead <= r->hi &&
+	for (uint64_t a = r->lo; r->buf && region_has(r, a, 16 * nhead) &&
 				 found < 2; a += 8) {
 		const uint8_t *p = r->buf + (a - r->lo);
 		uint64_t w[2];
@@ -430,7 +430,7 @@ static void find_idle_in_synctest(const struct ld_discover_ctx *c,
 	for (size_t k = 0; k < 2; k++) {
 		const struct region *r = rs[k];
 
-		for (uint64_t a = r->lo; r->buf && a + len <= r->hi &&
+		for (uint64_t a = r->lo; r->buf && region_has(r, a, len) &&
 					 nfound < 2; a++)
 			if (!memcmp(r->buf + (a - r->lo), want, len)) {
 				found = a;
@@ -486,7 +486,7 @@ static void find_dbgvars(const struct ld_discover_ctx *c,
 
 	if (c->rt->dbgvar_name < 0 || c->rt->dbgvar_atomic < 0)
 		return;
-	for (uint64_t a = r->lo; r->buf && a + 24 <= r->hi && nfound < 2;
+	for (uint64_t a = r->lo; r->buf && region_has(r, a, 24) && nfound < 2;
 	     a += 8) {
 		uint64_t hdr[3];
 

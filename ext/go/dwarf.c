@@ -13,6 +13,7 @@
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -338,20 +339,31 @@ static struct ld_error *index_build(struct ld_dwarf *dw)
 	return NULL;
 }
 
-/* A 64- or 32-bit section header's flags, and where libelf keeps it. */
+/*
+ * A 64- or 32-bit section header's flags, and where libelf keeps it.  On
+ * x86 libelf hands out headers in place in the image even at an odd
+ * e_shoff, so the field is copied out, never read through the struct.
+ */
 static const void *shdr_flags(Elf_Scn *scn, bool is64, uint64_t *flags)
 {
+	const char *sh;
+	uint32_t f32;
+
+	*flags = 0;
 	if (is64) {
-		Elf64_Shdr *sh = elf64_getshdr(scn);
-
-		*flags = sh ? sh->sh_flags : 0;
-		return sh;
+		sh = (const char *)elf64_getshdr(scn);
+		if (sh)
+			memcpy(flags, sh + offsetof(Elf64_Shdr, sh_flags),
+			       sizeof(*flags));
 	} else {
-		Elf32_Shdr *sh = elf32_getshdr(scn);
-
-		*flags = sh ? sh->sh_flags : 0;
-		return sh;
+		sh = (const char *)elf32_getshdr(scn);
+		if (sh) {
+			memcpy(&f32, sh + offsetof(Elf32_Shdr, sh_flags),
+			       sizeof(f32));
+			*flags = f32;
+		}
 	}
+	return sh;
 }
 
 /*

@@ -8,12 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakdump/base/util.h"
 #include "leakdump/model/walk.h"
 #include "leakdump/model/clock.h"
 #include "leakdump/model/session.h"
 #include "leakdump/model/unwind.h"
 
 #define MAX_GOROUTINES (64u << 20)
+#define ALLGS_CHUNK 65536		/* allgs entries read at once */
+#define MAX_G_SIZE 65536		/* a runtime.g is under 1 KiB */
 #define MAX_NOTES 256
 
 static uint64_t rd64(const uint8_t *buf, int64_t off)
@@ -356,9 +359,8 @@ static struct ld_error *allgs_length(struct ld_session *s,
 static struct ld_error *read_allgs(struct ld_session *s, uint64_t **ptrs,
 				   uint64_t *n)
 {
-	uint64_t hdr[3], allglen, len = 0;
+	uint64_t hdr[3], allglen, len = 0, *v = NULL;
 	struct ld_error *err;
-	uint64_t *v;
 
 	err = ld_mem_read(s->mem, s->rt->allgs + s->bias, hdr, sizeof(hdr));
 	allglen = hdr[1];	/* stripped, allglen not found: allgs' own */
@@ -370,13 +372,23 @@ static struct ld_error *read_allgs(struct ld_session *s, uint64_t **ptrs,
 	err = allgs_length(s, hdr, allglen, &len);
 	if (err)
 		return err;
-	v = malloc((len ? len : 1) * sizeof(*v));
-	if (!v)
-		return &ld_error_nomem;
-	err = ld_mem_read(s->mem, hdr[0], v, len * sizeof(*v));
-	if (err) {
-		free(v);
-		return ld_error_wrap(err, "reading the allgs array");
+	/*
+	 * A chunk at a time, growing only by what was read: a hostile
+	 * allglen costs memory in proportion to the array the target holds,
+	 * not to the number it claims.
+	 */
+	for (size_t done = 0, cap = 0, k; done < len; done += k) {
+		k = len - done < ALLGS_CHUNK ? len - done : ALLGS_CHUNK;
+		if (!ld_grow((void **)&v, &cap, done + k, sizeof(*v))) {
+			free(v);
+			return &ld_error_nomem;
+		}
+		err = ld_mem_read(s->mem, hdr[0] + done * sizeof(*v),
+				  v + done, k * sizeof(*v));
+		if (err) {
+			free(v);
+			return ld_error_wrap(err, "reading the allgs array");
+		}
 	}
 	*ptrs = v;
 	*n = len;
@@ -501,16 +513,23 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 	struct ld_clock_top top = { .n = 0 };
 	struct ld_error *err;
 	struct g_load ld;
+	size_t cap_gs;
 	struct ld_walk w;
 	size_t i;
 
 	if (s->gs)
 		return NULL;
+	if (!gsize || gsize > MAX_G_SIZE)
+		return ld_error_create(LD_ERR_CORRUPT,
+				       "runtime.g size %llu does not make sense",
+				       (unsigned long long)gsize);
 	err = read_allgs(s, &ptrs, &n);
 	if (err)
 		return err;
 	ld.buf = malloc(gsize * LD_BATCH);
-	s->gs = malloc((n ? n : 1) * sizeof(*s->gs));
+	/* Grown per goroutine decoded: memory follows the g structs read. */
+	cap_gs = n < LD_BATCH ? (n ? n : 1) : LD_BATCH;
+	s->gs = malloc(cap_gs * sizeof(*s->gs));
 	if (!ld.buf || !s->gs) {
 		free(ld.buf);
 		free(ptrs);
@@ -521,21 +540,28 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 	ld.first = ld.nb = 0;
 	ld_walk_begin(&w, s, n, &load_walk, &ld);
 	while (ld_walk_next(&w, &i)) {
-		struct ld_goroutine *g = &s->gs[s->ngs];
 		const uint8_t *p = ld.views[i - ld.first];
+		struct ld_goroutine *g;
 
-		if (!p) {
+		/* The runtime allocates gs 8-aligned: anything else is junk. */
+		if (!p || (ptrs[i] & 7)) {
 			note_bad_g(s, ptrs[i]);
 			continue;
 		}
-		if (is_dead(s, *(const uint32_t *)(p + s->rt->g.atomicstatus)))
+		if (is_dead(s, rd32(p, s->rt->g.atomicstatus)))
 			continue;
 		/* goids start at 1 (g0s are not in allgs): an entry that
 		 * points at anything else is damage, not goroutine 0. */
-		if (!*(const uint64_t *)(p + s->rt->g.goid)) {
+		if (!rd64(p, s->rt->g.goid)) {
 			note_bad_g(s, ptrs[i]);
 			continue;
 		}
+		if (!ld_grow((void **)&s->gs, &cap_gs, s->ngs + 1,
+			     sizeof(*s->gs))) {
+			err = &ld_error_nomem;
+			break;
+		}
+		g = &s->gs[s->ngs];
 		memset(g, 0, sizeof(*g));
 		g->addr = ptrs[i];
 		decode_g(s, g, p);
@@ -545,6 +571,8 @@ struct ld_error *ld_session_load_goroutines(struct ld_session *s)
 	ld_walk_end(&w);
 	free(ld.buf);
 	free(ptrs);
+	if (err)
+		return err;
 	ld_clock_settle(s, &top);
 	return check_found(s, n);
 }

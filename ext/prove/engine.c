@@ -147,8 +147,7 @@ static struct pv_stack *stacks_sorted(const struct ld_mark *m,
 		if (hi > lo)
 			v[k++] = (struct pv_stack){ lo, hi, (uint32_t)i };
 	}
-	if (k > 1)
-		qsort(v, k, sizeof(*v), cmp_stack);
+	ld_sort(v, k, sizeof(*v), cmp_stack);
 	for (size_t i = 0; i < k; i++) {
 		if (i && v[i].lo < maxhi)
 			v[i].owner = PV_STACK_OUTSIDE;

@@ -71,7 +71,9 @@ static void scan_global(struct ld_mark *p, uint64_t base, uint64_t lo,
 		return;
 	}
 	ld_prove_begin_root(p, lo, hi);
-	for (uint64_t a = (lo + 7) & ~7ull; a + 8 <= hi; a += 8) {
+	/* a < hi first: bounds near 2^64 must not wrap into the bitmap. */
+	for (uint64_t a = (lo + 7) & ~7ull; a >= lo && a < hi && hi - a >= 8;
+	     a += 8) {
 		uint64_t i = (a - base) / 8, w;
 
 		if (!(bits[i / 8] >> (i % 8) & 1))
@@ -135,8 +137,7 @@ static void ranges_merge(struct ranges *r)
 {
 	size_t k = 0;
 
-	if (r->n > 1)
-		qsort(r->v, r->n, sizeof(*r->v), cmp_range);
+	ld_sort(r->v, r->n, sizeof(*r->v), cmp_range);
 	for (size_t i = 0; i < r->n; i++) {
 		if (k && r->v[i].lo <= r->v[k - 1].hi) {
 			if (r->v[i].hi > r->v[k - 1].hi)

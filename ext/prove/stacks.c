@@ -252,7 +252,7 @@ static void scan_reached_objects(struct ld_mark *p,
 	}
 	if (!so->n)
 		return;
-	qsort(so->o, so->n, sizeof(*so->o), cmp_stack_obj);
+	ld_sort(so->o, so->n, sizeof(*so->o), cmp_stack_obj);
 	for (size_t i = 0; i < so->nptrs; i++) {
 		struct pv_stack_obj *o = stack_obj_at(so, so->ptrs[i]);
 
@@ -402,8 +402,7 @@ void ld_prove_scan_goroutines(struct ld_mark *p, uint32_t *gis, size_t n)
 	struct ld_walk w;
 	size_t i;
 
-	if (n > 1)
-		qsort(gis, n, sizeof(*gis), cmp_u32);
+	ld_sort(gis, n, sizeof(*gis), cmp_u32);
 	ld_walk_begin_subset(&w, s, gis, n, &walk, NULL);
 	while (ld_walk_next(&w, &i))
 		scan_goroutine(p, &s->gs[gis[i]]);

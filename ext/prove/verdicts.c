@@ -336,9 +336,7 @@ struct ld_error *ld_prove_retained(struct ld_prove *pv, const uint32_t *gis,
 	ld_prove_drain(p);
 	p->retain = false;
 	p->acc = NULL;
-	if (p->ntypes)	/* qsort(NULL, 0, ...) is undefined */
-		qsort(p->types, p->ntypes, sizeof(*p->types),
-		      ld_prove_cmp_types);
+	ld_sort(p->types, p->ntypes, sizeof(*p->types), ld_prove_cmp_types);
 	for (k = 0; k < p->ntypes && k < LD_RETAINED_TOP; k++) {
 		ret->top[k].name = ld_prove_type_key_name(p, p->types[k].key);
 		ret->top[k].bytes = p->types[k].bytes;

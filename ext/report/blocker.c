@@ -132,8 +132,7 @@ struct ld_error *ld_report_emit_blocker(struct ld_session *s,
 		next[gi] = UINT32_MAX;
 		b->count++;
 	}
-	if (nbg > 1)
-		qsort(bg, nbg, sizeof(*bg), cmp_bgroup);
+	ld_sort(bg, nbg, sizeof(*bg), cmp_bgroup);
 	ld_report_text_header(s, o, gr, &sb);
 	for (size_t k = 0; k < nbg && !err; k++) {
 		if (bg[k].obj == UINT32_MAX) {

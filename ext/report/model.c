@@ -155,8 +155,9 @@ static struct ld_error *intern_stack(struct ld_report_model *gr,
 		st = &gr->stacks[bd->stack_table[j] - 1];
 		if (st->hash == h && st->nframes == bd->nscratch &&
 		    st->error == error &&
-		    same_frames(&gr->frames[st->first], bd->scratch,
-				bd->nscratch)) {
+		    (!bd->nscratch ||
+		     same_frames(&gr->frames[st->first], bd->scratch,
+				 bd->nscratch))) {
 			*ret = bd->stack_table[j] - 1;
 			return NULL;
 		}
@@ -171,8 +172,10 @@ static struct ld_error *intern_stack(struct ld_report_model *gr,
 	st->first = gr->nframes;
 	st->nframes = bd->nscratch;
 	st->error = error;
-	memcpy(&gr->frames[st->first], bd->scratch,
-	       bd->nscratch * sizeof(*bd->scratch));
+	/* Stacks of no frames (an unknown pc) may come before any frame. */
+	if (bd->nscratch)
+		memcpy(&gr->frames[st->first], bd->scratch,
+		       bd->nscratch * sizeof(*bd->scratch));
 	gr->nframes += bd->nscratch;
 	bd->stack_table[j] = (uint32_t)++gr->nstacks;
 	*ret = (uint32_t)gr->nstacks - 1;
@@ -520,9 +523,8 @@ static struct ld_error *build_groups(struct ld_session *s, bool all,
 	/* Sorting moves groups; goroutine->group links are rebuilt by users. */
 	sc.s = s;
 	sc.m = gr;
-	if (gr->ngroups)	/* all filtered out: no array */
-		qsort_r(gr->groups, gr->ngroups, sizeof(*gr->groups),
-			cmp_groups, &sc);
+	ld_sort_r(gr->groups, gr->ngroups, sizeof(*gr->groups), cmp_groups,
+		  &sc);
 	for (size_t k = 0; k < gr->ngroups; k++)
 		for (uint32_t gi = gr->groups[k].first_g; gi != UINT32_MAX;
 		     gi = gr->next_g[gi])

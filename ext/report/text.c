@@ -113,8 +113,8 @@ void ld_report_text_header(struct ld_session *s,
 			count_state(reasons, &nreasons, 256,
 				    ld_goroutine_status_text(s, g));
 	}
-	qsort(states, nstates, sizeof(*states), cmp_state);
-	qsort(reasons, nreasons, sizeof(*reasons), cmp_state);
+	ld_sort(states, nstates, sizeof(*states), cmp_state);
+	ld_sort(reasons, nreasons, sizeof(*reasons), cmp_state);
 	ld_strbuf_puts(sb, "leak-dump: ");
 	if (s->pid)
 		ld_strbuf_printf(sb, "pid %d ", s->pid);

@@ -333,15 +333,17 @@ static struct ld_error *handle_note(struct core_priv *p, const struct note *n)
 static struct ld_error *read_notes(struct core_priv *p, const GElf_Phdr *ph)
 {
 	struct ld_core *core = &p->pub;
-	const uint8_t *buf = core->map + ph->p_offset;
 	size_t align = ph->p_align == 8 ? 8 : 4, off = 0, i;
+	const uint8_t *buf;
 	struct ld_error *err;
 	struct note n;
 	int r;
 
+	/* Checked before forming the pointer: a huge offset would wrap. */
 	if (ph->p_offset > core->size ||
 	    ph->p_filesz > core->size - ph->p_offset)
 		return format_error(core, "PT_NOTE outside the file");
+	buf = core->map + ph->p_offset;
 	for (i = 0; i < LD_MAX_NOTES; i++) {
 		r = next_note(buf, ph->p_filesz, align, &off, &n);
 		if (r == 0)

@@ -30,6 +30,26 @@ static inline bool ld_grow(void **p, size_t *cap, size_t need, size_t elem)
 	return true;
 }
 
+/*
+ * qsort()/qsort_r() that accept an empty (possibly NULL) array: the libc
+ * declares base non-null even for n == 0, and a hostile target can leave
+ * any list empty.
+ */
+static inline void ld_sort(void *base, size_t n, size_t size,
+			   int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+static inline void ld_sort_r(void *base, size_t n, size_t size,
+			     int (*cmp)(const void *, const void *, void *),
+			     void *arg)
+{
+	if (n > 1)
+		qsort_r(base, n, size, cmp, arg);
+}
+
 static inline uint64_t ld_hash64(uint64_t x)
 {
 	x ^= x >> 33;

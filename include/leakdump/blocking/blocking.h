@@ -154,12 +154,12 @@ void ld_blocking_scan_stack(struct ld_session *s, struct ld_blocking *b,
 void ld_blocking_scan_done(struct ld_blocking *b);
 void ld_blocking_destroy(struct ld_blocking *b);	/* accepts NULL */
 
-/* The blockers of goroutine index gi (0 .. s->ngs-1). */
+/* The blockers of goroutine index gi (0 .. s->ngs-1); NULL when none. */
 static inline const struct ld_blocker *
 ld_blocking_of(const struct ld_blocking *b, size_t gi, unsigned int *n)
 {
 	*n = b->count[gi];
-	return b->bl + b->first[gi];
+	return *n ? b->bl + b->first[gi] : NULL;
 }
 
 const char *ld_block_kind_name(enum ld_block_kind kind);

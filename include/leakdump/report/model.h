@@ -186,7 +186,7 @@ static inline bool ld_report_shown(const struct ld_goroutine *g, bool all)
 	return all || !(g->flags & LD_G_SYSTEM);
 }
 
-/* The visible frames of grp's stack, innermost first. */
+/* The visible frames of grp's stack, innermost first (NULL when none). */
 static inline const struct ld_visible_frame *
 ld_report_frames(const struct ld_report_model *m,
 		 const struct ld_report_group *grp, uint32_t *n)
@@ -194,7 +194,7 @@ ld_report_frames(const struct ld_report_model *m,
 	const struct ld_report_stack *st = &m->stacks[grp->stack_id];
 
 	*n = st->nframes;
-	return &m->frames[st->first];
+	return st->nframes ? &m->frames[st->first] : NULL;
 }
 
 /* Every goroutine index gi of grp, in allgs order. */

@@ -76,7 +76,7 @@ static void assert_no_blocker(struct synth_blocking *sb, uint64_t goid)
 {
 	unsigned int n;
 
-	sb_blockers(sb, goid, &n);
+	assert_null(sb_blockers(sb, goid, &n));
 	assert_int_equal(n, 0);
 }
 
@@ -417,6 +417,21 @@ static void test_chan_nil(void **state)
 		    "\"closed\":false,\"senders_count\":0,"
 		    "\"receivers_count\":0,\"senders\":[],\"receivers\":[],"
 		    "\"waiters_count\":0,\"waiters\":[]}");
+}
+
+/*
+ * Not one blocker in the whole target, so no blocker array at all (found
+ * by fuzz_goroutines: the look-up offset a null array).
+ */
+static void test_no_blocker_anywhere(void **state)
+{
+	struct synth_blocking *sb = *state;
+
+	sb_waiting_g(sb, 1, "select (no cases)", 0);
+	sb_g(sb, 2, ST_RUNNABLE, NULL);
+	build_ok(sb);
+	assert_no_blocker(sb, 1);
+	assert_no_blocker(sb, 2);
 }
 
 /*
@@ -1654,6 +1669,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chan_decode_closed,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chan_nil, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_blocker_anywhere, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_chan_untraced_sudog,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chan_select_side_unknown,

@@ -732,6 +732,23 @@ static void test_one_damaged_g_tolerated(void **state)
 	close_world(w);
 }
 
+/*
+ * The data range at the very top of the address space (found by
+ * fuzz_discover: "a + 48 <= hi" wrapped past 2^64 and the string-table
+ * scan read beyond the range's copy).  Nothing found, nothing overrun.
+ */
+static void test_data_range_at_top(void **state)
+{
+	struct world *w = new_world(0);
+
+	open_world(w);
+	put64(w->md, 40, 0xffffffffffffffe0ull);	/* data */
+	put64(w->md, 48, 0xfffffffffffffff8ull);	/* edata */
+	assert_lookup(ld_discover_runtime_vars(&w->ctx),
+		      "runtime.waitReasonStrings");
+	close_world(w);
+}
+
 static void test_no_goroutine_one(void **state)
 {
 	struct world *w = new_world(0);
@@ -940,6 +957,7 @@ int main(void)
 		cmocka_unit_test(test_partly_unreadable_range),
 		cmocka_unit_test(test_huge_bss_read_on_demand),
 		cmocka_unit_test(test_no_wait_reasons),
+		cmocka_unit_test(test_data_range_at_top),
 		cmocka_unit_test(test_no_goroutine_one),
 		cmocka_unit_test(test_one_damaged_g_tolerated),
 		cmocka_unit_test(test_no_code_to_follow),

@@ -646,6 +646,60 @@ static void test_load_allgs_unreadable(void **state)
 	ld_error_destroy(err);
 }
 
+/*
+ * allgs and allglen claiming 32M goroutines over an array of one (found by
+ * fuzz_goroutines' allocation limit): a fault reading the array, and what
+ * is allocated follows what was read, not the count claimed.
+ */
+static void test_load_allglen_beyond_array(void **state)
+{
+	struct gworld *w = *state;
+	struct ld_error *err;
+
+	put_g(w, 0, 1, ST_WAITING, WR_SELECT, ss_pc(F_RTMAIN, 0));
+	wr(w->globals, ALLGS - GLOBALS + 8, 8, 32u << 20);
+	wr(w->globals, ALLGS - GLOBALS + 16, 8, 32u << 20);
+	wr(w->globals, ALLGLEN - GLOBALS, 8, 32u << 20);
+	err = ld_session_load_goroutines(w->ss->s);
+	assert_non_null(err);
+	assert_int_equal(err->code, LD_ERR_FAULT);
+	assert_non_null(strstr(err->message, "allgs array"));
+	ld_error_destroy(err);
+	assert_int_equal(w->ss->s->ngs, 0);
+}
+
+/*
+ * An allgs entry that is not 8-aligned (found by fuzz_goroutines: the
+ * status was read through a misaligned pointer): a bad g, not decoded.
+ */
+static void test_load_misaligned_g(void **state)
+{
+	struct gworld *w = *state;
+	struct ld_session *s = w->ss->s;
+
+	put_g(w, 0, 1, ST_WAITING, WR_SELECT, ss_pc(F_RTMAIN, 0));
+	allg(w, g_addr(1) + 2);
+	assert_null(ld_session_load_goroutines(s));
+	assert_int_equal(s->ngs, 1);
+	assert_int_equal(s->gs[0].goid, 1);
+	assert_int_equal(s->nbad_gs, 1);
+	assert_int_equal(s->bad_gs[0], g_addr(1) + 2);
+}
+
+/* A g size no runtime has (hostile DWARF): refused before allocating. */
+static void test_load_absurd_g_size(void **state)
+{
+	struct gworld *w = *state;
+	struct ld_error *err;
+
+	put_g(w, 0, 1, ST_WAITING, WR_SELECT, ss_pc(F_RTMAIN, 0));
+	w->ss->s->rt->g.size = 1ull << 40;
+	err = ld_session_load_goroutines(w->ss->s);
+	assert_non_null(err);
+	assert_int_equal(err->code, LD_ERR_CORRUPT);
+	ld_error_destroy(err);
+}
+
 /* Loading twice decodes once. */
 static void test_load_idempotent(void **state)
 {
@@ -958,6 +1012,9 @@ int main(void)
 		TG(test_now_bounded_by_work_tstart),
 		TG(test_now_accepts_shared_timestamp),
 		TG(test_load_allgs_unreadable),
+		TG(test_load_allglen_beyond_array),
+		TG(test_load_misaligned_g),
+		TG(test_load_absurd_g_size),
 		TG(test_load_idempotent),
 		TG(test_load_system_flag),
 		TG(test_load_finalizer_idle_is_system),

@@ -272,6 +272,51 @@ static void test_model_groups(void **state)
 	ld_report_model_destroy(m);
 }
 
+/*
+ * The first stacks interned have no frames: goroutines stopped at a pc no
+ * function holds (found by fuzz_goroutines: copying and comparing zero
+ * frames went through a null frames array).  One group of both, no
+ * frames, the note printed.
+ */
+static void test_model_empty_first_stack(void **state)
+{
+	struct synth_blocking *sb = *state;
+	struct ld_report_model_opts o = { 0 };
+	struct ld_report_opts ro = { .format = LD_FORMAT_TEXT };
+	struct ld_report_model *m;
+	uint32_t n = 1;
+
+	sb_g(sb, 1, ST_WAITING, "chan receive")->pc = 0x10;
+	sb_g(sb, 2, ST_WAITING, "chan receive")->pc = 0x20;
+	m = build_model(sb, &o);
+	assert_int_equal(m->ngroups, 1);
+	assert_int_equal(m->groups[0].count, 2);
+	assert_null(ld_report_frames(m, &m->groups[0], &n));
+	assert_int_equal(n, 0);
+	ld_report_model_destroy(m);
+	assert_non_null(strstr(run_report(sb, &ro), "unknown pc"));
+}
+
+/*
+ * Nothing to show: the only goroutine is the runtime's (found by
+ * fuzz_goroutines: sorting no groups handed libc a null array).  No
+ * groups, one hidden, and the reports still print their header.
+ */
+static void test_model_no_groups(void **state)
+{
+	struct synth_blocking *sb = *state;
+	struct ld_report_model_opts o = { 0 };
+	struct ld_report_opts ro = { .format = LD_FORMAT_JSON };
+	struct ld_report_model *m;
+
+	sb_g(sb, 1, ST_RUNNING, NULL)->flags |= LD_G_SYSTEM;
+	m = build_model(sb, &o);
+	assert_int_equal(m->ngroups, 0);
+	assert_int_equal(m->hidden, 1);
+	ld_report_model_destroy(m);
+	assert_non_null(strstr(run_report(sb, &ro), "\"groups\":[]"));
+}
+
 static void test_model_options(void **state)
 {
 	struct synth_blocking *sb = *state;
@@ -433,6 +478,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_by_blocker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_blocked_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_empty_first_stack, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_model_no_groups, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_model_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_filters, setup, teardown),
 	};

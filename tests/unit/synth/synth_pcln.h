@@ -20,7 +20,7 @@
 #define SYNTH_MAX_NAMES		64
 #define SYNTH_MAX_PCDATA	4
 #define SYNTH_MAX_FUNCDATA	8
-#define SYNTH_MAX_FUNCS		24
+#define SYNTH_MAX_FUNCS		40
 
 /* val holds for pcs below entry + end; a list ends with end == 0. */
 struct synth_range {

@@ -347,6 +347,7 @@ static inline void ss_close(struct synth_session *ss)
 	s = ss->s;
 	if (s) {
 		ld_unwind_cache_destroy(s->ucache);
+		free(s->batch);	/* callback targets' stack prefetch */
 		free(s->gs);
 		ss_free_table(s->notes, s->nnotes);
 		ss_free_table(s->wait_reasons, s->nwait_reasons);

@@ -304,6 +304,11 @@ static void test_corrupt_notes(void **state)
 	memcpy(img.p + sizeof(Elf64_Ehdr), &ph, sizeof(ph));
 	path = scratch_write(&s, "far-note", img.p, img.len);
 	expect_open_error(path, LD_ERR_FORMAT, "PT_NOTE");
+	/* An offset that wraps the mapping's address (found by fuzz_core). */
+	ph.p_offset = UINT64_MAX - 0xb3;
+	memcpy(img.p + sizeof(Elf64_Ehdr), &ph, sizeof(ph));
+	path = scratch_write(&s, "wrapping-note", img.p, img.len);
+	expect_open_error(path, LD_ERR_FORMAT, "PT_NOTE");
 	synth_free(&notes);
 	synth_free(&img);
 	/* NT_FILE count far beyond the note. */
