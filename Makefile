@@ -136,12 +136,19 @@ FUZZ_CFLAGS := -std=gnu11 -pthread -D_GNU_SOURCE -Iinclude -Iext $(WARN) \
 	-O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
-FUZZ_OBJS := $(CORE_SRCS:ext/%.c=$(FUZZ_BUILD)/core/%.o)
+FUZZ_OBJS := $(CORE_SRCS:ext/%.c=$(FUZZ_BUILD)/core/%.o) \
+	$(FUZZ_BUILD)/gen/profile.pb-c.o
 
-$(FUZZ_BUILD)/core/%.o: ext/%.c $(HEADERS)
+$(FUZZ_BUILD)/core/%.o: ext/%.c $(HEADERS) $(GEN)/profile.pb-c.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
-		-c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(GEN) \
+		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+# The generated protobuf code (made in $(GEN) by the normal build's rule).
+$(FUZZ_BUILD)/gen/profile.pb-c.o: $(GEN)/profile.pb-c.c $(GEN)/profile.pb-c.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(filter-out -Werror,$(FUZZ_CFLAGS)) -I$(GEN) \
+		-fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
 
 $(FUZZ_BUILD)/libleakdump.a: $(FUZZ_OBJS)
 	rm -f $@

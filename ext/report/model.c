@@ -447,7 +447,8 @@ static bool stack_passes(struct ld_report_model *gr, struct builder *bd,
 		bd->stack_ok[bd->nstack_ok++] = 0;
 	if (!bd->stack_ok[id])
 		bd->stack_ok[id] = ld_report_match_frames(bd->match,
-				&gr->frames[st->first], st->nframes) ? 1 : 2;
+				st->nframes ? &gr->frames[st->first] : NULL,
+				st->nframes) ? 1 : 2;
 	*ok = bd->stack_ok[id] == 1;
 	return true;
 }

@@ -298,6 +298,24 @@ static void test_model_empty_first_stack(void **state)
 }
 
 /*
+ * --function over stacks with no frames at all (found by fuzz_goroutines:
+ * the frame array was indexed while NULL).  Nothing matches, nothing
+ * is read.
+ */
+static void test_model_function_filter_no_frames(void **state)
+{
+	struct synth_blocking *sb = *state;
+	struct ld_report_model_opts o = { .filter = { .function = "main" } };
+	struct ld_report_model *m;
+
+	sb_g(sb, 1, ST_WAITING, "chan receive")->pc = 0x10;
+	m = build_model(sb, &o);
+	assert_int_equal(m->ngroups, 0);
+	assert_int_equal(m->filtered_out, 1);
+	ld_report_model_destroy(m);
+}
+
+/*
  * Nothing to show: the only goroutine is the runtime's (found by
  * fuzz_goroutines: sorting no groups handed libc a null array).  No
  * groups, one hidden, and the reports still print their header.
@@ -482,6 +500,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_model_no_groups, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_model_function_filter_no_frames,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_filters, setup, teardown),
 	};
