@@ -301,6 +301,7 @@ class Session:
     def __init__(self, native, stopped=None):
         self._n = native
         self._stopped = stopped
+        self._resumed = None
         self._all = False
         self._proved = False
 
@@ -316,6 +317,7 @@ class Session:
         self._n = None
         stopped, self._stopped = self._stopped, None
         if stopped is not None:
+            self._resumed = stopped
             stopped.resume()
 
     def __enter__(self):
@@ -399,12 +401,30 @@ class Session:
     # -- what the commands print
 
     def report(self, format="text", all=False, group_by="stack",  # noqa: A002
-               blocking=True, prove=False, why=False, output=None):
+               blocking=True, prove=False, why=False, output=None,
+               resume=False):
         """A leak-dump report as text: format "text", "go" (the runtime's
-        own dump) or "json"; with output=PATH written there instead."""
+        own dump) or "json"; with output=PATH written there instead.
+
+        resume=True (a session of open_pid()): let the process go as soon
+        as the report has read what it needs, before it is formatted; the
+        header's cost line then gives the pause.  The session is a
+        snapshot from then on: what it read before still answers,
+        anything needing new reads of the process fails."""
+        kw = {}
+        if resume and self._stopped is not None:
+            kw["release"] = self._stopped
         return self._native().report(format=format, all=all, output=output,
                                      group_by=group_by, blocking=blocking,
-                                     prove=prove, why=why)
+                                     prove=prove, why=why, **kw)
+
+    @property
+    def paused(self):
+        """Seconds an open_pid() process was stopped, once resumed
+        (report(resume=True) or close()); None before, or for other
+        sessions."""
+        stopped = self._stopped or self._resumed
+        return getattr(stopped, "paused", None)
 
     def info(self):
         """{"go_version", "goroutines" (all of them), "threads",

@@ -258,6 +258,8 @@ def _leak_dump(cmds, arg):
               prove=args.prove, why=args.why)
     if args.pprof_labels:
         kw["pprof_labels"] = True
+    if cmds.release is not None:
+        kw["release"] = cmds.release
     cmds.verdicts = None
     if not (cmds.want_verdicts and args.prove):
         return cmds.session().report(**kw)
@@ -318,6 +320,10 @@ class Commands:
     # in .verdicts ({"leaked": N, "may-wake": N, "live": N, "proven": B}).
     want_verdicts = False
     verdicts = None
+    # Set by a host that stopped the process itself (the command line's
+    # _leakdump.Stopped): leak-dump resumes it as soon as its reads are
+    # done, before formatting, and reports the pause it caused.
+    release = None
 
     def __init__(self, host, cache=None):
         global _LATEST  # pylint: disable=global-statement

@@ -229,6 +229,44 @@ static PyObject *with_output(SessionObject *self, const char *path,
 	return res;
 }
 
+/* Stopped's state, which report(release=) lets go (see below). */
+typedef struct {
+	PyObject_HEAD
+	struct ld_stopped *st;
+	int pid;
+	double paused;		/* seconds of the last stop; < 0: none yet */
+	struct ld_error *late;	/* a resume from a report that failed */
+} StoppedObject;
+
+/* Detach; the stop's length goes in self->paused. */
+static struct ld_error *stopped_resume(StoppedObject *self)
+{
+	double at;
+	struct ld_error *err;
+
+	if (!self->st)
+		return NULL;
+	at = self->st->stopped_at;
+	err = ld_ptrace_resume(self->st);
+	self->st = NULL;
+	self->paused = ld_seconds() - at;
+	return err;
+}
+
+/* ld_report_release_fn: a report's reads are done, let the process go. */
+static double stopped_release(void *arg, double *stopped_at)
+{
+	StoppedObject *self = arg;
+
+	if (!self->st)
+		return -1;
+	*stopped_at = self->st->stopped_at;
+	self->late = stopped_resume(self);
+	return self->paused;
+}
+
+static PyTypeObject StoppedType;
+
 static struct ld_error *do_report(SessionObject *self, void *arg, FILE *out)
 {
 	return ld_report(self->s, arg, out);
@@ -239,7 +277,8 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 {
 	static char *kwlist[] = { "format", "all", "output", "group_by",
 				  "blocking", "prove", "why", "pprof_labels",
-				  "totals", NULL };
+				  "totals", "release", NULL };
+	PyObject *release = Py_None;
 	const char *format = "text", *output = NULL, *group_by = "stack";
 	struct ld_report_totals totals = { 0 };
 	struct ld_report_opts opts = { 0 };
@@ -247,11 +286,21 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 	int want_totals = 0;
 	PyObject *text;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzsppppp", kwlist,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzspppppO", kwlist,
 					 &format, &all, &output, &group_by,
 					 &blocking, &prove, &why,
-					 &pprof_labels, &want_totals))
+					 &pprof_labels, &want_totals, &release))
 		return NULL;
+	if (release != Py_None) {
+		if (!PyObject_TypeCheck(release, &StoppedType)) {
+			PyErr_SetString(PyExc_TypeError,
+					"release must be a Stopped or None");
+			return NULL;
+		}
+		/* The reads done, the process goes (and the memory is sealed). */
+		opts.release = stopped_release;
+		opts.release_arg = release;
+	}
 	if (!strcmp(group_by, "blocker")) {
 		opts.group_by = LD_GROUP_BLOCKER;
 	} else if (strcmp(group_by, "stack")) {
@@ -403,9 +452,11 @@ static PyMethodDef Session_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS,
 	  "report(format='text', all=False, output=None, group_by='stack', "
 	  "blocking=True, prove=False, why=False, pprof_labels=False, "
-	  "totals=False) -> str or None; with totals, (that, verdicts) where "
-	  "verdicts is None without prove, else {'leaked': n, 'may-wake': n, "
-	  "'live': n, 'proven': bool}" },
+	  "totals=False, release=None) -> str or None; with totals, (that, "
+	  "verdicts) where verdicts is None without prove, else {'leaked': n, "
+	  "'may-wake': n, 'live': n, 'proven': bool}; release: the Stopped "
+	  "holding the process, resumed as soon as the report has read what "
+	  "it needs (the session is a snapshot from then on)" },
 	{ "goroutine", (PyCFunction)Session_goroutine, METH_VARARGS,
 	  "goroutine(goid) -> str: one goroutine's traceback" },
 	{ "list", (PyCFunction)(void (*)(void))Session_list,
@@ -439,12 +490,6 @@ static PyTypeObject SessionType = {
  * Stopped(pid): every thread of a live process stopped through ptrace
  * (ld_ptrace_stop) until resume(), exiting a with block, or dealloc.
  */
-typedef struct {
-	PyObject_HEAD
-	struct ld_stopped *st;
-	int pid;
-} StoppedObject;
-
 static int Stopped_init(StoppedObject *self, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "pid", NULL };
@@ -457,6 +502,7 @@ static int Stopped_init(StoppedObject *self, PyObject *args, PyObject *kw)
 		PyErr_SetString(PyExc_RuntimeError, "already stopped");
 		return -1;
 	}
+	self->paused = -1;
 	err = ld_ptrace_stop(pid, &self->st);
 	if (err) {
 		raise_error(err);
@@ -468,9 +514,12 @@ static int Stopped_init(StoppedObject *self, PyObject *args, PyObject *kw)
 
 static PyObject *Stopped_resume(StoppedObject *self, PyObject *unused)
 {
-	struct ld_error *err = ld_ptrace_resume(self->st);
+	struct ld_error *err = stopped_resume(self);
 
-	self->st = NULL;
+	if (!err) {
+		err = self->late;
+		self->late = NULL;
+	}
 	if (err)
 		return raise_error(err);
 	Py_RETURN_NONE;
@@ -479,6 +528,7 @@ static PyObject *Stopped_resume(StoppedObject *self, PyObject *unused)
 static void Stopped_dealloc(StoppedObject *self)
 {
 	ld_error_destroy(ld_ptrace_resume(self->st));
+	ld_error_destroy(self->late);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -541,6 +591,13 @@ static PyObject *Stopped_get_stopped(StoppedObject *self, void *closure)
 	return PyBool_FromLong(self->st != NULL);
 }
 
+static PyObject *Stopped_get_paused(StoppedObject *self, void *closure)
+{
+	if (self->paused < 0)
+		Py_RETURN_NONE;
+	return PyFloat_FromDouble(self->paused);
+}
+
 static PyMethodDef Stopped_methods[] = {
 	{ "threads", (PyCFunction)Stopped_threads, METH_NOARGS,
 	  "threads() -> [(tid, registers)]: registers in register_names() "
@@ -557,6 +614,8 @@ static PyGetSetDef Stopped_getset[] = {
 	{ "pid", (getter)Stopped_get_pid, NULL, "the process id", NULL },
 	{ "stopped", (getter)Stopped_get_stopped, NULL,
 	  "True until resume()", NULL },
+	{ "paused", (getter)Stopped_get_paused, NULL,
+	  "seconds from the stop to the resume (None until resumed)", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

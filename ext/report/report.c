@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "leakdump/base/util.h"
 #include "leakdump/report/model.h"
 #include "leakdump/report/report.h"
 #include "report/report_priv.h"
@@ -39,6 +40,32 @@ static const struct format formats[] = {
 	{ LD_FORMAT_TEXT, ANY_GROUPING, true, NULL, ld_report_emit_text },
 };
 
+/*
+ * The reads are done: let the caller resume the process, seal the memory
+ * (nothing may read the running process as if it were the snapshot) and
+ * say what the dump cost it.  start is when this report began.
+ */
+static void release(struct ld_session *s, const struct ld_report_opts *o,
+		    double start, struct ld_report_cost *cost)
+{
+	double from = s->open_counted ? start : s->opened_at;
+	double stopped_at = from, paused = -1, now;
+
+	s->open_counted = true;
+	if (o->release) {
+		paused = o->release(o->release_arg, &stopped_at);
+		ld_mem_seal(s->mem, "the process was resumed after the dump");
+	}
+	now = ld_seconds();
+	/* A mapped target (a core) is read from a file: no process waits. */
+	cost->shown = !ld_target_mapped(&s->target);
+	cost->paused = paused >= 0;
+	cost->target_s = cost->paused ? paused : now - from;
+	if (cost->paused && stopped_at < from)
+		from = stopped_at;
+	cost->total_s = now - from;
+}
+
 static const struct format *pick(enum ld_format format, int group_by)
 {
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
@@ -59,8 +86,10 @@ struct ld_error *ld_report(struct ld_session *s,
 		.prove = opts->prove,
 		.why = opts->why,
 	};
+	struct ld_report_cost cost;
 	struct ld_report_model *m;
 	struct ld_error *err;
+	double start = ld_seconds();
 
 	/* A format ld_format does not name prints as text always did. */
 	if (!f)
@@ -72,11 +101,16 @@ struct ld_error *ld_report(struct ld_session *s,
 		return err;
 	if (opts->prove && f->no_prove)
 		return ld_error_create(LD_ERR_INVALID, "%s", f->no_prove);
-	if (!f->grouped)
-		return f->emit(s, opts, NULL, out);
+	if (!f->grouped) {
+		/* It unwinds while it writes: the reads end with it. */
+		err = f->emit(s, opts, NULL, out);
+		release(s, opts, start, &cost);
+		return err;
+	}
 	err = ld_report_model_build(s, &mo, &m);
 	if (err)
 		return err;
+	release(s, opts, start, &m->cost);
 	err = f->emit(s, opts, m, out);
 	_Static_assert(sizeof(opts->totals->verdicts) ==
 		       sizeof(m->pv->count), "one count per verdict");
