@@ -14,6 +14,7 @@ This module imports only the native module and the standard library:
 
 import argparse
 import shlex
+import time
 
 from leakdump import _leakdump
 from leakdump.host import (CORE, LIVE, REMOTE, CommandError,  # noqa: F401
@@ -192,14 +193,16 @@ def open_session(target):
         return _leakdump.Session(kind, target.exe, core=target.core,
                                  pid=target.pid,
                                  debug_dirs=target.debug_dirs)
+    # The dump's time on the target starts with asking for its threads.
+    started = time.monotonic()
     threads = target.threads() if target.threads else []
     if target.kind == LIVE:
         return _leakdump.Session(kind, target.exe, pid=target.pid,
-                                 threads=threads,
+                                 threads=threads, started=started,
                                  debug_dirs=target.debug_dirs)
     return _leakdump.Session(kind, target.exe, pid=target.pid,
                              threads=threads, read=target.read,
-                             debug_dirs=target.debug_dirs)
+                             started=started, debug_dirs=target.debug_dirs)
 
 
 class SessionCache:

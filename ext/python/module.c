@@ -125,7 +125,9 @@ fail:
 static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "kind", "exe", "core", "pid", "threads",
-				  "read", "load_bias", "debug_dirs", NULL };
+				  "read", "load_bias", "debug_dirs", "started",
+				  NULL };
+	double started = 0;
 	const char *kind, *exe, *core = NULL, *debug_dirs = NULL;
 	PyObject *threads = Py_None, *read = Py_None;
 	struct ld_target_spec spec = { 0 };
@@ -135,9 +137,9 @@ static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 	size_t nregs = 0;
 	int pid = 0;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "ss|ziOOKz", kwlist, &kind,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "ss|ziOOKzd", kwlist, &kind,
 					 &exe, &core, &pid, &threads, &read,
-					 &bias, &debug_dirs))
+					 &bias, &debug_dirs, &started))
 		return -1;
 	if (!strcmp(kind, "live")) {
 		spec.kind = LD_TARGET_LIVE;
@@ -174,6 +176,9 @@ static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 		raise_error(err);
 		return -1;
 	}
+	/* When the host began reading the target (its threads' registers). */
+	if (started > 0 && started < self->s->opened_at)
+		self->s->opened_at = started;
 	return 0;
 }
 
@@ -480,7 +485,7 @@ static PyTypeObject SessionType = {
 	.tp_basicsize = sizeof(SessionObject),
 	.tp_dealloc = (destructor)Session_dealloc,
 	.tp_flags = Py_TPFLAGS_DEFAULT,
-	.tp_doc = "Session(kind, exe, core=None, pid=0, threads=None, read=None, load_bias=0)",
+	.tp_doc = "Session(kind, exe, core=None, pid=0, threads=None, read=None, load_bias=0, debug_dirs=None, started=0): started, time.monotonic() when the host began reading the target, starts the time the cost line reports",
 	.tp_methods = Session_methods,
 	.tp_init = (initproc)Session_init,
 	.tp_new = PyType_GenericNew,

@@ -139,8 +139,9 @@ struct ld_session {
 	struct ld_stack_batch *batch;	/* live and callback targets only */
 
 	/*
-	 * When opening began (ld_seconds()); the first report counts the
-	 * open in its time on the target, later ones start at their own.
+	 * When opening began (ld_seconds()), or the host's earlier start of
+	 * reading the target; the first report counts the open in its time
+	 * on the target, later ones start at their own.
 	 */
 	double opened_at;
 	bool open_counted;

@@ -64,8 +64,9 @@ struct ld_report_group {
  * decides what target_s is:
  *   paused  (the caller stopped it and let it go in opts->release): from
  *           the stop to the resume, exactly;
- *   !paused (a debugger holds it): from the session's open (or this
- *           report's start, for a reused session) to the last read.
+ *   !paused (a debugger holds it): from the session's first read (the
+ *           host's, of the threads; or this report's start, for a reused
+ *           session) to the last read.
  * total_s runs from the earlier of those starts to the end of the
  * analysis: formatting the output is not in it.
  */
