@@ -22,6 +22,7 @@ struct format {
 	enum ld_format format;
 	int group_by;		/* an enum ld_group_by, or ANY_GROUPING */
 	bool grouped;		/* reads the grouping model */
+	bool reads;		/* reads the target while it writes */
 	const char *no_prove;	/* why --prove is refused; NULL: accepted */
 	struct ld_error *(*emit)(struct ld_session *s,
 				 const struct ld_report_opts *o,
@@ -30,14 +31,19 @@ struct format {
 
 /* The first entry that matches the options wins. */
 static const struct format formats[] = {
-	{ LD_FORMAT_GO, ANY_GROUPING, false,
+	/* go unwinds every stack as it prints it; pprof every stack whole,
+	 * runtime frames included, and reads labels. */
+	{ LD_FORMAT_GO, ANY_GROUPING, false, true,
 	  "--prove reports in text or json, not in the runtime's own format",
 	  ld_report_emit_go },
-	{ LD_FORMAT_JSON, ANY_GROUPING, true, NULL, ld_report_emit_json },
-	{ LD_FORMAT_PPROF, ANY_GROUPING, true, NULL, ld_report_emit_pprof },
-	{ LD_FORMAT_TEXT, LD_GROUP_BLOCKER, true, NULL,
+	{ LD_FORMAT_JSON, ANY_GROUPING, true, false, NULL,
+	  ld_report_emit_json },
+	{ LD_FORMAT_PPROF, ANY_GROUPING, true, true, NULL,
+	  ld_report_emit_pprof },
+	{ LD_FORMAT_TEXT, LD_GROUP_BLOCKER, true, false, NULL,
 	  ld_report_emit_blocker },
-	{ LD_FORMAT_TEXT, ANY_GROUPING, true, NULL, ld_report_emit_text },
+	{ LD_FORMAT_TEXT, ANY_GROUPING, true, false, NULL,
+	  ld_report_emit_text },
 };
 
 /*
@@ -90,6 +96,7 @@ struct ld_error *ld_report(struct ld_session *s,
 	struct ld_report_model *m;
 	struct ld_error *err;
 	double start = ld_seconds();
+	bool late;
 
 	/* A format ld_format does not name prints as text always did. */
 	if (!f)
@@ -102,7 +109,6 @@ struct ld_error *ld_report(struct ld_session *s,
 	if (opts->prove && f->no_prove)
 		return ld_error_create(LD_ERR_INVALID, "%s", f->no_prove);
 	if (!f->grouped) {
-		/* It unwinds while it writes: the reads end with it. */
 		err = f->emit(s, opts, NULL, out);
 		release(s, opts, start, &cost);
 		return err;
@@ -110,8 +116,16 @@ struct ld_error *ld_report(struct ld_session *s,
 	err = ld_report_model_build(s, &mo, &m);
 	if (err)
 		return err;
-	release(s, opts, start, &m->cost);
+	/*
+	 * The others have read everything once the model is built, but for
+	 * --why's paths: each hop's type is read as it is printed.
+	 */
+	late = f->reads || opts->why;
+	if (!late)
+		release(s, opts, start, &m->cost);
 	err = f->emit(s, opts, m, out);
+	if (late)
+		release(s, opts, start, &m->cost);
 	_Static_assert(sizeof(opts->totals->verdicts) ==
 		       sizeof(m->pv->count), "one count per verdict");
 	if (!err && opts->totals && m->pv) {

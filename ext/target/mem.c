@@ -656,4 +656,7 @@ uint64_t ld_mem_target_reads(const struct ld_mem *mem)
 void ld_mem_seal(struct ld_mem *mem, const char *why)
 {
 	mem->sealed = why;
+	/* Strict, so that a read made too late shows whatever the cache
+	 * holds (the tests compare with a dump of the stopped process). */
+	ld_mem_invalidate(mem);
 }

@@ -119,7 +119,7 @@ uint64_t ld_mem_target_reads(const struct ld_mem *mem);
 /*
  * No more reads from callback segments: the process was let go, so what
  * it holds now is not the snapshot read so far.  Later reads there fault
- * with why (a static string); cached chunks and buffers still serve.
+ * with why (a static string), cached or not; buffers still serve.
  */
 void ld_mem_seal(struct ld_mem *mem, const char *why);
 
