@@ -39,7 +39,7 @@ debugger: the commands and output of leakdump in GDB.
   pid PID         stop every thread of process PID (ptrace), read it, and
                   leave it exactly as it was: running, or stopped if it was
                   stopped; the stop lasts while the memory is read, not
-                  while the output is printed
+                  while the output is formatted or printed
 
 COMMAND (default leak-dump):
 %s
@@ -82,9 +82,10 @@ kernel's) of the Go executable EXE.
 Run COMMAND (default leak-dump) on the live Go process PID: every thread
 is stopped with ptrace (seize and interrupt), its registers and memory
 are read, and the process is let go exactly as it was (a stopped process
-stays stopped, a signal on its way is delivered) before the output is
-printed.  Needs the right to ptrace PID (same user, or root; Yama's
-ptrace_scope).
+stays stopped, a signal on its way is delivered) as soon as leak-dump has
+read what it needs, before its output is formatted (the header's cost
+line gives the pause).  Needs the right to ptrace PID (same user, or
+root; Yama's ptrace_scope).
 """,
 }
 
