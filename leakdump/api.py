@@ -302,6 +302,7 @@ class Session:
         self._n = native
         self._stopped = stopped
         self._resumed = None
+        self._released = False      # report(resume=True) let it go
         self._all = False
         self._proved = False
 
@@ -409,14 +410,20 @@ class Session:
         resume=True (a session of open_pid()): let the process go as soon
         as the report has read what it needs, before it is formatted; the
         header's cost line then gives the pause.  The session is a
-        snapshot from then on: what it read before still answers,
-        anything needing new reads of the process fails."""
+        snapshot from then on: what it read before still answers
+        (goroutines(), the models groups() and objects() already built),
+        another report() raises, reads of the process fail."""
         kw = {}
+        native = self._native()
+        if self._released:
+            raise Error("the process was resumed after a report: open it "
+                        "again for another")
         if resume and self._stopped is not None:
             kw["release"] = self._stopped
-        return self._native().report(format=format, all=all, output=output,
-                                     group_by=group_by, blocking=blocking,
-                                     prove=prove, why=why, **kw)
+            self._released = True
+        return native.report(format=format, all=all, output=output,
+                             group_by=group_by, blocking=blocking,
+                             prove=prove, why=why, **kw)
 
     @property
     def paused(self):

@@ -244,6 +244,8 @@ def test_open_pid_resume_early(spawn, tool):
         fp.ping()   # it runs, the session still open
         assert 0 < s.paused < 60
         assert "  cost: process paused %.3f s (stop to resume)" % s.paused in text
+        with pytest.raises(leakdump.Error, match="resumed"):
+            s.report()
     with leakdump.open_pid(fp.pid) as s:
         assert s.report(format="go", resume=True) == held
         assert _proc_state(fp.pid) != "t"
