@@ -193,12 +193,24 @@ class Bench:
     # -- measurements --------------------------------------------------
     def gdb_cmd(self, target, with_dump, timing_file=None, extra="",
                 gdbinit=None):
-        cmd = ["gdb", "-nx", "-batch", "-x", gdbinit or self.a.gdbinit,
-               "-x", self.a.timed] + target
+        cmd = self.gdb_argv(gdbinit) + ["-x", self.a.timed] + target
         if with_dump:
-            cmd += ["-ex", "bench-timed %s leak-dump --output /dev/null%s"
-                    % (timing_file, extra)]
+            cmd += ["-ex", "bench-timed %s leak-dump --output %s%s"
+                    % (timing_file, self.dump_file(timing_file), extra)]
         return cmd
+
+    def gdb_argv(self, gdbinit=None):
+        """gdb -nx -batch with this checkout's quiet.gdb (read before the
+        attach: no thread events, no runtime-gdb.py warning) and gdbinit."""
+        root = os.path.dirname(os.path.abspath(self.a.gdbinit))
+        return ["gdb", "-nx", "-batch", "-ix", os.path.join(root, "quiet.gdb"),
+                "-x", gdbinit or self.a.gdbinit]
+
+    @staticmethod
+    def dump_file(timing_file):
+        """Where a timed run's report goes: its header has the cost line
+        (read by cost()); beside the timing file."""
+        return timing_file + ".dump" if timing_file else os.devnull
 
     def lldb_cmd(self, target, with_dump, timing_file=None, extra="",
                  command=None):
@@ -217,8 +229,8 @@ class Bench:
         if command:
             cmd += ["-o", command]
         elif with_dump:
-            cmd += ["-o", "bench-timed %s leak-dump --output /dev/null%s"
-                    % (timing_file, extra)]
+            cmd += ["-o", "bench-timed %s leak-dump --output %s%s"
+                    % (timing_file, self.dump_file(timing_file), extra)]
         return cmd
 
     def leakdump_runs(self, n, mode, target, extra="", gdbinit=None,
@@ -241,6 +253,7 @@ class Bench:
                         self.a.max_rss_mb,
                         self.path("logs", "gdb-%d-%s-%d.out" % (n, mode, i)))
             r["load"] = loadavg()[0]
+            r.update(cost(self.dump_file(tf)))
             try:
                 with open(tf) as f:
                     txt = f.read().strip()
@@ -267,7 +280,7 @@ class Bench:
             argv = self.lldb_cmd(target, False,
                                  command="leak-dump --output %s" % report)
         else:
-            argv = (["gdb", "-nx", "-batch", "-x", gdbinit] + target
+            argv = (self.gdb_argv(gdbinit) + target
                     + ["-ex", "leak-dump --output %s" % report])
         subprocess.run(argv,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -291,10 +304,11 @@ class Bench:
         root = os.path.dirname(os.path.abspath(self.a.gdbinit))
         where = (["pid", target[1]] if target[0] == "-p"
                  else ["core"] + list(target))
-        cmd = ["/usr/bin/python3", "-m", "leakdump"] + where + \
-            ["--output", "/dev/null"] + extra.split()
         runs = []
         for i in range(self.a.runs):
+            dump = self.path("logs", "cli-%d-%s-%d.dump" % (n, mode, i))
+            cmd = ["/usr/bin/python3", "-m", "leakdump"] + where + \
+                ["--output", dump] + extra.split()
             cwd = os.getcwd()
             os.chdir(root)      # `-m leakdump` from the checkout
             try:
@@ -303,6 +317,7 @@ class Bench:
             finally:
                 os.chdir(cwd)
             r["load"] = loadavg()[0]
+            r.update(cost(dump))
             log("leakdump cli %s N=%d run %d: %s" % (mode, n, i + 1, r))
             runs.append(r)
         return runs
@@ -341,7 +356,7 @@ class Bench:
         """One untimed --prove run in JSON: what the marking covered, and
         its speed in bytes scanned (heap objects + roots) per second."""
         out = self.path("logs", "prove-%d-%s.json" % (n, mode))
-        subprocess.run(["gdb", "-nx", "-batch", "-x", self.a.gdbinit] + target
+        subprocess.run(self.gdb_argv() + target
                        + ["-ex", "leak-dump --prove --format json --output %s" % out],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        timeout=self.a.timeout, check=False)
@@ -452,6 +467,32 @@ MODES = [m + b for m in ("live", "live-lldb", "live-prove", "core", "core-lldb",
          for b in ("", "@base")]
 
 
+COST = re.compile(r"^  cost: (process paused|target read) ([\d.]+) s .* ([\d.]+) s in all")
+
+
+def cost(path):
+    """The cost line of a text report's header: {"pause_s": stop to
+    resume (the command line), or "target_s": the time the dump read the
+    target a debugger holds, "cost_total_s"}; {} for a core, a report
+    without the line (an older checkout) or no report."""
+    try:
+        with open(path, errors="replace") as f:
+            head = [f.readline() for _ in range(12)]
+    except OSError:
+        return {}
+    for line in head:
+        m = COST.match(line)
+        if m:
+            key = "pause_s" if m.group(1) == "process paused" else "target_s"
+            return {key: float(m.group(2)), "cost_total_s": float(m.group(3))}
+    return {}
+
+
+def median(runs, key):
+    v = sorted(r[key] for r in runs if r.get("status") == "ok" and r.get(key) is not None)
+    return v[len(v) // 2] if v else None
+
+
 def best(runs, key="wall_s"):
     ok = [r for r in runs if r.get("status") == "ok" and r.get(key) is not None]
     return min(ok, key=lambda r: r[key]) if ok else None
@@ -463,8 +504,9 @@ def fmt(x, spec="%.2f"):
 
 def table(results):
     head = ("N", "mode", "leakdump wall s", "leakdump RSS MB", "in-command s",
-            "debugger-only s", "cli wall s", "cli RSS MB", "cli/gdb",
-            "delve wall s", "delve RSS MB", "delve/leakdump")
+            "target s", "debugger-only s", "cli wall s", "cli RSS MB",
+            "cli pause s", "cli/gdb", "delve wall s", "delve RSS MB",
+            "delve/leakdump")
     rows = []
     for res in results:
         d = best(res["delve"]["runs"])
@@ -496,11 +538,15 @@ def table(results):
                 cratio = ("%.2f" % (cli["wall_s"] / b["wall_s"])) if b else "-"
             else:
                 cw = cr = cratio = "-" if not res[mode].get("cli") else "failed"
+            # Medians: the time on the target (GDB, LLDB: open to last
+            # read) and the command line's pause (stop to resume).
             rows.append((str(res["n"]), mode,
                          fmt(b["wall_s"]) if b else "failed",
                          fmt(rss, "%.0f"), fmt(c["cmd_s"] if c else None, "%.3f"),
-                         fmt(g["wall_s"] if g else None), cw, cr, cratio,
-                         dw, dr, ratio))
+                         fmt(median(res[mode]["runs"], "target_s"), "%.3f"),
+                         fmt(g["wall_s"] if g else None), cw, cr,
+                         fmt(median(res[mode].get("cli", []), "pause_s"), "%.3f"),
+                         cratio, dw, dr, ratio))
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     lines = ["  ".join(h.rjust(w) for h, w in zip(head, widths)),
              "  ".join("-" * w for w in widths)]
@@ -539,9 +585,10 @@ def details(results):
                            "" if r["status"] == "ok" else " [%s]" % r["status"])
                            for r in m["runs"])))
             if m.get("cli"):
-                out.append("  %s leakdump cli runs (wall s / RSS MB): %s" % (
-                    mode, ", ".join("%s/%s%s" % (
+                out.append("  %s leakdump cli runs (wall s / RSS MB / pause s): %s" % (
+                    mode, ", ".join("%s/%s/%s%s" % (
                         fmt(r["wall_s"]), fmt(r["rss_mb"], "%.0f"),
+                        fmt(r.get("pause_s"), "%.3f"),
                         "" if r["status"] == "ok" else " [%s]" % r["status"])
                         for r in m["cli"])))
             out.append("  %s %s-only runs (wall s / RSS MB): %s; goroutines "

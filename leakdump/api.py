@@ -301,6 +301,8 @@ class Session:
     def __init__(self, native, stopped=None):
         self._n = native
         self._stopped = stopped
+        self._resumed = None
+        self._released = False      # report(resume=True) let it go
         self._all = False
         self._proved = False
 
@@ -316,6 +318,7 @@ class Session:
         self._n = None
         stopped, self._stopped = self._stopped, None
         if stopped is not None:
+            self._resumed = stopped
             stopped.resume()
 
     def __enter__(self):
@@ -400,12 +403,19 @@ class Session:
 
     def report(self, format="text", all=False, group_by="stack",  # noqa: A002
                blocking=True, prove=False, why=False, output=None,
-               state=None, function=None, min_wait=None):
+               state=None, function=None, min_wait=None, resume=False):
         """A leak-dump report as text: format "text", "go" (the runtime's
         own dump), "json" or "html"; with output=PATH written there instead
         ("pprof" needs output).  group_by: "stack", "blocker" or
         "label:KEY".  Filters as leak-dump's: state and function are POSIX
-        extended regexes, min_wait seconds or a Go duration ("5m")."""
+        extended regexes, min_wait seconds or a Go duration ("5m").
+
+        resume=True (a session of open_pid()): let the process go as soon
+        as the report has read what it needs, before it is formatted; the
+        header's cost line then gives the pause.  The session is a
+        snapshot from then on: what it read before still answers
+        (goroutines(), the models groups() and objects() already built),
+        another report() raises, reads of the process fail."""
         kw = {}
         if state is not None:
             kw["state"] = state
@@ -416,9 +426,24 @@ class Session:
                 from leakdump.commands import parse_duration
                 min_wait = parse_duration(min_wait)
             kw["min_wait"] = float(min_wait)
-        return self._native().report(format=format, all=all, output=output,
-                                     group_by=group_by, blocking=blocking,
-                                     prove=prove, why=why, **kw)
+        native = self._native()
+        if self._released:
+            raise Error("the process was resumed after a report: open it "
+                        "again for another")
+        if resume and self._stopped is not None:
+            kw["release"] = self._stopped
+            self._released = True
+        return native.report(format=format, all=all, output=output,
+                             group_by=group_by, blocking=blocking,
+                             prove=prove, why=why, **kw)
+
+    @property
+    def paused(self):
+        """Seconds an open_pid() process was stopped, once resumed
+        (report(resume=True) or close()); None before, or for other
+        sessions."""
+        stopped = self._stopped or self._resumed
+        return getattr(stopped, "paused", None)
 
     def info(self):
         """{"go_version", "goroutines" (all of them), "threads",

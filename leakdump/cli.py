@@ -7,7 +7,9 @@ COMMAND is one of leakdump.commands (leak-dump by default) with the same
 options and output as in GDB: this is one more host (CliHost) in front of
 the same command layer.  A live process is stopped by the native stopper
 (_leakdump.Stopped: ptrace seize and interrupt, every thread), read, and
-let go as soon as the command's output is made, before it is printed.
+let go as soon as leak-dump has read what it needs (before it formats:
+the header's cost line says how long the process was paused), or, for
+the other commands, as soon as their output is made.
 
 Exit status: 0 done, 1 leaks found (--fail-on-leak, with --prove), 2 error
 (one line "leak-dump: ..." on stderr).
@@ -37,7 +39,7 @@ debugger: the commands and output of leakdump in GDB.
   pid PID         stop every thread of process PID (ptrace), read it, and
                   leave it exactly as it was: running, or stopped if it was
                   stopped; the stop lasts while the memory is read, not
-                  while the output is printed
+                  while the output is formatted or printed
 
 COMMAND (default leak-dump):
 %s
@@ -80,9 +82,10 @@ kernel's) of the Go executable EXE.
 Run COMMAND (default leak-dump) on the live Go process PID: every thread
 is stopped with ptrace (seize and interrupt), its registers and memory
 are read, and the process is let go exactly as it was (a stopped process
-stays stopped, a signal on its way is delivered) before the output is
-printed.  Needs the right to ptrace PID (same user, or root; Yama's
-ptrace_scope).
+stays stopped, a signal on its way is delivered) as soon as leak-dump has
+read what it needs, before its output is formatted (the header's cost
+line gives the pause).  Needs the right to ptrace PID (same user, or
+root; Yama's ptrace_scope).
 """,
 }
 
@@ -235,8 +238,10 @@ def run(argv, stdout=None, stderr=None):
                                   threads=stopped.threads))
         layer = _commands.Commands(host)
         layer.want_verdicts = fail_on_leak
+        layer.release = stopped
         layer.invoke(command, shlex.join(args))
-        # The output is made: let the process go before printing it.
+        # leak-dump let the process go when its reads were done; the
+        # other commands' output is made: let it go before printing.
         if stopped is not None:
             stopped.resume()
             stopped = None

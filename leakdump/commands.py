@@ -15,6 +15,7 @@ This module imports only the native module and the standard library:
 import argparse
 import re
 import shlex
+import time
 
 from leakdump import _leakdump
 from leakdump.host import (CORE, LIVE, REMOTE, CommandError,  # noqa: F401
@@ -249,14 +250,16 @@ def open_session(target):
         return _leakdump.Session(kind, target.exe, core=target.core,
                                  pid=target.pid,
                                  debug_dirs=target.debug_dirs)
+    # The dump's time on the target starts with asking for its threads.
+    started = time.monotonic()
     threads = target.threads() if target.threads else []
     if target.kind == LIVE:
         return _leakdump.Session(kind, target.exe, pid=target.pid,
-                                 threads=threads,
+                                 threads=threads, started=started,
                                  debug_dirs=target.debug_dirs)
     return _leakdump.Session(kind, target.exe, pid=target.pid,
                              threads=threads, read=target.read,
-                             debug_dirs=target.debug_dirs)
+                             started=started, debug_dirs=target.debug_dirs)
 
 
 class SessionCache:
@@ -325,6 +328,8 @@ def _leak_dump(cmds, arg):
         kw["min_wait"] = args.min_wait
     if args.pprof_labels:
         kw["pprof_labels"] = True
+    if cmds.release is not None:
+        kw["release"] = cmds.release
     cmds.verdicts = None
     if not (cmds.want_verdicts and args.prove):
         return cmds.session().report(**kw)
@@ -385,6 +390,10 @@ class Commands:
     # in .verdicts ({"leaked": N, "may-wake": N, "live": N, "proven": B}).
     want_verdicts = False
     verdicts = None
+    # Set by a host that stopped the process itself (the command line's
+    # _leakdump.Stopped): leak-dump resumes it as soon as its reads are
+    # done, before formatting, and reports the pause it caused.
+    release = None
 
     def __init__(self, host, cache=None):
         global _LATEST  # pylint: disable=global-statement

@@ -37,9 +37,10 @@ while [ ! -e "$ready" ]; do
 	sleep 0.1
 done
 
-echo "== gdb -nx -batch -x gdbinit -p $pid -ex leak-dump"
-timeout 300 gdb -nx -batch -x "$ROOT/gdbinit" -p "$pid" -ex leak-dump
+# quiet.gdb (read before the attach) keeps GDB's own chatter out.
+echo "== gdb -nx -batch -ix quiet.gdb -x gdbinit -p $pid -ex leak-dump"
+timeout 300 gdb -nx -batch -ix "$ROOT/quiet.gdb" -x "$ROOT/gdbinit" -p "$pid" -ex leak-dump
 
 echo
-echo "== gdb -nx -batch -x gdbinit -p $pid -ex 'leak-dump --prove'   (which of them can never wake)"
-timeout 300 gdb -nx -batch -x "$ROOT/gdbinit" -p "$pid" -ex 'leak-dump --prove'
+echo "== gdb -nx -batch -ix quiet.gdb -x gdbinit -p $pid -ex 'leak-dump --prove'   (which of them can never wake)"
+timeout 300 gdb -nx -batch -ix "$ROOT/quiet.gdb" -x "$ROOT/gdbinit" -p "$pid" -ex 'leak-dump --prove'

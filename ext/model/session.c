@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leakdump/base/util.h"
 #include "leakdump/go/buildinfo.h"
 #include "leakdump/go/discover.h"
 #include "leakdump/model/session.h"
@@ -369,6 +370,7 @@ struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 
 	if (!s)
 		return &ld_error_nomem;
+	s->opened_at = ld_seconds();
 	s->pid = spec->pid;
 	err = open_binary(s, spec);
 	if (!err)

@@ -125,7 +125,9 @@ fail:
 static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "kind", "exe", "core", "pid", "threads",
-				  "read", "load_bias", "debug_dirs", NULL };
+				  "read", "load_bias", "debug_dirs", "started",
+				  NULL };
+	double started = 0;
 	const char *kind, *exe, *core = NULL, *debug_dirs = NULL;
 	PyObject *threads = Py_None, *read = Py_None;
 	struct ld_target_spec spec = { 0 };
@@ -135,9 +137,9 @@ static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 	size_t nregs = 0;
 	int pid = 0;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "ss|ziOOKz", kwlist, &kind,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "ss|ziOOKzd", kwlist, &kind,
 					 &exe, &core, &pid, &threads, &read,
-					 &bias, &debug_dirs))
+					 &bias, &debug_dirs, &started))
 		return -1;
 	if (!strcmp(kind, "live")) {
 		spec.kind = LD_TARGET_LIVE;
@@ -174,6 +176,9 @@ static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 		raise_error(err);
 		return -1;
 	}
+	/* When the host began reading the target (its threads' registers). */
+	if (started > 0 && started < self->s->opened_at)
+		self->s->opened_at = started;
 	return 0;
 }
 
@@ -229,6 +234,44 @@ static PyObject *with_output(SessionObject *self, const char *path,
 	return res;
 }
 
+/* Stopped's state, which report(release=) lets go (see below). */
+typedef struct {
+	PyObject_HEAD
+	struct ld_stopped *st;
+	int pid;
+	double paused;		/* seconds of the last stop; < 0: none yet */
+	struct ld_error *late;	/* a resume from a report that failed */
+} StoppedObject;
+
+/* Detach; the stop's length goes in self->paused. */
+static struct ld_error *stopped_resume(StoppedObject *self)
+{
+	double at;
+	struct ld_error *err;
+
+	if (!self->st)
+		return NULL;
+	at = self->st->stopped_at;
+	err = ld_ptrace_resume(self->st);
+	self->st = NULL;
+	self->paused = ld_seconds() - at;
+	return err;
+}
+
+/* ld_report_release_fn: a report's reads are done, let the process go. */
+static double stopped_release(void *arg, double *stopped_at)
+{
+	StoppedObject *self = arg;
+
+	if (!self->st)
+		return -1;
+	*stopped_at = self->st->stopped_at;
+	self->late = stopped_resume(self);
+	return self->paused;
+}
+
+static PyTypeObject StoppedType;
+
 static struct ld_error *do_report(SessionObject *self, void *arg, FILE *out)
 {
 	return ld_report(self->s, arg, out);
@@ -240,7 +283,8 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 	static char *kwlist[] = { "format", "all", "output", "group_by",
 				  "blocking", "prove", "why", "pprof_labels",
 				  "totals", "state", "function", "min_wait",
-				  NULL };
+				  "release", NULL };
+	PyObject *release = Py_None;
 	const char *format = "text", *output = NULL, *group_by = "stack";
 	double min_wait = 0;
 	struct ld_report_totals totals = { 0 };
@@ -249,13 +293,24 @@ static PyObject *Session_report(SessionObject *self, PyObject *args,
 	int want_totals = 0;
 	PyObject *text;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzspppppzzd", kwlist,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|spzspppppzzdO", kwlist,
 					 &format, &all, &output, &group_by,
 					 &blocking, &prove, &why,
 					 &pprof_labels, &want_totals,
 					 &opts.filter.state,
-					 &opts.filter.function, &min_wait))
+					 &opts.filter.function, &min_wait,
+					 &release))
 		return NULL;
+	if (release != Py_None) {
+		if (!PyObject_TypeCheck(release, &StoppedType)) {
+			PyErr_SetString(PyExc_TypeError,
+					"release must be a Stopped or None");
+			return NULL;
+		}
+		/* The reads done, the process goes (and the memory is sealed). */
+		opts.release = stopped_release;
+		opts.release_arg = release;
+	}
 	if (!strcmp(group_by, "blocker")) {
 		opts.group_by = LD_GROUP_BLOCKER;
 	} else if (!strncmp(group_by, "label:", 6) && group_by[6]) {
@@ -419,9 +474,11 @@ static PyMethodDef Session_methods[] = {
 	  "report(format='text', all=False, output=None, group_by='stack', "
 	  "blocking=True, prove=False, why=False, pprof_labels=False, "
 	  "state=None, function=None, min_wait=0 (seconds), "
-	  "totals=False) -> str or None; with totals, (that, verdicts) where "
-	  "verdicts is None without prove, else {'leaked': n, 'may-wake': n, "
-	  "'live': n, 'proven': bool}" },
+	  "totals=False, release=None) -> str or None; with totals, (that, "
+	  "verdicts) where verdicts is None without prove, else {'leaked': n, "
+	  "'may-wake': n, 'live': n, 'proven': bool}; release: the Stopped "
+	  "holding the process, resumed as soon as the report has read what "
+	  "it needs (the session is a snapshot from then on)" },
 	{ "goroutine", (PyCFunction)Session_goroutine, METH_VARARGS,
 	  "goroutine(goid) -> str: one goroutine's traceback" },
 	{ "list", (PyCFunction)(void (*)(void))Session_list,
@@ -445,7 +502,7 @@ static PyTypeObject SessionType = {
 	.tp_basicsize = sizeof(SessionObject),
 	.tp_dealloc = (destructor)Session_dealloc,
 	.tp_flags = Py_TPFLAGS_DEFAULT,
-	.tp_doc = "Session(kind, exe, core=None, pid=0, threads=None, read=None, load_bias=0)",
+	.tp_doc = "Session(kind, exe, core=None, pid=0, threads=None, read=None, load_bias=0, debug_dirs=None, started=0): started, time.monotonic() when the host began reading the target, starts the time the cost line reports",
 	.tp_methods = Session_methods,
 	.tp_init = (initproc)Session_init,
 	.tp_new = PyType_GenericNew,
@@ -455,12 +512,6 @@ static PyTypeObject SessionType = {
  * Stopped(pid): every thread of a live process stopped through ptrace
  * (ld_ptrace_stop) until resume(), exiting a with block, or dealloc.
  */
-typedef struct {
-	PyObject_HEAD
-	struct ld_stopped *st;
-	int pid;
-} StoppedObject;
-
 static int Stopped_init(StoppedObject *self, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "pid", NULL };
@@ -473,6 +524,7 @@ static int Stopped_init(StoppedObject *self, PyObject *args, PyObject *kw)
 		PyErr_SetString(PyExc_RuntimeError, "already stopped");
 		return -1;
 	}
+	self->paused = -1;
 	err = ld_ptrace_stop(pid, &self->st);
 	if (err) {
 		raise_error(err);
@@ -484,9 +536,12 @@ static int Stopped_init(StoppedObject *self, PyObject *args, PyObject *kw)
 
 static PyObject *Stopped_resume(StoppedObject *self, PyObject *unused)
 {
-	struct ld_error *err = ld_ptrace_resume(self->st);
+	struct ld_error *err = stopped_resume(self);
 
-	self->st = NULL;
+	if (!err) {
+		err = self->late;
+		self->late = NULL;
+	}
 	if (err)
 		return raise_error(err);
 	Py_RETURN_NONE;
@@ -495,6 +550,7 @@ static PyObject *Stopped_resume(StoppedObject *self, PyObject *unused)
 static void Stopped_dealloc(StoppedObject *self)
 {
 	ld_error_destroy(ld_ptrace_resume(self->st));
+	ld_error_destroy(self->late);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -557,6 +613,13 @@ static PyObject *Stopped_get_stopped(StoppedObject *self, void *closure)
 	return PyBool_FromLong(self->st != NULL);
 }
 
+static PyObject *Stopped_get_paused(StoppedObject *self, void *closure)
+{
+	if (self->paused < 0)
+		Py_RETURN_NONE;
+	return PyFloat_FromDouble(self->paused);
+}
+
 static PyMethodDef Stopped_methods[] = {
 	{ "threads", (PyCFunction)Stopped_threads, METH_NOARGS,
 	  "threads() -> [(tid, registers)]: registers in register_names() "
@@ -573,6 +636,8 @@ static PyGetSetDef Stopped_getset[] = {
 	{ "pid", (getter)Stopped_get_pid, NULL, "the process id", NULL },
 	{ "stopped", (getter)Stopped_get_stopped, NULL,
 	  "True until resume()", NULL },
+	{ "paused", (getter)Stopped_get_paused, NULL,
+	  "seconds from the stop to the resume (None until resumed)", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -71,6 +71,16 @@ static void json_target(struct ld_session *s, const struct ld_report_opts *o,
 	ld_strbuf_puts(sb, "]},");
 }
 
+/* What the dump cost the process (see struct ld_report_cost). */
+static void json_cost(const struct ld_report_cost *c, struct ld_strbuf *sb)
+{
+	if (!c->shown)
+		return;
+	ld_strbuf_printf(sb, "\"cost\":{\"%s\":%.6f,\"total_s\":%.6f},",
+			 c->paused ? "pause_s" : "target_s", c->target_s,
+			 c->total_s);
+}
+
 static void json_totals(struct ld_session *s, const struct ld_report_opts *o,
 			const struct ld_report_model *gr, struct ld_strbuf *sb)
 {
@@ -403,6 +413,7 @@ struct ld_error *ld_report_emit_json(struct ld_session *s,
 	size_t i;
 
 	json_target(s, o, &sb);
+	json_cost(&gr->cost, &sb);
 	json_totals(s, o, gr, &sb);
 	if (gr->pv)
 		json_prove(gr->pv, &sb);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "leakdump/base/util.h"
 #include "leakdump/report/model.h"
 #include "leakdump/report/report.h"
 #include "report/report_priv.h"
@@ -21,6 +22,7 @@ struct format {
 	enum ld_format format;
 	int group_by;		/* an enum ld_group_by, or ANY_GROUPING */
 	bool grouped;		/* reads the grouping model */
+	bool reads;		/* reads the target while it writes */
 	const char *no_prove;	/* why --prove is refused; NULL: accepted */
 	struct ld_error *(*emit)(struct ld_session *s,
 				 const struct ld_report_opts *o,
@@ -29,16 +31,49 @@ struct format {
 
 /* The first entry that matches the options wins. */
 static const struct format formats[] = {
-	{ LD_FORMAT_GO, ANY_GROUPING, false,
+	/* go unwinds every stack as it prints it; pprof every stack whole,
+	 * runtime frames included, and reads labels. */
+	{ LD_FORMAT_GO, ANY_GROUPING, false, true,
 	  "--prove reports in text or json, not in the runtime's own format",
 	  ld_report_emit_go },
-	{ LD_FORMAT_JSON, ANY_GROUPING, true, NULL, ld_report_emit_json },
-	{ LD_FORMAT_PPROF, ANY_GROUPING, true, NULL, ld_report_emit_pprof },
-	{ LD_FORMAT_HTML, ANY_GROUPING, true, NULL, ld_report_emit_html },
-	{ LD_FORMAT_TEXT, LD_GROUP_BLOCKER, true, NULL,
+	{ LD_FORMAT_JSON, ANY_GROUPING, true, false, NULL,
+	  ld_report_emit_json },
+	{ LD_FORMAT_PPROF, ANY_GROUPING, true, true, NULL,
+	  ld_report_emit_pprof },
+	/* html: counted as reading while it writes, to be safe. */
+	{ LD_FORMAT_HTML, ANY_GROUPING, true, true, NULL,
+	  ld_report_emit_html },
+	{ LD_FORMAT_TEXT, LD_GROUP_BLOCKER, true, false, NULL,
 	  ld_report_emit_blocker },
-	{ LD_FORMAT_TEXT, ANY_GROUPING, true, NULL, ld_report_emit_text },
+	{ LD_FORMAT_TEXT, ANY_GROUPING, true, false, NULL,
+	  ld_report_emit_text },
 };
+
+/*
+ * The reads are done: let the caller resume the process, seal the memory
+ * (nothing may read the running process as if it were the snapshot) and
+ * say what the dump cost it.  start is when this report began.
+ */
+static void release(struct ld_session *s, const struct ld_report_opts *o,
+		    double start, struct ld_report_cost *cost)
+{
+	double from = s->open_counted ? start : s->opened_at;
+	double stopped_at = from, paused = -1, now;
+
+	s->open_counted = true;
+	if (o->release) {
+		paused = o->release(o->release_arg, &stopped_at);
+		ld_mem_seal(s->mem, "the process was resumed after the dump");
+	}
+	now = ld_seconds();
+	/* A mapped target (a core) is read from a file: no process waits. */
+	cost->shown = !ld_target_mapped(&s->target);
+	cost->paused = paused >= 0;
+	cost->target_s = cost->paused ? paused : now - from;
+	if (cost->paused && stopped_at < from)
+		from = stopped_at;
+	cost->total_s = now - from;
+}
 
 static const struct format *pick(enum ld_format format, int group_by)
 {
@@ -61,8 +96,11 @@ struct ld_error *ld_report(struct ld_session *s,
 		.why = opts->why,
 		.filter = opts->filter,
 	};
+	struct ld_report_cost cost;
 	struct ld_report_model *m;
 	struct ld_error *err;
+	double start = ld_seconds();
+	bool late;
 
 	/* A format ld_format does not name prints as text always did. */
 	if (!f)
@@ -74,12 +112,24 @@ struct ld_error *ld_report(struct ld_session *s,
 		return err;
 	if (opts->prove && f->no_prove)
 		return ld_error_create(LD_ERR_INVALID, "%s", f->no_prove);
-	if (!f->grouped)
-		return f->emit(s, opts, NULL, out);
+	if (!f->grouped) {
+		err = f->emit(s, opts, NULL, out);
+		release(s, opts, start, &cost);
+		return err;
+	}
 	err = ld_report_model_build(s, &mo, &m);
 	if (err)
 		return err;
+	/*
+	 * The others have read everything once the model is built, but for
+	 * --why's paths: each hop's type is read as it is printed.
+	 */
+	late = f->reads || opts->why;
+	if (!late)
+		release(s, opts, start, &m->cost);
 	err = f->emit(s, opts, m, out);
+	if (late)
+		release(s, opts, start, &m->cost);
 	_Static_assert(sizeof(opts->totals->verdicts) ==
 		       sizeof(m->pv->count), "one count per verdict");
 	if (!err && opts->totals && m->pv) {

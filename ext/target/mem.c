@@ -68,7 +68,20 @@ struct ld_mem {
 	size_t nprocs, procs_cap;
 	uint8_t *scratch;		/* batched reads of merged runs */
 	size_t scratch_cap;
+	uint64_t reads;			/* transfers from callback segments */
+	const char *sealed;		/* ld_mem_seal()'s reason, or NULL */
 };
+
+/* Every transfer from a callback segment goes through here. */
+static struct ld_error *seg_read(struct ld_mem *mem, const struct seg *seg,
+				 uint64_t addr, void *buf, size_t len)
+{
+	if (mem->sealed)
+		return ld_error_fault(addr, "address 0x%" PRIx64 " not read: %s",
+				      addr, mem->sealed);
+	mem->reads++;
+	return seg->fn(seg->arg, addr, buf, len);
+}
 
 struct ld_error *ld_mem_create(struct ld_mem **ret)
 {
@@ -250,7 +263,7 @@ static struct ld_error *read_chunk(struct ld_mem *mem, size_t idx,
 
 	if (!(c->valid && c->seg == idx && c->base == base)) {
 		if (!c->data && !(c->data = malloc(LD_CHUNK_SIZE)))
-			return seg->fn(seg->arg, addr, buf, len);
+			return seg_read(mem, seg, addr, buf, len);
 		c->valid = true;
 		c->seg = idx;
 		c->base = base;
@@ -258,7 +271,7 @@ static struct ld_error *read_chunk(struct ld_mem *mem, size_t idx,
 		/* Written so that the top chunk of memory cannot wrap. */
 		c->hi = seg->end - base < LD_CHUNK_SIZE ?
 			seg->end : base + LD_CHUNK_SIZE;
-		err = seg->fn(seg->arg, c->lo, c->data + (c->lo - base),
+		err = seg_read(mem, seg, c->lo, c->data + (c->lo - base),
 			      c->hi - c->lo);
 		if (err) {
 			/* Keep the readable prefix the callback reported. */
@@ -271,7 +284,7 @@ static struct ld_error *read_chunk(struct ld_mem *mem, size_t idx,
 		}
 	}
 	if (!c->valid || addr < c->lo || addr + len > c->hi)
-		return seg->fn(seg->arg, addr, buf, len);
+		return seg_read(mem, seg, addr, buf, len);
 	memcpy(buf, c->data + (addr - base), len);
 	return NULL;
 }
@@ -284,7 +297,7 @@ static struct ld_error *read_callback(struct ld_mem *mem, size_t idx,
 	struct ld_error *err;
 
 	if (len >= LD_CHUNK_SIZE)
-		return seg->fn(seg->arg, addr, buf, len);
+		return seg_read(mem, seg, addr, buf, len);
 	while (len) {
 		uint64_t room = LD_CHUNK_SIZE - (addr & (LD_CHUNK_SIZE - 1));
 		size_t n = len < room ? len : room;
@@ -548,7 +561,10 @@ static size_t proc_readv(struct ld_mem *mem, const struct proc *pr,
 	size_t i, k, nr, bytes, used = 0, consumed = 0;
 	ssize_t r;
 
+	if (mem->sealed)
+		return 0;
 	plan_runs(v, n, runs, &nr, &bytes);
+	mem->reads++;
 	if (!ld_grow((void **)&mem->scratch, &mem->scratch_cap, bytes, 1))
 		return 0;
 	for (i = 0; i < nr; i++) {
@@ -630,4 +646,17 @@ struct ld_error *ld_mem_add_process(struct ld_mem *mem, int pid)
 	}
 	mem->procs[mem->nprocs++] = pr;
 	return NULL;
+}
+
+uint64_t ld_mem_target_reads(const struct ld_mem *mem)
+{
+	return mem->reads;
+}
+
+void ld_mem_seal(struct ld_mem *mem, const char *why)
+{
+	mem->sealed = why;
+	/* Strict, so that a read made too late shows whatever the cache
+	 * holds (the tests compare with a dump of the stopped process). */
+	ld_mem_invalidate(mem);
 }

@@ -347,6 +347,7 @@ struct ld_error *ld_ptrace_stop(int pid, struct ld_stopped **ret)
 	if (!st)
 		return &ld_error_nomem;
 	st->pid = pid;
+	st->stopped_at = now();
 	st->arch = ld_ptrace_native_arch();
 	if (!st->arch) {
 		free(st);

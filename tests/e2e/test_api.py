@@ -229,6 +229,28 @@ def test_open_pid(spawn, tool):
     assert _proc_state(fp.pid) != "t"
 
 
+@needs_stopped
+def test_open_pid_resume_early(spawn, tool):
+    """report(resume=True) lets the process go once the reads are done:
+    it runs while the session is still open, the header gives the pause,
+    and the report is the one a stopped process gives."""
+    fp = spawn(API_VERSIONS[-1], "many")
+    with leakdump.open_pid(fp.pid) as s:
+        held = s.report(format="go")
+        assert s.paused is None and _proc_state(fp.pid) == "t"
+    with leakdump.open_pid(fp.pid) as s:
+        text = s.report(resume=True)
+        assert _proc_state(fp.pid) != "t"
+        fp.ping()   # it runs, the session still open
+        assert 0 < s.paused < 60
+        assert "  cost: process paused %.3f s (stop to resume)" % s.paused in text
+        with pytest.raises(leakdump.Error, match="resumed"):
+            s.report()
+    with leakdump.open_pid(fp.pid) as s:
+        assert s.report(format="go", resume=True) == held
+        assert _proc_state(fp.pid) != "t"
+
+
 class _SignalStopped:
     """The _leakdump.Stopped contract, faked with SIGSTOP/SIGCONT (no
     registers: every goroutine of the fixture is parked), so that

@@ -135,9 +135,12 @@ def test_pid_matches_oracle(go_version, spawn, tool, tmp_path):
 
 
 # What legitimately differs between two dumps of one live process a moment
-# apart: how long until a timer fires.
+# apart: how long until a timer fires, and what the dump cost (a pause for
+# the command line, the time on the target for GDB).
 def _mask_timers(data):
     data = re.sub(rb"fires in [\d.]+ s", b"fires in N s", data)
+    data = re.sub(rb"(?m)^  cost: .*\n", b"  cost: N\n", data)
+    data = re.sub(rb'"cost":\{[^}]*\},', b'"cost":N,', data)
     return re.sub(rb'"fires_in_ns":-?\d+', b'"fires_in_ns":N', data)
 
 
@@ -154,6 +157,38 @@ def test_pid_same_as_gdb(go_version, spawn, tool, tmp_path):
         assert got == want, "%s differs from GDB's:\n--- gdb\n%s\n--- cli\n%s" % (
             cmd, want[:2000].decode(errors="replace"), got[:2000].decode(errors="replace"))
     assert b"fires in" in gdb[1]
+
+
+_COST = re.compile(rb"^  cost: (process paused|target read) ([\d.]+) s \((.*?)\) "
+                   rb"\xc2\xb7 ([\d.]+) s in all, output aside$", re.M)
+
+
+def test_pid_reports_pause(go_version, spawn, tool, tmp_path, cores):
+    """The pause is in the header and the json: the command line knows
+    it exactly (stop to resume), GDB says how long the dump read the
+    target it holds; a core has no pause and no cost line."""
+    fp = spawn(go_version, "blocking", args=[])
+    t0 = time.monotonic()
+    text = ok(leakdump("pid", fp.pid))
+    wall = time.monotonic() - t0
+    m = _COST.search(text)
+    assert m and m.group(1) == b"process paused" and m.group(3) == b"stop to resume", text[:600]
+    pause, total = float(m.group(2)), float(m.group(4))
+    assert 0 < pause <= total < wall, (pause, total, wall)
+    doc = json.loads(ok(leakdump("pid", fp.pid, "--format", "json")))
+    assert set(doc["cost"]) == {"pause_s", "total_s"}, doc["cost"]
+    assert 0 < doc["cost"]["pause_s"] <= doc["cost"]["total_s"] < wall
+    st = fp.proc_status()
+    assert st["TracerPid"] == "0" and not st["State"].startswith(("T", "t")), st
+    assert fp.ping()
+    gdb = _gdb_outputs(harness.live_target(fp.pid), tmp_path,
+                       ["leak-dump", "leak-dump --format json"])
+    m = _COST.search(gdb[0])
+    assert m and m.group(1) == b"target read" and b"debugger holds" in m.group(3), gdb[0][:600]
+    assert set(json.loads(gdb[1])["cost"]) == {"target_s", "total_s"}
+    exe, core, _ = cores.get(go_version, "parked")
+    assert b"cost:" not in ok(leakdump("core", exe, core))
+    assert "cost" not in json.loads(ok(leakdump("core", exe, core, "--format", "json")))
 
 
 def _threads(pid):

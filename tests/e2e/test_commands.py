@@ -5,6 +5,7 @@ the last opens a real core through it."""
 
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -334,6 +335,10 @@ def test_session_per_kind(sessions):
     core, live, remote = sessions
     assert core.args == ("core", "/x/exe")
     assert core.kw == dict(core="/x/core", pid=7, debug_dirs="/d")
+    # A live or remote session's time on the target starts before its
+    # threads are asked for (the cost line's "target read").
+    for s in (live, remote):
+        assert 0 < s.kw.pop("started") <= time.monotonic()
     assert live.args == ("live", "/x/exe")
     assert live.kw == dict(pid=7, threads=[(5, [0] * 27)], debug_dirs="/d")
     assert remote.args == ("callback", "/x/exe")

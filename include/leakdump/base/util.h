@@ -11,6 +11,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
+
+/* CLOCK_MONOTONIC in seconds: for durations the reports print. */
+static inline double ld_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Grow *p (of *cap elements of elem bytes) to hold need; doubles. */
 static inline bool ld_grow(void **p, size_t *cap, size_t need, size_t elem)

@@ -137,6 +137,14 @@ struct ld_session {
 	struct ld_unwind_cache *ucache;
 	void (*ucache_destroy)(struct ld_unwind_cache *c);
 	struct ld_stack_batch *batch;	/* live and callback targets only */
+
+	/*
+	 * When opening began (ld_seconds()), or the host's earlier start of
+	 * reading the target; the first report counts the open in its time
+	 * on the target, later ones start at their own.
+	 */
+	double opened_at;
+	bool open_counted;
 };
 
 struct ld_error *ld_session_open(const struct ld_target_spec *spec,

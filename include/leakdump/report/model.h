@@ -68,6 +68,25 @@ struct ld_report_label {
 };
 
 /*
+ * What a dump of a process cost it (shown by text and json for live and
+ * debugger-held targets, never for cores).  Who stops the process
+ * decides what target_s is:
+ *   paused  (the caller stopped it and let it go in opts->release): from
+ *           the stop to the resume, exactly;
+ *   !paused (a debugger holds it): from the session's first read (the
+ *           host's, of the threads; or this report's start, for a reused
+ *           session) to the last read.
+ * total_s runs from the earlier of those starts to the end of the
+ * analysis: formatting the output is not in it.
+ */
+struct ld_report_cost {
+	bool shown;
+	bool paused;
+	double target_s;
+	double total_s;
+};
+
+/*
  * Groups are sorted: with --prove leaked first, then may-wake, then live;
  * then biggest first; ties by the lowest goroutine id.  A group's index
  * is its id in the json output.
@@ -103,6 +122,7 @@ struct ld_report_model {
 	char *label_key;
 	struct ld_report_label *labels;
 	size_t nlabels;
+	struct ld_report_cost cost;	/* ld_report fills it */
 };
 
 /*

@@ -37,6 +37,16 @@ struct ld_report_totals {
 	uint64_t verdicts[4];	/* goroutines per enum ld_verdict */
 };
 
+/*
+ * Called once when a report has read the target for the last time, before
+ * it formats (or, for formats that read while they write, after): the
+ * caller may let the process go.  Returns the seconds the process was
+ * stopped and sets *stopped_at (ld_seconds()) to when it stopped, or
+ * returns a negative value when it did not stop it.  After it, the
+ * session's memory is sealed (ld_mem_seal): it is a snapshot.
+ */
+typedef double ld_report_release_fn(void *arg, double *stopped_at);
+
 struct ld_report_opts {
 	enum ld_format format;
 	bool all;		/* include runtime-internal goroutines */
@@ -52,6 +62,8 @@ struct ld_report_opts {
 					 * filters; go does not group) */
 	struct ld_report_totals *totals;	/* caller's; filled when
 						 * not NULL */
+	ld_report_release_fn *release;	/* NULL: the target stays stopped */
+	void *release_arg;
 };
 
 struct ld_error *ld_report(struct ld_session *s,

@@ -110,4 +110,17 @@ void ld_mem_read_batch(struct ld_mem *mem, struct ld_mem_iov *v, size_t n);
 /* Drop cached chunks (the target ran since they were read). */
 void ld_mem_invalidate(struct ld_mem *mem);
 
+/*
+ * Transfers from callback segments so far (a live process, a debugger):
+ * how a caller tells whether a step still read the target.
+ */
+uint64_t ld_mem_target_reads(const struct ld_mem *mem);
+
+/*
+ * No more reads from callback segments: the process was let go, so what
+ * it holds now is not the snapshot read so far.  Later reads there fault
+ * with why (a static string), cached or not; buffers still serve.
+ */
+void ld_mem_seal(struct ld_mem *mem, const char *why);
+
 #endif

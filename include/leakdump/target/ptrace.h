@@ -46,6 +46,9 @@ struct ld_stopped {
 	struct ld_ptrace_thread *threads;	/* the same threads */
 	size_t nthreads;
 	size_t cap;
+	/* CLOCK_MONOTONIC seconds when the first stop was asked for: the
+	 * pause the process feels runs from here to ld_ptrace_resume(). */
+	double stopped_at;
 };
 
 /* The arch of processes this build can stop (its own), or NULL. */

@@ -250,6 +250,34 @@ static void test_callback_under_buffer(void **state)
 	ld_mem_destroy(mem);
 }
 
+/*
+ * Sealed (the process was let go): every read of the process faults with
+ * the reason, cached or not; the counter counts only transfers from the
+ * target.
+ */
+static void test_callback_sealed(void **state)
+{
+	struct fake_target t = { .start = 0x100000, .end = 0x130000 };
+	struct ld_mem *mem = new_mem();
+	struct ld_mem_iov v = { .addr = 0x120000, .len = 8 };
+	uint8_t out[8];
+
+	v.buf = out;
+	assert_null(ld_mem_add_callback(mem, t.start, t.end, fake_read, &t));
+	assert_int_equal(ld_mem_target_reads(mem), 0);
+	assert_null(ld_mem_read(mem, 0x100000, out, 8));
+	assert_null(ld_mem_read(mem, 0x100008, out, 8));
+	assert_int_equal(ld_mem_target_reads(mem), 1);
+	ld_mem_seal(mem, "resumed");
+	expect_fault(ld_mem_read(mem, 0x100010, out, 8), 0x100010, "resumed");
+	expect_fault(ld_mem_read(mem, 0x110000, out, 8), 0x110000, "resumed");
+	ld_mem_read_batch(mem, &v, 1);
+	assert_false(v.ok);
+	assert_int_equal(ld_mem_target_reads(mem), 1);
+	assert_int_equal(t.calls, 1);
+	ld_mem_destroy(mem);
+}
+
 /* The last chunk of the address space must not wrap around. */
 static void test_callback_top(void **state)
 {
@@ -484,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_peek),
 		cmocka_unit_test(test_read_string),
 		cmocka_unit_test(test_random_model),
+		cmocka_unit_test(test_callback_sealed),
 		cmocka_unit_test(test_process_self),
 		cmocka_unit_test(test_process_batch),
 		cmocka_unit_test(test_process_missing),
