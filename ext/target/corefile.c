@@ -6,6 +6,7 @@
  * The core file format itself is parsed in core.c.
  */
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "leakdump/target/core.h"
 #include "leakdump/target/target.h"
@@ -78,6 +79,18 @@ static const uint8_t *corefile_view(const struct ld_target *t, size_t *size)
 	return core->map;
 }
 
+/* A core holds no clock of its own: when the file was last written. */
+static bool corefile_wall(const struct ld_target *t, int64_t *ret)
+{
+	const struct ld_core *core = t->priv;
+	struct stat st;
+
+	if (!core || core->fd < 0 || fstat(core->fd, &st))
+		return false;
+	*ret = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return true;
+}
+
 const struct ld_target_ops ld_target_core_ops = {
 	.name = "core",
 	.mapped = true,
@@ -86,4 +99,5 @@ const struct ld_target_ops ld_target_core_ops = {
 	.mappings = corefile_mappings,
 	.trim = corefile_trim,
 	.view = corefile_view,
+	.wall = corefile_wall,
 };
