@@ -410,6 +410,12 @@ class Session:
                                      group_by=group_by, blocking=blocking,
                                      prove=prove, why=why)
 
+    def snapshot(self, all=False, prove=False):  # noqa: A002
+        """The json report as a dict: a snapshot for leakdump.snapshot's
+        diff() and series() (it records when it was taken)."""
+        return json.loads(self.report(format="json", all=all,
+                                      blocking=prove, prove=prove))
+
     def info(self):
         """{"go_version", "goroutines" (all of them), "threads",
         "load_bias"}."""
