@@ -158,11 +158,17 @@ goes to stderr; Ctrl-C ends the watch early (the samples so far are
 reported) and leaves the process running."""
 
 
+def _duration(text):
+    return _snapshot.parse_duration(text)
+
+
+_duration.__name__ = "duration"     # argparse's "invalid duration value"
+
+
 def leak_watch_parser():
     """The options of leak-watch (and of the command line's watch)."""
     parser = _Parser(prog="leak-watch", add_help=False)
-    parser.add_argument("--interval", default="30s",
-                        type=_snapshot.parse_duration)
+    parser.add_argument("--interval", default="30s", type=_duration)
     parser.add_argument("--samples", default=4, type=int)
     parser.add_argument("--prove", action="store_true")
     parser.add_argument("--all", action="store_true")

@@ -282,28 +282,37 @@ def _ids(ids):
 def _rate(g):
     if g["per_minute"] is None:
         return ""
-    return ", %+.1f/min" % g["per_minute"]
+    return ", %s%s/min" % ("+" if g["per_minute"] >= 0 else "−",
+                           "{:,.1f}".format(abs(g["per_minute"])))
+
+
+def _n(v):
+    return "{:,}".format(v)
 
 
 def _group_text(g, out):
-    counts = " → ".join(str(c) for c in g["counts"])
-    out.append("\n%s (%+d%s) × [%s]   %s" % (
-        counts, g["change"], _rate(g), g["state"], g["trend"]))
+    counts = " → ".join(_n(c) for c in g["counts"])
+    line = "\n%s (%s%s%s) × [%s]" % (
+        counts, "+" if g["change"] >= 0 else "−", _n(abs(g["change"])),
+        _rate(g), g["state"])
+    if g.get("verdict"):
+        line += "   %s" % g["verdict"]
     c = g["created_by"]
     if c:
-        out[-1] += "   created by %s at %s:%s" % (
+        line += "   created by %s at %s:%s" % (
             c["function"], _short(c["file"]), c["line"])
-    out.append("\n")
+    out.append(line + "\n")
     extra = []
     if g["new"]:
-        extra.append("new: %d (%s)" % (len(g["new"]), _ids(g["new"])))
+        extra.append("new: %s (%s)" % (_n(len(g["new"])), _ids(g["new"])))
     if g["stuck"]:
-        extra.append("stuck: %d (%s)" % (len(g["stuck"]), _ids(g["stuck"])))
+        extra.append("stuck: %s (%s)" % (_n(len(g["stuck"])),
+                                         _ids(g["stuck"])))
     if extra:
-        out.append("    " + "   ".join(extra) + "\n")
+        out.append("    " + " · ".join(extra) + "\n")
     for f in g["frames"][:_TEXT_FRAMES]:
-        out.append("    %s\n        %s:%s\n" % (f["function"], f["file"],
-                                                 f["line"]))
+        out.append("    %-40s %s:%s\n" % (f["function"] + "()",
+                                          _short(f["file"]), f["line"]))
     if len(g["frames"]) > _TEXT_FRAMES:
         out.append("    ... %d more frames\n" %
                    (len(g["frames"]) - _TEXT_FRAMES))
@@ -320,19 +329,24 @@ def render_text(doc, all_groups=False):
         head += " over %.1f s" % doc["elapsed_seconds"]
     out.append(head + " (%s → %s); goroutines %s\n" % (
         samples[0].get("taken_at") or "?", samples[-1].get("taken_at") or "?",
-        " → ".join(str(s.get("goroutines")) for s in samples)))
+        " → ".join(_n(s["goroutines"]) if isinstance(s.get("goroutines"), int)
+                   else "?" for s in samples)))
+    if doc.get("interrupted"):
+        out.append("(interrupted after %d samples)\n" % len(samples))
     for w in doc.get("warnings") or []:
         out.append("warning: %s\n" % w)
     by = {GROWING: [], SHRINKING: [], STEADY: []}
     for g in doc["groups"]:
         by[g["trend"]].append(g)
+    every = "grew" if len(samples) == 2 else "growing in every interval"
     if by[GROWING]:
-        out.append("\n== growing in every interval: %d group%s\n" % (
-            len(by[GROWING]), "" if len(by[GROWING]) == 1 else "s"))
+        out.append("\n== %s: %d group%s\n" % (
+            every, len(by[GROWING]), "" if len(by[GROWING]) == 1 else "s"))
         for g in by[GROWING]:
             _group_text(g, out)
     else:
-        out.append("\nno group grew in every interval\n")
+        out.append("\nno group %s\n" % (
+            "grew" if len(samples) == 2 else "grew in every interval"))
     if by[SHRINKING]:
         out.append("\n== shrank: %d group%s\n" % (
             len(by[SHRINKING]), "" if len(by[SHRINKING]) == 1 else "s"))
@@ -346,11 +360,12 @@ def render_text(doc, all_groups=False):
         for g in steady:
             _group_text(g, out)
     else:
-        out.append("\n%d steady group%s (%d goroutines)" % (
+        out.append("\n%d steady group%s (%s goroutines)" % (
             len(steady), "" if len(steady) == 1 else "s",
-            sum(g["counts"][-1] for g in steady)))
-    out.append("; %d goroutine%s stuck in the same place in every "
-               "snapshot\n" % (stuck, "" if stuck == 1 else "s"))
+            _n(sum(g["counts"][-1] for g in steady))))
+    out.append("%s%s goroutine%s stuck in the same place in every "
+               "snapshot\n" % ("\n" if all_groups else "; ", _n(stuck),
+                               "" if stuck == 1 else "s"))
     return "".join(out)
 
 

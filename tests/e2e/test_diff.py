@@ -204,7 +204,7 @@ def test_watch_cli(version, spawn, tool, tmp_path):
     # text: the growing group with its rate
     text = ok(leakdump("pid", fp.pid, "leak-watch", "--interval", "1s",
                        "--samples", "2"))
-    assert "growing in every interval: 1 group" in text and LEAK in text
+    assert "== grew: 1 group" in text and LEAK in text
     _not_stopped(fp)
 
 
