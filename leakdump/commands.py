@@ -356,6 +356,10 @@ def take_snapshot(cmds, prove=False, include_all=False, forget=True):
 def _leak_watch(cmds, arg):
     args = parse_leak_watch(arg)
     host = cmds.host
+    if host.describe().kind == CORE:
+        raise UsageError("leak-watch needs a live process (a core file "
+                         "does not change; diff two snapshots with "
+                         "leak-dump --diff)")
 
     def run_for(seconds):
         try:

@@ -334,3 +334,92 @@ def test_api_snapshots(version, spawn, tool, tmp_path):
     assert abs(leak["per_minute"] - PER_MINUTE) <= 0.1 * PER_MINUTE, leak
     assert json.loads(snapshot.render(doc, "json")) == doc
     _not_stopped(fp)
+
+
+@pytest.mark.parametrize("version", VERSIONS[-1:])
+def test_watch_gdb_ctrl_c(version, spawn, tool, tmp_path):
+    """Ctrl-C (SIGINT to GDB) during an interval: the samples so far are
+    reported and the process runs on."""
+    fp = spawn(version, "growing")
+    out = tmp_path / "w.json"
+    p = subprocess.Popen([harness.GDB, "-nx", "-batch", "-x", str(harness.GDBINIT),
+                          "-p", str(fp.pid), "-ex",
+                          "leak-watch --interval 2s --samples 50 --format json "
+                          "--output %s" % out],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_line(p, "sample 2/50")
+        time.sleep(0.5)
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    doc = json.loads(out.read_text())
+    assert doc["interrupted"] is True and len(doc["samples"]) == 2
+    assert _top(doc, LEAK)[0]["trend"] == "growing"
+    _not_stopped(fp)
+
+
+# --- the series logic on hand-made reports (no target) ---------------------
+
+def _report(t, mono, groups, since=None):
+    """A minimal json report: groups as (state, function, ids)."""
+    since = since or {}
+    return {
+        "target": {"taken_at": snapshot.format_time(t), "monotonic_ns": mono,
+                   "now_estimated": mono is None, "pid": 7, "executable": "/x"},
+        "totals": {"goroutines": sum(len(ids) for _, _, ids in groups)},
+        "groups": [{"state": st, "frames": [{"function": fn, "file": "/a.go",
+                                               "line": 3, "pc": "0x1"}],
+                    "created_by": None, "goroutines": ids}
+                   for st, fn, ids in groups],
+        "goroutines": [{"id": i, "wait_since_ns": since.get(i)}
+                       for _, _, ids in groups for i in ids]}
+
+
+def test_series_logic():
+    a = _report(1000.0, 5 * 10**9, [("chan receive", "f", [1, 2]),
+                                    ("select", "g", [3, 4, 5]),
+                                    ("sleep", "h", [6])], since={1: 10, 2: 11})
+    b = _report(1030.0, 35 * 10**9, [("chan receive", "f", [1, 2, 7]),
+                                     ("select", "g", [3]),
+                                     ("sleep", "h", [6]),
+                                     ("running", "k", [8])], since={1: 10, 2: 99})
+    doc = snapshot.diff(a, b)
+    _check_schema(doc, 2)
+    by = {g["frames"][0]["function"]: g for g in doc["groups"]}
+    assert [g["frames"][0]["function"] for g in doc["groups"]][:2] == ["f", "k"]
+    f = by["f"]
+    # 30 s of the targets' own clock; goroutine 2's wait restarted.
+    assert (f["counts"], f["change"], f["per_minute"], f["trend"]) == \
+        ([2, 3], 1, 2.0, "growing")
+    assert (f["new"], f["stuck"]) == ([7], [1])
+    assert (by["g"]["counts"], by["g"]["trend"], by["g"]["stuck"]) == \
+        ([3, 1], "shrinking", [3])
+    assert (by["h"]["trend"], by["h"]["stuck"]) == ("steady", [6])
+    assert (by["k"]["counts"], by["k"]["new"]) == ([0, 1], [8])
+    # Without exact monotonic clocks: the wall clocks.
+    a["target"]["now_estimated"] = True
+    doc = snapshot.diff(a, b)
+    assert doc["elapsed_seconds"] == 30.0
+    # Three samples: growing means every interval.
+    c = _report(1060.0, 65 * 10**9, [("chan receive", "f", [1, 2, 7]),
+                                     ("select", "g", [3, 9])])
+    doc = snapshot.series([a, b, c])
+    by = {g["frames"][0]["function"]: g for g in doc["groups"]}
+    assert by["f"]["trend"] == "steady" and by["f"]["counts"] == [2, 3, 3]
+    assert by["g"]["trend"] == "shrinking" and by["h"]["counts"] == [1, 1, 0]
+    assert not snapshot.growing(doc)
+    text = snapshot.render_text(doc)
+    assert "no group grew in every interval" in text
+    # Bad input: one clear error.
+    with pytest.raises(snapshot.SnapshotError):
+        snapshot.diff(a, {"groups": None})
+    with pytest.raises(snapshot.SnapshotError):
+        snapshot.series([a])
+    for bad in ("0s", "-1s", "x", "1y"):
+        with pytest.raises(ValueError):
+            snapshot.parse_duration(bad)
+    assert snapshot.parse_duration("500ms") == 0.5
+    assert snapshot.parse_duration("2m") == 120.0
