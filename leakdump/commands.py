@@ -361,17 +361,25 @@ def _leak_watch(cmds, arg):
                          "does not change; diff two snapshots with "
                          "leak-dump --diff)")
 
+    stopped = [None]
+
     def run_for(seconds):
         try:
-            host.run_for(seconds)
+            stopped[0] = host.run_for(seconds)
         finally:
             cmds.forget()
 
+    def take(prove):
+        doc = take_snapshot(cmds, prove, args.all)
+        return _snapshot.stamp(doc, stopped[0])
+
     try:
-        doc = _snapshot.watch(
-            lambda prove: take_snapshot(cmds, prove, args.all),
-            run_for, args.samples, args.interval, args.prove,
-            host.progress)
+        # The process may have been stopped for a while (attached, at a
+        # breakpoint): a first short run makes every sample follow a stop
+        # whose time is known.
+        run_for(0.05)
+        doc = _snapshot.watch(take, run_for, args.samples, args.interval,
+                              args.prove, host.progress)
     except KeyboardInterrupt:
         host.release()
         raise CommandError("leak-watch interrupted before two samples; "

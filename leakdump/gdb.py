@@ -173,7 +173,10 @@ class GdbHost(Host):
         fired = threading.Event()
         done = threading.Event()
 
+        when = []
+
         def interrupt():
+            when.append((time.monotonic_ns(), time.time_ns()))
             fired.set()
             try:
                 gdb.execute("interrupt", to_string=True)
@@ -197,9 +200,7 @@ class GdbHost(Host):
             raise CommandError("the process exited during the watch")
         if not fired.is_set():
             raise KeyboardInterrupt
-        # The interrupt may still be queued if the stop came first: let
-        # the event loop run it now rather than in the next command.
-        time.sleep(0)
+        return when[0]
 
     def release(self):
         """A watch was interrupted: let the process run on (in the

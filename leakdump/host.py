@@ -109,8 +109,10 @@ class Host:
 
     def run_for(self, seconds):
         """leak-watch's interval: let the target run freely for seconds,
-        then stop it again for the next sample.  Raise CommandError when
-        it cannot run (a core file); on KeyboardInterrupt (the user's
+        then stop it again for the next sample.  Return when it was
+        stopped, (time.monotonic_ns(), time.time_ns()) taken as the stop
+        was asked for, or None if unknown.  Raise CommandError when it
+        cannot run (a core file); on KeyboardInterrupt (the user's
         Ctrl-C) leave it running and let the exception through."""
         raise CommandError("cannot let the target run from this host")
 

@@ -21,6 +21,7 @@ import os
 import re
 import sys
 import threading
+import time
 
 import lldb  # pylint: disable=import-error
 
@@ -193,8 +194,11 @@ class LldbHost(Host):
         fired = threading.Event()
         done = threading.Event()
 
+        when = []
+
         def timer():
             if not done.wait(seconds):
+                when.append((time.monotonic_ns(), time.time_ns()))
                 fired.set()
                 process.SendAsyncInterrupt()
 
@@ -213,6 +217,7 @@ class LldbHost(Host):
             raise CommandError("the process exited during the watch")
         if not fired.is_set():
             raise KeyboardInterrupt
+        return when[0]
 
     def release(self):
         """A watch was interrupted: let the process run on."""

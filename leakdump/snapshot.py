@@ -27,6 +27,7 @@ This module imports only the standard library.
 
 import datetime
 import json
+import os
 import time
 
 GROWING, SHRINKING, STEADY = "growing", "shrinking", "steady"
@@ -63,6 +64,10 @@ def load(source):
     if isinstance(source, dict):
         doc = source
     else:
+        if isinstance(source, os.PathLike):
+            source = os.fspath(source)
+        if isinstance(source, bytes):
+            source = source.decode("utf-8", "surrogateescape")
         text = source
         if not source.lstrip().startswith("{"):
             try:
@@ -77,6 +82,9 @@ def load(source):
         except ValueError as exc:
             raise SnapshotError("%s: not JSON (%s)" % (
                 source if text is not source else "snapshot", exc)) from None
+    if isinstance(doc, dict) and "samples" in doc and "target" not in doc:
+        raise SnapshotError("a diff or watch, not a snapshot: diff two "
+                            "leak-dump --format json reports")
     if not isinstance(doc, dict) or not isinstance(doc.get("groups"), list):
         raise SnapshotError("not a leak-dump JSON report (leak-dump "
                             "--format json): no \"groups\"")
@@ -396,6 +404,23 @@ def parse_duration(text):
     if not v > 0 or v > 7 * 86400:
         raise ValueError("not a duration: '%s' (30s, 500ms, 2m)" % text)
     return v
+
+
+def stamp(doc, stopped):
+    """Date a report by when its target was stopped, stopped being
+    (CLOCK_MONOTONIC ns, wall clock ns) as a host measured it: a debugger
+    reads a while after it stops the target, and not always as long.  The
+    monotonic clock is that of a local process (Go's nanotime), so it is
+    replaced only where the report read the target's own."""
+    target = doc.get("target")
+    if not isinstance(target, dict) or not stopped:
+        return doc
+    mono, wall = stopped
+    target["taken_at"] = format_time(wall / 1e9)
+    if isinstance(target.get("monotonic_ns"), int) and \
+            not target.get("now_estimated"):
+        target["monotonic_ns"] = mono
+    return doc
 
 
 def watch(take, run_for, samples=4, interval=30.0, prove=False,
