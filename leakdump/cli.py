@@ -15,6 +15,7 @@ Exit status: 0 done, 1 leaks found (--fail-on-leak, with --prove), 2 error
 (one line "leak-dump: ..." on stderr).
 """
 
+import json
 import os
 import shlex
 import signal
@@ -135,15 +136,19 @@ def _diff(argv, stdout, stderr):
     return EXIT_OK
 
 
-def _sample(pid, exe, prove, include_all):
-    """One snapshot of process pid: stopped, read, resumed."""
+def _sample(pid, exe, prove, include_all, stops):
+    """One snapshot of process pid: stopped, read, resumed, then parsed
+    (the process runs meanwhile).  stops gets how long it was stopped."""
+    t0 = time.monotonic()
     stopped = _leakdump.Stopped(pid)
     try:
         host = CliHost(Target(LIVE, exe, pid=pid, threads=stopped.threads))
         layer = _commands.Commands(host)
-        return _commands.take_snapshot(layer, prove, include_all)
+        text = _commands.snapshot_text(layer, prove, include_all)
     finally:
         stopped.resume()
+        stops.append(time.monotonic() - t0)
+    return json.loads(text)
 
 
 def _watch(argv, stdout, stderr):
@@ -165,12 +170,16 @@ def _watch(argv, stdout, stderr):
         for sig in (signal.SIGTERM, signal.SIGHUP):
             old[sig] = signal.signal(sig, _terminate)
 
+        stops = []
+
         def progress(text):
+            if stops:
+                text = text.rstrip("\n") + " (stopped %.2f s)\n" % stops[-1]
             stderr.write(text)
             stderr.flush()
 
         doc = _snapshot.watch(
-            lambda prove: _sample(pid, exe, prove, args.all),
+            lambda prove: _sample(pid, exe, prove, args.all, stops),
             time.sleep, args.samples, args.interval, args.prove, progress)
         text = _commands.emit(doc, args.format, args.output)
     except (_leakdump.Error, UsageError, ValueError, OSError) as exc:

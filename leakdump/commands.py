@@ -344,13 +344,17 @@ def _leak_dump_diff(cmds, args):
     return emit(_snapshot.diff(old, new), args.format, args.output)
 
 
-def take_snapshot(cmds, prove=False, include_all=False, forget=True):
-    """The current target's json report, parsed (a snapshot)."""
+def snapshot_text(cmds, prove=False, include_all=False, forget=True):
+    """The current target's json report (a snapshot), as text."""
     if forget:
         cmds.forget()
-    text = cmds.session().report(format="json", all=include_all,
+    return cmds.session().report(format="json", all=include_all,
                                  blocking=prove, prove=prove)
-    return json.loads(text)
+
+
+def take_snapshot(cmds, prove=False, include_all=False, forget=True):
+    """The current target's json report, parsed (a snapshot)."""
+    return json.loads(snapshot_text(cmds, prove, include_all, forget))
 
 
 def _leak_watch(cmds, arg):
