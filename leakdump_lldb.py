@@ -1,7 +1,7 @@
 """leakdump for LLDB: `command script import /path/to/leakdump_lldb.py`
 (or that line in ~/.lldbinit).  Build first: `make` in the checkout.
 
-Adds leak-dump, go-bt, go-goroutines, go-chan and go-mutex (`help
+Adds leak-dump, leak-watch, go-bt, go-goroutines, go-chan and go-mutex (`help
 leak-dump`), and makes LLDB pass Go's preemption signal (SIGURG) silently.
 Needs an LLDB with Python 3.11 (Debian: lldb-19 with python3-lldb-19).
 """
@@ -18,12 +18,13 @@ try:
         sys.path.insert(0, _HOME)
     # LLDB finds the command classes as attributes of this module.
     from leakdump.lldb_host import (GoBt, GoChan, GoGoroutines, GoMutex,
-                                    LeakDump, register)
+                                    LeakDump, LeakWatch, register)
     _IMPORT_ERROR = None
 except ImportError as exc:
     _IMPORT_ERROR = exc
 
-__all__ = ["GoBt", "GoChan", "GoGoroutines", "GoMutex", "LeakDump"]
+__all__ = ["GoBt", "GoChan", "GoGoroutines", "GoMutex", "LeakDump",
+           "LeakWatch"]
 
 
 def __lldb_init_module(debugger, internal_dict):

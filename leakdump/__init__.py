@@ -14,6 +14,9 @@ report(), list(), goroutine(), object()).  Around it:
   leakdump.api       the Python API, re-exported here: open_core(),
                      open_pid(), current() -> Session; Goroutine, Frame,
                      Group, Object (see its docstring)
+  leakdump.snapshot  diffs and growth watches of json reports (snapshots):
+                     diff(old, new), series([...]), render(doc, fmt);
+                     Session.snapshot() takes one
 """
 
 from leakdump.api import (Error, Frame, Goroutine, Group, Object,  # noqa: F401

@@ -43,7 +43,7 @@ Error = _leakdump.Error
 
 # goroutine_rows() tuple positions
 _INDEX, _ID, _STATE, _STATUS, _WAIT, _PARENT, _TID, _G, _LO, _HI, \
-    _LOCKED, _SYSTEM = range(12)
+    _LOCKED, _SYSTEM, _WAIT_SINCE = range(13)
 
 _BATCH = 4096
 
@@ -209,6 +209,9 @@ class Goroutine:
                      doc="status text as the runtime prints it")
     status = property(lambda self: self._r[_STATUS], doc="broad status")
     wait_minutes = property(lambda self: self._r[_WAIT])
+    wait_since_ns = property(lambda self: self._r[_WAIT_SINCE],
+                             doc="the runtime's waitsince (its nanotime), "
+                             "or None when it recorded none")
     created_by_goroutine = property(lambda self: self._r[_PARENT])
     thread = property(lambda self: self._r[_TID])
     locked_to_thread = property(lambda self: self._r[_LOCKED])
@@ -274,6 +277,7 @@ class Goroutine:
         group, blocking, verdict, reason, _ = self._extra()
         d = {"id": self.id, "group": group, "state": self.state,
              "status": self.status, "wait_minutes": self.wait_minutes,
+             "wait_since_ns": self.wait_since_ns,
              "created_by_goroutine": self.created_by_goroutine,
              "thread": self.thread, "g": self.g, "stack": self.stack,
              "locked_to_thread": self.locked_to_thread,
@@ -444,6 +448,12 @@ class Session:
         sessions."""
         stopped = self._stopped or self._resumed
         return getattr(stopped, "paused", None)
+
+    def snapshot(self, all=False, prove=False):  # noqa: A002
+        """The json report as a dict: a snapshot for leakdump.snapshot's
+        diff() and series() (it records when it was taken)."""
+        return json.loads(self.report(format="json", all=all,
+                                      blocking=prove, prove=prove))
 
     def info(self):
         """{"go_version", "goroutines" (all of them), "threads",

@@ -2,6 +2,8 @@
 
     leakdump core EXE CORE [COMMAND] [ARGS...]
     leakdump pid PID [COMMAND] [ARGS...]
+    leakdump diff OLD.json NEW.json [--format text|json|html] [--output FILE]
+    leakdump watch PID [--interval 30s] [--samples 4] [--prove] ...
 
 COMMAND is one of leakdump.commands (leak-dump by default) with the same
 options and output as in GDB: this is one more host (CliHost) in front of
@@ -15,19 +17,25 @@ Exit status: 0 done, 1 leaks found (--fail-on-leak, with --prove), 2 error
 (one line "leak-dump: ..." on stderr).
 """
 
+import json
 import os
 import shlex
 import signal
 import sys
+import time
 
 from leakdump import _leakdump
 from leakdump import commands as _commands
+from leakdump import snapshot as _snapshot
 from leakdump.host import CORE, LIVE, Host, Target, UsageError
 
 EXIT_OK, EXIT_LEAKS, EXIT_ERROR = 0, 1, 2
 
 USAGE = """usage: leakdump core EXE CORE [COMMAND] [ARGS...]
        leakdump pid PID [COMMAND] [ARGS...]
+       leakdump diff OLD.json NEW.json [--format text|json|html] [--output FILE]
+       leakdump watch PID [--interval 30s] [--samples 4] [--prove]
+                      [--all] [--format text|json|html] [--output FILE]
        leakdump {core|pid} --help | leakdump COMMAND --help"""
 
 HELP = USAGE + """
@@ -40,6 +48,13 @@ debugger: the commands and output of leakdump in GDB.
                   leave it exactly as it was: running, or stopped if it was
                   stopped; the stop lasts while the memory is read, not
                   while the output is formatted or printed
+  diff OLD NEW    compare two snapshots (leak-dump --format json reports):
+                  per group of (state, stack, creator), largest growth
+                  first, the counts, the change, the rate per minute, the
+                  new goroutines and the ones stuck in the same place
+  watch PID       leak-watch on process PID: SAMPLES snapshots INTERVAL
+                  apart, the process running freely in between (see
+                  `leakdump watch --help`)
 
 COMMAND (default leak-dump):
 %s
@@ -88,6 +103,107 @@ line gives the pause).  Needs the right to ptrace PID (same user, or
 root; Yama's ptrace_scope).
 """,
 }
+
+
+DIFF_HELP = """usage: leakdump diff OLD.json NEW.json [--format text|json|html] [--output FILE]
+
+Compare two snapshots of one program (leak-dump --format json reports,
+live or from cores): groups are matched by state, stack and creator and
+listed largest growth first with the count before and after, the change,
+the rate per minute (from the time each snapshot records), the goroutines
+that are new and those that sat in the same place in both (stuck).  The
+same as leak-dump --diff OLD.json with NEW taken now."""
+
+WATCH_HELP = """usage: leakdump watch PID [--interval 30s] [--samples 4] [--prove] [--all]
+                      [--format text|json|html] [--output FILE]
+
+""" + "\n".join(_commands.LEAK_WATCH_HELP.splitlines()[4:]).lstrip("\n") + """
+Each sample stops every thread (ptrace), reads, and resumes.  Exit
+status: 0 done, 2 error."""
+
+
+def _diff(argv, stdout, stderr):
+    parser = _commands._Parser(prog="leakdump diff", add_help=False)
+    parser.add_argument("old")
+    parser.add_argument("new")
+    parser.add_argument("--format", default="text",
+                        choices=("text", "json", "html"))
+    parser.add_argument("--output")
+    try:
+        args = parser.parse_args(argv)
+        doc = _snapshot.diff(args.old, args.new)
+        text = _commands.emit(doc, args.format, args.output)
+    except (UsageError, ValueError, OSError) as exc:
+        stderr.write("leak-dump: %s\n" % exc)
+        return EXIT_ERROR
+    _write_out(text, stdout)
+    return EXIT_OK
+
+
+def _sample(pid, exe, prove, include_all, stops):
+    """One snapshot of process pid: stopped, read, resumed, then parsed
+    (the process runs meanwhile).  stops gets how long it was stopped."""
+    t0 = time.monotonic()
+    stopped = _leakdump.Stopped(pid)
+    try:
+        host = CliHost(Target(LIVE, exe, pid=pid, threads=stopped.threads))
+        layer = _commands.Commands(host)
+        text = _commands.snapshot_text(layer, prove, include_all)
+    finally:
+        stopped.resume()
+        stops.append(time.monotonic() - t0)
+    return json.loads(text)
+
+
+def _watch(argv, stdout, stderr):
+    words = list(argv)
+    if not words or words[0].startswith("-"):
+        stderr.write("leak-dump: usage: leakdump watch PID [OPTIONS] "
+                     "(leakdump watch --help)\n")
+        return EXIT_ERROR
+    pid_word = words.pop(0)
+    if not pid_word.isdigit() or int(pid_word) <= 0:
+        stderr.write("leak-dump: not a process id: '%s'\n" % pid_word)
+        return EXIT_ERROR
+    pid = int(pid_word)
+    old = {}
+    try:
+        args = _commands.parse_leak_watch(words)
+        exe = _executable(pid)
+        # TERM and HUP end the watch like Ctrl-C: the process runs on.
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            old[sig] = signal.signal(sig, _terminate)
+
+        stops = []
+
+        def progress(text):
+            if stops:
+                text = text.rstrip("\n") + " (stopped %.2f s)\n" % stops[-1]
+            stderr.write(text)
+            stderr.flush()
+
+        doc = _snapshot.watch(
+            lambda prove: _sample(pid, exe, prove, args.all, stops),
+            time.sleep, args.samples, args.interval, args.prove, progress)
+        text = _commands.emit(doc, args.format, args.output)
+    except (_leakdump.Error, UsageError, ValueError, OSError) as exc:
+        stderr.write("leak-dump: %s\n" % exc)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        stderr.write("leak-dump: watch interrupted before two samples; "
+                     "process %d is running\n" % pid)
+        return EXIT_ERROR
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    if doc.get("interrupted"):
+        stderr.write("leak-dump: watch interrupted after %d samples; "
+                     "process %d is running\n" % (len(doc["samples"]), pid))
+    try:
+        _write_out(text, stdout)
+    except BrokenPipeError:
+        pass
+    return EXIT_OK
 
 
 class CliHost(Host):
@@ -152,6 +268,10 @@ def _split(argv):
         return HELP % _summaries()
     if mode in _commands.BY_NAME and rest[:1] in (["-h"], ["--help"]):
         return _command_help(mode)
+    if mode in ("diff", "watch"):
+        if "-h" in rest or "--help" in rest:
+            return DIFF_HELP if mode == "diff" else WATCH_HELP
+        return mode, rest
     if mode not in MODE_HELP:
         raise _Fail("unknown mode '%s': leakdump core EXE CORE ... or "
                     "leakdump pid PID ... (leakdump --help)" % mode)
@@ -172,6 +292,11 @@ def _split(argv):
             args[0], ", ".join(c.name for c in _commands.COMMANDS)))
     if "-h" in args or "--help" in args:
         return _command_help(command)
+    if command == "leak-watch":
+        if mode != "pid":
+            raise _Fail("leak-watch watches a live process: leakdump watch "
+                        "PID")
+        return "watch", [words[0]] + args
     fail_on_leak = "--fail-on-leak" in args
     if fail_on_leak:
         if command != "leak-dump":
@@ -220,6 +345,9 @@ def run(argv, stdout=None, stderr=None):
     if isinstance(parsed, str):
         _write_out(parsed.rstrip("\n") + "\n", stdout)
         return EXIT_OK
+    if len(parsed) == 2:
+        return (_diff if parsed[0] == "diff" else _watch)(parsed[1], stdout,
+                                                           stderr)
     mode, words, command, args, fail_on_leak = parsed
     stopped = None
     old = {}

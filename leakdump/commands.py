@@ -13,11 +13,13 @@ This module imports only the native module and the standard library:
 """
 
 import argparse
+import json
 import re
 import shlex
 import time
 
 from leakdump import _leakdump
+from leakdump import snapshot as _snapshot
 from leakdump.host import (CORE, LIVE, REMOTE, CommandError,  # noqa: F401
                            Host, UsageError)
 
@@ -26,6 +28,7 @@ _NATIVE_KIND = {CORE: "core", LIVE: "live", REMOTE: "callback"}
 
 # What a command may fail with; each becomes one line.
 _ONE_LINE_ERRORS = (_leakdump.Error, CommandError, OSError, ValueError)
+# (snapshot.SnapshotError is a ValueError.)
 
 
 # ---------------------------------------------------------------------------
@@ -37,6 +40,7 @@ LEAK_DUMP_HELP = """Dump the goroutines of the Go program being debugged, groupe
 Usage: leak-dump [--format text|go|json] [--output FILE] [--all]
                  [--group-by stack|blocker|label:KEY] [--no-blocking]
                  [--prove [--why]] [FILTERS]
+       leak-dump --diff OLD.json [--format text|json|html] [--output FILE]
        leak-dump --format pprof --output FILE.pb.gz [--all]
                  [--no-blocking] [--prove] [--pprof-labels] [FILTERS]
        leak-dump --format html --output FILE.html [--prove] [FILTERS]
@@ -73,6 +77,13 @@ FILTERS: [--state REGEX] [--function REGEX] [--min-wait DURATION]
   (the filters apply to every format; the header says how many of how
   many goroutines they kept)
   --output FILE  write to FILE instead of the terminal
+  --diff OLD.json
+                 compare with an earlier snapshot (a --format json
+                 report: it records when it was taken): groups matched
+                 by state, stack and creator, largest growth first, with
+                 the counts before and after, the change, the rate per
+                 minute, the goroutines that are new and those stuck in
+                 the same place in both; text, json or html
   --all          include runtime-internal goroutines
   --group-by blocker
                  group by the object waited on, whatever the stacks
@@ -154,6 +165,7 @@ def leak_dump_parser():
     parser.add_argument("--state", type=_regex("--state"))
     parser.add_argument("--function", type=_regex("--function"))
     parser.add_argument("--min-wait", type=parse_duration)
+    parser.add_argument("--diff")
     return parser
 
 
@@ -187,6 +199,66 @@ def parse_duration(arg):
         raise UsageError("--min-wait: a duration like 90s, 5m or 1h30m, "
                          "not %r" % arg)
     return sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+
+
+LEAK_WATCH_HELP = """Watch a live Go program's goroutine groups grow.
+
+Usage: leak-watch [--interval 30s] [--samples 4] [--prove] [--all]
+                  [--format text|json|html] [--output FILE]
+
+Takes SAMPLES snapshots INTERVAL apart (30s, 500ms, 2m), letting the
+process run freely between them (each sample stops it only as long as one
+leak-dump does), then reports the groups (state, stack, creator) that grew
+in every interval with their rate per minute, the ones that shrank or
+held, and the goroutines stuck in the same place through all samples.
+--prove gives the last sample's groups their leak verdicts.  Progress
+goes to stderr; Ctrl-C ends the watch early (the samples so far are
+reported) and leaves the process running."""
+
+
+def _duration(text):
+    return _snapshot.parse_duration(text)
+
+
+_duration.__name__ = "duration"     # argparse's "invalid duration value"
+
+
+def leak_watch_parser():
+    """The options of leak-watch (and of the command line's watch)."""
+    parser = _Parser(prog="leak-watch", add_help=False)
+    parser.add_argument("--interval", default="30s", type=_duration)
+    parser.add_argument("--samples", default=4, type=int)
+    parser.add_argument("--prove", action="store_true")
+    parser.add_argument("--all", action="store_true")
+    parser.add_argument("--format", default="text",
+                        choices=("text", "json", "html"))
+    parser.add_argument("--output")
+    return parser
+
+
+def parse_leak_watch(arg):
+    """leak-watch's argument string (or word list) -> Namespace."""
+    words = shlex.split(arg) if isinstance(arg, str) else list(arg)
+    args = leak_watch_parser().parse_args(words)
+    if args.samples < 2 or args.samples > 10000:
+        raise UsageError("--samples: at least 2 (a watch compares them)")
+    return args
+
+
+def emit(doc, fmt, output):
+    """A diff or watch document as fmt; written to output if given
+    (then nothing to print but a line saying so)."""
+    if fmt == "html":
+        from leakdump import html as _html
+        text = _html.render_series(doc)
+    else:
+        text = _snapshot.render(doc, fmt)
+    if not output:
+        return text
+    with open(output, "w", encoding="utf-8",
+              errors="surrogateescape") as f:
+        f.write(text)
+    return ""
 
 
 def parse_leak_dump(arg):
@@ -318,6 +390,8 @@ def _leak_dump(cmds, arg):
     if args.group_by.startswith("label:") and args.format in ("go", "pprof"):
         raise UsageError("--group-by label groups text, json and html "
                          "(pprof: --pprof-labels)")
+    if args.diff:
+        return _leak_dump_diff(cmds, args)
     kw = dict(format=args.format, all=args.all, output=args.output,
               group_by=args.group_by, blocking=not args.no_blocking,
               prove=args.prove, why=args.why)
@@ -335,6 +409,65 @@ def _leak_dump(cmds, arg):
         return cmds.session().report(**kw)
     text, cmds.verdicts = cmds.session().report(totals=True, **kw)
     return text
+
+
+def _leak_dump_diff(cmds, args):
+    if args.format not in ("text", "json", "html"):
+        raise UsageError("--diff prints text, json or html")
+    if args.group_by != "stack":
+        raise UsageError("--diff matches groups by stack")
+    old = _snapshot.load(args.diff)
+    new = take_snapshot(cmds, args.prove, args.all, forget=False)
+    return emit(_snapshot.diff(old, new), args.format, args.output)
+
+
+def snapshot_text(cmds, prove=False, include_all=False, forget=True):
+    """The current target's json report (a snapshot), as text."""
+    if forget:
+        cmds.forget()
+    return cmds.session().report(format="json", all=include_all,
+                                 blocking=prove, prove=prove)
+
+
+def take_snapshot(cmds, prove=False, include_all=False, forget=True):
+    """The current target's json report, parsed (a snapshot)."""
+    return json.loads(snapshot_text(cmds, prove, include_all, forget))
+
+
+def _leak_watch(cmds, arg):
+    args = parse_leak_watch(arg)
+    host = cmds.host
+    if host.describe().kind == CORE:
+        raise UsageError("leak-watch needs a live process (a core file "
+                         "does not change; diff two snapshots with "
+                         "leak-dump --diff)")
+
+    stopped = [None]
+
+    def run_for(seconds):
+        try:
+            stopped[0] = host.run_for(seconds)
+        finally:
+            cmds.forget()
+
+    def take(prove):
+        doc = take_snapshot(cmds, prove, args.all)
+        return _snapshot.stamp(doc, stopped[0])
+
+    try:
+        # The process may have been stopped for a while (attached, at a
+        # breakpoint): a first short run makes every sample follow a stop
+        # whose time is known.
+        run_for(0.05)
+        doc = _snapshot.watch(take, run_for, args.samples, args.interval,
+                              args.prove, host.progress)
+    except KeyboardInterrupt:
+        host.release()
+        raise CommandError("leak-watch interrupted before two samples; "
+                           "the process is running") from None
+    if doc.get("interrupted"):
+        host.release()
+    return emit(doc, args.format, args.output)
 
 
 # The arguments are checked before the target is looked at, except for
@@ -368,6 +501,7 @@ COMMANDS = (
     Command("go-mutex", "data", GO_MUTEX_HELP, _go_mutex),
     Command("go-bt", "stack", GO_BT_HELP, _go_bt),
     Command("go-goroutines", "stack", GO_GOROUTINES_HELP, _go_goroutines),
+    Command("leak-watch", "stack", LEAK_WATCH_HELP, _leak_watch),
 )
 
 BY_NAME = {c.name: c for c in COMMANDS}

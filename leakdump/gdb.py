@@ -7,12 +7,15 @@ evaluates expressions; one gdb.Command per command forwards to the layer.
 """
 
 import re
+import threading
+import time
 
 import gdb  # pylint: disable=import-error
 
 from leakdump import _leakdump
 from leakdump import commands as _commands
-from leakdump.host import CORE, REMOTE, Host, Target, UsageError, process_kind
+from leakdump.host import (CORE, REMOTE, CommandError, Host, Target,
+                           UsageError, process_kind)
 
 
 def _core_path(inferior):
@@ -157,6 +160,58 @@ class GdbHost(Host):
         raise UsageError("%s is neither a pointer nor in memory" % expr)
 
 
+    def run_for(self, seconds):
+        """Continue the inferior for seconds, then interrupt it: a timer
+        thread posts 'interrupt' to GDB's event loop, which runs while
+        'continue' waits (batch mode too).  A stop before that (the
+        user's Ctrl-C, a breakpoint, a signal) ends the watch as an
+        interruption."""
+        target = self.describe()
+        if target.kind == CORE or not target.pid:
+            raise UsageError("leak-watch needs a live process (a core "
+                             "file does not change; diff two snapshots)")
+        fired = threading.Event()
+        done = threading.Event()
+
+        when = []
+
+        def interrupt():
+            when.append((time.monotonic_ns(), time.time_ns()))
+            fired.set()
+            try:
+                gdb.execute("interrupt", to_string=True)
+            except gdb.error:
+                pass   # it stopped by itself meanwhile
+
+        def timer():
+            if not done.wait(seconds):
+                gdb.post_event(interrupt)
+
+        threading.Thread(target=timer, daemon=True).start()
+        try:
+            gdb.execute("continue", to_string=True)
+        except gdb.error as exc:
+            raise CommandError("cannot let the process run: %s" % exc) \
+                from None
+        finally:
+            done.set()
+        inferior = gdb.selected_inferior()
+        if inferior.pid == 0:
+            raise CommandError("the process exited during the watch")
+        if not fired.is_set():
+            raise KeyboardInterrupt
+        return when[0]
+
+    def release(self):
+        """A watch was interrupted: let the process run on (in the
+        background, when GDB can; else it stays stopped under GDB)."""
+        try:
+            if gdb.selected_inferior().pid:
+                gdb.execute("continue &", to_string=True)
+        except gdb.error:
+            pass
+
+
 HOST = GdbHost()
 COMMANDS = _commands.Commands(HOST)
 
@@ -185,6 +240,7 @@ GoChan = _command_class("GoChan", "go-chan")
 GoMutex = _command_class("GoMutex", "go-mutex")
 GoBt = _command_class("GoBt", "go-bt")
 GoGoroutines = _command_class("GoGoroutines", "go-goroutines")
+LeakWatch = _command_class("LeakWatch", "leak-watch")
 
 
 def _target_moved(*_args):
@@ -200,6 +256,7 @@ def register():
     GoMutex()
     GoBt()
     GoGoroutines()
+    LeakWatch()
     gdb.events.cont.connect(_target_moved)
     gdb.events.new_objfile.connect(_target_moved)
     gdb.events.exited.connect(_target_moved)

@@ -9,6 +9,7 @@ This module imports only the standard library.
 """
 
 import os
+import sys
 
 # Target kinds, as a host describes them.
 CORE = "core"      # a core file: the native side reads it (and its notes)
@@ -105,3 +106,22 @@ class Host:
         when it cannot be evaluated.  A host without expressions keeps this
         default (numbers only)."""
         raise UsageError("cannot evaluate %s: not an address" % expr)
+
+    def run_for(self, seconds):
+        """leak-watch's interval: let the target run freely for seconds,
+        then stop it again for the next sample.  Return when it was
+        stopped, (time.monotonic_ns(), time.time_ns()) taken as the stop
+        was asked for, or None if unknown.  Raise CommandError when it
+        cannot run (a core file); on KeyboardInterrupt (the user's
+        Ctrl-C) leave it running and let the exception through."""
+        raise CommandError("cannot let the target run from this host")
+
+    def release(self):
+        """A watch was interrupted: leave the target running (a debugger
+        detaches or continues it).  Nothing by default."""
+
+    def progress(self, text):
+        """A line of progress (a watch's samples): to stderr, so that the
+        output proper stays clean."""
+        sys.stderr.write(text)
+        sys.stderr.flush()

@@ -19,13 +19,16 @@ What differs from GDB:
 
 import os
 import re
+import sys
+import threading
+import time
 
 import lldb  # pylint: disable=import-error
 
 from leakdump import _leakdump
 from leakdump import commands as _commands
 from leakdump.host import (CORE, REMOTE, CommandError, Host, Target,
-                           process_kind)
+                           UsageError, process_kind)
 
 # LLDB's names for the registers whose core (NT_PRSTATUS) name differs.
 _LLDB_NAMES = {"eflags": "rflags"}
@@ -177,6 +180,61 @@ class LldbHost(Host):
                       read=read, debug_dirs=_debug_dirs(debugger),
                       instance=instance, generation=generation)
 
+    def run_for(self, seconds):
+        """Continue the process for seconds, then stop it: in LLDB's
+        synchronous mode Continue() returns at the next stop, which a
+        timer thread makes with SendAsyncInterrupt() (meant to be called
+        from another thread).  A stop before that ends the watch as an
+        interruption."""
+        debugger = self.debugger or lldb.debugger
+        process = debugger.GetSelectedTarget().GetProcess()
+        if not process.IsValid() or process.GetCoreFile().IsValid():
+            raise UsageError("leak-watch needs a live process (a core "
+                             "file does not change; diff two snapshots)")
+        fired = threading.Event()
+        done = threading.Event()
+
+        when = []
+
+        def timer():
+            if not done.wait(seconds):
+                when.append((time.monotonic_ns(), time.time_ns()))
+                fired.set()
+                process.SendAsyncInterrupt()
+
+        was_async = debugger.GetAsync()
+        debugger.SetAsync(False)
+        threading.Thread(target=timer, daemon=True).start()
+        try:
+            error = process.Continue()
+        finally:
+            done.set()
+            debugger.SetAsync(was_async)
+        if error.Fail():
+            raise CommandError("cannot let the process run: %s" %
+                               error.GetCString())
+        if process.GetState() in (lldb.eStateExited, lldb.eStateDetached):
+            raise CommandError("the process exited during the watch")
+        if not fired.is_set():
+            raise KeyboardInterrupt
+        return when[0]
+
+    def release(self):
+        """A watch was interrupted: let the process run on."""
+        debugger = self.debugger or lldb.debugger
+        process = debugger.GetSelectedTarget().GetProcess()
+        if process.IsValid() and process.GetState() == lldb.eStateStopped:
+            was_async = debugger.GetAsync()
+            debugger.SetAsync(True)
+            try:
+                process.Continue()
+            finally:
+                debugger.SetAsync(was_async)
+
+    def progress(self, text):
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
     def write(self, text):
         self.result.Print(text)
 
@@ -227,10 +285,11 @@ GoChan = _command_class("GoChan", "go-chan")
 GoMutex = _command_class("GoMutex", "go-mutex")
 GoBt = _command_class("GoBt", "go-bt")
 GoGoroutines = _command_class("GoGoroutines", "go-goroutines")
+LeakWatch = _command_class("LeakWatch", "leak-watch")
 
 CLASSES = {"leak-dump": "LeakDump", "go-chan": "GoChan",
            "go-mutex": "GoMutex", "go-bt": "GoBt",
-           "go-goroutines": "GoGoroutines"}
+           "go-goroutines": "GoGoroutines", "leak-watch": "LeakWatch"}
 
 # Go preempts goroutines with SIGURG: stopping on it would stop a busy
 # program every few milliseconds.

@@ -410,6 +410,7 @@ struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 	/* Else raised to the newest runtime timestamp when loading gs. */
 	if (!ld_target_now(&s->target, &s->now))
 		s->now_estimated = true;
+	s->taken_at = ld_target_wall(&s->target);
 	*ret = s;
 	return NULL;
 }

@@ -104,7 +104,7 @@ static PyObject *row(SessionObject *self, struct ld_py_api *a, size_t i)
 {
 	const struct ld_session *s = self->s;
 	const struct ld_goroutine *g = &s->gs[i];
-	PyObject *t = PyTuple_New(12), *v[12];
+	PyObject *t = PyTuple_New(13), *v[13];
 
 	if (!t)
 		return NULL;
@@ -120,9 +120,11 @@ static PyObject *row(SessionObject *self, struct ld_py_api *a, size_t i)
 	v[9] = PyLong_FromUnsignedLongLong(g->stack_hi);
 	v[10] = PyBool_FromLong(g->flags & LD_G_LOCKED);
 	v[11] = PyBool_FromLong(g->flags & LD_G_SYSTEM);
-	for (int k = 0; k < 12; k++) {
+	v[12] = int_or_none(g->waitsince > 0 ?
+			     (unsigned long long)g->waitsince : 0);
+	for (int k = 0; k < 13; k++) {
 		if (!v[k]) {
-			for (int j = k + 1; j < 12; j++)
+			for (int j = k + 1; j < 13; j++)
 				Py_XDECREF(v[j]);
 			Py_DECREF(t);
 			return NULL;

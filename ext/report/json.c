@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "leakdump/blocking/blocking.h"
 #include "leakdump/prove/prove.h"
@@ -39,6 +40,29 @@ static void json_frame(struct ld_strbuf *sb, const struct ld_visible_frame *f)
 			 f->inlined ? "true" : "false");
 }
 
+/*
+ * ,"taken_at":"RFC 3339 UTC","monotonic_ns":N|null: what makes a report a
+ * snapshot two of which can be diffed (rates need the time between them).
+ */
+static void json_snapshot_time(const struct ld_session *s,
+			       struct ld_strbuf *sb)
+{
+	time_t sec = (time_t)(s->taken_at / 1000000000);
+	struct tm tm;
+	char buf[40];
+
+	if (s->taken_at > 0 && gmtime_r(&sec, &tm) &&
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm))
+		ld_strbuf_printf(sb, ",\"taken_at\":\"%s.%06dZ\"", buf,
+				 (int)(s->taken_at % 1000000000 / 1000));
+	else
+		ld_strbuf_puts(sb, ",\"taken_at\":null");
+	if (s->now > 0)
+		ld_strbuf_printf(sb, ",\"monotonic_ns\":%lld", (long long)s->now);
+	else
+		ld_strbuf_puts(sb, ",\"monotonic_ns\":null");
+}
+
 static void json_target(struct ld_session *s, const struct ld_report_opts *o,
 			struct ld_strbuf *sb)
 {
@@ -62,6 +86,7 @@ static void json_target(struct ld_session *s, const struct ld_report_opts *o,
 			ld_strbuf_puts(sb, "null");
 		ld_strbuf_printf(sb, ",\"now_outliers\":%u", s->clock.outliers);
 	}
+	json_snapshot_time(s, sb);
 	ld_strbuf_puts(sb, ",\"warnings\":[");
 	for (unsigned int i = 0; i < s->nwarnings; i++) {
 		if (i)
@@ -299,8 +324,14 @@ static void json_goroutine(struct ld_session *s,
 	ld_strbuf_json_str(sb, ld_goroutine_status_text(s, g));
 	ld_strbuf_puts(sb, ",\"status\":");
 	ld_strbuf_json_str(sb, ld_goroutine_state_name(s, g));
-	ld_strbuf_printf(sb, ",\"wait_minutes\":%lld,\"created_by_goroutine\":",
+	/* The runtime's waitsince: a diff tells a wait that went on from a new one. */
+	ld_strbuf_printf(sb, ",\"wait_minutes\":%lld,\"wait_since_ns\":",
 			 (long long)ld_goroutine_wait_minutes(s, g));
+	if (g->waitsince > 0)
+		ld_strbuf_printf(sb, "%lld", (long long)g->waitsince);
+	else
+		ld_strbuf_puts(sb, "null");
+	ld_strbuf_puts(sb, ",\"created_by_goroutine\":");
 	if (g->parent_goid)
 		ld_strbuf_printf(sb, "%llu", (unsigned long long)g->parent_goid);
 	else

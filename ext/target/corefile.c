@@ -6,6 +6,8 @@
  * The core file format itself is parsed in core.c.
  */
 #include <sys/mman.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "leakdump/target/core.h"
 #include "leakdump/target/target.h"
@@ -78,6 +80,30 @@ static const uint8_t *corefile_view(const struct ld_target *t, size_t *size)
 	return core->map;
 }
 
+/*
+ * A core holds no clock of its own: when its file was created (the
+ * kernel and gcore create it right after stopping the process, then
+ * spend a varying time writing it), else when it was last written.
+ */
+static bool corefile_wall(const struct ld_target *t, int64_t *ret)
+{
+	const struct ld_core *core = t->priv;
+	struct statx stx;
+
+	if (!core || core->fd < 0 ||
+	    statx(core->fd, "", AT_EMPTY_PATH, STATX_BTIME | STATX_MTIME, &stx))
+		return false;
+	if ((stx.stx_mask & STATX_BTIME) && stx.stx_btime.tv_sec > 0) {
+		*ret = (int64_t)stx.stx_btime.tv_sec * 1000000000 +
+		       stx.stx_btime.tv_nsec;
+		return true;
+	}
+	if (!(stx.stx_mask & STATX_MTIME))
+		return false;
+	*ret = (int64_t)stx.stx_mtime.tv_sec * 1000000000 + stx.stx_mtime.tv_nsec;
+	return true;
+}
+
 const struct ld_target_ops ld_target_core_ops = {
 	.name = "core",
 	.mapped = true,
@@ -86,4 +112,5 @@ const struct ld_target_ops ld_target_core_ops = {
 	.mappings = corefile_mappings,
 	.trim = corefile_trim,
 	.view = corefile_view,
+	.wall = corefile_wall,
 };

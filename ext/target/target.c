@@ -5,6 +5,7 @@
  * operations a kind does not have.
  */
 #include <string.h>
+#include <time.h>
 
 #include "leakdump/target/target.h"
 
@@ -64,6 +65,17 @@ char *ld_target_describe_fd(const struct ld_target *t, int64_t fd)
 bool ld_target_now(const struct ld_target *t, int64_t *ret)
 {
 	return t->ops && t->ops->now && t->ops->now(t, ret);
+}
+
+int64_t ld_target_wall(const struct ld_target *t)
+{
+	struct timespec ts;
+	int64_t ns;
+
+	if (t->ops && t->ops->wall && t->ops->wall(t, &ns))
+		return ns;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 void ld_target_trim(struct ld_target *t)

@@ -71,7 +71,7 @@ DEFAULT_VERSIONS = " ".join(read_go_versions())
 FIXTURE_ARGS: Dict[str, List[str]] = {"parked": [], "many": ["1000"]}
 # Fixtures with their own tests (not parametrized over FIXTURE_NAMES).
 EXTRA_FIXTURES: Dict[str, List[str]] = {"running": [], "blocking": [], "cgo": [], "leakproof": [],
-                                         "sharedleak": ["1000"]}
+                                         "sharedleak": ["1000"], "growing": []}
 # Fixtures that use cgo: built with CGO_ENABLED=1 (gcc), the rest with 0.
 CGO_FIXTURES = {"cgo"}
 FIXTURE_NAMES = sorted(FIXTURE_ARGS)

@@ -141,6 +141,7 @@ def _mask_timers(data):
     data = re.sub(rb"fires in [\d.]+ s", b"fires in N s", data)
     data = re.sub(rb"(?m)^  cost: .*\n", b"  cost: N\n", data)
     data = re.sub(rb'"cost":\{[^}]*\},', b'"cost":N,', data)
+    data = re.sub(rb'"taken_at":"[^"]*","monotonic_ns":\d+', b'"taken_at":T', data)
     return re.sub(rb'"fires_in_ns":-?\d+', b'"fires_in_ns":N', data)
 
 

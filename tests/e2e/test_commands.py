@@ -104,11 +104,12 @@ def test_no_debugger_imported():
 
 def test_commands_names_order_and_help():
     assert [c.name for c in commands.COMMANDS] == [
-        "leak-dump", "go-chan", "go-mutex", "go-bt", "go-goroutines"]
+        "leak-dump", "go-chan", "go-mutex", "go-bt", "go-goroutines",
+        "leak-watch"]
     cats = {c.name: c.category for c in commands.COMMANDS}
     assert cats == {"leak-dump": "stack", "go-bt": "stack",
                     "go-goroutines": "stack", "go-chan": "data",
-                    "go-mutex": "data"}
+                    "go-mutex": "data", "leak-watch": "stack"}
     for c in commands.COMMANDS:
         assert "Usage: %s" % c.name in c.help
         assert not c.help.endswith("\n")

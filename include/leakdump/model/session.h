@@ -112,6 +112,8 @@ struct ld_session {
 	int64_t now;
 	bool now_estimated;
 	struct ld_clock_info clock;	/* where an estimated now came from */
+	/* wall clock (ns since the epoch) of the state read: a snapshot's time */
+	int64_t taken_at;
 
 	struct ld_goroutine *gs;
 	size_t ngs;

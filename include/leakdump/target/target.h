@@ -74,6 +74,11 @@ struct ld_target_ops {
 	char *(*describe_fd)(const struct ld_target *t, int64_t fd);
 	/* The target's nanotime() now, when it can be read rather than guessed. */
 	bool (*now)(const struct ld_target *t, int64_t *ret);
+	/*
+	 * The wall clock (ns since the Unix epoch) the state read is from: a
+	 * live target's is the time of reading, a core's when it was written.
+	 */
+	bool (*wall)(const struct ld_target *t, int64_t *ret);
 	/* Drop mapped pages from our resident set. */
 	void (*trim)(struct ld_target *t);
 	/* The file mapping reads are served from, for the pager. */
@@ -112,6 +117,8 @@ bool ld_target_mappings(const struct ld_target *t, ld_target_range_fn *fn,
 			void *arg);
 char *ld_target_describe_fd(const struct ld_target *t, int64_t fd);
 bool ld_target_now(const struct ld_target *t, int64_t *ret);
+/* ops->wall, or the time of the call for a kind without its own. */
+int64_t ld_target_wall(const struct ld_target *t);
 void ld_target_trim(struct ld_target *t);
 const uint8_t *ld_target_view(const struct ld_target *t, size_t *size);
 

@@ -434,9 +434,11 @@ static void test_json(void **state)
 	const char *groups;
 
 	populate(ss);
+	/* 2023-11-14T22:13:20.123456789Z: a snapshot's time, to the µs */
+	ss->s->taken_at = 1700000000123456789ll;
 	out = run_report(ss, LD_FORMAT_JSON, false);
 	assert_json(out);
-	assert_non_null(strstr(out, "{\"target\":{\"kind\":\"core\",\"pid\":null,\"executable\":\"/app/leaky\",\"go_version\":\"go1.26.0\",\"arch\":\"amd64\",\"now_estimated\":false,\"warnings\":[]},"));
+	assert_non_null(strstr(out, "{\"target\":{\"kind\":\"core\",\"pid\":null,\"executable\":\"/app/leaky\",\"go_version\":\"go1.26.0\",\"arch\":\"amd64\",\"now_estimated\":false,\"taken_at\":\"2023-11-14T22:13:20.123456Z\",\"monotonic_ns\":6000000000000,\"warnings\":[]},"));
 	assert_non_null(strstr(out, "\"totals\":{\"goroutines\":9,\"hidden\":1,\"unreadable\":0,\"by_state\":{\"waiting\":9},\"filtered\":null},"));
 	groups = strstr(out, "\"groups\":[");
 	assert_non_null(groups);
@@ -453,7 +455,7 @@ static void test_json(void **state)
 
 		assert_non_null(g30);
 		snprintf(want, sizeof(want),
-			 "{\"id\":30,\"group\":3,\"state\":\"chan receive\",\"status\":\"waiting\",\"wait_minutes\":0,\"created_by_goroutine\":10,\"thread\":null,\"g\":\"0x%llx\",\"stack\":[\"0x%llx\",\"0x%llx\"],\"locked_to_thread\":false,\"stack_bytes\":65536,\"system\":false,\"error\":null,\"blocking\":[]}",
+			 "{\"id\":30,\"group\":3,\"state\":\"chan receive\",\"status\":\"waiting\",\"wait_minutes\":0,\"wait_since_ns\":null,\"created_by_goroutine\":10,\"thread\":null,\"g\":\"0x%llx\",\"stack\":[\"0x%llx\",\"0x%llx\"],\"locked_to_thread\":false,\"stack_bytes\":65536,\"system\":false,\"error\":null,\"blocking\":[]}",
 			 (unsigned long long)g30->addr,
 			 (unsigned long long)g30->stack_lo,
 			 (unsigned long long)g30->stack_hi);
@@ -483,7 +485,7 @@ static void test_json(void **state)
 	out = run_report(ss, LD_FORMAT_JSON, true);
 	assert_json(out);
 	assert_non_null(strstr(out, "\"totals\":{\"goroutines\":10,\"hidden\":0,"));
-	assert_non_null(strstr(out, "{\"id\":2,\"group\":3,\"state\":\"GC sweep wait\",\"status\":\"waiting\",\"wait_minutes\":0,\"created_by_goroutine\":1,"));
+	assert_non_null(strstr(out, "{\"id\":2,\"group\":3,\"state\":\"GC sweep wait\",\"status\":\"waiting\",\"wait_minutes\":0,\"wait_since_ns\":null,\"created_by_goroutine\":1,"));
 	assert_non_null(strstr(out, "\"system\":true"));
 }
 
