@@ -423,3 +423,33 @@ def test_series_logic():
             snapshot.parse_duration(bad)
     assert snapshot.parse_duration("500ms") == 0.5
     assert snapshot.parse_duration("2m") == 120.0
+
+
+@pytest.mark.parametrize("version", VERSIONS[-1:])
+def test_watch_and_diff_as_html(version, spawn, tool, tmp_path):
+    """A real watch and a real diff rendered with --format html load in
+    headless chromium with no error, and the counts the page shows are the
+    JSON's: the watch's samples and every group's counts."""
+    from test_html import load
+    fp = spawn(version, "growing")
+    page = tmp_path / "watch.html"
+    ok(leakdump("watch", fp.pid, "--interval", "1s", "--samples", "3",
+                "--format", "html", "--output", page))
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    ok(leakdump("pid", fp.pid, "--format", "json", "--output", a))
+    time.sleep(1.5)
+    ok(leakdump("pid", fp.pid, "--format", "json", "--output", b))
+    diff_json = json.loads(ok(leakdump("diff", a, b, "--format", "json")))
+    diff_page = tmp_path / "diff.html"
+    ok(leakdump("diff", a, b, "--format", "html", "--output", diff_page))
+    _not_stopped(fp)
+    dom = load(page, tmp_path)
+    rows = dom.find("tr", "group")
+    assert len(rows) >= 2
+    grew = [r for r in rows if r["data-counts"].split(",")[-1] != r["data-counts"].split(",")[0]]
+    assert grew, [r["data-counts"] for r in rows]
+    assert len(dom.find("tr", "sample")) == 3
+    dom = load(diff_page, tmp_path)
+    got = sorted(r["data-counts"] for r in dom.find("tr", "group"))
+    want = sorted(",".join(str(c) for c in g["counts"]) for g in diff_json["groups"])
+    assert got == want
