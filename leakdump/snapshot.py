@@ -59,10 +59,70 @@ def format_time(seconds):
     return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _str(v):
+    return v if isinstance(v, str) else None
+
+
+def _int(v):
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _frame(f):
+    if not isinstance(f, dict):
+        return None
+    return {"function": _str(f.get("function")), "file": _str(f.get("file")),
+            "line": _int(f.get("line"))}
+
+
+def _group(g):
+    """A report group as the diff reads it; None when it is no group."""
+    if not isinstance(g, dict):
+        return None
+    out = {"state": _str(g.get("state")),
+           "frames": [f for f in map(_frame, g.get("frames") or [] if
+                                     isinstance(g.get("frames"), list) else [])
+                      if f],
+           "created_by": _frame(g.get("created_by")),
+           "goroutines": [i for i in (g.get("goroutines") if
+                                      isinstance(g.get("goroutines"), list)
+                                      else []) if _int(i) is not None]}
+    if isinstance(g.get("verdict"), str):
+        out["verdict"] = g["verdict"]
+    return out
+
+
+def _clean(doc):
+    """The parts of a report the diff reads, each of the type it expects:
+    a report from anywhere is untrusted input (a wrong type is dropped,
+    never an exception further on)."""
+    target = doc.get("target") if isinstance(doc.get("target"), dict) else {}
+    totals = doc.get("totals") if isinstance(doc.get("totals"), dict) else {}
+    mono = _int(target.get("monotonic_ns"))
+    return {
+        "target": {"taken_at": _str(target.get("taken_at")),
+                   "monotonic_ns": mono,
+                   "now_estimated": target.get("now_estimated") is True,
+                   "pid": _int(target.get("pid")),
+                   "executable": _str(target.get("executable"))},
+        "totals": {"goroutines": _int(totals.get("goroutines"))},
+        "groups": [g for g in map(_group, doc["groups"]) if g],
+        "goroutines": [{"id": g["id"],
+                        "wait_since_ns": _int(g.get("wait_since_ns"))}
+                       for g in (doc.get("goroutines") if
+                                 isinstance(doc.get("goroutines"), list)
+                                 else [])
+                       if isinstance(g, dict) and _int(g.get("id")) is not None],
+    }
+
+
 def load(source):
-    """A report from a path, JSON text or an already parsed dict."""
+    """A report from a path, JSON text or an already parsed dict; only
+    the parts a diff reads, each of the expected type."""
     if isinstance(source, dict):
         doc = source
+    elif not isinstance(source, (str, bytes, os.PathLike)):
+        raise SnapshotError("not a leak-dump JSON report: a %s"
+                            % type(source).__name__)
     else:
         if isinstance(source, os.PathLike):
             source = os.fspath(source)
@@ -88,7 +148,7 @@ def load(source):
     if not isinstance(doc, dict) or not isinstance(doc.get("groups"), list):
         raise SnapshotError("not a leak-dump JSON report (leak-dump "
                             "--format json): no \"groups\"")
-    return doc
+    return _clean(doc)
 
 
 def _frame_key(f):
@@ -319,7 +379,7 @@ def _group_text(g, out):
     if extra:
         out.append("    " + " · ".join(extra) + "\n")
     for f in g["frames"][:_TEXT_FRAMES]:
-        out.append("    %-40s %s:%s\n" % (f["function"] + "()",
+        out.append("    %-40s %s:%s\n" % ((f["function"] or "?") + "()",
                                           _short(f["file"]), f["line"]))
     if len(g["frames"]) > _TEXT_FRAMES:
         out.append("    ... %d more frames\n" %
