@@ -16,15 +16,12 @@ _HOME = os.environ.get("LEAKDUMP_HOME") or \
 try:
     if _HOME not in sys.path:
         sys.path.insert(0, _HOME)
+    from leakdump.lldb_host import CLASSES, register
     # LLDB finds the command classes as attributes of this module.
-    from leakdump.lldb_host import (GoBt, GoChan, GoGoroutines, GoMutex,
-                                    LeakDump, LeakWatch, register)
+    globals().update((cls.__name__, cls) for cls in CLASSES.values())
     _IMPORT_ERROR = None
 except ImportError as exc:
     _IMPORT_ERROR = exc
-
-__all__ = ["GoBt", "GoChan", "GoGoroutines", "GoMutex", "LeakDump",
-           "LeakWatch"]
 
 
 def __lldb_init_module(debugger, internal_dict):

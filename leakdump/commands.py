@@ -507,6 +507,16 @@ COMMANDS = (
 BY_NAME = {c.name: c for c in COMMANDS}
 
 
+def command_classes(base):
+    """A host's command classes, one subclass of base per command in
+    COMMANDS' order: {command name: class}.  Each class is named after its
+    command (leak-dump: LeakDump), its __doc__ is the help text and .spec
+    the command's spec, so an adapter lists no command itself."""
+    return {c.name: type("".join(w.capitalize() for w in c.name.split("-")),
+                         (base,), {"__doc__": c.help, "spec": c})
+            for c in COMMANDS}
+
+
 _LATEST = None    # the Commands made last: leakdump.current() asks it
 
 

@@ -230,17 +230,8 @@ class _Command(gdb.Command):
         COMMANDS.invoke(self.spec.name, arg)
 
 
-def _command_class(class_name, name):
-    spec = _commands.BY_NAME[name]
-    return type(class_name, (_Command,), {"__doc__": spec.help, "spec": spec})
-
-
-LeakDump = _command_class("LeakDump", "leak-dump")
-GoChan = _command_class("GoChan", "go-chan")
-GoMutex = _command_class("GoMutex", "go-mutex")
-GoBt = _command_class("GoBt", "go-bt")
-GoGoroutines = _command_class("GoGoroutines", "go-goroutines")
-LeakWatch = _command_class("LeakWatch", "leak-watch")
+# GDB's command objects, one per command (LeakDump, GoChan, ...).
+CLASSES = _commands.command_classes(_Command)
 
 
 def _target_moved(*_args):
@@ -251,12 +242,8 @@ def _target_moved(*_args):
 
 
 def register():
-    LeakDump()
-    GoChan()
-    GoMutex()
-    GoBt()
-    GoGoroutines()
-    LeakWatch()
+    for cls in CLASSES.values():
+        cls()
     gdb.events.cont.connect(_target_moved)
     gdb.events.new_objfile.connect(_target_moved)
     gdb.events.exited.connect(_target_moved)

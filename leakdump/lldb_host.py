@@ -275,21 +275,9 @@ class _Command:
         return self.spec.help.split("\n", 1)[-1].lstrip("\n")
 
 
-def _command_class(class_name, name):
-    spec = _commands.BY_NAME[name]
-    return type(class_name, (_Command,), {"__doc__": spec.help, "spec": spec})
-
-
-LeakDump = _command_class("LeakDump", "leak-dump")
-GoChan = _command_class("GoChan", "go-chan")
-GoMutex = _command_class("GoMutex", "go-mutex")
-GoBt = _command_class("GoBt", "go-bt")
-GoGoroutines = _command_class("GoGoroutines", "go-goroutines")
-LeakWatch = _command_class("LeakWatch", "leak-watch")
-
-CLASSES = {"leak-dump": "LeakDump", "go-chan": "GoChan",
-           "go-mutex": "GoMutex", "go-bt": "GoBt",
-           "go-goroutines": "GoGoroutines", "leak-watch": "LeakWatch"}
+# LLDB's command classes, one per command (LeakDump, GoChan, ...); the
+# loader (leakdump_lldb.py) makes them its attributes for LLDB to find.
+CLASSES = _commands.command_classes(_Command)
 
 # Go preempts goroutines with SIGURG: stopping on it would stop a busy
 # program every few milliseconds.
@@ -329,5 +317,6 @@ def register(debugger, module):
     loader as (the classes are reached through it)."""
     for name, cls in CLASSES.items():
         debugger.HandleCommand(
-            "command script add -o -c %s.%s %s" % (module, cls, name))
+            "command script add -o -c %s.%s %s" % (module, cls.__name__,
+                                                    name))
     pass_sigurg(debugger)
