@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -341,6 +342,12 @@ def run_gdb(target: Sequence[str], commands: Sequence[str], gdbinit: bool = True
     argv += list(target)
     for c in commands:
         argv += ["-ex", c]
+    return _run_debugger(argv, GdbResult, timeout)
+
+
+def _run_debugger(argv: List[str], result, timeout: float):
+    """Run a batch debugger; result(argv, returncode, stdout, stderr).
+    Killed, with what it printed, on timeout."""
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, errors="replace",
                          start_new_session=True)
@@ -350,12 +357,13 @@ def run_gdb(target: Sequence[str], commands: Sequence[str], gdbinit: bool = True
     except subprocess.TimeoutExpired:
         _kill(p)
         out, err = p.communicate()
-        raise AssertionError("gdb timed out after %ss:\n%s" % (
-            timeout, GdbResult(argv, None, out or "", err or "").describe()))
+        raise AssertionError("%s timed out after %ss:\n%s" % (
+            os.path.basename(argv[0]), timeout,
+            result(argv, None, out or "", err or "").describe()))
     finally:
         if p in _live:
             _live.remove(p)
-    return GdbResult(argv, p.returncode, out, err)
+    return result(argv, p.returncode, out, err)
 
 
 class LldbResult(GdbResult):
@@ -396,21 +404,7 @@ def run_lldb(target: Sequence[str], commands: Sequence[str], loader: bool = True
     argv += lldb_target(target)
     for c in commands:
         argv += ["-o", c]
-    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, errors="replace",
-                         start_new_session=True)
-    _live.append(p)
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(p)
-        out, err = p.communicate()
-        raise AssertionError("lldb timed out after %ss:\n%s" % (
-            timeout, LldbResult(argv, None, out or "", err or "").describe()))
-    finally:
-        if p in _live:
-            _live.remove(p)
-    return LldbResult(argv, p.returncode, out, err)
+    return _run_debugger(argv, LldbResult, timeout)
 
 
 def live_target(pid: int) -> List[str]:
@@ -484,6 +478,40 @@ def core_loads(core: Path) -> List["CoreLoad"]:
             out.append(CoreLoad(p_vaddr, p_memsz, p_offset, p_filesz, p_flags,
                                 phoff + i * phentsize))
     return out
+
+def core_offset(loads: List["CoreLoad"], addr: int) -> int:
+    """The file offset of address addr in a core (core_loads); raises
+    when the core did not save it."""
+    for l in loads:
+        if l.vaddr <= addr < l.vaddr + l.filesz:
+            return l.offset + addr - l.vaddr
+    raise AssertionError("0x%x not saved in core" % addr)
+
+
+def symbol(exe: Path, name: str) -> int:
+    """A symbol's address in exe (nm)."""
+    out = subprocess.run(["nm", str(exe)], capture_output=True, text=True,
+                         check=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == name:
+            return int(parts[0], 16)
+    raise AssertionError("%s not in %s" % (name, exe))
+
+
+def struct_layout(exe: Path, name: str):
+    """({field: offset}, total size) of struct name from exe's DWARF, as
+    GDB prints it in C (ptype/o)."""
+    r = subprocess.run([GDB, "-nx", "-batch", "-ex", "set language c",
+                        "-ex", "ptype/o struct '%s'" % name, str(exe)],
+                       capture_output=True, text=True, timeout=60)
+    fields = {}
+    for m in re.finditer(r"/\*\s+(\d+)\s+\|\s+\d+\s+\*/\s+.*?\b(\w+);", r.stdout):
+        fields.setdefault(m.group(2), int(m.group(1)))
+    size = re.search(r"total size \(bytes\):\s+(\d+)", r.stdout)
+    assert fields and size, r.stdout[-2000:]
+    return fields, int(size.group(1))
+
 
 def require_tool() -> None:
     if not GDBINIT.exists():

@@ -4,29 +4,11 @@ every other goroutine still matches the runtime's own dump."""
 
 import json
 import struct
-import subprocess
 
 import pytest
 
 import godump
 import harness
-
-
-def _offset(loads, addr):
-    for l in loads:
-        if l.vaddr <= addr < l.vaddr + l.filesz:
-            return l.offset + addr - l.vaddr
-    raise AssertionError("0x%x not saved in core" % addr)
-
-
-def _symbol(exe, name):
-    out = subprocess.run(["nm", str(exe)], capture_output=True, text=True,
-                         check=True).stdout
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2] == name:
-            return int(parts[0], 16)
-    raise AssertionError("%s not in %s" % (name, exe))
 
 
 @pytest.mark.skipif(harness.which("nm") is None, reason="no nm")
@@ -45,17 +27,17 @@ def test_damaged_core_dumps_with_notes(go_version, fixture_name, spawn, tool, tm
         vg = next(g for g in js["goroutines"] if g["id"] == victim)
         lo, hi = (int(x, 16) for x in vg["stack"])
         loads = harness.core_loads(core)
-        allgs = _symbol(fp.exe, "runtime.allgs")
+        allgs = harness.symbol(fp.exe, "runtime.allgs")
         with open(core, "r+b") as f:
-            f.seek(_offset(loads, lo))
+            f.seek(harness.core_offset(loads, lo))
             f.write(b"\x41" * (hi - lo))
-            f.seek(_offset(loads, allgs))
+            f.seek(harness.core_offset(loads, allgs))
             arr, n = struct.unpack("<QQ", f.read(16))
             assert n > 10
             # allgs[n-1] now points at unmapped memory.
-            f.seek(_offset(loads, arr + 8 * (n - 1)))
+            f.seek(harness.core_offset(loads, arr + 8 * (n - 1)))
             lost, = struct.unpack("<Q", f.read(8))
-            f.seek(_offset(loads, arr + 8 * (n - 1)))
+            f.seek(harness.core_offset(loads, arr + 8 * (n - 1)))
             f.write(struct.pack("<Q", 0xdead0000))
         lost_id = next(g["id"] for g in js["goroutines"] if int(g["g"], 16) == lost) \
             if any(int(g["g"], 16) == lost for g in js["goroutines"]) else None

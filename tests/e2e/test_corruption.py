@@ -16,9 +16,7 @@ LEAKDUMP_CORRUPT_VARIANTS sets the number of variants per release
 import json
 import os
 import random
-import re
 import struct
-import subprocess
 
 import pytest
 
@@ -35,29 +33,6 @@ HOST = os.environ.get("LEAKDUMP_E2E_HOST", "gdb")
 # no goroutine's stack): strict checks apply.
 STRICT = {"g", "stack", "sudog", "allgs_entry", "hchan"}
 KINDS = ["g", "stack", "sudog", "allgs_entry", "hchan", "allglen", "notes"]
-
-
-def _layout(exe, struct_name):
-    """{field: offset} and the total size of a runtime struct (DWARF)."""
-    r = subprocess.run([harness.GDB, "-nx", "-batch", "-ex", "set language c",
-                        "-ex", "ptype/o struct '%s'" % struct_name, str(exe)],
-                       capture_output=True, text=True, timeout=60)
-    fields = {}
-    for m in re.finditer(r"/\*\s+(\d+)\s+\|\s+\d+\s+\*/\s+.*?\b(\w+);", r.stdout):
-        fields.setdefault(m.group(2), int(m.group(1)))
-    size = re.search(r"total size \(bytes\):\s+(\d+)", r.stdout)
-    assert fields and size, r.stdout[-2000:]
-    return fields, int(size.group(1))
-
-
-def _symbol(exe, name):
-    out = subprocess.run(["nm", str(exe)], capture_output=True, text=True,
-                         check=True).stdout
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2] == name:
-            return int(parts[0], 16)
-    raise AssertionError("%s not in %s" % (name, exe))
 
 
 class Core:
@@ -124,11 +99,11 @@ class World:
     def __init__(self, exe, core, doc, oracle):
         self.exe, self.core, self.doc, self.oracle = exe, core, doc, oracle
         self.gs = {g["id"]: g for g in doc["goroutines"]}
-        self.g_fields, self.g_size = _layout(exe, "runtime.g")
-        _, self.sudog_size = _layout(exe, "runtime.sudog")
-        _, self.hchan_size = _layout(exe, "runtime.hchan")
-        self.allgs = _symbol(exe, "runtime.allgs")
-        self.allglen = _symbol(exe, "runtime.allglen")
+        self.g_fields, self.g_size = harness.struct_layout(exe, "runtime.g")
+        _, self.sudog_size = harness.struct_layout(exe, "runtime.sudog")
+        _, self.hchan_size = harness.struct_layout(exe, "runtime.hchan")
+        self.allgs = harness.symbol(exe, "runtime.allgs")
+        self.allglen = harness.symbol(exe, "runtime.allglen")
         self.chans = [int(o["address"], 16) for o in doc.get("objects", [])
                       if o.get("kind") == "chan" and o.get("address")]
         self.users = sorted(gid for gid, g in oracle.items()

@@ -11,11 +11,9 @@ release-independent; each case costs a core)."""
 import contextlib
 import json
 import os
-import re
 import resource
 import signal
 import struct
-import subprocess
 import time
 from pathlib import Path
 
@@ -32,13 +30,6 @@ def _edge_only(go_version):
         pytest.skip("damage cases run on the oldest and newest release only")
 
 
-def _offset(loads, addr):
-    for l in loads:
-        if l.vaddr <= addr < l.vaddr + l.filesz:
-            return l.offset + addr - l.vaddr
-    raise AssertionError("0x%x not saved in core" % addr)
-
-
 @contextlib.contextmanager
 def patched(core, edits):
     """Write edits [(vaddr, bytes)] into core; put the old bytes back on
@@ -48,7 +39,7 @@ def patched(core, edits):
     with open(core, "r+b") as f:
         try:
             for addr, data in edits:
-                off = _offset(loads, addr)
+                off = harness.core_offset(loads, addr)
                 f.seek(off)
                 saved.append((off, f.read(len(data))))
                 f.seek(off)
@@ -61,26 +52,8 @@ def patched(core, edits):
                 f.write(old)
 
 
-def _g_offsets(exe):
-    """Offsets of runtime.g's fields, from the build's DWARF (GDB, as C)."""
-    r = subprocess.run([harness.GDB, "-nx", "-batch", "-ex", "set language c",
-                        "-ex", "ptype/o struct 'runtime.g'", str(exe)],
-                       capture_output=True, text=True, timeout=60)
-    out = {}
-    for m in re.finditer(r"/\*\s+(\d+)\s+\|\s+\d+\s+\*/\s+.*?\b(\w+);", r.stdout):
-        out.setdefault(m.group(2), int(m.group(1)))
-    assert "waitsince" in out and "atomicstatus" in out, r.stdout[-2000:]
-    return out
-
-
-def _symbol(exe, name):
-    out = subprocess.run(["nm", str(exe)], capture_output=True, text=True,
-                         check=True).stdout
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2] == name:
-            return int(parts[0], 16)
-    raise AssertionError("%s not in %s" % (name, exe))
+def _g_fields(exe):
+    return harness.struct_layout(exe, "runtime.g")[0]
 
 
 class Damage:
@@ -153,7 +126,7 @@ def test_one_bad_g_costs_one_goroutine_stripped(damage, how, builds, go_version)
     g = d.g_of[victim]
     if how == "status_out_of_range":
         # The stripped build has the same layout as the one with symbols.
-        off = _g_offsets(builds.exe(go_version, "parked"))["atomicstatus"]
+        off = _g_fields(builds.exe(go_version, "parked"))["atomicstatus"]
         edits = [(g + off, struct.pack("<I", 0x7f))]
     else:
         lo, hi = (int(x, 16) for x in next(
@@ -174,7 +147,7 @@ def test_future_waitsince_moves_no_one_else(damage, go_version):
     stamped an hour past any clock: the first two keep their minutes."""
     d = damage
     a, b, c = d.victims(3)
-    off = _g_offsets(d.exe)["waitsince"]
+    off = _g_fields(d.exe)["waitsince"]
     with open("/proc/uptime") as f:
         uptime_ns = int(float(f.read().split()[0]) * 1e9)
     long_ago = struct.pack("<q", 1)
@@ -201,7 +174,7 @@ def test_future_waitsince_moves_no_one_else(damage, go_version):
 
 def test_allglen_zero_still_lists_everyone(damage):
     d = damage
-    allglen = _symbol(d.exe, "runtime.allglen")
+    allglen = harness.symbol(d.exe, "runtime.allglen")
     with patched(d.core, [(allglen, struct.pack("<Q", 0))]):
         _others_unchanged(d, [])
         doc = d.json()
@@ -213,8 +186,8 @@ def test_allglen_zero_still_lists_everyone(damage):
 
 def test_empty_allgs_is_an_error_not_an_empty_dump(damage):
     d = damage
-    allglen = _symbol(d.exe, "runtime.allglen")
-    allgs = _symbol(d.exe, "runtime.allgs")
+    allglen = harness.symbol(d.exe, "runtime.allglen")
+    allgs = harness.symbol(d.exe, "runtime.allgs")
     with patched(d.core, [(allglen, struct.pack("<Q", 0)),
                           (allgs + 8, struct.pack("<Q", 0))]):
         for cmd in ("leak-dump", "leak-dump --format json", "leak-dump --prove"):
