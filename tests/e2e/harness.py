@@ -513,6 +513,42 @@ def struct_layout(exe: Path, name: str):
     return fields, int(size.group(1))
 
 
+def kernel_writes_cores_here() -> bool:
+    """The kernel writes a crashing process's core as ./core."""
+    try:
+        return Path("/proc/sys/kernel/core_pattern").read_text().strip() == "core"
+    except OSError:
+        return False
+
+
+def _unlimited_core() -> None:
+    import resource
+    resource.setrlimit(resource.RLIMIT_CORE,
+                       (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+
+def kernel_core(exe: Path, outdir: Path, args: Sequence[str] = ()):
+    """Run fixture exe until ready, crash it (SIGABRT, GOTRACEBACK=crash)
+    so that the kernel writes its core: (the FixtureProcess, the core's
+    path).  Fails unless it died of the signal and left a core."""
+    fp = FixtureProcess(exe, outdir, args, env={"GOTRACEBACK": "crash"},
+                        cwd=str(outdir), preexec_fn=_unlimited_core)
+    try:
+        fp.wait_ready()
+        os.kill(fp.pid, signal.SIGABRT)
+        deadline = time.monotonic() + 120
+        while fp.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert fp.proc.returncode is not None, "fixture did not die on SIGABRT"
+        assert fp.proc.returncode == -signal.SIGABRT, fp.log_text()[-2000:]
+    finally:
+        fp.stop()
+    core = outdir / "core"
+    assert core.exists(), "no kernel core written in %s: %s" % (
+        outdir, os.listdir(outdir))
+    return fp, core
+
+
 def require_tool() -> None:
     if not GDBINIT.exists():
         raise AssertionError("%s is missing: the leak-dump GDB commands are not "

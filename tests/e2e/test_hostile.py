@@ -11,11 +11,7 @@ release-independent; each case costs a core)."""
 import contextlib
 import json
 import os
-import resource
-import signal
 import struct
-import time
-from pathlib import Path
 
 import pytest
 
@@ -197,30 +193,7 @@ def test_empty_allgs_is_an_error_not_an_empty_dump(damage):
             assert '"proven": true' not in r.output and "proven" not in r.output
 
 
-def _unlimited_core():
-    resource.setrlimit(resource.RLIMIT_CORE,
-                       (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-
-
-def _kernel_core(exe, outdir):
-    fp = harness.FixtureProcess(exe, outdir, harness.FIXTURE_ARGS["parked"],
-                                env={"GOTRACEBACK": "crash"}, cwd=str(outdir),
-                                preexec_fn=_unlimited_core)
-    try:
-        fp.wait_ready()
-        os.kill(fp.pid, signal.SIGABRT)
-        deadline = time.monotonic() + 120
-        while fp.proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-    finally:
-        fp.stop()
-    core = outdir / "core"
-    if not core.exists():
-        pytest.skip("the kernel wrote no core in %s" % outdir)
-    return fp, core
-
-
-@pytest.mark.skipif(Path("/proc/sys/kernel/core_pattern").read_text().strip() != "core",
+@pytest.mark.skipif(not harness.kernel_writes_cores_here(),
                     reason="kernel core_pattern is not plain 'core'")
 def test_truncated_core_downgrades_prove(go_version, builds, tool, tmp_path):
     """A kernel core cut short in the middle of the Go heap (a disk quota,
@@ -229,7 +202,8 @@ def test_truncated_core_downgrades_prove(go_version, builds, tool, tmp_path):
     suspected with the gaps named."""
     _edge_only(go_version)
     exe = builds.exe(go_version, "parked")
-    fp, core = _kernel_core(exe, tmp_path / "crash")
+    fp, core = harness.kernel_core(exe, tmp_path / "crash",
+                                   harness.FIXTURE_ARGS["parked"])
     loads = harness.core_loads(core)
     heap = next(l for l in loads if l.filesz >= (4 << 20) and l.vaddr >= 0xc000000000
                 or l.filesz >= (4 << 20) and 0x100000000000 <= l.vaddr < 0x700000000000)

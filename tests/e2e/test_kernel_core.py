@@ -5,11 +5,6 @@ writing its oracle; parked goroutines are unchanged by the crash.  Also run
 on fully stripped builds (-ldflags='-s -w', with and without PIE), whose
 runtime globals are found without symbols in what the kernel saved."""
 
-import os
-import resource
-import signal
-import time
-from pathlib import Path
 
 import pytest
 
@@ -25,42 +20,15 @@ VARIANTS = {
 }
 
 
-def _kernel_writes_cores_here() -> bool:
-    try:
-        pattern = Path("/proc/sys/kernel/core_pattern").read_text().strip()
-    except OSError:
-        return False
-    return pattern == "core"
-
-
-def _unlimited_core():
-    resource.setrlimit(resource.RLIMIT_CORE,
-                       (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-
-
-@pytest.mark.skipif(not _kernel_writes_cores_here(),
+@pytest.mark.skipif(not harness.kernel_writes_cores_here(),
                     reason="kernel core_pattern is not plain 'core'")
 @pytest.mark.fixtures("parked")
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_kernel_core_matches_oracle(go_version, fixture_name, variant, builds, tool,
                                     tmp_path):
     exe = builds.exe(go_version, fixture_name, variant=variant, **VARIANTS[variant])
-    outdir = tmp_path / "crash"
-    fp = harness.FixtureProcess(exe, outdir, harness.FIXTURE_ARGS[fixture_name],
-                                env={"GOTRACEBACK": "crash"}, cwd=str(outdir),
-                                preexec_fn=_unlimited_core)
-    try:
-        fp.wait_ready()
-        os.kill(fp.pid, signal.SIGABRT)
-        deadline = time.monotonic() + 120
-        while fp.proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert fp.proc.returncode is not None, "fixture did not die on SIGABRT"
-        assert fp.proc.returncode == -signal.SIGABRT, fp.log_text()[-2000:]
-    finally:
-        fp.stop()
-    core = outdir / "core"
-    assert core.exists(), "no kernel core written in %s: %s" % (outdir, os.listdir(outdir))
+    fp, core = harness.kernel_core(exe, tmp_path / "crash",
+                                   harness.FIXTURE_ARGS[fixture_name])
     try:
         ours = harness.leak_dump_to_file(harness.core_target(exe, core),
                                          tmp_path / "ours.txt")
