@@ -420,10 +420,12 @@ void ld_session_trim(struct ld_session *s)
 	ld_target_trim(&s->target);
 }
 
-void ld_session_prefetch_stacks(struct ld_session *s, size_t first, size_t n)
+void ld_session_prefetch_stacks(struct ld_session *s, size_t first, size_t n,
+				const uint32_t *only, size_t nonly)
 {
 	struct ld_mem_iov v[LD_BATCH];
 	struct ld_stack_batch *b;
+	size_t k = 0;
 
 	/* Batching copies out of a mapping would only add a copy. */
 	if (ld_target_mapped(&s->target))
@@ -446,6 +448,13 @@ void ld_session_prefetch_stacks(struct ld_session *s, size_t first, size_t n)
 		v[i].len = g->sp >= g->stack_lo && g->sp < end &&
 			   !(g->flags & LD_G_NO_STACK) ? end - g->sp : 0;
 		v[i].ok = false;
+		/* A subset walk: only its own goroutines (ascending). */
+		if (only) {
+			while (k < nonly && only[k] < first + i)
+				k++;
+			if (k == nonly || only[k] != first + i)
+				v[i].len = 0;
+		}
 	}
 	ld_mem_read_batch(s->mem, v, n);
 	for (size_t i = 0; i < n; i++) {

@@ -65,14 +65,16 @@ static void stack_batch(struct ld_walk *w, size_t i)
 	size_t cnt = min_size(s->ngs - g, LD_BATCH);
 	size_t j = i + 1;
 
-	ld_session_prefetch_stacks(s, g, cnt);
 	w->stacks_end = g + cnt;
 	if (!w->gis) {
+		ld_session_prefetch_stacks(s, g, cnt, NULL, 0);
 		w->next_stacks = i + LD_BATCH;
 		return;
 	}
 	while (j < w->n && w->gis[j] < w->stacks_end)
 		j++;
+	/* Sparse subsets (the fixed point's waiters) read only theirs. */
+	ld_session_prefetch_stacks(s, g, cnt, w->gis + i, j - i);
 	w->next_stacks = j;
 }
 

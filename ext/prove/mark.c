@@ -60,6 +60,7 @@ const uint8_t *ld_prove_span_bytes(struct ld_mark *p, uint32_t sid)
 {
 	const struct pv_span *sp = &p->spans[sid];
 	uint64_t len = ld_prove_span_read_len(sp);
+	struct ld_error *err;
 	struct span_buf *b;
 
 	if (len > SPAN_CACHE_MAX)
@@ -77,9 +78,30 @@ const uint8_t *ld_prove_span_bytes(struct ld_mark *p, uint32_t sid)
 		if (!b->data && !(b->data = malloc(SPAN_CACHE_MAX)))
 			return NULL;
 		b->sid1 = sid + 1;
-		b->ok = ld_prove_rd(p, sp->base, b->data, len);
+		err = ld_mem_read_direct(p->mem, sp->base, b->data, len);
+		b->ok = !err;
+		ld_error_destroy(err);
 	}
 	return b->ok ? b->data : NULL;
+}
+
+/*
+ * The object's bytes: mapped (a core), from the span cache, or read whole
+ * into p->buf; NULL: precise.c reads it piecewise.
+ */
+const uint8_t *ld_prove_object_bytes(struct ld_mark *p, uint32_t sid,
+				     uint64_t base, uint64_t size)
+{
+	const uint8_t *v;
+
+	if (p->mem_is_buffer)
+		return ld_mem_peek(p->mem, base, size);
+	v = ld_prove_span_bytes(p, sid);
+	if (v)
+		return v + (base - p->spans[sid].base);
+	if (size <= SCAN_CHUNK && ld_prove_rd(p, base, p->buf, size))
+		return p->buf;
+	return NULL;
 }
 
 void ld_prove_drain(struct ld_mark *p)
@@ -94,20 +116,7 @@ void ld_prove_drain(struct ld_mark *p)
 
 		ld_prove_object_range(p, sid, (uint32_t)e, &base, &size);
 		p->st->scanned_bytes += size;
-		/*
-		 * The object's bytes: mapped (a core), from the span cache,
-		 * or read whole; else precise.c reads it piecewise.
-		 */
-		if (p->mem_is_buffer) {
-			v = ld_mem_peek(p->mem, base, size);
-		} else {
-			v = ld_prove_span_bytes(p, sid);
-			if (v)
-				v += base - p->spans[sid].base;
-			else if (size <= SCAN_CHUNK &&
-				 ld_prove_rd(p, base, p->buf, size))
-				v = p->buf;
-		}
+		v = ld_prove_object_bytes(p, sid, base, size);
 		ld_prove_scan_object(p, sid, base, size, v);
 		since_trim += size;
 		if (since_trim > (64u << 20)) {

@@ -181,6 +181,8 @@ struct ld_error *ld_prove_build_index(struct ld_mark *p);
 /* mark.c */
 void ld_prove_unreadable(struct ld_mark *p, uint64_t addr, uint64_t len);
 const uint8_t *ld_prove_span_bytes(struct ld_mark *p, uint32_t sid);
+const uint8_t *ld_prove_object_bytes(struct ld_mark *p, uint32_t sid,
+				     uint64_t base, uint64_t size);
 void ld_prove_drain(struct ld_mark *p);
 void ld_prove_begin_root(struct ld_mark *p, uint64_t lo, uint64_t hi);
 void ld_prove_root_range(struct ld_mark *p, uint64_t lo, uint64_t hi);

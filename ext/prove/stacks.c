@@ -52,6 +52,16 @@ struct pv_stack_objs {
 	uint64_t lo, hi;		/* the stack */
 };
 
+/* A root goroutine's g: its heap slot and bytes (read_g). */
+struct pv_g {
+	bool heap;			/* a heap object: sid, base, size */
+	uint32_t sid;
+	uint64_t base, size;
+	const uint8_t *ov;		/* the slot's bytes, or NULL */
+	const uint8_t *gv;		/* g's bytes, or NULL: unreadable */
+	uint8_t buf[1024];
+};
+
 static void note_stack_ptr(struct ld_mark *p, uint64_t w)
 {
 	struct pv_stack_objs *so = p->sobjs;
@@ -232,17 +242,17 @@ static struct pv_stack_obj *stack_obj_at(struct pv_stack_objs *so,
  * conservatively.
  */
 static void scan_reached_objects(struct ld_mark *p,
-				 const struct ld_goroutine *g)
+				 const struct ld_goroutine *g,
+				 const uint8_t *gv)
 {
 	struct pv_stack_objs *so = p->sobjs;
-	uint8_t gbuf[1024];
 	size_t gsize = p->rt->g.size;
 
-	if (gsize <= sizeof(gbuf) && ld_prove_rd(p, g->addr, gbuf, gsize)) {
+	if (gv) {
 		for (size_t i = 0; i + 8 <= gsize; i += 8) {
 			uint64_t w;
 
-			memcpy(&w, gbuf + i, 8);
+			memcpy(&w, gv + i, 8);
 			note_stack_ptr(p, w);
 		}
 	} else {
@@ -326,7 +336,8 @@ static bool scan_frame_precise(struct ld_mark *p, const struct ld_unwinder *u,
  * maps, async-preempted frames and their parents, and whatever the walk
  * did not reach are scanned whole.  false: not walked at all.
  */
-static bool scan_stack_precise(struct ld_mark *p, const struct ld_goroutine *g)
+static bool scan_stack_precise(struct ld_mark *p, const struct ld_goroutine *g,
+			       const uint8_t *gv)
 {
 	const struct ld_rt_funcids *fid = &p->rt->fid;
 	uint64_t covered = g->sp, d = 0, pn = 0;
@@ -334,12 +345,13 @@ static bool scan_stack_precise(struct ld_mark *p, const struct ld_goroutine *g)
 	struct pv_stack_objs so;
 	bool whole_next = false, at_top = false;
 
-	if (!p->s || !p->s->pcln || !p->s->gofunc ||
+	if (!p->s || !p->s->pcln || !p->s->gofunc || !gv ||
 	    (g->flags & (LD_G_NO_STACK | LD_G_HAS_REGS)) ||
-	    p->rt->g.defer_ < 0 || p->rt->g.panic_ < 0 ||
-	    !ld_prove_rd(p, g->addr + (uint64_t)p->rt->g.defer_, &d, 8) ||
-	    !ld_prove_rd(p, g->addr + (uint64_t)p->rt->g.panic_, &pn, 8) ||
-	    d || pn)
+	    p->rt->g.defer_ < 0 || p->rt->g.panic_ < 0)
+		return false;
+	memcpy(&d, gv + p->rt->g.defer_, 8);
+	memcpy(&pn, gv + p->rt->g.panic_, 8);
+	if (d || pn)
 		return false;
 	so = (struct pv_stack_objs){ .lo = g->stack_lo, .hi = g->stack_hi };
 	p->sobjs = &so;
@@ -372,7 +384,7 @@ static bool scan_stack_precise(struct ld_mark *p, const struct ld_goroutine *g)
 	 */
 	if (covered < g->stack_hi && !(at_top && !u.error))
 		scan_stack_range(p, g, covered, g->stack_hi);
-	scan_reached_objects(p, g);
+	scan_reached_objects(p, g, gv);
 	p->sobjs = NULL;
 	free(so.o);
 	free(so.ptrs);
@@ -414,29 +426,61 @@ void ld_prove_scan_goroutines(struct ld_mark *p, uint32_t *gis, size_t n)
  * object (every g but g0 of the main thread is), as the GC scans it: its
  * stack bounds and saved registers are uintptrs, and g.stack.hi, one past
  * the stack, read as a pointer would mark whatever object follows it.
+ * ov: the object's bytes, or NULL (then precise.c reads them).
  */
-static void scan_g(struct ld_mark *p, const struct ld_goroutine *g)
+static void scan_g(struct ld_mark *p, const struct ld_goroutine *g,
+		   const struct pv_g *pg)
 {
-	uint64_t base, size;
-	uint32_t sid, slot;
-
-	if (!ld_prove_find_object(p, g->addr, &sid, &slot)) {
+	if (!pg->heap) {
 		ld_prove_root_range(p, g->addr, g->addr + p->rt->g.size);
 		return;
 	}
-	ld_prove_object_range(p, sid, slot, &base, &size);
 	p->st->root_ranges++;
-	p->st->root_bytes += size;
-	ld_prove_scan_object(p, sid, base, size, NULL);
+	p->st->root_bytes += pg->size;
+	ld_prove_scan_object(p, pg->sid, pg->base, pg->size, pg->ov);
+}
+
+/*
+ * g's bytes, read once for the three uses of a root goroutine: its heap
+ * slot through the span cache (one read per span of g structs on a live
+ * target, where three small reads per g went to the chunk cache before),
+ * or a plain read for a g outside the heap.  pg->gv NULL: unreadable.
+ */
+static void read_g(struct ld_mark *p, const struct ld_goroutine *g,
+		   struct pv_g *pg)
+{
+	size_t gsize = p->rt->g.size;
+	uint32_t slot;
+
+	pg->heap = ld_prove_find_object(p, g->addr, &pg->sid, &slot);
+	pg->ov = pg->gv = NULL;
+	if (pg->heap) {
+		ld_prove_object_range(p, pg->sid, slot, &pg->base, &pg->size);
+		if (g->addr + gsize <= pg->base + pg->size)
+			pg->ov = ld_prove_object_bytes(p, pg->sid, pg->base,
+						       pg->size);
+		/* p->buf is reused by the stack scan: keep a copy. */
+		if (pg->ov == p->buf && pg->size <= sizeof(pg->buf))
+			pg->ov = memcpy(pg->buf, p->buf, pg->size);
+		else if (pg->ov == p->buf)
+			pg->ov = NULL;
+		if (pg->ov)
+			pg->gv = pg->ov + (g->addr - pg->base);
+	}
+	if (!pg->gv && gsize <= sizeof(pg->buf) &&
+	    ld_prove_rd(p, g->addr, pg->buf, gsize))
+		pg->gv = pg->buf;
 }
 
 /* A goroutine's stack (from where it stopped) and its g as roots. */
 static void scan_goroutine(struct ld_mark *p, const struct ld_goroutine *g)
 {
 	uint64_t lo = g->sp;
+	struct pv_g pg;
 
+	read_g(p, g, &pg);
 	ld_prove_from(p, LD_PATH_STACK, (uint32_t)(g - p->s->gs));
-	if (!scan_stack_precise(p, g)) {
+	if (!scan_stack_precise(p, g, pg.gv)) {
 		if ((g->flags & LD_G_NO_STACK) || lo < g->stack_lo ||
 		    lo > g->stack_hi)
 			lo = g->stack_lo;
@@ -444,7 +488,7 @@ static void scan_goroutine(struct ld_mark *p, const struct ld_goroutine *g)
 			ld_prove_root_range(p, lo, g->stack_hi);
 	}
 	ld_prove_from(p, LD_PATH_G, (uint32_t)(g - p->s->gs));
-	scan_g(p, g);
+	scan_g(p, g, &pg);
 	p->st->root_goroutines++;
 }
 

@@ -313,7 +313,8 @@ static struct ld_error *read_callback(struct ld_mem *mem, size_t idx,
 }
 
 static struct ld_error *read_piece(struct ld_mem *mem, const struct piece *p,
-				   uint64_t addr, uint8_t *buf, size_t len)
+				   uint64_t addr, uint8_t *buf, size_t len,
+				   bool direct)
 {
 	const struct seg *seg = &mem->segs[p->seg];
 
@@ -322,6 +323,8 @@ static struct ld_error *read_piece(struct ld_mem *mem, const struct piece *p,
 		memcpy(buf, seg->buf + (addr - seg->start), len);
 		return NULL;
 	case SEG_CALLBACK:
+		if (direct)
+			return seg_read(mem, seg, addr, buf, len);
 		return read_callback(mem, p->seg, addr, buf, len);
 	case SEG_HOLE:
 		break;
@@ -330,8 +333,8 @@ static struct ld_error *read_piece(struct ld_mem *mem, const struct piece *p,
 			      seg->why);
 }
 
-struct ld_error *ld_mem_read(struct ld_mem *mem, uint64_t addr, void *buf,
-			     size_t len)
+static struct ld_error *mem_read(struct ld_mem *mem, uint64_t addr,
+				 void *buf, size_t len, bool direct)
 {
 	uint8_t *out = buf;
 
@@ -346,7 +349,7 @@ struct ld_error *ld_mem_read(struct ld_mem *mem, uint64_t addr, void *buf,
 		n = p->end - addr;
 		if (n > len)
 			n = len;
-		err = read_piece(mem, p, addr, out, n);
+		err = read_piece(mem, p, addr, out, n, direct);
 		if (err)
 			return err;
 		addr += n;
@@ -354,6 +357,18 @@ struct ld_error *ld_mem_read(struct ld_mem *mem, uint64_t addr, void *buf,
 		len -= n;
 	}
 	return NULL;
+}
+
+struct ld_error *ld_mem_read(struct ld_mem *mem, uint64_t addr, void *buf,
+			     size_t len)
+{
+	return mem_read(mem, addr, buf, len, false);
+}
+
+struct ld_error *ld_mem_read_direct(struct ld_mem *mem, uint64_t addr,
+				    void *buf, size_t len)
+{
+	return mem_read(mem, addr, buf, len, true);
 }
 
 /* Word reads are the hottest path: a mapped buffer is read in place. */
@@ -516,7 +531,11 @@ struct run {
 	size_t first, count;
 };
 
-/* Group v[0..n) into ascending, nearby runs; returns how many ranges. */
+/*
+ * Group v[0..n) into ascending, nearby runs; returns how many ranges.
+ * Empty ranges (nothing wanted there) ride along in whichever run they
+ * fall in.
+ */
 static size_t plan_runs(const struct ld_mem_iov *v, size_t n,
 			struct run *runs, size_t *nruns, size_t *bytes)
 {
@@ -524,22 +543,28 @@ static size_t plan_runs(const struct ld_mem_iov *v, size_t n,
 
 	while (i < n && nr < LD_BATCH_IOV) {
 		struct run *r = &runs[nr++];
+		uint64_t prev = 0;
+		bool any = false;
 
-		r->start = v[i].addr;
-		r->end = v[i].addr + v[i].len;
-		r->first = i;
-		r->count = 1;
-		for (i++; i < n; i++) {
+		*r = (struct run){ .first = i };
+		for (; i < n; r->count++, i++) {
 			uint64_t end = v[i].addr + v[i].len;
 
-			if (v[i].addr < v[i - 1].addr ||
-			    v[i].addr > r->end + LD_BATCH_GAP ||
-			    (end > r->end ? end : r->end) - r->start >
-				    LD_BATCH_RUN)
-				break;
-			if (end > r->end)
+			if (!v[i].len)
+				continue;
+			if (!any) {
+				r->start = v[i].addr;
 				r->end = end;
-			r->count++;
+				any = true;
+			} else if (v[i].addr < prev ||
+				   v[i].addr > r->end + LD_BATCH_GAP ||
+				   (end > r->end ? end : r->end) - r->start >
+					   LD_BATCH_RUN) {
+				break;
+			} else if (end > r->end) {
+				r->end = end;
+			}
+			prev = v[i].addr;
 		}
 		total += r->end - r->start;
 	}
@@ -583,8 +608,10 @@ static size_t proc_readv(struct ld_mem *mem, const struct proc *pr,
 		const uint8_t *base = local[i].iov_base;
 
 		for (k = runs[i].first; k < runs[i].first + runs[i].count; k++) {
-			memcpy(v[k].buf, base + (v[k].addr - runs[i].start),
-			       v[k].len);
+			if (v[k].len)
+				memcpy(v[k].buf,
+				       base + (v[k].addr - runs[i].start),
+				       v[k].len);
 			v[k].ok = true;
 		}
 		consumed += runs[i].count;

@@ -175,7 +175,8 @@ void ld_session_trim(struct ld_session *s);
  * serves reads of those stacks from the batch, and falls back to ordinary
  * reads outside it.
  */
-void ld_session_prefetch_stacks(struct ld_session *s, size_t first, size_t n);
+void ld_session_prefetch_stacks(struct ld_session *s, size_t first, size_t n,
+				const uint32_t *only, size_t nonly);
 struct ld_error *ld_session_read_stack(struct ld_session *s,
 				       const struct ld_goroutine *g,
 				       uint64_t addr, uint64_t *ret);

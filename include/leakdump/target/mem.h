@@ -60,6 +60,13 @@ struct ld_error *ld_mem_add_process(struct ld_mem *mem, int pid);
  */
 struct ld_error *ld_mem_read(struct ld_mem *mem, uint64_t addr, void *buf,
 			     size_t len);
+/*
+ * ld_mem_read past the chunk cache: one transfer of exactly these bytes
+ * from a live process (a whole span, say), where the cache would read and
+ * keep the 64 KiB chunks around them.  The same as ld_mem_read elsewhere.
+ */
+struct ld_error *ld_mem_read_direct(struct ld_mem *mem, uint64_t addr,
+				    void *buf, size_t len);
 struct ld_error *ld_mem_read_u64(struct ld_mem *mem, uint64_t addr,
 				 uint64_t *ret);
 struct ld_error *ld_mem_read_u32(struct ld_mem *mem, uint64_t addr,
