@@ -467,7 +467,8 @@ MODES = [m + b for m in ("live", "live-lldb", "live-prove", "core", "core-lldb",
          for b in ("", "@base")]
 
 
-COST = re.compile(r"^  cost: (process paused|target read) ([\d.]+) s .* ([\d.]+) s in all")
+COST = re.compile(r"^  cost: (process paused|target read) ([\d.]+) s .* ([\d.]+) s in all"
+                  r"(?:, output aside \S+ read ([\d.]+ [kMG]?B) in ([\d,]+) transfer)?")
 
 
 def cost(path):
@@ -484,7 +485,11 @@ def cost(path):
         m = COST.match(line)
         if m:
             key = "pause_s" if m.group(1) == "process paused" else "target_s"
-            return {key: float(m.group(2)), "cost_total_s": float(m.group(3))}
+            res = {key: float(m.group(2)), "cost_total_s": float(m.group(3))}
+            if m.group(4):
+                res["read"] = m.group(4)
+                res["transfers"] = int(m.group(5).replace(",", ""))
+            return res
     return {}
 
 

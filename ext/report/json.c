@@ -101,9 +101,11 @@ static void json_cost(const struct ld_report_cost *c, struct ld_strbuf *sb)
 {
 	if (!c->shown)
 		return;
-	ld_strbuf_printf(sb, "\"cost\":{\"%s\":%.6f,\"total_s\":%.6f},",
+	ld_strbuf_printf(sb, "\"cost\":{\"%s\":%.6f,\"total_s\":%.6f,"
+			 "\"reads\":%llu,\"read_bytes\":%llu},",
 			 c->paused ? "pause_s" : "target_s", c->target_s,
-			 c->total_s);
+			 c->total_s, (unsigned long long)c->reads,
+			 (unsigned long long)c->read_bytes);
 }
 
 static void json_totals(struct ld_session *s, const struct ld_report_opts *o,

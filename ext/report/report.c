@@ -73,6 +73,10 @@ static void release(struct ld_session *s, const struct ld_report_opts *o,
 	if (cost->paused && stopped_at < from)
 		from = stopped_at;
 	cost->total_s = now - from;
+	cost->reads = ld_mem_target_reads(s->mem) - s->reads_counted;
+	cost->read_bytes = ld_mem_target_bytes(s->mem) - s->bytes_counted;
+	s->reads_counted += cost->reads;
+	s->bytes_counted += cost->read_bytes;
 }
 
 static const struct format *pick(enum ld_format format, int group_by)

@@ -161,11 +161,17 @@ void ld_report_text_header(struct ld_session *s,
 		ld_strbuf_printf(sb, " allgs entries unreadable (first at 0x%llx)\n",
 				 (unsigned long long)s->bad_gs[0]);
 	}
-	if (gr->cost.shown)
+	if (gr->cost.shown) {
 		ld_strbuf_printf(sb, gr->cost.paused ?
-				 "  cost: process paused %.3f s (stop to resume) · %.3f s in all, output aside\n" :
-				 "  cost: target read %.3f s (first to last read; the debugger holds the process) · %.3f s in all, output aside\n",
+				 "  cost: process paused %.3f s (stop to resume) · %.3f s in all, output aside · read " :
+				 "  cost: target read %.3f s (first to last read; the debugger holds the process) · %.3f s in all, output aside · read ",
 				 gr->cost.target_s, gr->cost.total_s);
+		put_bytes(sb, gr->cost.read_bytes);
+		ld_strbuf_puts(sb, " in ");
+		put_count(sb, gr->cost.reads);
+		ld_strbuf_puts(sb, gr->cost.reads == 1 ? " transfer\n" :
+			       " transfers\n");
+	}
 	for (unsigned int i = 0; i < s->nwarnings; i++)
 		ld_strbuf_printf(sb, "  warning: %s\n", s->warnings[i]);
 	if (s->now_estimated)

@@ -69,6 +69,7 @@ struct ld_mem {
 	uint8_t *scratch;		/* batched reads of merged runs */
 	size_t scratch_cap;
 	uint64_t reads;			/* transfers from callback segments */
+	uint64_t bytes;			/* and the bytes they moved */
 	const char *sealed;		/* ld_mem_seal()'s reason, or NULL */
 };
 
@@ -80,6 +81,7 @@ static struct ld_error *seg_read(struct ld_mem *mem, const struct seg *seg,
 		return ld_error_fault(addr, "address 0x%" PRIx64 " not read: %s",
 				      addr, mem->sealed);
 	mem->reads++;
+	mem->bytes += len;
 	return seg->fn(seg->arg, addr, buf, len);
 }
 
@@ -590,6 +592,7 @@ static size_t proc_readv(struct ld_mem *mem, const struct proc *pr,
 		return 0;
 	plan_runs(v, n, runs, &nr, &bytes);
 	mem->reads++;
+	mem->bytes += bytes;
 	if (!ld_grow((void **)&mem->scratch, &mem->scratch_cap, bytes, 1))
 		return 0;
 	for (i = 0; i < nr; i++) {
@@ -678,6 +681,11 @@ struct ld_error *ld_mem_add_process(struct ld_mem *mem, int pid)
 uint64_t ld_mem_target_reads(const struct ld_mem *mem)
 {
 	return mem->reads;
+}
+
+uint64_t ld_mem_target_bytes(const struct ld_mem *mem)
+{
+	return mem->bytes;
 }
 
 void ld_mem_seal(struct ld_mem *mem, const char *why)

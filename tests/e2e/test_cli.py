@@ -161,7 +161,20 @@ def test_pid_same_as_gdb(go_version, spawn, tool, tmp_path):
 
 
 _COST = re.compile(rb"^  cost: (process paused|target read) ([\d.]+) s \((.*?)\) "
-                   rb"\xc2\xb7 ([\d.]+) s in all, output aside$", re.M)
+                   rb"\xc2\xb7 ([\d.]+) s in all, output aside "
+                   rb"\xc2\xb7 read ([\d.]+) ([kMG]?B) in ([\d,]+) transfers?$", re.M)
+_UNIT = {b"B": 1, b"kB": 1e3, b"MB": 1e6, b"GB": 1e9}
+
+
+def _read_figures(m, doc):
+    """The bytes and transfers a cost line says were read; they must cover
+    at least every goroutine's g struct (over 300 bytes on every release)
+    when the dump opened its session."""
+    gs = doc["totals"]["goroutines"] + doc["totals"]["hidden"]
+    nbytes = float(m.group(5)) * _UNIT[m.group(6)]
+    reads = int(m.group(7).replace(b",", b""))
+    assert reads >= 1 and nbytes >= 300 * gs, (m.group(0), gs)
+    return nbytes, reads
 
 
 def test_pid_reports_pause(go_version, spawn, tool, tmp_path, cores):
@@ -177,8 +190,12 @@ def test_pid_reports_pause(go_version, spawn, tool, tmp_path, cores):
     pause, total = float(m.group(2)), float(m.group(4))
     assert 0 < pause <= total < wall, (pause, total, wall)
     doc = json.loads(ok(leakdump("pid", fp.pid, "--format", "json")))
-    assert set(doc["cost"]) == {"pause_s", "total_s"}, doc["cost"]
+    assert set(doc["cost"]) == {"pause_s", "total_s", "reads", "read_bytes"}, doc["cost"]
     assert 0 < doc["cost"]["pause_s"] <= doc["cost"]["total_s"] < wall
+    # Two dumps of the same parked fixture: the same reads, within rounding.
+    nbytes, reads = _read_figures(m, doc)
+    assert 0.9 * doc["cost"]["read_bytes"] <= nbytes <= 1.1 * doc["cost"]["read_bytes"], doc
+    assert 0.9 * doc["cost"]["reads"] <= reads <= 1.1 * doc["cost"]["reads"], doc
     st = fp.proc_status()
     assert st["TracerPid"] == "0" and not st["State"].startswith(("T", "t")), st
     assert fp.ping()
@@ -186,7 +203,11 @@ def test_pid_reports_pause(go_version, spawn, tool, tmp_path, cores):
                        ["leak-dump", "leak-dump --format json"])
     m = _COST.search(gdb[0])
     assert m and m.group(1) == b"target read" and b"debugger holds" in m.group(3), gdb[0][:600]
-    assert set(json.loads(gdb[1])["cost"]) == {"target_s", "total_s"}
+    gdoc = json.loads(gdb[1])
+    assert set(gdoc["cost"]) == {"target_s", "total_s", "reads", "read_bytes"}
+    # The second command of the stop reuses the session the first read.
+    nbytes, reads = _read_figures(m, gdoc)
+    assert gdoc["cost"]["read_bytes"] < nbytes and gdoc["cost"]["reads"] < reads, gdoc
     exe, core, _ = cores.get(go_version, "parked")
     assert b"cost:" not in ok(leakdump("core", exe, core))
     assert "cost" not in json.loads(ok(leakdump("core", exe, core, "--format", "json")))

@@ -147,6 +147,8 @@ struct ld_session {
 	 */
 	double opened_at;
 	bool open_counted;
+	/* target reads and bytes already reported in a cost line */
+	uint64_t reads_counted, bytes_counted;
 };
 
 struct ld_error *ld_session_open(const struct ld_target_spec *spec,

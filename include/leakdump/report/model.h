@@ -84,6 +84,9 @@ struct ld_report_cost {
 	bool paused;
 	double target_s;
 	double total_s;
+	/* what this report (with the session's opening, the first time) read
+	 * from the target: transfers and bytes */
+	uint64_t reads, read_bytes;
 };
 
 /*

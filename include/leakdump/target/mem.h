@@ -122,6 +122,8 @@ void ld_mem_invalidate(struct ld_mem *mem);
  * how a caller tells whether a step still read the target.
  */
 uint64_t ld_mem_target_reads(const struct ld_mem *mem);
+/* The bytes those transfers asked for (the cost line's "read"). */
+uint64_t ld_mem_target_bytes(const struct ld_mem *mem);
 
 /*
  * No more reads from callback segments: the process was let go, so what
