@@ -97,11 +97,15 @@ void ld_blocking_destroy(struct ld_blocking *b)
 	for (size_t i = 0; i < b->nobjs; i++) {
 		struct ld_object *o = &b->objs[i];
 
-		free(o->describes);
-		idlist_free(&o->senders);
-		idlist_free(&o->receivers);
 		idlist_free(&o->waiters);
-		idlist_free(&o->candidates);
+		if (o->kind == LD_BK_FD)
+			free(o->describes);
+		if (o->kind == LD_BK_CHAN) {
+			idlist_free(&o->senders);
+			idlist_free(&o->receivers);
+		}
+		if (ld_block_kind_is_sync(o->kind))
+			idlist_free(&o->candidates);
 	}
 	free(b->objs);
 	free(b->bl);

@@ -180,8 +180,10 @@ void ld_object_json(const struct ld_session *s, const struct ld_object *o,
 	ld_strbuf_printf(sb, ",\"waiters_count\":%u,\"waiters\":", o->waiters.n);
 	put_ids(sb, &o->waiters, max_ids);
 	/* Lists past max_ids are cut here; "objects" has them whole. */
-	if (o->waiters.n > max_ids || o->senders.n > max_ids ||
-	    o->receivers.n > max_ids || o->candidates.n > max_ids)
+	if (o->waiters.n > max_ids ||
+	    (o->kind == LD_BK_CHAN && (o->senders.n > max_ids ||
+				       o->receivers.n > max_ids)) ||
+	    (ld_block_kind_is_sync(o->kind) && o->candidates.n > max_ids))
 		ld_strbuf_puts(sb, ",\"ids_truncated\":true");
 	ld_strbuf_putc(sb, '}');
 }

@@ -39,8 +39,10 @@ struct ld_object *ld_new_object(struct ld_blocking *b,
 	memset(o, 0, sizeof(*o));
 	o->kind = kind;
 	o->addr = addr;
-	o->fd = -1;
-	o->sysno = -1;
+	if (kind == LD_BK_FD)
+		o->fd = -1;
+	if (kind == LD_BK_SYSCALL)
+		o->sysno = -1;
 	b->nobjs++;
 	return o;
 }

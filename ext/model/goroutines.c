@@ -219,6 +219,7 @@ static void pick_start(struct ld_session *s, struct ld_goroutine *g,
 	uint32_t st = base_status(s, g);
 	uint64_t syscallsp = rd64(buf, rt->g.syscallsp);
 	uint64_t syscallpc = rd64(buf, rt->g.syscallpc);
+	uint64_t m = rd64(buf, rt->g.m);
 	uint64_t mbuf[2], vdso_sp = 0, vdso_pc = 0, curg = 0, procid = 0;
 	const struct ld_thread_regs *regs;
 	struct ld_error *err;
@@ -231,17 +232,17 @@ static void pick_start(struct ld_session *s, struct ld_goroutine *g,
 		g->pc = rd64(buf, rt->g.sched_pc);
 		g->sp = rd64(buf, rt->g.sched_sp);
 	}
-	if (!g->m) {
+	if (!m) {
 		locked_thread(s, g, buf);
 		return;
 	}
-	err = ld_mem_read_u64(s->mem, g->m + (uint64_t)rt->m.procid, &procid);
+	err = ld_mem_read_u64(s->mem, m + (uint64_t)rt->m.procid, &procid);
 	if (!err)
-		err = ld_mem_read_u64(s->mem, g->m + (uint64_t)rt->m.curg, &curg);
+		err = ld_mem_read_u64(s->mem, m + (uint64_t)rt->m.curg, &curg);
 	if (!err)
-		err = ld_mem_read(s->mem, g->m + (uint64_t)rt->m.vdso_sp, mbuf, 8);
+		err = ld_mem_read(s->mem, m + (uint64_t)rt->m.vdso_sp, mbuf, 8);
 	if (!err)
-		err = ld_mem_read(s->mem, g->m + (uint64_t)rt->m.vdso_pc,
+		err = ld_mem_read(s->mem, m + (uint64_t)rt->m.vdso_pc,
 				  mbuf + 1, 8);
 	if (err) {
 		ld_error_destroy(err);
@@ -279,7 +280,6 @@ static void decode_g(struct ld_session *s, struct ld_goroutine *g,
 	g->parent_goid = rd64(buf, rt->g.parent_goid);
 	g->gopc = rd64(buf, rt->g.gopc);
 	g->startpc = rd64(buf, rt->g.startpc);
-	g->m = rd64(buf, rt->g.m);
 	g->waitsince = (int64_t)rd64(buf, rt->g.waitsince);
 	g->stack_lo = rd64(buf, rt->g.stack_lo);
 	g->stack_hi = rd64(buf, rt->g.stack_hi);

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "leakdump/base/util.h"
 #include "leakdump/target/mem.h"
 #include "leakdump/target/target.h"
 #include "leakdump/model/pager.h"
@@ -110,15 +111,6 @@ static void trim(struct ld_pager *p, size_t first, size_t end)
 	drop(run_lo, run_hi);
 }
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
-}
-
 /*
  * Nothing to do until the walker moves on, which takes microseconds: spin
  * a little first, since a sleeping helper is woken and moved between CPUs
@@ -131,7 +123,7 @@ static void idle(unsigned int *spins)
 
 	if (++*spins < SPIN_ROUNDS) {
 		for (int i = 0; i < 64; i++)
-			cpu_relax();
+			ld_cpu_relax();
 		return;
 	}
 	nanosleep(&ts, NULL);

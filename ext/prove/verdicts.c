@@ -31,11 +31,6 @@ static bool is_primitive(enum ld_block_kind k)
 	       k == LD_BK_WAITGROUP || k == LD_BK_COND || k == LD_BK_SEMA;
 }
 
-static uint64_t primitive_addr(const struct ld_object *o)
-{
-	return o->kind != LD_BK_CHAN && o->sema ? o->sema : o->addr;
-}
-
 /*
  * The verdict before marking: LD_VERDICT_NONE means "pending, decided by
  * marking", V_DEAD no verdict at all.
@@ -169,7 +164,7 @@ static struct ld_error *fixed_point(struct ld_prove *pv, struct ld_mark *p)
 		w[n].prims = prims + np;
 		for (unsigned int k = 0; k < nb; k++)
 			if (!p->b->objs[bl[k].obj].nil)
-				prims[np++] = primitive_addr(&p->b->objs[bl[k].obj]);
+				prims[np++] = ld_object_wait_addr(&p->b->objs[bl[k].obj]);
 		w[n].nprims = (unsigned int)(prims + np - w[n].prims);
 		w[n++].g = g;
 	}
@@ -330,7 +325,7 @@ struct ld_error *ld_prove_retained(struct ld_prove *pv, const uint32_t *gis,
 		/* What it waits on, held by its sudogs (which we never scan). */
 		for (unsigned int j = 0; j < nb; j++)
 			if (!p->b->objs[bl[j].obj].nil)
-				ld_prove_mark_word(p, primitive_addr(
+				ld_prove_mark_word(p, ld_object_wait_addr(
 						&p->b->objs[bl[j].obj]));
 	}
 	ld_prove_drain(p);

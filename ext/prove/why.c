@@ -181,8 +181,7 @@ static bool woken_goroutine(struct ld_mark *p, struct ld_prove *pv,
 	bl = ld_blocking_of(p->b, gi, &n);
 	for (unsigned int i = 0; i < n; i++) {
 		const struct ld_object *o = &p->b->objs[bl[i].obj];
-		uint64_t a = o->kind != LD_BK_CHAN && o->sema ? o->sema :
-			     o->addr, base, size;
+		uint64_t a = ld_object_wait_addr(o), base, size;
 		uint32_t sid;
 
 		if (o->nil)
@@ -332,8 +331,7 @@ bool ld_prove_why_object(struct ld_prove *pv, const struct ld_object *o,
 	ret->n = 0;
 	if (o->nil)
 		return false;
-	return ld_prove_why_addr(pv, o->kind != LD_BK_CHAN && o->sema ?
-				 o->sema : o->addr, ret);
+	return ld_prove_why_addr(pv, ld_object_wait_addr(o), ret);
 }
 
 /* Whether path goes through goroutine goid itself. */

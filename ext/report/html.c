@@ -156,7 +156,7 @@ static void html_group(struct ld_session *s, const struct ld_report_model *gr,
 
 static size_t object_waiters(const struct ld_object *o)
 {
-	return (size_t)o->senders.n + o->receivers.n + o->waiters.n;
+	return ld_object_nwaiting(o);
 }
 
 static int cmp_objects(const void *a, const void *b)

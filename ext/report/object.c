@@ -108,11 +108,14 @@ struct ld_error *ld_report_object(struct ld_session *s, int kind,
 		ld_strbuf_putc(&sb, '\n');
 		if (o->kind == LD_BK_CHAN)
 			chan_buffer(s, o, &sb);
-		object_goroutines(s, "receivers", &o->receivers, &sb);
-		object_goroutines(s, "senders", &o->senders, &sb);
+		if (o->kind == LD_BK_CHAN) {
+			object_goroutines(s, "receivers", &o->receivers, &sb);
+			object_goroutines(s, "senders", &o->senders, &sb);
+		}
 		object_goroutines(s, "waiters", &o->waiters, &sb);
-		object_goroutines(s, "candidate holders (not waiting on it; their stacks hold its address)",
-				  &o->candidates, &sb);
+		if (ld_block_kind_is_sync(o->kind))
+			object_goroutines(s, "candidate holders (not waiting on it; their stacks hold its address)",
+					  &o->candidates, &sb);
 		err = ld_strbuf_flush(&sb, out);
 	}
 	ld_strbuf_release(&sb);

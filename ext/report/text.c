@@ -267,7 +267,7 @@ static void text_leaked_on(const struct ld_report_model *gr,
 	}
 	ld_strbuf_printf(sb, " on %s", o->nil ? "nil " : "");
 	ld_strbuf_puts(sb, ld_block_kind_name(o->kind));
-	if (o->elem_type)
+	if (o->kind == LD_BK_CHAN && o->elem_type)
 		ld_strbuf_printf(sb, " %s", o->elem_type);
 	if (!o->nil)
 		ld_strbuf_printf(sb, " 0x%llx", (unsigned long long)o->addr);

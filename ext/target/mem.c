@@ -16,11 +16,14 @@
 
 #include "leakdump/base/util.h"
 #include "leakdump/target/mem.h"
+#include "target/vread.h"
 
 #define LD_CHUNK_SHIFT	16
 #define LD_CHUNK_SIZE	((uint64_t)1 << LD_CHUNK_SHIFT)
 #define LD_CACHE_SLOTS	256		/* 16 MiB of callback chunks */
 #define LD_PAGE_SIZE	4096
+/* A batch this big is read by two threads (one transfer is ~100 us). */
+#define LD_SPLIT_MIN	(256u << 10)
 
 enum seg_kind {
 	SEG_BUFFER,
@@ -66,8 +69,9 @@ struct ld_mem {
 	struct chunk cache[LD_CACHE_SLOTS];
 	struct proc **procs;
 	size_t nprocs, procs_cap;
-	uint8_t *scratch;		/* batched reads of merged runs */
-	size_t scratch_cap;
+	struct ld_vread_buf vbuf;	/* batched reads of merged runs */
+	struct ld_vsplit *split;	/* big batches: the second reader */
+	bool split_tried;
 	uint64_t reads;			/* transfers from callback segments */
 	uint64_t bytes;			/* and the bytes they moved */
 	const char *sealed;		/* ld_mem_seal()'s reason, or NULL */
@@ -111,7 +115,8 @@ void ld_mem_destroy(struct ld_mem *mem)
 		free(mem->procs[i]);
 	}
 	free(mem->procs);
-	free(mem->scratch);
+	ld_vsplit_destroy(mem->split);
+	ld_vread_buf_release(&mem->vbuf);
 	free(mem->segs);
 	free(mem->pieces);
 	free(mem);
@@ -481,9 +486,16 @@ static ssize_t proc_xfer(const struct proc *pr, uint64_t addr, void *buf,
 		errno = EIO;
 		return -1;
 	}
-	if (pr->fd >= 0)
-		return pread(pr->fd, buf, len, (off_t)addr);
-	return process_vm_readv(pr->pid, &local, 1, &remote, 1, 0);
+	ssize_t r = process_vm_readv(pr->pid, &local, 1, &remote, 1, 0);
+
+	/*
+	 * process_vm_readv copies once, from the pinned pages; /proc/PID/mem
+	 * copies through a bounce page, but also reads what the target
+	 * cannot (a page without PROT_READ): the fallback.
+	 */
+	if (r == (ssize_t)len || pr->fd < 0)
+		return r;
+	return pread(pr->fd, buf, len, (off_t)addr);
 }
 
 /*
@@ -523,127 +535,85 @@ static struct ld_error *proc_read(void *arg, uint64_t addr, void *buf,
 	return NULL;
 }
 
-#define LD_BATCH_IOV 1024
-#define LD_BATCH_GAP 256		/* merge ranges this close together */
-#define LD_BATCH_RUN (64u << 10)	/* longest merged run */
-
-/* A run of consecutive ranges v[first, first+count) read as one. */
-struct run {
-	uint64_t start, end;
-	size_t first, count;
-};
-
 /*
- * Group v[0..n) into ascending, nearby runs; returns how many ranges.
- * Empty ranges (nothing wanted there) ride along in whichever run they
- * fall in.
+ * What ld_vread could not read, one range at a time through the cache:
+ * the fault then names its own address.
  */
-static size_t plan_runs(const struct ld_mem_iov *v, size_t n,
-			struct run *runs, size_t *nruns, size_t *bytes)
+static void read_singly(struct ld_mem *mem, struct ld_mem_iov *v)
 {
-	size_t i = 0, nr = 0, total = 0;
+	struct ld_error *err = ld_mem_read(mem, v->addr, v->buf, v->len);
 
-	while (i < n && nr < LD_BATCH_IOV) {
-		struct run *r = &runs[nr++];
-		uint64_t prev = 0;
-		bool any = false;
+	v->ok = !err;
+	ld_error_destroy(err);
+}
 
-		*r = (struct run){ .first = i };
-		for (; i < n; r->count++, i++) {
-			uint64_t end = v[i].addr + v[i].len;
+static void read_batch(struct ld_mem *mem, const struct proc *pr,
+		       struct ld_mem_iov *v, size_t n)
+{
+	size_t i = 0;
 
-			if (!v[i].len)
-				continue;
-			if (!any) {
-				r->start = v[i].addr;
-				r->end = end;
-				any = true;
-			} else if (v[i].addr < prev ||
-				   v[i].addr > r->end + LD_BATCH_GAP ||
-				   (end > r->end ? end : r->end) - r->start >
-					   LD_BATCH_RUN) {
-				break;
-			} else if (end > r->end) {
-				r->end = end;
-			}
-			prev = v[i].addr;
-		}
-		total += r->end - r->start;
+	while (i < n) {
+		size_t done = 0;
+
+		if (pr && !mem->sealed)
+			done = ld_vread(pr->pid, v + i, n - i, &mem->vbuf);
+		i += done;
+		if (i >= n)
+			break;
+		/* The range that stopped the vector (or no vector at all). */
+		read_singly(mem, &v[i]);
+		i++;
 	}
-	*nruns = nr;
-	*bytes = total;
+}
+
+/* Where to cut v[0..n) so that each part has about half the bytes. */
+static size_t half_bytes(const struct ld_mem_iov *v, size_t n, size_t total)
+{
+	size_t i, sum = 0;
+
+	for (i = 0; i < n && sum < total / 2; i++)
+		sum += v[i].len;
 	return i;
 }
 
-/*
- * Vectored read of a prefix of v[0..n) from one process, merging nearby
- * ranges (g structs sit side by side in their spans).  Returns how many
- * ranges were consumed; each is marked ok or left for a single read.
- */
-static size_t proc_readv(struct ld_mem *mem, const struct proc *pr,
-			 struct ld_mem_iov *v, size_t n)
+/* The helper thread for a big batch, started on first use. */
+static struct ld_vsplit *splitter(struct ld_mem *mem, const struct proc *pr)
 {
-	struct iovec local[LD_BATCH_IOV], remote[LD_BATCH_IOV];
-	struct run runs[LD_BATCH_IOV];
-	size_t i, k, nr, bytes, used = 0, consumed = 0;
-	ssize_t r;
-
-	if (mem->sealed)
-		return 0;
-	plan_runs(v, n, runs, &nr, &bytes);
-	mem->reads++;
-	mem->bytes += bytes;
-	if (!ld_grow((void **)&mem->scratch, &mem->scratch_cap, bytes, 1))
-		return 0;
-	for (i = 0; i < nr; i++) {
-		local[i].iov_base = mem->scratch + used;
-		local[i].iov_len = runs[i].end - runs[i].start;
-		remote[i].iov_base = (void *)(uintptr_t)runs[i].start;
-		remote[i].iov_len = local[i].iov_len;
-		used += local[i].iov_len;
+	if (!mem->split && !mem->split_tried) {
+		mem->split_tried = true;
+		mem->split = ld_vsplit_create(pr->pid);
 	}
-	do {
-		r = process_vm_readv(pr->pid, local, nr, remote, nr, 0);
-	} while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return 0;
-	for (i = 0; i < nr && (size_t)r >= local[i].iov_len; i++) {
-		const uint8_t *base = local[i].iov_base;
-
-		for (k = runs[i].first; k < runs[i].first + runs[i].count; k++) {
-			if (v[k].len)
-				memcpy(v[k].buf,
-				       base + (v[k].addr - runs[i].start),
-				       v[k].len);
-			v[k].ok = true;
-		}
-		consumed += runs[i].count;
-		r -= (ssize_t)local[i].iov_len;
-	}
-	return consumed;
+	return mem->split;
 }
 
 void ld_mem_read_batch(struct ld_mem *mem, struct ld_mem_iov *v, size_t n)
 {
 	const struct proc *pr = mem->nprocs == 1 && mem->nsegs == 1 ?
 				mem->procs[0] : NULL;
-	size_t i = 0;
+	struct ld_vsplit *sp;
+	size_t total = 0, h;
 
-	while (i < n) {
-		struct ld_error *err;
-		size_t done = 0;
-
-		if (pr)
-			done = proc_readv(mem, pr, v + i, n - i);
-		i += done;
-		if (i >= n)
-			break;
-		/* The range that stopped the vector (or no vector at all). */
-		err = ld_mem_read(mem, v[i].addr, v[i].buf, v[i].len);
-		v[i].ok = !err;
-		ld_error_destroy(err);
-		i++;
+	for (size_t i = 0; pr && i < n; i++)
+		total += v[i].len;
+	if (!pr || mem->sealed || total < LD_SPLIT_MIN ||
+	    !(sp = splitter(mem, pr))) {
+		mem->vbuf.calls = mem->vbuf.bytes = 0;
+		read_batch(mem, pr, v, n);
+		mem->reads += mem->vbuf.calls;
+		mem->bytes += mem->vbuf.bytes;
+		return;
 	}
+	/* Half on the helper, half here; then what it could not read. */
+	h = half_bytes(v, n, total);
+	ld_vsplit_start(sp, v, h);
+	mem->vbuf.calls = mem->vbuf.bytes = 0;
+	read_batch(mem, pr, v + h, n - h);
+	mem->reads += mem->vbuf.calls;
+	mem->bytes += mem->vbuf.bytes;
+	ld_vsplit_wait(sp, &mem->reads, &mem->bytes);
+	for (size_t i = 0; i < h; i++)
+		if (!v[i].ok)
+			read_singly(mem, &v[i]);
 }
 
 struct ld_error *ld_mem_add_process(struct ld_mem *mem, int pid)

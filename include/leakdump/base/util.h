@@ -104,4 +104,14 @@ bool ld_u64map_put(struct ld_u64map *m, uint64_t key, uint64_t val);
 bool ld_u64map_reserve(struct ld_u64map *m, size_t n);
 void ld_u64map_release(struct ld_u64map *m);
 
+/* In a spin-wait loop: let the sibling hyperthread (or core) run. */
+static inline void ld_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
 #endif

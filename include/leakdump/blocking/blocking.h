@@ -50,49 +50,82 @@ struct ld_idlist {
 	uint32_t n, cap;
 };
 
+/*
+ * One blocking object: the fields every kind has, then its kind's own
+ * record (a quarter of a million channels and timers at a million
+ * goroutines: each pays for its own kind only).  Read a kind's fields
+ * only on an object of that kind; waiters is common.
+ */
 struct ld_object {
 	enum ld_block_kind kind;
-	uint64_t addr;			/* the primitive the user declared */
 	bool nil;			/* nil channel: can never proceed */
+	uint64_t addr;			/* the primitive the user declared */
 	const char *note;		/* why something is unknown, or NULL */
-
-	/* chan */
-	const char *elem_type;		/* "*main.Event"; NULL if unknown */
-	uint64_t cap, len, elemsize;
-	bool closed;
-	/*
-	 * Waiting goroutines: in wake-up (queue) order for go-chan and
-	 * ld_blocking_decode(); in dump order in a whole-dump index.
-	 */
-	struct ld_idlist senders, receivers;
-	uint64_t recvq, sendq;		/* private: the queues' first sudogs */
-	bool sides_walked;		/* private: select sides recorded */
-
-	/* mutex, rwmutex, waitgroup, cond, sema */
-	uint64_t sema;			/* the semaphore word waited on */
+	/* mutex, rwmutex, waitgroup, cond, sema, fd, timer, syscall */
 	struct ld_idlist waiters;
-	struct ld_idlist candidates;	/* possible holders (mutexes) */
-	bool scanned;			/* candidates computed */
-	bool locked, woken, starving;	/* mutex */
-	int64_t mutex_waiters;		/* from the state word */
-	int64_t readers;		/* rwmutex: readers holding it */
-	bool writer_waiting;		/* rwmutex: a writer waits for them */
-	bool write_locked;		/* rwmutex: a writer holds it */
-	int64_t readers_waiting;	/* rwmutex: readers queued behind */
-	int64_t counter;		/* waitgroup */
-
-	/* fd */
-	int64_t fd;
-	char mode;			/* 'r' or 'w' */
-	char *describes;		/* live targets: what the fd is */
-
-	/* timer (sleep) */
-	int64_t when;			/* target nanotime */
-
-	/* syscall */
-	int64_t sysno;
-	uint64_t args[6];
+	union {
+		struct {	/* chan */
+			const char *elem_type;	/* "*main.Event"; NULL if unknown */
+			uint64_t cap, len, elemsize;
+			/*
+			 * Waiting goroutines: in wake-up (queue) order for
+			 * go-chan and ld_blocking_decode(); in dump order in
+			 * a whole-dump index.
+			 */
+			struct ld_idlist senders, receivers;
+			uint64_t recvq, sendq;	/* private: the queues' first sudogs */
+			bool closed;
+			bool sides_walked;	/* private: select sides recorded */
+		};
+		struct {	/* mutex, rwmutex, waitgroup, cond, sema */
+			uint64_t sema;		/* the semaphore word waited on */
+			struct ld_idlist candidates;	/* possible holders (mutexes) */
+			int64_t mutex_waiters;	/* from the state word */
+			int64_t readers;	/* rwmutex: readers holding it */
+			int64_t readers_waiting;	/* rwmutex: readers queued behind */
+			int64_t counter;	/* waitgroup */
+			bool scanned;		/* candidates computed */
+			bool locked, woken, starving;	/* mutex */
+			bool writer_waiting;	/* rwmutex: a writer waits for them */
+			bool write_locked;	/* rwmutex: a writer holds it */
+		};
+		struct {	/* fd */
+			int64_t fd;
+			char *describes;	/* live targets: what the fd is */
+			char mode;		/* 'r' or 'w' */
+		};
+		struct {	/* timer (sleep) */
+			int64_t when;		/* target nanotime */
+		};
+		struct {	/* syscall */
+			int64_t sysno;
+			uint64_t args[6];
+		};
+	};
 };
+
+/* The kinds whose record is the sync one (a semaphore, candidates). */
+static inline bool ld_block_kind_is_sync(enum ld_block_kind k)
+{
+	return k == LD_BK_MUTEX || k == LD_BK_RWMUTEX ||
+	       k == LD_BK_WAITGROUP || k == LD_BK_COND || k == LD_BK_SEMA;
+}
+
+/* What a primitive is waited on through: its semaphore word, or itself. */
+static inline uint64_t ld_object_wait_addr(const struct ld_object *o)
+{
+	return ld_block_kind_is_sync(o->kind) && o->sema ? o->sema : o->addr;
+}
+
+/* Goroutines waiting on o, whichever its kind. */
+static inline size_t ld_object_nwaiting(const struct ld_object *o)
+{
+	size_t n = o->waiters.n;
+
+	if (o->kind == LD_BK_CHAN)
+		n += (size_t)o->senders.n + o->receivers.n;
+	return n;
+}
 
 /* One object a goroutine waits on, and how. */
 struct ld_blocker {

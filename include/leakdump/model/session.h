@@ -38,7 +38,6 @@ struct ld_goroutine {
 	uint64_t addr;			/* the g's address */
 	uint64_t goid, parent_goid;
 	uint64_t gopc, startpc;
-	uint64_t m;
 	int64_t waitsince;
 	uint64_t stack_lo, stack_hi;
 	uint64_t pc, sp;		/* where unwinding starts */

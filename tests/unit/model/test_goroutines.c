@@ -558,8 +558,10 @@ static void test_load_unreadable_m_note(void **state)
 	b = put_g(w, 0, 3, ST_RUNNING, 0, ss_pc(F_MIDDLE, 0));
 	wr(b, GO_M, 8, NOWHERE);
 	g = load_find(w, 3);
-	assert_int_equal(g->m, NOWHERE);
 	assert_non_null(ld_goroutine_note(w->ss->s, g));
+	assert_string_equal(ld_goroutine_note(w->ss->s, g),
+			    "its m is unreadable");
+	assert_int_equal(g->tid, 0);
 }
 
 /* allglen larger than the slice: corrupt, with a code. */

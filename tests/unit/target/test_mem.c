@@ -487,6 +487,85 @@ static void test_process_batch(void **state)
 	ld_mem_destroy(mem);
 }
 
+/*
+ * A batch big enough for two readers (mem.c reads half on a helper
+ * thread): every range lands in its own buffer, unreadable ranges in
+ * either half fail alone, and empty ranges are ok without a byte copied.
+ */
+static void test_process_batch_split(void **state)
+{
+	struct ld_mem *mem = new_mem();
+	size_t i, n = 20000, sz = 64;
+	struct ld_mem_iov *v = calloc(n, sizeof(*v));
+	uint8_t *src = malloc(n * sz), *out = malloc(n * sz);
+	uint64_t reads;
+
+	assert_non_null(v);
+	assert_non_null(src);
+	assert_non_null(out);
+	for (i = 0; i < n * sz; i++)
+		src[i] = (uint8_t)(i * 11 + 3);
+	memset(out, 0xee, n * sz);
+	assert_null(ld_mem_add_process(mem, getpid()));
+	for (i = 0; i < n; i++)
+		v[i] = (struct ld_mem_iov){ (uintptr_t)src + i * sz,
+					    out + i * sz, sz, false };
+	v[100].addr = v[5000].addr = v[15000].addr = 0x1000;
+	v[7].len = v[9999].len = v[19999].len = 0;
+	reads = ld_mem_target_reads(mem);
+	ld_mem_read_batch(mem, v, n);
+	assert_true(ld_mem_target_reads(mem) > reads);
+	for (i = 0; i < n; i++) {
+		if (i == 100 || i == 5000 || i == 15000) {
+			assert_false(v[i].ok);
+		} else if (!v[i].len) {
+			assert_true(v[i].ok);
+			assert_int_equal(out[i * sz], 0xee);
+		} else {
+			assert_true(v[i].ok);
+			assert_memory_equal(out + i * sz, src + i * sz, sz);
+		}
+	}
+	/* The helper thread is reused batch after batch. */
+	for (int round = 0; round < 50; round++) {
+		memset(out, 0, n * sz);
+		for (i = 0; i < n; i++)
+			v[i] = (struct ld_mem_iov){ (uintptr_t)src + i * sz,
+						    out + i * sz, sz, false };
+		ld_mem_read_batch(mem, v, n);
+		assert_true(v[0].ok && v[n - 1].ok);
+		assert_memory_equal(out, src, n * sz);
+	}
+	free(v);
+	free(src);
+	free(out);
+	ld_mem_destroy(mem);
+}
+
+/*
+ * A page the target cannot read itself (PROT_NONE, as Go's reserved
+ * arena space) is still read, as a debugger reads it: through
+ * /proc/PID/mem when process_vm_readv refuses.
+ */
+static void test_process_prot_none(void **state)
+{
+	struct ld_mem *mem = new_mem();
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *map, out[16];
+
+	map = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(map != MAP_FAILED);
+	memset(map, 0x6b, page);
+	assert_int_equal(mprotect(map, page, PROT_NONE), 0);
+	assert_null(ld_mem_add_process(mem, getpid()));
+	assert_null(ld_mem_read(mem, (uintptr_t)map + 64, out, sizeof(out)));
+	assert_int_equal(out[0], 0x6b);
+	assert_int_equal(out[15], 0x6b);
+	munmap(map, page);
+	ld_mem_destroy(mem);
+}
+
 static void test_process_missing(void **state)
 {
 	struct ld_mem *mem = new_mem();
@@ -515,6 +594,8 @@ int main(void)
 		cmocka_unit_test(test_callback_sealed),
 		cmocka_unit_test(test_process_self),
 		cmocka_unit_test(test_process_batch),
+		cmocka_unit_test(test_process_batch_split),
+		cmocka_unit_test(test_process_prot_none),
 		cmocka_unit_test(test_process_missing),
 	};
 

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Vectored reads from a live process, and the helper thread that splits a
+ * big batch with the caller (vread.h).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "leakdump/base/util.h"
+#include "target/vread.h"
+
+#define LD_BATCH_IOV 1024
+#define LD_BATCH_GAP 256		/* merge ranges this close together */
+#define LD_BATCH_RUN (64u << 10)	/* longest merged run */
+#define SPIN_ROUNDS 20000		/* pause loops (~0.5 ms) before sleeping */
+
+/* A run of consecutive ranges v[first, first+count) read as one. */
+struct run {
+	uint64_t start, end;
+	size_t first, count;
+};
+
+/*
+ * Group v[0..n) into ascending, nearby runs; returns how many ranges.
+ * Empty ranges (nothing wanted there) ride along in whichever run they
+ * fall in.
+ */
+static size_t plan_runs(const struct ld_mem_iov *v, size_t n,
+			struct run *runs, size_t *nruns, size_t *bytes)
+{
+	size_t i = 0, nr = 0, total = 0;
+
+	while (i < n && nr < LD_BATCH_IOV) {
+		struct run *r = &runs[nr++];
+		uint64_t prev = 0;
+		bool any = false;
+
+		*r = (struct run){ .first = i };
+		for (; i < n; r->count++, i++) {
+			uint64_t end = v[i].addr + v[i].len;
+
+			if (!v[i].len)
+				continue;
+			if (!any) {
+				r->start = v[i].addr;
+				r->end = end;
+				any = true;
+			} else if (v[i].addr < prev ||
+				   v[i].addr > r->end + LD_BATCH_GAP ||
+				   (end > r->end ? end : r->end) - r->start >
+					   LD_BATCH_RUN) {
+				break;
+			} else if (end > r->end) {
+				r->end = end;
+			}
+			prev = v[i].addr;
+		}
+		total += r->end - r->start;
+	}
+	*nruns = nr;
+	*bytes = total;
+	return i;
+}
+
+size_t ld_vread(int pid, struct ld_mem_iov *v, size_t n,
+		struct ld_vread_buf *b)
+{
+	struct iovec local[LD_BATCH_IOV], remote[LD_BATCH_IOV];
+	struct run runs[LD_BATCH_IOV];
+	size_t i, k, nr, bytes, used = 0, consumed = 0;
+	ssize_t r;
+
+	plan_runs(v, n, runs, &nr, &bytes);
+	b->calls++;
+	b->bytes += bytes;
+	if (!ld_grow((void **)&b->scratch, &b->cap, bytes, 1))
+		return 0;
+	for (i = 0; i < nr; i++) {
+		local[i].iov_base = b->scratch + used;
+		local[i].iov_len = runs[i].end - runs[i].start;
+		remote[i].iov_base = (void *)(uintptr_t)runs[i].start;
+		remote[i].iov_len = local[i].iov_len;
+		used += local[i].iov_len;
+	}
+	do {
+		r = process_vm_readv(pid, local, nr, remote, nr, 0);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return 0;
+	for (i = 0; i < nr && (size_t)r >= local[i].iov_len; i++) {
+		const uint8_t *base = local[i].iov_base;
+
+		for (k = runs[i].first; k < runs[i].first + runs[i].count; k++) {
+			if (v[k].len)
+				memcpy(v[k].buf,
+				       base + (v[k].addr - runs[i].start),
+				       v[k].len);
+			v[k].ok = true;
+		}
+		consumed += runs[i].count;
+		r -= (ssize_t)local[i].iov_len;
+	}
+	return consumed;
+}
+
+void ld_vread_buf_release(struct ld_vread_buf *b)
+{
+	free(b->scratch);
+	b->scratch = NULL;
+	b->cap = 0;
+}
+
+/* ---- the helper thread ---- */
+
+struct ld_vsplit {
+	pthread_t thread;
+	int pid;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	/* The job: posted (seq odd-to-even handshake through job and done). */
+	struct ld_mem_iov *v;
+	size_t n;
+	atomic_uint job, done;		/* job numbers posted and finished */
+	atomic_bool stop;
+	struct ld_vread_buf buf;	/* the helper's own */
+};
+
+/* Spin a little, then sleep on the condition, until *at != seen. */
+static void wait_change(struct ld_vsplit *sp, atomic_uint *at, unsigned int seen)
+{
+	for (int i = 0; i < SPIN_ROUNDS; i++) {
+		if (atomic_load_explicit(at, memory_order_acquire) != seen ||
+		    atomic_load(&sp->stop))
+			return;
+		ld_cpu_relax();
+	}
+	pthread_mutex_lock(&sp->lock);
+	while (atomic_load_explicit(at, memory_order_acquire) == seen &&
+	       !atomic_load(&sp->stop))
+		pthread_cond_wait(&sp->cond, &sp->lock);
+	pthread_mutex_unlock(&sp->lock);
+}
+
+static void post(struct ld_vsplit *sp, atomic_uint *at)
+{
+	pthread_mutex_lock(&sp->lock);
+	atomic_fetch_add_explicit(at, 1, memory_order_release);
+	pthread_cond_broadcast(&sp->cond);
+	pthread_mutex_unlock(&sp->lock);
+}
+
+/* What ld_vread cannot read is left not ok, for the caller's single reads. */
+static void read_all(struct ld_vsplit *sp)
+{
+	size_t i = 0;
+
+	while (i < sp->n) {
+		i += ld_vread(sp->pid, sp->v + i, sp->n - i, &sp->buf);
+		if (i < sp->n)
+			sp->v[i++].ok = false;
+	}
+}
+
+static void *run(void *arg)
+{
+	struct ld_vsplit *sp = arg;
+	unsigned int seen = 0;
+
+	for (;;) {
+		wait_change(sp, &sp->job, seen);
+		if (atomic_load(&sp->stop))
+			break;
+		seen = atomic_load_explicit(&sp->job, memory_order_acquire);
+		read_all(sp);
+		post(sp, &sp->done);
+	}
+	return NULL;
+}
+
+static bool two_cpus(void)
+{
+	cpu_set_t set;
+
+	return !sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) >= 2;
+}
+
+struct ld_vsplit *ld_vsplit_create(int pid)
+{
+	struct ld_vsplit *sp;
+	sigset_t all, old;
+	int err;
+
+	if (!two_cpus() || !(sp = calloc(1, sizeof(*sp))))
+		return NULL;
+	sp->pid = pid;
+	pthread_mutex_init(&sp->lock, NULL);
+	pthread_cond_init(&sp->cond, NULL);
+	/* Signals stay with the host's threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&sp->thread, NULL, run, sp);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		pthread_mutex_destroy(&sp->lock);
+		pthread_cond_destroy(&sp->cond);
+		free(sp);
+		return NULL;
+	}
+	return sp;
+}
+
+void ld_vsplit_destroy(struct ld_vsplit *sp)
+{
+	if (!sp)
+		return;
+	pthread_mutex_lock(&sp->lock);
+	atomic_store(&sp->stop, true);
+	pthread_cond_broadcast(&sp->cond);
+	pthread_mutex_unlock(&sp->lock);
+	pthread_join(sp->thread, NULL);
+	pthread_mutex_destroy(&sp->lock);
+	pthread_cond_destroy(&sp->cond);
+	ld_vread_buf_release(&sp->buf);
+	free(sp);
+}
+
+void ld_vsplit_start(struct ld_vsplit *sp, struct ld_mem_iov *v, size_t n)
+{
+	sp->v = v;
+	sp->n = n;
+	sp->buf.calls = sp->buf.bytes = 0;
+	post(sp, &sp->job);
+}
+
+void ld_vsplit_wait(struct ld_vsplit *sp, uint64_t *calls, uint64_t *bytes)
+{
+	wait_change(sp, &sp->done,
+		    atomic_load_explicit(&sp->job, memory_order_acquire) - 1);
+	*calls += sp->buf.calls;
+	*bytes += sp->buf.bytes;
+}
