@@ -17,7 +17,14 @@
 #include "target/vread.h"
 
 #define LD_BATCH_IOV 1024
-#define LD_BATCH_GAP 256		/* merge ranges this close together */
+/*
+ * Merge ranges this close together.  The kernel pins every page of every
+ * range it copies: two stack tops 2 KiB apart, read as two ranges, pin
+ * their shared page twice.  Copying the gap costs less than a pin (1M
+ * goroutines: 0.65 s pause reading 2.7 GB, against 0.78 s reading 1.3 GB
+ * with a 256-byte gap).
+ */
+#define LD_BATCH_GAP 4096
 #define LD_BATCH_RUN (64u << 10)	/* longest merged run */
 #define SPIN_ROUNDS 20000		/* pause loops (~0.5 ms) before sleeping */
 
