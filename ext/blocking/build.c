@@ -180,6 +180,8 @@ static struct ld_error *build(struct ld_session *s, bool defer,
 	while (ok && ld_walk_next(&w, &gi))
 		ok = blockers_of(s, b, gi);
 	ld_walk_end(&w);
+	/* Only the walk asks which semaphore a goroutine waits on. */
+	ld_u64map_release(&b->semas);
 	if (!ok)
 		goto nomem;
 	if (defer)

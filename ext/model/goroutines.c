@@ -170,7 +170,20 @@ static void read_bubble(struct ld_session *s, struct ld_goroutine *g,
 					      &v);
 	}
 	ld_error_destroy(err);
-	g->bubble = v;
+	if (v)
+		(void)ld_goroutine_set_bubble(s, g, v);
+}
+
+uint64_t ld_goroutine_bubble(const struct ld_session *s,
+			     const struct ld_goroutine *g)
+{
+	return s->bubbles.n ? ld_u64map_get(&s->bubbles, g->addr) : 0;
+}
+
+bool ld_goroutine_set_bubble(struct ld_session *s,
+			     const struct ld_goroutine *g, uint64_t id)
+{
+	return ld_u64map_put(&s->bubbles, g->addr, id);
 }
 
 /*

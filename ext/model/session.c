@@ -32,6 +32,7 @@ void ld_session_destroy(struct ld_session *s)
 		s->ucache_destroy(s->ucache);
 	free(s->batch);
 	free(s->gs);
+	ld_u64map_release(&s->bubbles);
 	free_strings(s->notes, s->nnotes);
 	free_strings(s->wait_reasons, s->nwait_reasons);
 	free_strings(s->status_names, s->nstatus_names);

@@ -457,7 +457,7 @@ static bool is_durable(const struct ld_session *s,
 	const char *text, *suffix = "(durable)";
 	size_t n, k = strlen(suffix);
 
-	if (!g->bubble || s->rt->g.bubble < 0 || st != s->rt->g_waiting ||
+	if (!ld_goroutine_bubble(s, g) || s->rt->g.bubble < 0 || st != s->rt->g_waiting ||
 	    !s->idle_in_synctest || g->waitreason >= s->nwait_reasons ||
 	    !s->idle_in_synctest[g->waitreason])
 		return false;
@@ -490,11 +490,11 @@ void ld_traceback_header(struct ld_session *s, const struct ld_goroutine *g,
 	}
 	if (g->flags & LD_G_LOCKED)
 		ld_strbuf_puts(sb, ", locked to thread");
-	if (g->bubble) {
+	if (ld_goroutine_bubble(s, g)) {
 		/* Go 1.24 named synctest groups; 1.25 renamed them bubbles. */
 		ld_strbuf_puts(sb, rt->g.bubble >= 0 ? ", synctest bubble " :
 						       ", synctest group ");
-		ld_strbuf_udec(sb, g->bubble);
+		ld_strbuf_udec(sb, ld_goroutine_bubble(s, g));
 	}
 	if (!s->traceback_labels) {
 		ld_strbuf_puts(sb, "]:\n");

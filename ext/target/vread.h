@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "leakdump/target/mem.h"
+#include "leakdump/target/iov.h"
 
 /* Per-thread state of the vectored reader. */
 struct ld_vread_buf {

@@ -20,6 +20,7 @@
 #include "leakdump/target/binary.h"
 #include "leakdump/go/dwarf.h"
 #include "leakdump/base/error.h"
+#include "leakdump/base/util.h"
 #include "leakdump/target/mem.h"
 #include "leakdump/go/pcln.h"
 #include "leakdump/go/rt.h"
@@ -41,7 +42,6 @@ struct ld_goroutine {
 	int64_t waitsince;
 	uint64_t stack_lo, stack_hi;
 	uint64_t pc, sp;		/* where unwinding starts */
-	uint64_t bubble;		/* synctest bubble/group id, 0 if none */
 	uint64_t waiting;		/* g.waiting: its sudog list, or 0 */
 	uint64_t sleep;			/* g.sleepWhen (1.23+), else g.timer */
 	uint32_t status;		/* atomicstatus, including _Gscan */
@@ -84,6 +84,11 @@ struct ld_session {
 	uint64_t bias;
 	struct ld_thread_regs *threads;
 	size_t nthreads;
+	/*
+	 * g address -> synctest bubble/group id (Go 1.24+), for the few
+	 * goroutines in one: not a field of every goroutine's record.
+	 */
+	struct ld_u64map bubbles;
 
 	/* moduledata, relocated */
 	uint64_t text, etext;
@@ -209,6 +214,12 @@ int64_t ld_goroutine_wait_minutes(const struct ld_session *s,
 /* Error note text for g, or NULL. */
 const char *ld_goroutine_note(const struct ld_session *s,
 			      const struct ld_goroutine *g);
+/* g's synctest bubble (Go 1.25+) or group (Go 1.24) id; 0: none. */
+uint64_t ld_goroutine_bubble(const struct ld_session *s,
+			     const struct ld_goroutine *g);
+/* Record it; false when out of memory (then it is not shown). */
+bool ld_goroutine_set_bubble(struct ld_session *s,
+			     const struct ld_goroutine *g, uint64_t id);
 /* Record a note for g (copied; deduplicated). */
 void ld_goroutine_set_note(struct ld_session *s, struct ld_goroutine *g,
 			   const char *note);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "leakdump/base/error.h"
+#include "leakdump/target/iov.h"
 
 /*
  * Copy len bytes at target address addr into buf.  Return NULL on success,
@@ -98,13 +99,6 @@ const void *ld_mem_peek_quiet(const struct ld_mem *mem, uint64_t addr,
  */
 void ld_mem_prefetch(const struct ld_mem *mem, uint64_t addr, size_t len);
 
-/* One range of a batched read; ok says whether it was read in full. */
-struct ld_mem_iov {
-	uint64_t addr;
-	void *buf;
-	size_t len;
-	bool ok;
-};
 
 /*
  * Read many small, scattered ranges.  For a live process this costs one

@@ -231,11 +231,11 @@ static void test_header_synctest_durable(void **state)
 	idle[WR_SLEEP] = 1;
 	ss->s->idle_in_synctest = idle;
 	g = ss_add_g(ss, 21, ST_WAITING, WR_CHAN_RECV, 0, 0);
-	g->bubble = 3;
+	assert_true(ld_goroutine_set_bubble(ss->s, g, 3));
 	/* "chan receive" is not idle-in-synctest: no (durable) */
 	assert_header(ss, g, "goroutine 21 [chan receive, synctest bubble 3]:\n");
 	g = ss_add_g(ss, 22, ST_WAITING, WR_SLEEP, 0, 0);
-	g->bubble = 3;
+	assert_true(ld_goroutine_set_bubble(ss->s, g, 3));
 	assert_header(ss, g,
 		      "goroutine 22 [sleep (durable), synctest bubble 3]:\n");
 	ss->s->idle_in_synctest = NULL;
@@ -248,7 +248,7 @@ static void test_header_synctest_group(void **state)
 
 	/* Go 1.24 (no g.bubble field): ", synctest group <root goid>" */
 	g = ss_add_g(ss, 23, ST_WAITING, WR_CHAN_RECV, 0, 0);
-	g->bubble = 19;
+	assert_true(ld_goroutine_set_bubble(ss->s, g, 19));
 	assert_header(ss, g, "goroutine 23 [chan receive, synctest group 19]:\n");
 }
 

@@ -349,6 +349,7 @@ static inline void ss_close(struct synth_session *ss)
 		ld_unwind_cache_destroy(s->ucache);
 		free(s->batch);	/* callback targets' stack prefetch */
 		free(s->gs);
+		ld_u64map_release(&s->bubbles);
 		ss_free_table(s->notes, s->nnotes);
 		ss_free_table(s->wait_reasons, s->nwait_reasons);
 		ss_free_table(s->status_names, s->nstatus_names);
