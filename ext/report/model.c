@@ -312,9 +312,21 @@ static void stack_top(void *arg, size_t i, uint64_t *addr, size_t *len)
 }
 
 /* The first touch of each stack is the grouping loop's main stall. */
+/*
+ * The used top of the stack, where the shape memo and the holder scan
+ * read: a few hundred bytes on a parked goroutine.  Only 256 bytes of
+ * it ahead cost a core 0.1 s at a million goroutines.
+ */
+#define STACK_AHEAD_MAX 768
+
 static void stack_ahead(struct ld_session *s, void *arg, size_t i)
 {
-	ld_mem_prefetch(s->mem, s->gs[i].sp, 256);
+	const struct ld_goroutine *g = &s->gs[i];
+	uint64_t len = g->stack_hi > g->sp ? g->stack_hi - g->sp : 0;
+
+	(void)arg;
+	ld_mem_prefetch(s->mem, g->sp, len < STACK_AHEAD_MAX ? len :
+				       STACK_AHEAD_MAX);
 }
 
 static const struct ld_walk_ops group_walk = {
