@@ -156,7 +156,7 @@ static const struct ld_walk_ops blockers_walk = {
 };
 
 static struct ld_error *build(struct ld_session *s, bool defer,
-			      struct ld_blocking **ret)
+			      bool for_proof, struct ld_blocking **ret)
 {
 	struct ld_blocking *b;
 	struct ld_error *err;
@@ -170,6 +170,7 @@ static struct ld_error *build(struct ld_session *s, bool defer,
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return &ld_error_nomem;
+	b->keep_sema_sudogs = for_proof;
 	b->first = calloc(s->ngs + 1, sizeof(*b->first));
 	b->count = calloc(s->ngs + 1, 1);
 	if (!b->first || !b->count || !classify_reasons(s, b))
@@ -198,11 +199,12 @@ nomem:
 struct ld_error *ld_blocking_build(struct ld_session *s,
 				   struct ld_blocking **ret)
 {
-	return build(s, false, ret);
+	return build(s, false, true, ret);
 }
 
 struct ld_error *ld_blocking_build_deferred(struct ld_session *s,
+					    bool for_proof,
 					    struct ld_blocking **ret)
 {
-	return build(s, true, ret);
+	return build(s, true, for_proof, ret);
 }

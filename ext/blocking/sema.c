@@ -18,10 +18,12 @@
 static bool sema_record(struct ld_blocking *b, uint64_t sudog, uint64_t g,
 			uint64_t addr)
 {
-	if (!ld_grow((void **)&b->sema_sudogs, &b->cap_sema_sudogs,
-		     b->nsema_sudogs + 1, sizeof(*b->sema_sudogs)))
-		return false;
-	b->sema_sudogs[b->nsema_sudogs++] = sudog;
+	if (b->keep_sema_sudogs) {
+		if (!ld_grow((void **)&b->sema_sudogs, &b->cap_sema_sudogs,
+			     b->nsema_sudogs + 1, sizeof(*b->sema_sudogs)))
+			return false;
+		b->sema_sudogs[b->nsema_sudogs++] = sudog;
+	}
 	return ld_u64map_put(&b->semas, g, addr);
 }
 

@@ -689,7 +689,7 @@ struct ld_error *ld_report_model_build(struct ld_session *s,
 	}
 	/* Blocking first: grouping's stack walk also finds mutex holders. */
 	if (!err && !opts->no_blocking)
-		err = ld_blocking_build_deferred(s, &m->blk);
+		err = ld_blocking_build_deferred(s, opts->prove, &m->blk);
 	if (!err && opts->prove) {
 		const struct ld_prove_opts po = { .why = opts->why };
 

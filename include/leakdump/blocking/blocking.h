@@ -155,6 +155,7 @@ struct ld_blocking {
 	 */
 	uint64_t *sema_sudogs;
 	size_t nsema_sudogs, cap_sema_sudogs;
+	bool keep_sema_sudogs;		/* for leak proofs only */
 	struct ld_u64map sides;		/* queued select sudog -> 'r' or 's' */
 	struct ld_u64map conds;		/* Cond waiter g -> Cond address */
 	struct ld_u64map cond_walked;	/* Cond addresses whose list was read */
@@ -171,7 +172,10 @@ struct ld_blocking {
 	uint64_t *scan_buf;
 };
 
-/* Build the index for every goroutine of s (loads them if needed). */
+/*
+ * Build the index for every goroutine of s (loads them if needed), with
+ * the semaphore table's sudogs.
+ */
 struct ld_error *ld_blocking_build(struct ld_session *s,
 				   struct ld_blocking **ret);
 
@@ -179,8 +183,11 @@ struct ld_error *ld_blocking_build(struct ld_session *s,
  * The same without the candidate-holder scan over every stack; the caller
  * then calls ld_blocking_scan_stack() for each goroutine while it walks
  * the stacks anyway (their pages are hot), and ld_blocking_scan_done().
+ * for_proof keeps the semaphore table's sudogs (b->sema_sudogs), which
+ * only leak proofs need.
  */
 struct ld_error *ld_blocking_build_deferred(struct ld_session *s,
+					    bool for_proof,
 					    struct ld_blocking **ret);
 void ld_blocking_scan_stack(struct ld_session *s, struct ld_blocking *b,
 			    size_t gi);
