@@ -51,11 +51,23 @@ static inline bool idlist_add(struct ld_idlist *l, uint64_t id)
 	uint64_t *v;
 
 	for (uint32_t i = 0; i < l->n && l->n < 64; i++)
-		if (l->v[i] == id)
+		if (ld_idlist_at(l, i) == id)
 			return true;
+	if (!l->n && !l->cap) {
+		l->one = id;		/* in place: see struct ld_idlist */
+		l->n = 1;
+		return true;
+	}
+	if (!l->cap) {
+		/* The second id: move the first out of place. */
+		if (!(v = malloc(4 * sizeof(*v))))
+			return false;
+		v[0] = l->one;
+		l->v = v;
+		l->cap = 4;
+	}
 	if (l->n == l->cap) {
-		/* From one: most objects (a sleep's timer) have one waiter. */
-		uint32_t cap = l->cap ? l->cap * 2 : 1;
+		uint32_t cap = l->cap * 2;
 
 		if (cap < l->cap || !(v = realloc(l->v, cap * sizeof(*v))))
 			return false;
@@ -68,7 +80,8 @@ static inline bool idlist_add(struct ld_idlist *l, uint64_t id)
 
 static inline void idlist_free(struct ld_idlist *l)
 {
-	free(l->v);
+	if (l->cap)
+		free(l->v);
 }
 
 static inline bool read_u64(struct ld_session *s, uint64_t addr, uint64_t *v)

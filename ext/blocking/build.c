@@ -132,8 +132,9 @@ void ld_blocking_destroy(struct ld_blocking *b)
 static void prefetch_for(struct ld_session *s, const struct ld_blocking *b,
 			 const struct ld_goroutine *g)
 {
-	if (g->waiting)
-		ld_mem_prefetch(s->mem, g->waiting, s->rt->blk.sudog_size);
+	if (ld_goroutine_waiting(g))
+		ld_mem_prefetch(s->mem, ld_goroutine_waiting(g),
+				s->rt->blk.sudog_size);
 	else if (g->waitreason < s->nwait_reasons &&
 		 b->reason_class[g->waitreason] == LD_WAIT_SEMA)
 		ld_u64map_prefetch(&b->semas, g->addr);

@@ -233,7 +233,7 @@ bool ld_chan_blockers(struct ld_session *s, struct ld_blocking *b,
 
 	if (k->sudog_size > sizeof(sgbuf) || !k->sudog_size)
 		return true;
-	sg = g->waiting;
+	sg = ld_goroutine_waiting(g);
 	while (sg && n++ < MAX_SELECT) {
 		const uint8_t *p = view(s, sg, k->sudog_size, sgbuf);
 		struct ld_object *o;

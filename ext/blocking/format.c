@@ -46,7 +46,7 @@ static void put_ids(struct ld_strbuf *sb, const struct ld_idlist *l,
 	for (uint32_t i = 0; i < l->n && i < max; i++) {
 		if (i)
 			ld_strbuf_putc(sb, ',');
-		ld_strbuf_udec(sb, l->v[i]);
+		ld_strbuf_udec(sb, ld_idlist_at(l, i));
 	}
 	ld_strbuf_putc(sb, ']');
 }

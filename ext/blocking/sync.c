@@ -215,7 +215,7 @@ void ld_describe_sync(const struct ld_session *s, const struct ld_object *o,
 		ld_strbuf_puts(sb, "; candidate holders: goroutine ");
 		for (uint32_t i = 0; i < o->candidates.n && i < 8; i++)
 			ld_strbuf_printf(sb, "%s%" PRIu64, i ? ", " : "",
-					 o->candidates.v[i]);
+					 ld_idlist_at(&o->candidates, i));
 		if (o->candidates.n > 8)
 			ld_strbuf_puts(sb, ", …");
 	}

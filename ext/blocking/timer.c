@@ -15,8 +15,8 @@ bool ld_timer_blocker(struct ld_session *s, struct ld_blocking *b,
 
 	/* Go 1.23 moved a sleep's deadline from its timer into the g. */
 	if (rt->g.sleep_when >= 0)
-		when = g->sleep;
-	else if ((t = g->sleep) && rt->blk.timer_when >= 0)
+		when = ld_goroutine_sleep(g);
+	else if ((t = ld_goroutine_sleep(g)) && rt->blk.timer_when >= 0)
 		read_u64(s, t + (uint64_t)rt->blk.timer_when, &when);
 	if (!when)
 		return true;

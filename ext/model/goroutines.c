@@ -299,11 +299,15 @@ static void decode_g(struct ld_session *s, struct ld_goroutine *g,
 	g->status = rd32(buf, rt->g.atomicstatus);
 	g->waitreason = buf[rt->g.waitreason];
 	/* Kept so blocking objects need not touch the g's page again. */
-	g->waiting = rd64(buf, rt->g.waiting);
-	if (rt->g.sleep_when >= 0)
-		g->sleep = rd64(buf, rt->g.sleep_when);
-	else if (rt->g.timer >= 0)
-		g->sleep = rd64(buf, rt->g.timer);
+	g->wait_word = rd64(buf, rt->g.waiting);
+	if (!g->wait_word) {
+		if (rt->g.sleep_when >= 0)
+			g->wait_word = rd64(buf, rt->g.sleep_when);
+		else if (rt->g.timer >= 0)
+			g->wait_word = rd64(buf, rt->g.timer);
+		if (g->wait_word)
+			g->flags |= LD_G_SLEEP_WORD;
+	}
 	if (rd64(buf, rt->g.lockedm))
 		g->flags |= LD_G_LOCKED;
 	if (rt->g.running_cleanups >= 0 && buf[rt->g.running_cleanups])

@@ -518,8 +518,8 @@ void ld_prove_mark_bookkeeping(struct ld_mark *p)
 
 	for (size_t i = 0; i < p->s->ngs; i++) {
 		ld_prove_mark_opaque(p, p->s->gs[i].addr);
-		if (p->s->gs[i].waiting)
-			next[n++] = p->s->gs[i].waiting;
+		if (ld_goroutine_waiting(&p->s->gs[i]))
+			next[n++] = ld_goroutine_waiting(&p->s->gs[i]);
 	}
 	/*
 	 * Semaphore waiters' sudogs are not on g.waiting: they hang in the

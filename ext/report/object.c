@@ -17,7 +17,7 @@ static void object_goroutines(struct ld_session *s, const char *what,
 		return;
 	ld_strbuf_printf(sb, "  %s:\n", what);
 	for (uint32_t i = 0; i < ids->n && i < 100; i++) {
-		struct ld_goroutine *g = ld_session_find(s, ids->v[i]);
+		struct ld_goroutine *g = ld_session_find(s, ld_idlist_at(ids, i));
 		struct ld_visible_frame f = { 0 };
 
 		if (!g)

@@ -33,6 +33,7 @@
 #define LD_G_HAS_REGS		0x08	/* unwound from thread registers */
 #define LD_G_FROM_SYSCALL	0x10	/* pc/sp are syscallpc/syscallsp */
 #define LD_G_NO_STACK		0x20	/* running elsewhere: no stack */
+#define LD_G_SLEEP_WORD		0x40	/* wait_word is the sleep's, not g.waiting */
 
 /* One goroutine, decoded from its runtime.g.  Compact: there may be 1e6. */
 struct ld_goroutine {
@@ -42,8 +43,13 @@ struct ld_goroutine {
 	int64_t waitsince;
 	uint64_t stack_lo, stack_hi;
 	uint64_t pc, sp;		/* where unwinding starts */
-	uint64_t waiting;		/* g.waiting: its sudog list, or 0 */
-	uint64_t sleep;			/* g.sleepWhen (1.23+), else g.timer */
+	/*
+	 * g.waiting (its sudog list) or, when that is nil, g.sleepWhen
+	 * (1.23+) or g.timer: one word, since a goroutine parked in
+	 * time.Sleep has no sudogs.  LD_G_SLEEP_WORD says it is the second;
+	 * read it with ld_goroutine_waiting() and ld_goroutine_sleep().
+	 */
+	uint64_t wait_word;
 	uint32_t status;		/* atomicstatus, including _Gscan */
 	uint32_t stack_id;		/* index into the session's stack table */
 	int32_t tid;			/* OS thread id via g.m.procid, 0 if none */
@@ -51,6 +57,18 @@ struct ld_goroutine {
 	uint8_t flags;
 	uint16_t error;			/* index+1 into session error notes, 0 = none */
 };
+
+/* g.waiting: the goroutine's sudog list, or 0. */
+static inline uint64_t ld_goroutine_waiting(const struct ld_goroutine *g)
+{
+	return g->flags & LD_G_SLEEP_WORD ? 0 : g->wait_word;
+}
+
+/* g.sleepWhen (Go 1.23+) or g.timer (before), or 0. */
+static inline uint64_t ld_goroutine_sleep(const struct ld_goroutine *g)
+{
+	return g->flags & LD_G_SLEEP_WORD ? g->wait_word : 0;
+}
 
 /*
  * The tops of the stacks of up to LD_BATCH goroutines, read in one batch

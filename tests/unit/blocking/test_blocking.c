@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "leakdump/blocking/blocking.h"
+#include "blocking/blocking_priv.h"
 #include "synth_blocking.h"
 /* The generated per-release layout tables, to cross-check Go 1.26's. */
 #include "go/rt_fields.h"
@@ -51,7 +52,7 @@ static void assert_ids(const struct ld_idlist *l, const uint64_t *want,
 {
 	assert_int_equal(l->n, n);
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(l->v[i], want[i]);
+		assert_int_equal(ld_idlist_at(l, i), want[i]);
 }
 
 #define ASSERT_IDS(l, ...)						\
@@ -1655,6 +1656,41 @@ static void test_layout_table_go126(void **state)
 			 G126_NOTIFY_HEAD);
 }
 
+/*
+ * Goroutine id lists: one id in place of the pointer, then an array; a
+ * list emptied for a rewalk (n = 0) keeps its array; duplicates are kept
+ * once.
+ */
+static void test_idlist(void **state)
+{
+	struct ld_idlist l = { 0 };
+
+	(void)state;
+	assert_true(idlist_add(&l, 7));
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.cap, 0);
+	assert_int_equal(ld_idlist_at(&l, 0), 7);
+	assert_true(idlist_add(&l, 7));
+	assert_int_equal(l.n, 1);
+	for (uint64_t id = 8; id < 40; id++)
+		assert_true(idlist_add(&l, id));
+	assert_int_equal(l.n, 33);
+	assert_true(l.cap >= 33);
+	for (uint32_t i = 0; i < l.n; i++)
+		assert_int_equal(ld_idlist_at(&l, i), 7 + i);
+	l.n = 0;
+	assert_true(idlist_add(&l, 99));
+	assert_true(idlist_add(&l, 100));
+	assert_int_equal(l.n, 2);
+	assert_int_equal(ld_idlist_at(&l, 0), 99);
+	assert_int_equal(ld_idlist_at(&l, 1), 100);
+	idlist_free(&l);
+	/* One in place is nothing to free. */
+	l = (struct ld_idlist){ 0 };
+	assert_true(idlist_add(&l, 5));
+	idlist_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1724,6 +1760,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syscall, setup, teardown),
 		cmocka_unit_test(test_layout_table_go126),
+		cmocka_unit_test(test_idlist),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

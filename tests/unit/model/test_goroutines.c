@@ -322,6 +322,7 @@ static void test_find_by_goid(void **state)
 #define GO_GOPC		0xc0
 #define GO_STARTPC	0xc8
 #define GO_WAITING	0xd0
+#define GO_SLEEPWHEN	0xd8
 #define M_PROCID	0x00
 #define M_CURG		0x08
 #define M_VDSO_SP	0x10
@@ -482,7 +483,8 @@ static void test_load_decodes_fields(void **state)
 	assert_int_equal(g->gopc, ss_pc(F_SPAWNER, 0x15));
 	assert_int_equal(g->startpc, ss_pc(F_MIDDLE, 0));
 	assert_int_equal(g->waitsince, 12345);
-	assert_int_equal(g->waiting, 0xc000600000ull);
+	assert_int_equal(ld_goroutine_waiting(g), 0xc000600000ull);
+	assert_int_equal(ld_goroutine_sleep(g), 0);
 	assert_int_equal(g->status, ST_WAITING);
 	assert_int_equal(g->waitreason, WR_CHAN_RECV);
 	assert_int_equal(g->stack_lo, SS_STACK_LO);
@@ -546,6 +548,32 @@ static void test_load_bad_stack_bounds_note(void **state)
 			    ld_goroutine_note(w->ss->s, &w->ss->s->gs[0]));
 	assert_null(ld_goroutine_note(w->ss->s, ld_session_find(w->ss->s, 5)));
 	assert_int_equal(w->ss->s->nnotes, 1);
+}
+
+/*
+ * g.waiting and the sleep's word share one field: a sleeper (no sudogs)
+ * keeps g.sleepWhen; a channel waiter keeps g.waiting, whatever stale
+ * sleepWhen an earlier sleep left.
+ */
+static void test_load_waiting_or_sleep(void **state)
+{
+	struct gworld *w = *state;
+	struct ld_goroutine *g;
+	uint8_t *b;
+
+	w->ss->rt->g.sleep_when = GO_SLEEPWHEN;
+	b = put_g(w, 0, 7, ST_WAITING, WR_SLEEP, ss_pc(F_MIDDLE, 0));
+	wr(b, GO_SLEEPWHEN, 8, 5000);
+	b = put_g(w, 1, 8, ST_WAITING, WR_CHAN_RECV, ss_pc(F_MIDDLE, 0));
+	wr(b, GO_WAITING, 8, 0xc000600000ull);
+	wr(b, GO_SLEEPWHEN, 8, 7000);
+	g = load_find(w, 7);
+	assert_int_equal(ld_goroutine_sleep(g), 5000);
+	assert_int_equal(ld_goroutine_waiting(g), 0);
+	g = ld_session_find(w->ss->s, 8);
+	assert_non_null(g);
+	assert_int_equal(ld_goroutine_waiting(g), 0xc000600000ull);
+	assert_int_equal(ld_goroutine_sleep(g), 0);
 }
 
 /* A g whose m cannot be read gets a note. */
@@ -1004,6 +1032,7 @@ int main(void)
 		TG(test_load_unreadable_g),
 		TG(test_load_bad_stack_bounds_note),
 		TG(test_load_unreadable_m_note),
+		TG(test_load_waiting_or_sleep),
 		TG(test_load_allglen_past_slice),
 		TG(test_load_allglen_zero_uses_slice),
 		TG(test_load_bad_slice_header_uses_allglen),

@@ -513,7 +513,8 @@ static inline void sb_waiting_g(struct synth_blocking *sb, uint64_t goid,
 
 	/* In memory and decoded, as ld_session_load_goroutines does. */
 	sb_w64(sb, g->addr + G126_G_WAITING, sg);
-	g->waiting = sg;
+	g->wait_word = sg;
+	g->flags &= (uint8_t)~LD_G_SLEEP_WORD;
 }
 
 static inline uint64_t sb_gaddr(uint64_t goid)
@@ -535,7 +536,12 @@ static inline void sb_sleep(struct synth_blocking *sb, uint64_t goid,
 			    uint64_t field, uint64_t v)
 {
 	sb_w64(sb, sb_gaddr(goid) + field, v);
-	sb->s->gs[sb_gi(sb, goid)].sleep = v;
+	struct ld_goroutine *g = &sb->s->gs[sb_gi(sb, goid)];
+
+	if (!ld_goroutine_waiting(g)) {
+		g->wait_word = v;
+		g->flags |= LD_G_SLEEP_WORD;
+	}
 }
 
 /* A word on goroutine goid's stack, slot words above its sp. */
