@@ -114,6 +114,7 @@ void ld_blocking_destroy(struct ld_blocking *b)
 	ld_u64map_release(&b->obj_index);
 	ld_u64map_release(&b->g_index);
 	ld_u64map_release(&b->semas);
+	free(b->sema_pend);
 	free(b->sema_sudogs);
 	ld_u64map_release(&b->sides);
 	ld_u64map_release(&b->conds);

@@ -24,7 +24,28 @@ static bool sema_record(struct ld_blocking *b, uint64_t sudog, uint64_t g,
 			return false;
 		b->sema_sudogs[b->nsema_sudogs++] = sudog;
 	}
-	return ld_u64map_put(&b->semas, g, addr);
+	/* Indexed once the walk is over: the index is then sized once. */
+	if (!ld_grow((void **)&b->sema_pend, &b->cap_sema_pend,
+		     b->nsema_pend + 2, sizeof(*b->sema_pend)))
+		return false;
+	b->sema_pend[b->nsema_pend++] = g;
+	b->sema_pend[b->nsema_pend++] = addr;
+	return true;
+}
+
+/* The pairs the walk found, into b->semas (the first one per g wins). */
+static void index_semas(struct ld_blocking *b)
+{
+	size_t n = b->nsema_pend / 2;
+
+	if (n && ld_u64map_reserve(&b->semas, n))
+		for (size_t i = 0; i < n; i++)
+			if (!ld_u64map_put(&b->semas, b->sema_pend[2 * i],
+					   b->sema_pend[2 * i + 1]))
+				break;
+	free(b->sema_pend);
+	b->sema_pend = NULL;
+	b->nsema_pend = b->cap_sema_pend = 0;
 }
 
 uint64_t ld_sema_of(const struct ld_blocking *b, uint64_t g)
@@ -120,6 +141,7 @@ void ld_walk_semtable(struct ld_session *s, struct ld_blocking *b)
 		if (root)
 			walk_root(s, b, root, &seen, &stack, &cap);
 	}
+	index_semas(b);
 	ld_u64map_release(&seen);
 	free(stack);
 }

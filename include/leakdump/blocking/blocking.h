@@ -161,6 +161,8 @@ struct ld_blocking {
 	uint32_t cache_obj[LD_OBJ_CACHE];
 	struct ld_u64map g_index;	/* g address -> goroutine index + 1 */
 	struct ld_u64map semas;		/* semtable: waiter g -> sema addr */
+	uint64_t *sema_pend;		/* (g, sema) pairs while walking it */
+	size_t nsema_pend, cap_sema_pend;
 	/*
 	 * Every sudog of the semtable (treap nodes and their waitlinks):
 	 * bookkeeping of waiting goroutines, which leak proofs never scan
