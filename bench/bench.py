@@ -411,6 +411,37 @@ class Bench:
                 os.path.join(self.a.baseline, "gdbinit"))
 
     # -- one N -----------------------------------------------------------
+    def compare_outputs(self, n):
+        """The baseline's and this checkout's dumps of the core, in every
+        format a user reads (text, go, json, and text with --prove when
+        the fixture leaks), byte for byte: a core does not change, and
+        neither may what leak-dump says of it."""
+        same = {}
+        forms = [("text", ""), ("go", " --format go"), ("json", " --format json")]
+        if self.a.prove:
+            forms.append(("prove", " --prove"))
+        for name, extra in forms:
+            outs = []
+            for tag, gdbinit in (("base", os.path.join(self.a.baseline, "gdbinit")),
+                                 ("head", self.a.gdbinit)):
+                out = self.path("logs", "compare-%d-%s-%s.txt" % (n, name, tag))
+                if os.path.exists(out):
+                    os.unlink(out)
+                subprocess.run(self.gdb_argv(gdbinit) + [self.a.many, self.core]
+                               + ["-ex", "leak-dump --output %s%s" % (out, extra)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               timeout=self.a.timeout, check=False)
+                try:
+                    with open(out, "rb") as f:
+                        outs.append(f.read())
+                except OSError:
+                    outs.append(None)
+            ok = outs[0] is not None and outs[0] == outs[1]
+            same[name] = ok
+            log("same output N=%d %s: %s (%s bytes)" % (
+                n, name, ok, outs[1] and len(outs[1])))
+        return same
+
     def one(self, n):
         res = {"n": n}
         res["fixture"] = self.start_fixture(n)
@@ -441,6 +472,8 @@ class Bench:
         subprocess.run("cat '%s' > /dev/null" % self.core, shell=True, check=True)
         log("page cache warmed in %.1fs" % (time.time() - t0))
         self.measured(res, n, "core", [self.a.many, self.core])
+        if self.a.baseline:
+            res["same_output"] = self.compare_outputs(n)
         if self.a.lldb:
             res["core-lldb"] = self.leakdump_runs(
                 n, "core-lldb", [self.a.many, self.core], host="lldb")
@@ -567,6 +600,10 @@ def details(results):
         out.append("N=%d: fixture ready in %.1fs, RSS %.0f MB; gcore %.1fs, "
                    "core %d MB" % (n, f["startup_s"], f["rss_mb"],
                                    res["gcore"]["wall_s"], res["gcore"]["size_mb"]))
+        if "same_output" in res:
+            out.append("  the core's dumps, baseline and this checkout, byte for byte: %s"
+                       % ", ".join("%s %s" % (k, "same" if v else "DIFFERENT")
+                                   for k, v in res["same_output"].items()))
         for mode in MODES:
             if mode not in res:
                 continue
