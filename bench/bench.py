@@ -412,14 +412,12 @@ class Bench:
 
     # -- one N -----------------------------------------------------------
     def compare_outputs(self, n):
-        """The baseline's and this checkout's dumps of the core, in every
-        format a user reads (text, go, json, and text with --prove when
-        the fixture leaks), byte for byte: a core does not change, and
-        neither may what leak-dump says of it."""
+        """The baseline's and this checkout's dumps of the core in text, go
+        and json, byte for byte: a core does not change, and neither may
+        what leak-dump says of it.  (--prove is left out: its summary
+        says how long marking took.)"""
         same = {}
         forms = [("text", ""), ("go", " --format go"), ("json", " --format json")]
-        if self.a.prove:
-            forms.append(("prove", " --prove"))
         for name, extra in forms:
             outs = []
             for tag, gdbinit in (("base", os.path.join(self.a.baseline, "gdbinit")),

@@ -25,8 +25,8 @@
 #   BENCH_BASELINE=dir              another built checkout (e.g. a git worktree of
 #                                   the previous commit): its leak-dump is timed on
 #                                   the same fixture and core, rows "MODE@base"; and its dumps of each
-#                                   core (text, go, json; --prove with BENCH_PROVE)
-#                                   are compared byte for byte with this checkout's
+#                                   core (text, go, json) are compared byte for
+#                                   byte with this checkout's
 # The leak-verdict benchmark of the README:
 #   BENCH_PROVE=1 BENCH_HEAP_MB=2048 BENCH_SKIP_DELVE=1 \
 #   BENCH_JSON=bench/results/prove.json bench/run.sh 1000000
