@@ -311,7 +311,6 @@ static void stack_top(void *arg, size_t i, uint64_t *addr, size_t *len)
 		       g->stack_hi - g->sp : LD_STACK_TOP;
 }
 
-/* The first touch of each stack is the grouping loop's main stall. */
 /*
  * The used top of the stack, where the shape memo and the holder scan
  * read: a few hundred bytes on a parked goroutine.  Only 256 bytes of
