@@ -6,7 +6,6 @@
  * finished; the helper reads the session's memory map, never changes it.
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -168,7 +167,6 @@ struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
 {
 	const uint8_t *map;
 	struct ld_pager *p;
-	sigset_t all, old;
 	size_t size;
 	int err;
 
@@ -187,11 +185,7 @@ struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
 	p->arg = arg;
 	atomic_init(&p->done, 0);
 	atomic_init(&p->stop, false);
-	/* Signals (GDB's SIGINT, SIGCHLD) stay with the debugger's thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&p->thread, NULL, run, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = ld_thread_start(&p->thread, run, p);
 	if (err) {
 		free(p);
 		return NULL;

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -201,7 +200,6 @@ static bool two_cpus(void)
 struct ld_vsplit *ld_vsplit_create(int pid)
 {
 	struct ld_vsplit *sp;
-	sigset_t all, old;
 	int err;
 
 	if (!two_cpus() || !(sp = calloc(1, sizeof(*sp))))
@@ -209,11 +207,7 @@ struct ld_vsplit *ld_vsplit_create(int pid)
 	sp->pid = pid;
 	pthread_mutex_init(&sp->lock, NULL);
 	pthread_cond_init(&sp->cond, NULL);
-	/* Signals stay with the host's threads. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&sp->thread, NULL, run, sp);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = ld_thread_start(&sp->thread, run, sp);
 	if (err) {
 		pthread_mutex_destroy(&sp->lock);
 		pthread_cond_destroy(&sp->cond);

@@ -7,6 +7,7 @@
 #ifndef LD_UTIL_H
 #define LD_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -113,5 +114,11 @@ static inline void ld_cpu_relax(void)
 	__asm__ volatile("yield");
 #endif
 }
+
+/*
+ * Start a helper thread with every signal blocked: signals (GDB's SIGINT,
+ * SIGCHLD) stay with the host's threads.  0 or an errno value.
+ */
+int ld_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 #endif
