@@ -323,7 +323,6 @@ static void stack_ahead(struct ld_session *s, void *arg, size_t i)
 	const struct ld_goroutine *g = &s->gs[i];
 	uint64_t len = g->stack_hi > g->sp ? g->stack_hi - g->sp : 0;
 
-	(void)arg;
 	ld_mem_prefetch(s->mem, g->sp, len < STACK_AHEAD_MAX ? len :
 				       STACK_AHEAD_MAX);
 }

@@ -130,7 +130,7 @@ struct ld_vsplit {
 	int pid;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	/* The job: posted (seq odd-to-even handshake through job and done). */
+	/* The job: v and n are set before job is bumped; done follows it. */
 	struct ld_mem_iov *v;
 	size_t n;
 	atomic_uint job, done;		/* job numbers posted and finished */

@@ -415,6 +415,16 @@ def core_target(exe: Path, core: Path) -> List[str]:
     return [str(exe), str(core)]
 
 
+def mode_target(mode: str, go_version: str, fixture: str, spawn, cores):
+    """(fixture process, debugger target) for a test run "live" (the
+    fixture spawned now) or on a "core" (the fixture's shared core)."""
+    if mode == "live":
+        fp = spawn(go_version, fixture)
+        return fp, live_target(fp.pid)
+    exe, core, fp = cores.get(go_version, fixture)
+    return fp, core_target(exe, core)
+
+
 def gcore(pid: int, core: Path, timeout: float = GDB_TIMEOUT) -> Path:
     if core.exists():
         core.unlink()

@@ -72,15 +72,6 @@ def test_cgo_core_matches_oracle(go_version, cores, tool, tmp_path):
     _check(fp, ours, "core go%s cgo" % go_version)
 
 
-def _target(mode, go_version, spawn, cores):
-    """(fixture process, gdb target): the live process, or the shared core."""
-    if mode == "live":
-        fp = spawn(go_version, FIXTURE)
-        return fp, harness.live_target(fp.pid)
-    exe, core, fp = cores.get(go_version, FIXTURE)
-    return fp, harness.core_target(exe, core)
-
-
 def _cgo_call_goroutine(fp):
     oracle = godump.parse(fp.oracle_text)
     (g,) = _by_function(oracle, fp.info["cgo_call"])
@@ -89,7 +80,7 @@ def _cgo_call_goroutine(fp):
 
 @pytest.mark.parametrize("mode", ["live", "core"])
 def test_cgo_json_and_text(go_version, mode, spawn, cores, tool, tmp_path):
-    fp, target = _target(mode, go_version, spawn, cores)
+    fp, target = harness.mode_target(mode, go_version, FIXTURE, spawn, cores)
     goid = _cgo_call_goroutine(fp)
     doc = json.loads(harness.leak_dump_to_file(target, tmp_path / "o.json", fmt="json"))
     byid = {g["id"]: g for g in doc["goroutines"]}
@@ -122,7 +113,7 @@ def test_cgo_non_go_threads(go_version, mode, spawn, cores, tool, tmp_path):
     """Threads that are not Go's (one never touched Go; others sit in C)
     are in GDB's thread list; no command trips over them, none of them is
     taken for a goroutine's thread, and the live process is unharmed."""
-    fp, target = _target(mode, go_version, spawn, cores)
+    fp, target = harness.mode_target(mode, go_version, FIXTURE, spawn, cores)
     if mode == "live":
         before = fp.ping()
     plain = fp.info["plain_tid"]
@@ -163,7 +154,7 @@ def test_cgo_prove_respects_c_memory(go_version, mode, spawn, cores, tool, tmp_p
     block, a C static) are never the grounds of a leak verdict: leak-dump
     --prove scans the C side conservatively.  Every goroutine the fixture
     parks on a channel that stays reachable from Go is not leaked either."""
-    fp, target = _target(mode, go_version, spawn, cores)
+    fp, target = harness.mode_target(mode, go_version, FIXTURE, spawn, cores)
     doc = json.loads(harness.leak_dump_to_file(target, tmp_path / "p.json", fmt="json",
                                                extra="--prove"))
     verdict = {g["id"]: g["verdict"] for g in doc["goroutines"]}

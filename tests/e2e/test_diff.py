@@ -276,18 +276,23 @@ def _wait_line(p, want, timeout=30):
     raise AssertionError("no %r in %r" % (want, lines))
 
 
+def _interrupt_after(p, line):
+    """Ctrl-C the watch p once it printed line; its (stdout, stderr)."""
+    try:
+        _wait_line(p, line)
+        p.send_signal(signal.SIGINT)
+        return p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+
+
 @pytest.mark.parametrize("version", VERSIONS[-1:])
 def test_watch_ctrl_c(version, spawn, tool, tmp_path):
     fp = spawn(version, "growing")
     # Interrupted after two samples: those are reported.
     p = _watch_proc(fp.pid, "--interval", "1s", "--samples", "50", "--format", "json")
-    try:
-        _wait_line(p, "sample 2/50")
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=30)
-    finally:
-        if p.poll() is None:
-            p.kill()
+    out, err = _interrupt_after(p, "sample 2/50")
     assert p.returncode == 0, err
     doc = json.loads(out)
     assert doc["interrupted"] is True and len(doc["samples"]) in (2, 3)
@@ -296,13 +301,7 @@ def test_watch_ctrl_c(version, spawn, tool, tmp_path):
     _not_stopped(fp)
     # Interrupted before two: one error line, the process runs on.
     p = _watch_proc(fp.pid, "--interval", "30s", "--samples", "3")
-    try:
-        _wait_line(p, "sample 1/3")
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=30)
-    finally:
-        if p.poll() is None:
-            p.kill()
+    out, err = _interrupt_after(p, "sample 1/3")
     assert p.returncode == 2 and out == b""
     assert err.decode().strip().splitlines()[-1].startswith("leak-dump: watch interrupted"), err
     _not_stopped(fp)

@@ -68,12 +68,7 @@ def _text_counts(text):
 @pytest.mark.parametrize("mode", ["live", "core"])
 def test_filters_select_what_the_runtime_dump_says(go_version, mode, spawn,
                                                    cores, tool, tmp_path):
-    if mode == "live":
-        fp = spawn(go_version, "many")
-        target = harness.live_target(fp.pid)
-    else:
-        exe, core, fp = cores.get(go_version, "many")
-        target = harness.core_target(exe, core)
+    fp, target = harness.mode_target(mode, go_version, "many", spawn, cores)
     oracle = godump.parse(fp.oracle_text)
     writer = fp.writer
     cmds, outs = [], []
@@ -163,12 +158,7 @@ def test_group_by_label(go_version, mode, spawn, cores, tool, tmp_path):
     """The parked fixture runs blockLabelled under pprof.Do with labels
     tenant="acme/eu_1.2" and "req id"="x\\"1\\n\u00e9": exactly that
     goroutine is in a group labelled so; every other one has none."""
-    if mode == "live":
-        fp = spawn(go_version, "parked")
-        target = harness.live_target(fp.pid)
-    else:
-        exe, core, fp = cores.get(go_version, "parked")
-        target = harness.core_target(exe, core)
+    fp, target = harness.mode_target(mode, go_version, "parked", spawn, cores)
     oracle = godump.parse(fp.oracle_text)
     labelled = {goid for goid, g in oracle.items()
                 if "main.blockLabelled" in g.functions()}

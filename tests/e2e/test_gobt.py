@@ -19,12 +19,7 @@ def _marker(goid):
 @pytest.mark.fixtures("parked")
 @pytest.mark.parametrize("mode", ["live", "core"])
 def test_go_bt_matches_oracle(go_version, fixture_name, mode, spawn, cores, tool):
-    if mode == "live":
-        fp = spawn(go_version, fixture_name)
-        target = harness.live_target(fp.pid)
-    else:
-        exe, core, fp = cores.get(go_version, fixture_name)
-        target = harness.core_target(exe, core)
+    fp, target = harness.mode_target(mode, go_version, fixture_name, spawn, cores)
     oracle = godump.parse(fp.oracle_text)
     picked = [g for g in oracle.values() if g.user_function() in PICKS]
     assert len(picked) >= len(PICKS)

@@ -77,14 +77,6 @@ def load(path, tmp_path):
     return dom
 
 
-def _target(mode, fixture, go_version, spawn, cores):
-    if mode == "live":
-        fp = spawn(go_version, fixture)
-        return harness.live_target(fp.pid)
-    exe, core, _ = cores.get(go_version, fixture)
-    return harness.core_target(exe, core)
-
-
 def _check_against_json(dom, doc, proved):
     groups = dom.find("details", "group")
     assert [int(g["data-count"]) for g in groups] == [g["count"] for g in doc["groups"]]
@@ -111,32 +103,31 @@ def _check_against_json(dom, doc, proved):
         assert "{:,} × [{}".format(g["count"], g["state"]) in text
 
 
-@pytest.mark.parametrize("mode", ["live", "core"])
-def test_report_page_matches_json(go_version, mode, spawn, cores, tool, tmp_path):
-    target = _target(mode, "blocking", go_version, spawn, cores)
+def _page_and_json(target, opts, tmp_path):
+    """One GDB session's json and html reports with opts: the page's path,
+    the json document, and the page as headless chromium built it."""
     page, js = tmp_path / "r.html", tmp_path / "r.json"
     r = harness.run_gdb(target, [
-        "leak-dump --format json --prove --output %s" % js,
-        "leak-dump --format html --prove --output %s" % page])
+        "leak-dump --format json %s --output %s" % (opts, js),
+        "leak-dump --format html %s --output %s" % (opts, page)])
     assert "Traceback" not in r.output and not r.error_lines(), r.describe()
-    doc = json.loads(js.read_text())
+    return page, json.loads(js.read_text()), load(page, tmp_path)
+
+
+@pytest.mark.parametrize("mode", ["live", "core"])
+def test_report_page_matches_json(go_version, mode, spawn, cores, tool, tmp_path):
+    target = harness.mode_target(mode, go_version, "blocking", spawn, cores)[1]
+    page, doc, dom = _page_and_json(target, "--prove", tmp_path)
     text = page.read_text()
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", text), "external reference"
-    dom = load(page, tmp_path)
     _check_against_json(dom, doc, proved=True)
     verdicts = {g["verdict"] for g in doc["groups"]}
     assert "leaked" in verdicts, verdicts      # the fixture leaks some
 
 
 def test_report_page_escapes_labels(go_version, cores, tool, tmp_path):
-    target = _target("core", "parked", go_version, None, cores)
-    page, js = tmp_path / "l.html", tmp_path / "l.json"
-    r = harness.run_gdb(target, [
-        "leak-dump --format json --group-by 'label:req id' --output %s" % js,
-        "leak-dump --format html --group-by 'label:req id' --output %s" % page])
-    assert "Traceback" not in r.output and not r.error_lines(), r.describe()
-    doc = json.loads(js.read_text())
-    dom = load(page, tmp_path)
+    target = harness.mode_target("core", go_version, "parked", None, cores)[1]
+    page, doc, dom = _page_and_json(target, "--group-by 'label:req id'", tmp_path)
     _check_against_json(dom, doc, proved=False)
     labels = [g.get("data-label") for g in dom.find("details", "group")]
     assert labels == [g["label"]["value"] or "" for g in doc["groups"]]

@@ -57,12 +57,7 @@ def _state_of(status):
 
 @pytest.mark.parametrize("mode", ["live", "core"])
 def test_json_matches_oracle(go_version, fixture_name, mode, spawn, cores, tool, tmp_path):
-    if mode == "live":
-        fp = spawn(go_version, fixture_name)
-        target = harness.live_target(fp.pid)
-    else:
-        exe, core, fp = cores.get(go_version, fixture_name)
-        target = harness.core_target(exe, core)
+    fp, target = harness.mode_target(mode, go_version, fixture_name, spawn, cores)
     text = harness.leak_dump_to_file(target, tmp_path / "ours.json", fmt="json")
     doc = json.loads(text)
     oracle = godump.parse(fp.oracle_text)
