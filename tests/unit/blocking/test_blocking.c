@@ -1164,6 +1164,54 @@ static void test_semtable_unmapped_pointer(void **state)
 }
 
 /*
+ * Two busy semaphores whose waiters' sudogs interleave in memory, as the
+ * runtime hands them out: the chains are followed together, lowest
+ * address first, so the sudogs are read in one ascending sweep (each
+ * chain on its own would sweep the region again), and every waiter still
+ * finds its own semaphore.
+ */
+static void test_semtable_chains_one_sweep(void **state)
+{
+	static const unsigned int order[] = { 10, 11, 20, 21, 22, 23, 24 };
+	struct synth_blocking *sb = *state;
+	uint64_t m1 = sb_place(SB_SYNC(0), G126_MUTEX_SEMA_INT, 7);
+	uint64_t m2 = sb_place(SB_SYNC(1), G126_MUTEX_SEMA_INT, 90);
+	const struct ld_object *o1, *o2;
+
+	/* m1: node SG10, chain SG20 -> SG22 -> SG24; m2: SG11, SG21, SG23 */
+	sb_sudog(sb, SB_SG(10), &(struct sb_sudog){
+		.g = sb_gaddr(1), .elem = m1 + G126_MUTEX_SEMA_INT,
+		.waitlink = SB_SG(20) });
+	sb_sudog(sb, SB_SG(11), &(struct sb_sudog){
+		.g = sb_gaddr(2), .elem = m2 + G126_MUTEX_SEMA_INT,
+		.waitlink = SB_SG(21) });
+	for (unsigned int i = 20; i <= 24; i++) {
+		uint64_t m = i % 2 ? m2 : m1;
+
+		sb_sudog(sb, SB_SG(i), &(struct sb_sudog){
+			.g = sb_gaddr(i - 17), .elem = m + G126_MUTEX_SEMA_INT,
+			.waitlink = i + 2 <= 24 ? SB_SG(i + 2) : 0 });
+	}
+	sb_root(sb, 7, SB_SG(10));
+	sb_root(sb, 90, SB_SG(11));
+	sb_waiting_g(sb, 1, "sync.Mutex.Lock", SB_SG(10));
+	sb_waiting_g(sb, 2, "sync.Mutex.Lock", SB_SG(11));
+	for (unsigned int i = 20; i <= 24; i++)
+		sb_waiting_g(sb, i - 17, "sync.Mutex.Lock", SB_SG(i));
+	build_ok(sb);
+
+	assert_int_equal(sb->b->nsema_sudogs, 7);
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(sb->b->sema_sudogs[i], SB_SG(order[i]));
+	o1 = only_blocker(sb, 1, LD_OP_NONE);
+	o2 = only_blocker(sb, 2, LD_OP_NONE);
+	assert_int_equal(o1->addr, m1);
+	assert_int_equal(o2->addr, m2);
+	ASSERT_IDS(&o1->waiters, 1, 3, 5, 7);
+	ASSERT_IDS(&o2->waiters, 2, 4, 6);
+}
+
+/*
  * A treap cycle (N1.left = N2, N2.left = N1) in root 5 must end that
  * walk, and no hang.  Waiters in root 1 (walked before) are found.
  */
@@ -1738,6 +1786,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_semtable_unknown, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_semtable_unmapped_pointer,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_semtable_chains_one_sweep,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_semtable_cycle_ends,
 						setup, teardown),
