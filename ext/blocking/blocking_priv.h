@@ -197,8 +197,8 @@ static inline bool add_blocker(struct ld_blocking *b, size_t gi,
 		return false;
 	if (!b->count[gi])
 		b->first[gi] = (uint32_t)b->nbl;
-	b->bl[b->nbl].obj = (uint32_t)(o - b->objs);
-	b->bl[b->nbl].op = op;
+	b->bl[b->nbl].obj = (uint32_t)(o - b->objs) & (LD_MAX_OBJECTS - 1);
+	b->bl[b->nbl].op = op & 7;
 	b->nbl++;
 	b->count[gi]++;
 	return true;

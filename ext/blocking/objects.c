@@ -27,11 +27,17 @@ const struct ld_object *ld_blocking_find(const struct ld_blocking *b,
 	return v ? &b->objs[v - 1] : NULL;
 }
 
+_Static_assert(sizeof(struct ld_blocker) == 4, "struct ld_blocker grew");
+_Static_assert(sizeof(struct ld_object) <= 112, "struct ld_object grew");
+
 struct ld_object *ld_new_object(struct ld_blocking *b,
 				enum ld_block_kind kind, uint64_t addr)
 {
 	struct ld_object *o;
 
+	/* Past what a blocker can index (64 GB of records): as out of memory. */
+	if (b->nobjs >= LD_MAX_OBJECTS)
+		return NULL;
 	if (!ld_grow((void **)&b->objs, &b->cap_objs, b->nobjs + 1,
 		     sizeof(*b->objs)))
 		return NULL;

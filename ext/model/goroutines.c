@@ -15,6 +15,8 @@
 #include "leakdump/model/unwind.h"
 
 #define MAX_GOROUTINES (64u << 20)
+/* A million of them are held at once: keep a record at 96 bytes. */
+_Static_assert(sizeof(struct ld_goroutine) <= 96, "struct ld_goroutine grew");
 #define ALLGS_CHUNK 65536		/* allgs entries read at once */
 #define MAX_G_SIZE 65536		/* a runtime.g is under 1 KiB */
 #define MAX_NOTES 256
@@ -129,12 +131,13 @@ struct ld_goroutine *ld_session_find(struct ld_session *s, uint64_t goid)
 }
 
 /* runtime.isSystemGoroutine(gp, false) */
-static bool is_system(struct ld_session *s, const struct ld_goroutine *g)
+static bool is_system(struct ld_session *s, const struct ld_goroutine *g,
+		      uint64_t startpc)
 {
 	const struct ld_rt_funcids *fid = &s->rt->fid;
 	struct ld_func f;
 
-	if (!ld_unwind_find_func(s, g->startpc, &f))
+	if (!ld_unwind_find_func(s, startpc, &f))
 		return false;
 	if (f.funcid == fid->runtime_main || f.funcid == fid->corostart ||
 	    f.funcid == fid->handle_async_event)
@@ -292,7 +295,6 @@ static void decode_g(struct ld_session *s, struct ld_goroutine *g,
 	g->goid = rd64(buf, rt->g.goid);
 	g->parent_goid = rd64(buf, rt->g.parent_goid);
 	g->gopc = rd64(buf, rt->g.gopc);
-	g->startpc = rd64(buf, rt->g.startpc);
 	g->waitsince = (int64_t)rd64(buf, rt->g.waitsince);
 	g->stack_lo = rd64(buf, rt->g.stack_lo);
 	g->stack_hi = rd64(buf, rt->g.stack_hi);
@@ -316,7 +318,8 @@ static void decode_g(struct ld_session *s, struct ld_goroutine *g,
 	if (g->stack_hi <= g->stack_lo || g->stack_hi - g->stack_lo > (1ull << 40))
 		ld_goroutine_set_note(s, g, "stack bounds do not make sense");
 	pick_start(s, g, buf);
-	if (is_system(s, g))
+	/* g.startpc is read here only: the record does without it. */
+	if (is_system(s, g, rd64(buf, rt->g.startpc)))
 		g->flags |= LD_G_SYSTEM;
 }
 

@@ -37,6 +37,13 @@
 #define BEHIND 2048
 #define TRIM_BATCH 2048		/* items dropped per round */
 #define MAX_RUN (64ull << 20)	/* the most dropped with one call */
+/*
+ * Items the helper's trimming may lag behind before the walker trims for
+ * it: a helper kept off the CPUs (GDB's own worker threads at start-up,
+ * say) would otherwise leave everything the walker faulted in mapped, up
+ * to 150 MB of g structs at a million goroutines.
+ */
+#define LAG_LIMIT (4 * (BEHIND + TRIM_BATCH))
 #define IDLE_NS 20000
 #define SPIN_ROUNDS 4096	/* pause loops (~1 ms) before sleeping */
 
@@ -49,8 +56,9 @@ struct ld_pager {
 	ld_pager_range_fn *range;
 	void *arg;
 	atomic_size_t done;		/* written by the walker */
+	atomic_size_t trimmed;		/* items dropped, by either thread */
 	atomic_bool stop;
-	size_t touched, trimmed;	/* helper-private */
+	size_t touched;			/* helper-private */
 	volatile uint8_t sink;
 };
 
@@ -115,6 +123,21 @@ static void trim(struct ld_pager *p, size_t first, size_t end)
 }
 
 /*
+ * Drop items [trimmed, end) and say so.  Both threads may call it: a
+ * range dropped twice costs a little time, never a wrong read.
+ */
+static void trim_to(struct ld_pager *p, size_t end)
+{
+	size_t from = atomic_load(&p->trimmed);
+
+	while (from < end &&
+	       !atomic_compare_exchange_weak(&p->trimmed, &from, end))
+		;
+	if (from < end)
+		trim(p, from, end);
+}
+
+/*
  * Nothing to do until the walker moves on, which takes microseconds: spin
  * a little first, since a sleeping helper is woken and moved between CPUs
  * by the scheduler far more often than the walk needs; sleep when the
@@ -149,9 +172,8 @@ static void *run(void *arg)
 			touch(p, p->touched++);
 			busy = true;
 		}
-		if (done > p->trimmed + BEHIND + TRIM_BATCH) {
-			trim(p, p->trimmed, done - BEHIND);
-			p->trimmed = done - BEHIND;
+		if (done > atomic_load(&p->trimmed) + BEHIND + TRIM_BATCH) {
+			trim_to(p, done - BEHIND);
 			busy = true;
 		}
 		if (busy)
@@ -184,6 +206,7 @@ struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
 	p->range = range;
 	p->arg = arg;
 	atomic_init(&p->done, 0);
+	atomic_init(&p->trimmed, 0);
 	atomic_init(&p->stop, false);
 	err = ld_thread_start(&p->thread, run, p);
 	if (err) {
@@ -195,8 +218,12 @@ struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
 
 void ld_pager_progress(struct ld_pager *p, size_t done)
 {
-	if (p)
-		atomic_store_explicit(&p->done, done, memory_order_relaxed);
+	if (!p)
+		return;
+	atomic_store_explicit(&p->done, done, memory_order_relaxed);
+	if (done > atomic_load_explicit(&p->trimmed, memory_order_relaxed) +
+		   LAG_LIMIT)
+		trim_to(p, done - BEHIND);
 }
 
 void ld_pager_stop(struct ld_pager *p)

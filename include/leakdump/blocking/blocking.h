@@ -70,8 +70,12 @@ static inline uint64_t ld_idlist_at(const struct ld_idlist *l, uint32_t i)
  * only on an object of that kind; waiters is common.
  */
 struct ld_object {
-	enum ld_block_kind kind;
+	uint8_t kind;			/* enum ld_block_kind */
 	bool nil;			/* nil channel: can never proceed */
+	/* a channel's small fields, here where they fill the padding */
+	uint16_t elemsize;		/* chan: hchan.elemsize (uint16) */
+	bool closed;			/* chan */
+	bool sides_walked;		/* chan, private: select sides recorded */
 	uint64_t addr;			/* the primitive the user declared */
 	const char *note;		/* why something is unknown, or NULL */
 	/* mutex, rwmutex, waitgroup, cond, sema, fd, timer, syscall */
@@ -79,7 +83,7 @@ struct ld_object {
 	union {
 		struct {	/* chan */
 			const char *elem_type;	/* "*main.Event"; NULL if unknown */
-			uint64_t cap, len, elemsize;
+			uint64_t cap, len;
 			/*
 			 * Waiting goroutines: in wake-up (queue) order for
 			 * go-chan and ld_blocking_decode(); in dump order in
@@ -87,8 +91,6 @@ struct ld_object {
 			 */
 			struct ld_idlist senders, receivers;
 			uint64_t recvq, sendq;	/* private: the queues' first sudogs */
-			bool closed;
-			bool sides_walked;	/* private: select sides recorded */
 		};
 		struct {	/* mutex, rwmutex, waitgroup, cond, sema */
 			uint64_t sema;		/* the semaphore word waited on */
@@ -140,10 +142,15 @@ static inline size_t ld_object_nwaiting(const struct ld_object *o)
 	return n;
 }
 
-/* One object a goroutine waits on, and how. */
+/*
+ * One object a goroutine waits on, and how: four bytes, since there is
+ * one per waiting goroutine (more for a select).  ld_new_object() keeps
+ * the object count below LD_MAX_OBJECTS so obj fits.
+ */
+#define LD_MAX_OBJECTS (1u << 29)
 struct ld_blocker {
-	uint32_t obj;
-	uint8_t op;			/* enum ld_chan_op, for channels */
+	uint32_t obj : 29;		/* index into ld_blocking.objs */
+	uint32_t op : 3;		/* enum ld_chan_op, for channels */
 };
 
 struct ld_blocking {

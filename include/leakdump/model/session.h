@@ -39,7 +39,7 @@
 struct ld_goroutine {
 	uint64_t addr;			/* the g's address */
 	uint64_t goid, parent_goid;
-	uint64_t gopc, startpc;
+	uint64_t gopc;			/* where it was created */
 	int64_t waitsince;
 	uint64_t stack_lo, stack_hi;
 	uint64_t pc, sp;		/* where unwinding starts */

@@ -481,7 +481,6 @@ static void test_load_decodes_fields(void **state)
 	assert_int_equal(g->addr, g_addr(0));
 	assert_int_equal(g->parent_goid, 1);
 	assert_int_equal(g->gopc, ss_pc(F_SPAWNER, 0x15));
-	assert_int_equal(g->startpc, ss_pc(F_MIDDLE, 0));
 	assert_int_equal(g->waitsince, 12345);
 	assert_int_equal(ld_goroutine_waiting(g), 0xc000600000ull);
 	assert_int_equal(ld_goroutine_sleep(g), 0);
