@@ -195,6 +195,18 @@
 	  "PtrBytes", 0)						\
 	X(TYPE_GCDATA, heap.type_gcdata, "internal/abi.Type", "GCData", 0) \
 	X(TYPE_KIND, heap.type_kind, "internal/abi.Type", "Kind_", 0)	\
+	/* Go 1.24+ masks built on first use: as runtime.buildGCMask,	\
+	 * from an array's element or a struct's fields. */		\
+	X(ARRAYTYPE_ELEM, heap.arraytype_elem, "internal/abi.ArrayType", \
+	  "Elem", 0)							\
+	X(ARRAYTYPE_LEN, heap.arraytype_len, "internal/abi.ArrayType",	\
+	  "Len", 0)							\
+	X(STRUCTTYPE_FIELDS, heap.structtype_fields,			\
+	  "internal/abi.StructType", "Fields", 0)			\
+	X(STRUCTFIELD_TYP, heap.structfield_typ, "internal/abi.StructField", \
+	  "Typ", 0)							\
+	X(STRUCTFIELD_OFFSET, heap.structfield_offset,			\
+	  "internal/abi.StructField", "Offset", 0)			\
 	/* Dead slots: the last cycle's marks of spans not yet swept. */ \
 	X(MSPAN_GCMARK_BITS, heap.span_gcmark_bits, "runtime.mspan",	\
 	  "gcmarkBits", 0)						\
@@ -231,6 +243,8 @@
 	X(SEMTABLE_SIZE, blk.semtable_size, "runtime.semTable", 0)	\
 	X(MSPAN_SIZE, heap.mspan_size, "runtime.mspan", 0)		\
 	X(HEAPARENA_SIZE, heap.heap_arena_size, "runtime.heapArena", 0) \
+	X(STRUCTFIELD_SIZE, heap.structfield_size,			\
+	  "internal/abi.StructField", 0)				\
 	X(SPECIALFINALIZER_SIZE, heap.specialfinalizer_size,		\
 	  "runtime.specialfinalizer", 0)				\
 	/* Go 1.25 GOEXPERIMENT=greenteagc (the default from 1.26): 128	\

@@ -160,38 +160,193 @@ static void scan_bits(struct ld_mark *p, struct pv_obj *o, const uint8_t *bm,
 	}
 }
 
+/* What gctype reads of an abi.Type. */
+struct type_info {
+	uint64_t size, ptrbytes, gcdata;
+	uint8_t kind, tflag;
+	uint8_t buf[TYPE_READ];
+};
+
+static bool read_type(struct ld_mark *p, uint64_t t, struct type_info *ti)
+{
+	const struct ld_rt *rt = p->rt;
+	const struct ld_rt_heap *l = &rt->heap;
+
+	if (!t || (t & 7) || rt->blk.type_size < 0 || l->type_ptrbytes < 0 ||
+	    l->type_gcdata < 0 || l->type_kind < 0 || rt->blk.type_tflag < 0 ||
+	    rt->blk.type_size + 8 > TYPE_READ ||
+	    l->type_ptrbytes + 8 > TYPE_READ ||
+	    l->type_gcdata + 8 > TYPE_READ || l->type_kind >= TYPE_READ ||
+	    rt->blk.type_tflag >= TYPE_READ ||
+	    !ld_prove_rd(p, t, ti->buf, sizeof(ti->buf)))
+		return false;
+	ti->kind = ti->buf[l->type_kind];
+	ti->tflag = ti->buf[rt->blk.type_tflag];
+	memcpy(&ti->size, ti->buf + rt->blk.type_size, 8);
+	memcpy(&ti->ptrbytes, ti->buf + l->type_ptrbytes, 8);
+	memcpy(&ti->gcdata, ti->buf + l->type_gcdata, 8);
+	return true;
+}
+
+/* A member of the type's own record past abi.Type (an array's Len, ...). */
+static bool type_word(const struct type_info *ti, int64_t off, uint64_t *v)
+{
+	if (off < 0 || off + 8 > TYPE_READ)
+		return false;
+	memcpy(v, ti->buf + off, 8);
+	return true;
+}
+
+/* Set bits [at, at + n) of dst from src's first n bits. */
+static void copy_bits(uint8_t *dst, uint64_t at, const uint8_t *src,
+		      uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (src[i / 8] >> (i % 8) & 1)
+			dst[(at + i) / 8] |= (uint8_t)(1u << ((at + i) % 8));
+}
+
+static const struct pv_gctype *gctype(struct ld_mark *p, uint64_t t);
+
+/*
+ * Put the mask of field type t at byte off of mask (nbits long).  true
+ * when it has no pointers (a scalar may sit at any offset) or was put;
+ * false when it cannot be read.  The sub-type's own entry may move
+ * p->gctypes: its mask is copied at once.
+ */
+static bool put_subtype(struct ld_mark *p, uint64_t t, uint64_t off,
+			uint8_t *mask, uint64_t nbits)
+{
+	const struct pv_gctype *e;
+	struct type_info ti;
+
+	if (!read_type(p, t, &ti))
+		return false;
+	if (!ti.ptrbytes)
+		return true;
+	e = gctype(p, t);
+	if (!e || (off & 7) || off / 8 + e->ptr_words > nbits)
+		return false;
+	copy_bits(mask, off / 8, e->mask, e->ptr_words);
+	return true;
+}
+
+#define KIND_MASK	31	/* abi.KindMask */
+#define KIND_ARRAY	17	/* abi.Array */
+#define KIND_STRUCT	25	/* abi.Struct */
+#define MAX_FIELDS	65536	/* sanity bound on a struct's fields */
+#define MAX_NESTING	32	/* on-demand types inside on-demand types */
+#define FIELDS_AT_ONCE	64
+
+static bool build_struct_mask(struct ld_mark *p, const struct type_info *ti,
+			      uint8_t *mask, uint64_t nbits)
+{
+	const struct ld_rt_heap *l = &p->rt->heap;
+	uint64_t fields, n, fsz = l->structfield_size;
+	uint8_t buf[FIELDS_AT_ONCE * 64];
+
+	if (!type_word(ti, l->structtype_fields, &fields) ||
+	    !type_word(ti, l->structtype_fields + 8, &n) || n > MAX_FIELDS ||
+	    fsz < 16 || fsz > 64 || l->structfield_typ < 0 ||
+	    l->structfield_offset < 0 ||
+	    (uint64_t)l->structfield_typ + 8 > fsz ||
+	    (uint64_t)l->structfield_offset + 8 > fsz)
+		return false;
+	for (uint64_t i = 0; i < n; i += FIELDS_AT_ONCE) {
+		uint64_t k = n - i < FIELDS_AT_ONCE ? n - i : FIELDS_AT_ONCE;
+
+		if (!ld_prove_rd(p, fields + i * fsz, buf, k * fsz))
+			return false;
+		for (uint64_t j = 0; j < k; j++) {
+			uint64_t ft, off;
+
+			memcpy(&ft, buf + j * fsz + l->structfield_typ, 8);
+			memcpy(&off, buf + j * fsz + l->structfield_offset, 8);
+			if (off >= ti->size ||
+			    !put_subtype(p, ft, off, mask, nbits))
+				return false;
+		}
+	}
+	return true;
+}
+
+static bool build_array_mask(struct ld_mark *p, const struct type_info *ti,
+			     uint8_t *mask, uint64_t nbits)
+{
+	const struct ld_rt_heap *l = &p->rt->heap;
+	const struct pv_gctype *e;
+	uint64_t elem, len;
+	struct type_info et;
+
+	if (!type_word(ti, l->arraytype_elem, &elem) ||
+	    !type_word(ti, l->arraytype_len, &len) ||
+	    !read_type(p, elem, &et) || !et.size || (et.size & 7) ||
+	    !et.ptrbytes || len > ti->size / et.size)
+		return false;
+	e = gctype(p, elem);
+	if (!e)
+		return false;
+	/* Only the elements the mask reaches: their pointers end there. */
+	for (uint64_t i = 0; i < len && i * e->size_words < nbits; i++) {
+		if (i * e->size_words + e->ptr_words > nbits)
+			return false;
+		copy_bits(mask, i * e->size_words, e->mask, e->ptr_words);
+	}
+	return true;
+}
+
+/*
+ * Go 1.24+: a big type's mask is built by the runtime on first use
+ * (runtime.buildGCMask) and a heap that never saw a GC has none yet.
+ * Built here the same way: an array from its element's mask, a struct
+ * from its fields'; any other kind has a mask of its own.
+ */
+static uint8_t *build_mask(struct ld_mark *p, const struct type_info *ti)
+{
+	uint64_t nbits = ti->ptrbytes / 8;
+	uint8_t *mask;
+	bool ok = false;
+
+	if (p->gctype_nesting >= MAX_NESTING ||
+	    !(mask = calloc(1, (size_t)((nbits + 7) / 8))))
+		return NULL;
+	p->gctype_nesting++;
+	if ((ti->kind & KIND_MASK) == KIND_ARRAY)
+		ok = build_array_mask(p, ti, mask, nbits);
+	else if ((ti->kind & KIND_MASK) == KIND_STRUCT)
+		ok = build_struct_mask(p, ti, mask, nbits);
+	p->gctype_nesting--;
+	if (!ok) {
+		free(mask);
+		return NULL;
+	}
+	p->st->built_masks++;
+	return mask;
+}
+
 /* The decoded pointer mask of the type at t, or NULL. */
 static const struct pv_gctype *gctype(struct ld_mark *p, uint64_t t)
 {
 	const struct ld_rt *rt = p->rt;
 	const struct ld_rt_heap *l = &rt->heap;
-	uint64_t k = ld_u64map_get(&p->gctype_map, t), size, ptrbytes, gcdata;
+	uint64_t k = ld_u64map_get(&p->gctype_map, t);
 	struct pv_gctype g = { 0, 0, NULL };
-	uint8_t buf[TYPE_READ];
+	struct type_info ti;
 
 	/* No type yet (a slot being allocated) or not a type's address. */
 	if (!t || (t & 7))
 		return NULL;
 	if (k)
 		return p->gctypes[k - 1].mask ? &p->gctypes[k - 1] : NULL;
-	if ( rt->blk.type_size >= 0 && l->type_ptrbytes >= 0 &&
-	    l->type_gcdata >= 0 && l->type_kind >= 0 &&
-	    rt->blk.type_tflag >= 0 && rt->blk.type_size + 8 <= TYPE_READ &&
-	    l->type_ptrbytes + 8 <= TYPE_READ &&
-	    l->type_gcdata + 8 <= TYPE_READ && l->type_kind < TYPE_READ &&
-	    rt->blk.type_tflag < TYPE_READ &&
-	    ld_prove_rd(p, t, buf, sizeof(buf))) {
-		uint8_t kind = buf[l->type_kind], tflag = buf[rt->blk.type_tflag];
-		bool ok;
+	if (read_type(p, t, &ti)) {
+		uint64_t gcdata = ti.gcdata;
+		bool ok, built = true;
 
-		memcpy(&size, buf + rt->blk.type_size, 8);
-		memcpy(&ptrbytes, buf + l->type_ptrbytes, 8);
-		memcpy(&gcdata, buf + l->type_gcdata, 8);
-		ok = size && !(size & 7) && ptrbytes && !(ptrbytes & 7) &&
-		     ptrbytes <= size && gcdata &&
-		     ptrbytes / 64 < MAX_MASK_BYTES;
+		ok = ti.size && !(ti.size & 7) && ti.ptrbytes &&
+		     !(ti.ptrbytes & 7) && ti.ptrbytes <= ti.size && gcdata &&
+		     ti.ptrbytes / 64 < MAX_MASK_BYTES;
 		/* Go 1.22-1.23: GCData is a GC program, not a mask. */
-		if (rt->type_gcprog_kind && (kind & KIND_GC_PROG))
+		if (rt->type_gcprog_kind && (ti.kind & KIND_GC_PROG))
 			ok = false;
 		/*
 		 * Go 1.24+: GCData points at the mask's pointer, nil until
@@ -200,27 +355,29 @@ static const struct pv_gctype *gctype(struct ld_mark *p, uint64_t t)
 		 * and bss, where inProgress (unknown without symbols) is.
 		 */
 		if (ok && rt->type_gcmask_on_demand &&
-		    (tflag & TFLAG_GCMASK_ON_DEMAND)) {
+		    (ti.tflag & TFLAG_GCMASK_ON_DEMAND)) {
 			uint64_t at = gcdata;
 
-			ok = ld_prove_rd(p, at, &gcdata, 8) && gcdata &&
-			     (l->in_progress ?
-			      gcdata != l->in_progress + p->bias :
-			      p->rtdata_hi > p->rtdata_lo &&
-			      (gcdata < p->rtdata_lo ||
-			       gcdata >= p->rtdata_hi));
+			built = ld_prove_rd(p, at, &gcdata, 8) && gcdata &&
+				(l->in_progress ?
+				 gcdata != l->in_progress + p->bias :
+				 p->rtdata_hi > p->rtdata_lo &&
+				 (gcdata < p->rtdata_lo ||
+				  gcdata >= p->rtdata_hi));
 		}
-		if (ok) {
-			size_t nb = (size_t)((ptrbytes / 8 + 7) / 8);
+		if (ok && built) {
+			size_t nb = (size_t)((ti.ptrbytes / 8 + 7) / 8);
 
 			g.mask = malloc(nb);
 			if (g.mask && !ld_prove_rd(p, gcdata, g.mask, nb)) {
 				free(g.mask);
 				g.mask = NULL;
 			}
-			g.size_words = size / 8;
-			g.ptr_words = ptrbytes / 8;
+		} else if (ok) {
+			g.mask = build_mask(p, &ti);
 		}
+		g.size_words = ti.size / 8;
+		g.ptr_words = ti.ptrbytes / 8;
 	}
 	if (!ld_grow((void **)&p->gctypes, &p->cap_gctypes, p->ngctypes + 1,
 		     sizeof(*p->gctypes)) ||

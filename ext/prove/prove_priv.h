@@ -151,6 +151,7 @@ struct ld_mark {
 	struct pv_gctype *gctypes;
 	size_t ngctypes, cap_gctypes;
 	struct ld_u64map gctype_map;	/* type address -> index + 1 */
+	unsigned int gctype_nesting;	/* masks being built, nested */
 	struct pv_arena_bits *abits;
 	size_t nabits, cap_abits;
 	struct ld_u64map abits_map;	/* arena index + 1 -> index + 1 */

@@ -213,9 +213,10 @@ static void json_prove(const struct ld_prove *pv, struct ld_strbuf *sb)
 			 (unsigned long long)st->marked_objects,
 			 (unsigned long long)st->marked_bytes,
 			 (unsigned long long)st->scanned_bytes);
-	ld_strbuf_printf(sb, ",\"conservative_bytes\":%llu,\"conservative_objects\":%llu,\"dead_objects\":%llu,\"dead_bytes\":%llu",
+	ld_strbuf_printf(sb, ",\"conservative_bytes\":%llu,\"conservative_objects\":%llu,\"built_masks\":%llu,\"dead_objects\":%llu,\"dead_bytes\":%llu",
 			 (unsigned long long)st->conservative_bytes,
 			 (unsigned long long)st->conservative_objects,
+			 (unsigned long long)st->built_masks,
 			 (unsigned long long)st->dead_objects,
 			 (unsigned long long)st->dead_bytes);
 	ld_strbuf_printf(sb, ",\"root_bytes\":%llu,\"other_bytes\":%llu,\"root_ranges\":%llu,\"root_goroutines\":%llu,\"precise_stacks\":%llu,\"finalizers\":%llu,\"iterations\":%u",

@@ -85,6 +85,10 @@ struct ld_rt_heap {
 	/* pointer bitmaps (ext/prove/precise.c) */
 	int64_t ha_bitmap, ha_no_more_ptrs;	/* Go 1.21 only */
 	int64_t type_ptrbytes, type_gcdata, type_kind;
+	/* Go 1.24+ on-demand masks: abi.ArrayType, StructType, StructField */
+	int64_t arraytype_elem, arraytype_len, structtype_fields;
+	int64_t structfield_typ, structfield_offset;
+	uint64_t structfield_size;
 	uint64_t inline_mark_bits_size;	/* greenteagc (1.25+), else 0 */
 	/* dead slots: runtime.gcphase, the sweep generations */
 	uint64_t gcphase;		/* address, 0 if unknown */

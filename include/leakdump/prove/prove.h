@@ -93,6 +93,8 @@ struct ld_prove_stats {
 	uint64_t scanned_bytes;		/* object bytes scanned */
 	/* of which word by word: no pointer information could be read */
 	uint64_t conservative_bytes, conservative_objects;
+	/* Go 1.24+ types whose mask the runtime had not built: built here */
+	uint64_t built_masks;
 	/* allocated slots the last GC cycle found unreachable (not swept) */
 	uint64_t dead_objects, dead_bytes;
 	uint64_t root_bytes;		/* root memory scanned */

@@ -10,9 +10,10 @@
  *   header     Go 1.26: 1024-byte objects with a *_type header; the type
  *              (16 bytes, a pointer then a scalar) repeats to the slot's
  *              end.  A nil header is scanned conservatively (counted).
- *   large      mspan.largeType; a Go 1.22 GC program and a Go 1.24
- *              on-demand mask not yet built are scanned conservatively,
- *              a built one precisely.
+ *   large      mspan.largeType; a Go 1.22 GC program is scanned
+ *              conservatively, a Go 1.24 on-demand mask precisely: the
+ *              runtime's when built, else one built from the type's
+ *              fields (conservatively when they cannot be read).
  *   arena      Go 1.21: heapArena.bitmap, and noMorePtrs cutting an
  *              object short.
  *   dead       with runtime.gcphase == _GCoff, an allocated slot of a span
@@ -238,6 +239,84 @@ static void test_large_on_demand_go124(void **state)
 	large(22, 0, 1u << 4, false, true);
 }
 
+/*
+ * Go 1.24+: a big struct whose mask the runtime has not built (no GC ran
+ * yet) is built here from its fields, as runtime.buildGCMask does, down
+ * through an on-demand array field.  Its scalars (a runtime.p's page-cache
+ * base, which can equal the first object of that chunk) mark nothing.
+ *   struct { s, t uint32; p *X; a [3]*X; s2 uint64 }: 48 bytes,
+ *   pointer words 1..4 (a scalar field may sit at any offset)
+ */
+static void test_large_on_demand_built_here(void **state)
+{
+	/* type slots: 0 the struct, 2 the array, 4 *X, 5 uint64, 6 uint32 */
+	static const unsigned int types[] = { 6, 6, 4, 2, 5 }, offs[] = {
+		0, 4, 8, 16, 40 };
+	const uint64_t fields = MASKS + 32;
+	struct pworld w;
+	uint64_t t[7], fsz;
+
+	world(&w, 27);
+	fsz = w.rt.heap.structfield_size;
+	assert_int_equal(fsz, 24);
+	w.masks[0] = 0x1;
+	put(w.masks, 8, 8, 0);			/* the struct's mask: not built */
+	put(w.masks, 16, 8, 0);			/* the array's */
+	t[4] = put_type(&w, 4, 8, 8, MASKS, 22, 0);		/* *X */
+	t[5] = put_type(&w, 5, 8, 0, 0, 11, 0);			/* uint64 */
+	t[6] = put_type(&w, 6, 4, 0, 0, 10, 0);			/* uint32 */
+	t[2] = put_type(&w, 2, 24, 24, MASKS + 16, 17, 1u << 4);
+	put(w.types + 64 * 2, w.rt.heap.arraytype_elem, 8, t[4]);
+	put(w.types + 64 * 2, w.rt.heap.arraytype_len, 8, 3);
+	t[0] = put_type(&w, 0, 48, 40, MASKS + 8, 25, 1u << 4);
+	put(w.types, w.rt.heap.structtype_fields, 8, fields);
+	put(w.types, w.rt.heap.structtype_fields + 8, 8, 5);
+	for (unsigned int i = 0; i < 5; i++) {
+		uint8_t *f = w.masks + 32 + i * fsz;
+
+		put(f, w.rt.heap.structfield_typ, 8, t[types[i]]);
+		put(f, w.rt.heap.structfield_offset, 8, offs[i]);
+	}
+	put(sh_span_at(&w.sh, 2), w.rt.heap.span_large_type, 8, t[0]);
+	put(w.roots, 0, 8, LARGE + 100);
+	put(w.arena, 2 * PAGE + 0, 8, SLOT(1));		/* s */
+	put(w.arena, 2 * PAGE + 8, 8, SLOT(2));		/* p */
+	put(w.arena, 2 * PAGE + 24, 8, SLOT(3));	/* a[1] */
+	put(w.arena, 2 * PAGE + 40, 8, SLOT(4));	/* s2 */
+	put(w.arena, 2 * PAGE + 48 + 32, 8, SLOT(5));	/* next: a[2] */
+	run(&w);
+	expect(&w, SLOT(2), LD_MARK_MARKED);
+	expect(&w, SLOT(3), LD_MARK_MARKED);
+	expect(&w, SLOT(5), LD_MARK_MARKED);
+	expect(&w, SLOT(1), LD_MARK_UNMARKED);
+	expect(&w, SLOT(4), LD_MARK_UNMARKED);
+	assert_int_equal(stats(&w)->conservative_objects, 0);
+	assert_int_equal(stats(&w)->built_masks, 2);
+	done(&w);
+}
+
+/* An on-demand struct whose field cannot be read: word by word, counted. */
+static void test_large_on_demand_unreadable_field(void **state)
+{
+	struct pworld w;
+	uint64_t t;
+
+	world(&w, 27);
+	put(w.masks, 128, 8, 0);
+	t = put_type(&w, 0, 48, 40, MASKS + 128, 25, 1u << 4);
+	put(w.types, w.rt.heap.structtype_fields, 8, MASKS + 160);
+	put(w.types, w.rt.heap.structtype_fields + 8, 8, 1);
+	put(w.masks + 160, w.rt.heap.structfield_typ, 8, 0x7770000);
+	put(sh_span_at(&w.sh, 2), w.rt.heap.span_large_type, 8, t);
+	put(w.roots, 0, 8, LARGE + 100);
+	put(w.arena, 2 * PAGE + 0, 8, SLOT(1));
+	run(&w);
+	expect(&w, SLOT(1), LD_MARK_MARKED);
+	assert_int_equal(stats(&w)->conservative_objects, 1);
+	assert_int_equal(stats(&w)->built_masks, 0);
+	done(&w);
+}
+
 /* Go 1.21: heapArena.bitmap and noMorePtrs. */
 static void test_arena_bitmap_go121(void **state)
 {
@@ -345,6 +424,8 @@ int main(void)
 		cmocka_unit_test(test_large_type),
 		cmocka_unit_test(test_large_gcprog_go122),
 		cmocka_unit_test(test_large_on_demand_go124),
+		cmocka_unit_test(test_large_on_demand_built_here),
+		cmocka_unit_test(test_large_on_demand_unreadable_field),
 		cmocka_unit_test(test_arena_bitmap_go121),
 		cmocka_unit_test(test_dead_slots),
 		cmocka_unit_test(test_dead_inline_marks),
