@@ -38,6 +38,7 @@ import json
 import os
 
 from leakdump import _leakdump
+from leakdump import commands as _commands
 
 Error = _leakdump.Error
 
@@ -475,8 +476,10 @@ def open_core(exe, core, debug_dirs=None):
     for path in (exe, core):
         if not os.path.exists(path):
             raise Error("%s: no such file" % path)
-    return Session(_leakdump.Session("core", str(exe), core=str(core),
-                                     debug_dirs=debug_dirs))
+    # Many cores of one executable: it is read once.
+    return Session(_leakdump.Session(
+        "core", str(exe), core=str(core), debug_dirs=debug_dirs,
+        binary=_commands.binary_for(str(exe), debug_dirs)))
 
 
 def _exe_of(pid):
@@ -498,11 +501,13 @@ def open_pid(pid, debug_dirs=None):
                     "of leakdump lacks")
     pid = int(pid)
     exe = _exe_of(pid)
+    # Read the executable while the process still runs.
+    binary = _commands.binary_for(exe, debug_dirs)
     stopped = _leakdump.Stopped(pid)
     try:
         native = _leakdump.Session("live", exe, pid=pid,
                                    threads=stopped.threads(),
-                                   debug_dirs=debug_dirs)
+                                   debug_dirs=debug_dirs, binary=binary)
     except BaseException:
         stopped.resume()
         raise

@@ -143,6 +143,7 @@ def _diff(argv, stdout, stderr):
 def _sample(pid, exe, prove, include_all, stops):
     """One snapshot of process pid: stopped, read, resumed, then parsed
     (the process runs meanwhile).  stops gets how long it was stopped."""
+    _commands.binary_for(exe)          # read once, before the stop
     t0 = time.monotonic()
     stopped = _leakdump.Stopped(pid)
     try:
@@ -361,6 +362,9 @@ def run(argv, stdout=None, stderr=None):
             for sig in (signal.SIGTERM, signal.SIGHUP):
                 old[sig] = signal.signal(sig, _terminate)
             exe = _executable(pid)
+            # Read the executable while the process still runs: the
+            # stop lasts only while its memory is read.
+            _commands.binary_for(exe)
             stopped = _leakdump.Stopped(pid)
             host = CliHost(Target(LIVE, exe, pid=pid,
                                   threads=stopped.threads))

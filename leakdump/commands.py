@@ -14,6 +14,7 @@ This module imports only the native module and the standard library:
 
 import argparse
 import json
+import os
 import re
 import shlex
 import time
@@ -312,6 +313,28 @@ def _require(target):
         raise CommandError("no process or core file")
 
 
+_binary = None      # (identity, _leakdump.Binary): the last executable read
+
+
+def binary_for(exe, debug_dirs=None):
+    """exe read (ELF, build info, DWARF, the runtime's layouts) once for
+    as long as the file is unchanged: sessions share it, a watch's samples
+    and a debugger's stops do not read it again, and a live process can
+    be stopped only once it is read.  None when exe cannot be stat'ed (the
+    session then says why it cannot be opened)."""
+    global _binary
+    try:
+        st = os.stat(exe)
+    except OSError:
+        return None
+    key = (exe, debug_dirs, st.st_dev, st.st_ino, st.st_mtime_ns,
+           st.st_size)
+    if _binary is None or _binary[0] != key:
+        _binary = None
+        _binary = (key, _leakdump.Binary(exe, debug_dirs))
+    return _binary[1]
+
+
 def open_session(target):
     """A new native session for a described target."""
     _require(target)
@@ -321,17 +344,22 @@ def open_session(target):
         # asking the host would cost a frame unwind per thread.
         return _leakdump.Session(kind, target.exe, core=target.core,
                                  pid=target.pid,
-                                 debug_dirs=target.debug_dirs)
+                                 debug_dirs=target.debug_dirs,
+                                 binary=binary_for(target.exe,
+                                                   target.debug_dirs))
+    binary = binary_for(target.exe, target.debug_dirs)
     # The dump's time on the target starts with asking for its threads.
     started = time.monotonic()
     threads = target.threads() if target.threads else []
     if target.kind == LIVE:
         return _leakdump.Session(kind, target.exe, pid=target.pid,
                                  threads=threads, started=started,
-                                 debug_dirs=target.debug_dirs)
+                                 debug_dirs=target.debug_dirs,
+                                 binary=binary)
     return _leakdump.Session(kind, target.exe, pid=target.pid,
                              threads=threads, read=target.read,
-                             started=started, debug_dirs=target.debug_dirs)
+                             started=started, debug_dirs=target.debug_dirs,
+                             binary=binary)
 
 
 class SessionCache:

@@ -43,8 +43,10 @@ void ld_session_destroy(struct ld_session *s)
 	/* The memory may point into the target's mapping: it goes first. */
 	ld_mem_destroy(s->mem);
 	ld_target_close(&s->target);
-	ld_dwarf_destroy(s->dw);
-	ld_binary_destroy(s->bin);
+	if (!s->borrowed_binary) {
+		ld_dwarf_destroy(s->dw);
+		ld_binary_destroy(s->bin);
+	}
 	free(s);
 }
 
@@ -180,7 +182,16 @@ static struct ld_error *open_pclntab(struct ld_session *s)
  * the layout tables and discovery remain; why is left in *note, for when
  * they fail too.
  */
-static struct ld_error *use_debug_file(struct ld_session *s,
+struct ld_prepared {
+	char *exe_path, *debug_dirs;	/* debug_dirs may be NULL */
+	struct ld_binary *bin;
+	struct ld_dwarf *dw;
+	struct ld_rt *rt;		/* copied into each session */
+	const struct ld_arch *arch;
+	bool cgo_disabled;
+};
+
+static struct ld_error *use_debug_file(struct ld_prepared *b,
 				       const char *debug_dirs,
 				       const struct ld_binary **syms,
 				       struct ld_error **note)
@@ -188,7 +199,7 @@ static struct ld_error *use_debug_file(struct ld_session *s,
 	const struct ld_binary *dbg;
 	struct ld_error *err;
 
-	err = ld_binary_find_debug(s->bin, debug_dirs);
+	err = ld_binary_find_debug(b->bin, debug_dirs);
 	if (err == &ld_error_nomem)
 		return err;
 	if (err) {
@@ -199,16 +210,16 @@ static struct ld_error *use_debug_file(struct ld_session *s,
 			*note = err;
 		return NULL;
 	}
-	dbg = s->bin->debug;
+	dbg = b->bin->debug;
 	if (dbg->has_dwarf) {
-		err = ld_dwarf_open(dbg->elf, &s->dw);
+		err = ld_dwarf_open(dbg->elf, &b->dw);
 		if (err == &ld_error_nomem)
 			return err;
 		if (err)
 			*note = ld_error_wrap(err, "separate debug file %s",
 					      dbg->path);
 	}
-	if (!s->bin->has_symtab && dbg->has_symtab)
+	if (!b->bin->has_symtab && dbg->has_symtab)
 		*syms = dbg;
 	return NULL;
 }
@@ -230,11 +241,10 @@ static struct ld_error *add_note(struct ld_error *err, struct ld_error *note)
 	return ret;
 }
 
-static struct ld_error *open_binary(struct ld_session *s,
-				    const struct ld_target_spec *spec)
+static struct ld_error *open_binary(struct ld_prepared *s, const char *path,
+				    const char *debug_dirs)
 {
 	char *version = NULL, *modinfo = NULL;
-	const char *path = spec->exe_path;
 	const struct ld_binary *syms;
 	struct ld_error *err, *note = NULL;
 
@@ -268,7 +278,7 @@ static struct ld_error *open_binary(struct ld_session *s,
 	if (s->bin->has_dwarf)
 		err = ld_dwarf_open(s->bin->elf, &s->dw);
 	else
-		err = use_debug_file(s, spec->debug_dirs, &syms, &note);
+		err = use_debug_file(s, debug_dirs, &syms, &note);
 	if (!err)
 		err = ld_rt_resolve(syms, s->dw, version, &s->rt);
 	if (err && err != &ld_error_nomem && !s->bin->has_dwarf &&
@@ -363,8 +373,87 @@ static struct ld_discover_ctx discover_ctx(const struct ld_session *s)
 	};
 }
 
+void ld_prepared_destroy(struct ld_prepared *p)
+{
+	if (!p)
+		return;
+	free(p->rt);
+	ld_dwarf_destroy(p->dw);
+	ld_binary_destroy(p->bin);
+	free(p->exe_path);
+	free(p->debug_dirs);
+	free(p);
+}
+
+struct ld_error *ld_session_prepare(const char *exe_path,
+				    const char *debug_dirs,
+				    struct ld_prepared **ret)
+{
+	struct ld_prepared *p = calloc(1, sizeof(*p));
+	struct ld_error *err;
+
+	*ret = NULL;
+	if (!p)
+		return &ld_error_nomem;
+	p->exe_path = strdup(exe_path);
+	p->debug_dirs = debug_dirs ? strdup(debug_dirs) : NULL;
+	if (!p->exe_path || (debug_dirs && !p->debug_dirs)) {
+		ld_prepared_destroy(p);
+		return &ld_error_nomem;
+	}
+	err = open_binary(p, exe_path, debug_dirs);
+	if (err) {
+		ld_prepared_destroy(p);
+		return err;
+	}
+	*ret = p;
+	return NULL;
+}
+
+static bool same_dirs(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The session's binary: borrowed from p, else opened here. */
+static struct ld_error *take_binary(struct ld_session *s,
+				    const struct ld_target_spec *spec,
+				    const struct ld_prepared *p)
+{
+	struct ld_prepared own = { 0 };
+	struct ld_error *err;
+
+	if (p && !strcmp(p->exe_path, spec->exe_path) &&
+	    same_dirs(p->debug_dirs, spec->debug_dirs)) {
+		s->rt = malloc(sizeof(*s->rt));
+		if (!s->rt)
+			return &ld_error_nomem;
+		memcpy(s->rt, p->rt, sizeof(*s->rt));
+		s->bin = p->bin;
+		s->dw = p->dw;
+		s->arch = p->arch;
+		s->cgo_disabled = p->cgo_disabled;
+		s->borrowed_binary = true;
+		return NULL;
+	}
+	err = open_binary(&own, spec->exe_path, spec->debug_dirs);
+	s->bin = own.bin;
+	s->dw = own.dw;
+	s->rt = own.rt;
+	s->arch = own.arch;
+	s->cgo_disabled = own.cgo_disabled;
+	return err;
+}
+
 struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 				 struct ld_session **ret)
+{
+	return ld_session_open_prepared(spec, NULL, ret);
+}
+
+struct ld_error *ld_session_open_prepared(const struct ld_target_spec *spec,
+					  const struct ld_prepared *p,
+					  struct ld_session **ret)
 {
 	struct ld_session *s = calloc(1, sizeof(*s));
 	struct ld_error *err;
@@ -373,7 +462,7 @@ struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 		return &ld_error_nomem;
 	s->opened_at = ld_seconds();
 	s->pid = spec->pid;
-	err = open_binary(s, spec);
+	err = take_binary(s, spec, p);
 	if (!err)
 		err = copy_threads(s, spec->threads, spec->nthreads);
 	if (!err)

@@ -18,6 +18,7 @@ typedef struct {
 	struct ld_session *s;
 	PyObject *read;		/* callback target: callable(addr, size) */
 	struct ld_py_api *api;	/* api.c's caches, made on first use */
+	PyObject *binary;	/* the Binary it was opened with, or NULL */
 } SessionObject;
 
 /* Raise leakdump._leakdump.Error for err (consumed); returns NULL. */

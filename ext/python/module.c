@@ -122,14 +122,66 @@ fail:
 	return -1;
 }
 
+/*
+ * Binary(exe, debug_dirs=None): an executable opened ahead of its target
+ * (ld_session_prepare), for Session(..., binary=): a live process is then
+ * stopped only once its ELF, DWARF and layouts are read.
+ */
+typedef struct {
+	PyObject_HEAD
+	struct ld_prepared *p;
+} BinaryObject;
+
+static PyTypeObject BinaryType;
+
+static int Binary_init(BinaryObject *self, PyObject *args, PyObject *kw)
+{
+	static char *kwlist[] = { "exe", "debug_dirs", NULL };
+	const char *exe, *debug_dirs = NULL;
+	struct ld_error *err;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "s|z", kwlist, &exe,
+					 &debug_dirs))
+		return -1;
+	ld_prepared_destroy(self->p);
+	self->p = NULL;
+	err = ld_session_prepare(exe, debug_dirs, &self->p);
+	if (err) {
+		raise_error(err);
+		return -1;
+	}
+	return 0;
+}
+
+static void Binary_dealloc(BinaryObject *self)
+{
+	ld_prepared_destroy(self->p);
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject BinaryType = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "leakdump._leakdump.Binary",
+	.tp_basicsize = sizeof(BinaryObject),
+	.tp_dealloc = (destructor)Binary_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = "Binary(exe, debug_dirs=None): an executable opened ahead "
+		  "of its target (ELF, build info, DWARF, runtime layouts), "
+		  "for Session(..., binary=): no stop lasts while they are "
+		  "read, and several sessions share them.",
+	.tp_init = (initproc)Binary_init,
+	.tp_new = PyType_GenericNew,
+};
+
 static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "kind", "exe", "core", "pid", "threads",
 				  "read", "load_bias", "debug_dirs", "started",
-				  NULL };
+				  "binary", NULL };
 	double started = 0;
 	const char *kind, *exe, *core = NULL, *debug_dirs = NULL;
-	PyObject *threads = Py_None, *read = Py_None;
+	PyObject *threads = Py_None, *read = Py_None, *binary = Py_None;
+	const struct ld_prepared *prep = NULL;
 	struct ld_target_spec spec = { 0 };
 	struct ld_thread_regs *regs = NULL;
 	unsigned long long bias = 0;
@@ -137,10 +189,19 @@ static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 	size_t nregs = 0;
 	int pid = 0;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "ss|ziOOKzd", kwlist, &kind,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "ss|ziOOKzdO", kwlist, &kind,
 					 &exe, &core, &pid, &threads, &read,
-					 &bias, &debug_dirs, &started))
+					 &bias, &debug_dirs, &started, &binary))
 		return -1;
+	if (binary != Py_None) {
+		if (!PyObject_TypeCheck(binary, &BinaryType) ||
+		    !((BinaryObject *)binary)->p) {
+			PyErr_SetString(PyExc_TypeError,
+					"binary must be an opened Binary");
+			return -1;
+		}
+		prep = ((BinaryObject *)binary)->p;
+	}
 	if (!strcmp(kind, "live")) {
 		spec.kind = LD_TARGET_LIVE;
 	} else if (!strcmp(kind, "core")) {
@@ -170,11 +231,16 @@ static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 	spec.nthreads = nregs;
 	spec.load_bias = bias;
 	spec.debug_dirs = debug_dirs;
-	err = ld_session_open(&spec, &self->s);
+	err = ld_session_open_prepared(&spec, prep, &self->s);
 	free(regs);
 	if (err) {
 		raise_error(err);
 		return -1;
+	}
+	/* The session borrows the binary's ELF and DWARF: keep it. */
+	if (prep && self->s->borrowed_binary) {
+		Py_INCREF(binary);
+		Py_XSETREF(self->binary, binary);
 	}
 	/* When the host began reading the target (its threads' registers). */
 	if (started > 0 && started < self->s->opened_at)
@@ -186,6 +252,7 @@ static void Session_dealloc(SessionObject *self)
 {
 	ld_py_api_release(self);
 	ld_session_destroy(self->s);
+	Py_XDECREF(self->binary);
 	Py_XDECREF(self->read);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -712,7 +779,8 @@ PyMODINIT_FUNC PyInit__leakdump(void)
 {
 	PyObject *m;
 
-	if (PyType_Ready(&SessionType) < 0 || PyType_Ready(&StoppedType) < 0)
+	if (PyType_Ready(&SessionType) < 0 || PyType_Ready(&StoppedType) < 0 ||
+	    PyType_Ready(&BinaryType) < 0)
 		return NULL;
 	m = PyModule_Create(&module);
 	if (!m)
@@ -721,7 +789,9 @@ PyMODINIT_FUNC PyInit__leakdump(void)
 					   NULL);
 	Py_INCREF(&SessionType);
 	Py_INCREF(&StoppedType);
+	Py_INCREF(&BinaryType);
 	if (!LeakdumpError ||
+	    PyModule_AddObject(m, "Binary", (PyObject *)&BinaryType) < 0 ||
 	    PyModule_AddObject(m, "Session", (PyObject *)&SessionType) < 0 ||
 	    PyModule_AddObject(m, "Stopped", (PyObject *)&StoppedType) < 0 ||
 	    PyModule_AddObject(m, "Error", LeakdumpError) < 0) {

@@ -335,16 +335,44 @@ def test_session_per_kind(sessions):
     assert asked == [1, 1]
     core, live, remote = sessions
     assert core.args == ("core", "/x/exe")
-    assert core.kw == dict(core="/x/core", pid=7, debug_dirs="/d")
+    # No such executable: no Binary read ahead (the session says why).
+    assert core.kw == dict(core="/x/core", pid=7, debug_dirs="/d",
+                           binary=None)
     # A live or remote session's time on the target starts before its
     # threads are asked for (the cost line's "target read").
     for s in (live, remote):
         assert 0 < s.kw.pop("started") <= time.monotonic()
     assert live.args == ("live", "/x/exe")
-    assert live.kw == dict(pid=7, threads=[(5, [0] * 27)], debug_dirs="/d")
+    assert live.kw == dict(pid=7, threads=[(5, [0] * 27)], debug_dirs="/d",
+                           binary=None)
     assert remote.args == ("callback", "/x/exe")
     assert remote.kw == dict(pid=7, threads=[(5, [0] * 27)], read=read,
-                             debug_dirs=None)
+                             debug_dirs=None, binary=None)
+
+
+def test_binary_read_once(monkeypatch, tmp_path):
+    """An executable is read once while the file is unchanged (a watch's
+    samples, a debugger's stops, many cores of one binary), again when it
+    changes, and per debug-file directory."""
+    opened = []
+
+    class FakeBinary:
+        def __init__(self, exe, debug_dirs=None):
+            opened.append((exe, debug_dirs))
+    monkeypatch.setattr(commands._leakdump, "Binary", FakeBinary)
+    monkeypatch.setattr(commands, "_binary", None)
+    exe = tmp_path / "server"
+    exe.write_bytes(b"one")
+    first = commands.binary_for(str(exe))
+    assert commands.binary_for(str(exe)) is first
+    assert opened == [(str(exe), None)]
+    other = commands.binary_for(str(exe), "/debug")
+    assert other is not first and len(opened) == 2
+    exe.write_bytes(b"two, longer")          # rebuilt in place
+    assert commands.binary_for(str(exe), "/debug") is not other
+    assert len(opened) == 3
+    assert commands.binary_for(str(tmp_path / "gone")) is None
+    assert len(opened) == 3
 
 
 def test_session_cache(sessions):

@@ -5,7 +5,8 @@
  * decoded goroutines.
  *
  * Ownership: the session owns everything it opens (binary, target, DWARF,
- * pclntab, memory, runtime tables, goroutine array, thread registers copy).
+ * pclntab, memory, runtime tables, goroutine array, thread registers copy),
+ * except a binary opened ahead (struct ld_prepared), which it borrows.
  * Strings it hands out (wait reasons, function and file names) live until
  * ld_session_destroy().
  */
@@ -126,6 +127,7 @@ struct ld_session {
 
 	/* built with CGO_ENABLED=0 (from the build info): no C code */
 	bool cgo_disabled;
+	bool borrowed_binary;		/* bin and dw are a ld_prepared's */
 
 	/* GODEBUG=tracebacklabels (Go 1.26+; default on in 1.27) */
 	bool traceback_labels;
@@ -176,6 +178,26 @@ struct ld_session {
 struct ld_error *ld_session_open(const struct ld_target_spec *spec,
 				 struct ld_session **ret);
 void ld_session_destroy(struct ld_session *s);	/* accepts NULL */
+
+/*
+ * An executable opened ahead of its target: ELF, build info, DWARF (or a
+ * separate debug file) and the runtime's layouts, which need no target.
+ * The command line opens it before it stops a live process, and a watch
+ * once for all its samples, so no stop lasts while they are parsed.
+ *
+ * ld_session_open_prepared() uses p when spec names the same executable
+ * and debug directories (else it opens its own); the session borrows p's
+ * binary and DWARF, so p must outlive every session opened with it.  The
+ * caller frees p with ld_prepared_destroy() (accepts NULL).
+ */
+struct ld_prepared;
+struct ld_error *ld_session_prepare(const char *exe_path,
+				    const char *debug_dirs,
+				    struct ld_prepared **ret);
+void ld_prepared_destroy(struct ld_prepared *p);
+struct ld_error *ld_session_open_prepared(const struct ld_target_spec *spec,
+					  const struct ld_prepared *p,
+					  struct ld_session **ret);
 
 /* Read allgs and decode every goroutine into s->gs (idempotent). */
 struct ld_error *ld_session_load_goroutines(struct ld_session *s);

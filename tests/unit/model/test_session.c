@@ -26,7 +26,7 @@
 
 #define BASE		0x400000ull
 #define DATA_VADDR	0x500000ull
-#define MAX_FILES	4
+#define MAX_FILES	6
 
 struct files {
 	char *dir;
@@ -306,6 +306,74 @@ static void test_stripped_without_runtime(void **state)
 	ld_error_destroy(err);
 }
 
+/* ---- an executable opened ahead (ld_session_prepare) ---- */
+
+static void test_prepare_errors(void **state)
+{
+	struct files *f = *state;
+	struct ld_prepared *p = (struct ld_prepared *)f;	/* sentinel */
+	const char *exe = write_exe(f, "cprog", EM_X86_64, NULL);
+	struct ld_error *err;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/no-such-exe", f->dir);
+	err = ld_session_prepare(path, NULL, &p);
+	assert_non_null(err);
+	assert_null(p);
+	assert_int_equal(err->code, LD_ERR_OS);
+	ld_error_destroy(err);
+	err = ld_session_prepare(exe, "/nonexistent-debug-dir", &p);
+	assert_non_null(err);
+	assert_null(p);
+	assert_int_equal(err->code, LD_ERR_NOT_GO);
+	ld_error_destroy(err);
+	ld_prepared_destroy(NULL);
+}
+
+/*
+ * Sessions borrow a prepared binary: it outlives each of them (here, each
+ * failing later, at its core), so it serves the next; a session of
+ * another executable opens that one itself.  ASan checks that no session
+ * frees what it borrowed.
+ */
+static void test_prepared_outlives_sessions(void **state)
+{
+	struct files *f = *state;
+	const char *exe = write_exe(f, "leaky", EM_X86_64, "go1.26.0");
+	const char *core = write_core(f, "core-arm64", EM_AARCH64);
+	const char *cprog = write_exe(f, "cprog", EM_X86_64, NULL);
+	struct ld_target_spec spec = {
+		.kind = LD_TARGET_CORE, .exe_path = exe,
+		.debug_dirs = "/nonexistent-debug-dir",
+	};
+	struct ld_session *s = NULL;
+	struct ld_prepared *p = NULL;
+	struct ld_error *err;
+	char missing[512];
+
+	assert_null(ld_session_prepare(exe, spec.debug_dirs, &p));
+	assert_non_null(p);
+	snprintf(missing, sizeof(missing), "%s/no-such-core", f->dir);
+	spec.core_path = missing;
+	err = ld_session_open_prepared(&spec, p, &s);
+	assert_non_null(err);
+	assert_int_equal(err->code, LD_ERR_OS);
+	ld_error_destroy(err);
+	spec.core_path = core;
+	err = ld_session_open_prepared(&spec, p, &s);
+	assert_non_null(err);
+	assert_int_equal(err->code, LD_ERR_MISMATCH);
+	ld_error_destroy(err);
+	/* another executable: not the prepared one */
+	spec.exe_path = cprog;
+	err = ld_session_open_prepared(&spec, p, &s);
+	assert_non_null(err);
+	assert_int_equal(err->code, LD_ERR_NOT_GO);
+	ld_error_destroy(err);
+	assert_null(s);
+	ld_prepared_destroy(p);
+}
+
 /* ---- lookups on an open session ---- */
 
 static void test_destroy_null(void **state)
@@ -353,6 +421,8 @@ int main(void)
 		T(test_missing_core),
 		T(test_core_not_a_core),
 		T(test_stripped_without_runtime),
+		T(test_prepare_errors),
+		T(test_prepared_outlives_sessions),
 		cmocka_unit_test(test_destroy_null),
 		cmocka_unit_test(test_thread_by_tid),
 		cmocka_unit_test(test_find_in_empty_session),
