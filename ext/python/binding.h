@@ -24,6 +24,14 @@ typedef struct {
 /* Raise leakdump._leakdump.Error for err (consumed); returns NULL. */
 PyObject *ld_py_raise(struct ld_error *err);
 
+/*
+ * _leakdump.Binary (binary.c): an executable opened ahead of its target.
+ * ld_py_binary_prepared() gives a Binary object's ld_prepared (owned by
+ * the object), or sets TypeError and gives NULL.
+ */
+extern PyTypeObject ld_py_binary_type;
+const struct ld_prepared *ld_py_binary_prepared(PyObject *o);
+
 /* Frees self->api (the model it caches points into self->s). */
 void ld_py_api_release(SessionObject *self);
 

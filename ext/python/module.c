@@ -122,57 +122,6 @@ fail:
 	return -1;
 }
 
-/*
- * Binary(exe, debug_dirs=None): an executable opened ahead of its target
- * (ld_session_prepare), for Session(..., binary=): a live process is then
- * stopped only once its ELF, DWARF and layouts are read.
- */
-typedef struct {
-	PyObject_HEAD
-	struct ld_prepared *p;
-} BinaryObject;
-
-static PyTypeObject BinaryType;
-
-static int Binary_init(BinaryObject *self, PyObject *args, PyObject *kw)
-{
-	static char *kwlist[] = { "exe", "debug_dirs", NULL };
-	const char *exe, *debug_dirs = NULL;
-	struct ld_error *err;
-
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "s|z", kwlist, &exe,
-					 &debug_dirs))
-		return -1;
-	ld_prepared_destroy(self->p);
-	self->p = NULL;
-	err = ld_session_prepare(exe, debug_dirs, &self->p);
-	if (err) {
-		raise_error(err);
-		return -1;
-	}
-	return 0;
-}
-
-static void Binary_dealloc(BinaryObject *self)
-{
-	ld_prepared_destroy(self->p);
-	Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static PyTypeObject BinaryType = {
-	PyVarObject_HEAD_INIT(NULL, 0)
-	.tp_name = "leakdump._leakdump.Binary",
-	.tp_basicsize = sizeof(BinaryObject),
-	.tp_dealloc = (destructor)Binary_dealloc,
-	.tp_flags = Py_TPFLAGS_DEFAULT,
-	.tp_doc = "Binary(exe, debug_dirs=None): an executable opened ahead "
-		  "of its target (ELF, build info, DWARF, runtime layouts), "
-		  "for Session(..., binary=): no stop lasts while they are "
-		  "read, and several sessions share them.",
-	.tp_init = (initproc)Binary_init,
-	.tp_new = PyType_GenericNew,
-};
-
 static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "kind", "exe", "core", "pid", "threads",
@@ -193,15 +142,8 @@ static int Session_init(SessionObject *self, PyObject *args, PyObject *kw)
 					 &exe, &core, &pid, &threads, &read,
 					 &bias, &debug_dirs, &started, &binary))
 		return -1;
-	if (binary != Py_None) {
-		if (!PyObject_TypeCheck(binary, &BinaryType) ||
-		    !((BinaryObject *)binary)->p) {
-			PyErr_SetString(PyExc_TypeError,
-					"binary must be an opened Binary");
-			return -1;
-		}
-		prep = ((BinaryObject *)binary)->p;
-	}
+	if (binary != Py_None && !(prep = ld_py_binary_prepared(binary)))
+		return -1;
 	if (!strcmp(kind, "live")) {
 		spec.kind = LD_TARGET_LIVE;
 	} else if (!strcmp(kind, "core")) {
@@ -780,7 +722,7 @@ PyMODINIT_FUNC PyInit__leakdump(void)
 	PyObject *m;
 
 	if (PyType_Ready(&SessionType) < 0 || PyType_Ready(&StoppedType) < 0 ||
-	    PyType_Ready(&BinaryType) < 0)
+	    PyType_Ready(&ld_py_binary_type) < 0)
 		return NULL;
 	m = PyModule_Create(&module);
 	if (!m)
@@ -789,9 +731,9 @@ PyMODINIT_FUNC PyInit__leakdump(void)
 					   NULL);
 	Py_INCREF(&SessionType);
 	Py_INCREF(&StoppedType);
-	Py_INCREF(&BinaryType);
+	Py_INCREF(&ld_py_binary_type);
 	if (!LeakdumpError ||
-	    PyModule_AddObject(m, "Binary", (PyObject *)&BinaryType) < 0 ||
+	    PyModule_AddObject(m, "Binary", (PyObject *)&ld_py_binary_type) < 0 ||
 	    PyModule_AddObject(m, "Session", (PyObject *)&SessionType) < 0 ||
 	    PyModule_AddObject(m, "Stopped", (PyObject *)&StoppedType) < 0 ||
 	    PyModule_AddObject(m, "Error", LeakdumpError) < 0) {
