@@ -28,14 +28,19 @@
 #define WINDOW (2ull << 20)
 #define AHEAD 1024		/* items faulted in before the walker needs them */
 /*
- * Items kept mapped after the walker passed them.  For stacks (2 KiB and
- * up) that is more than a WINDOW; for g structs it is half of one, so a
- * trimmed window can take g pages just ahead of the walker, which then
- * faults them in again: at a million goroutines that costs no time we can
- * measure and keeps about 16 MB less of the core resident than 8192 did.
+ * Items kept mapped after the walker passed them, and dropped per round.
+ * For g structs BEHIND is half a WINDOW, so a trimmed window can take g
+ * pages just ahead of the walker, which then faults them in again: at a
+ * million goroutines that costs no time we can measure and keeps about
+ * 16 MB less of the core resident than 8192 did; tighter costs time.
+ * Stacks (2 KiB and up) fill a WINDOW in fewer items: kept and dropped
+ * in smaller rounds they leave about 20 MB less mapped while the group
+ * walk's records are all allocated (its peak), at no time we can measure.
  */
 #define BEHIND 2048
-#define TRIM_BATCH 2048		/* items dropped per round */
+#define TRIM_BATCH 2048
+#define BEHIND_STACKS 1024
+#define TRIM_BATCH_STACKS 512
 #define MAX_RUN (64ull << 20)	/* the most dropped with one call */
 /*
  * Items the helper's trimming may lag behind before the walker trims for
@@ -43,7 +48,7 @@
  * say) would otherwise leave everything the walker faulted in mapped, up
  * to 150 MB of g structs at a million goroutines.
  */
-#define LAG_LIMIT (4 * (BEHIND + TRIM_BATCH))
+#define LAG_ROUNDS 4
 #define IDLE_NS 20000
 #define SPIN_ROUNDS 4096	/* pause loops (~1 ms) before sleeping */
 
@@ -58,6 +63,7 @@ struct ld_pager {
 	atomic_size_t done;		/* written by the walker */
 	atomic_size_t trimmed;		/* items dropped, by either thread */
 	atomic_bool stop;
+	size_t behind, trim_batch;	/* BEHIND or BEHIND_STACKS, ... */
 	size_t touched;			/* helper-private */
 	volatile uint8_t sink;
 };
@@ -172,8 +178,9 @@ static void *run(void *arg)
 			touch(p, p->touched++);
 			busy = true;
 		}
-		if (done > atomic_load(&p->trimmed) + BEHIND + TRIM_BATCH) {
-			trim_to(p, done - BEHIND);
+		if (done > atomic_load(&p->trimmed) + p->behind +
+			   p->trim_batch) {
+			trim_to(p, done - p->behind);
 			busy = true;
 		}
 		if (busy)
@@ -185,7 +192,8 @@ static void *run(void *arg)
 }
 
 struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
-				ld_pager_range_fn *range, void *arg)
+				ld_pager_range_fn *range, void *arg,
+				bool stacks)
 {
 	const uint8_t *map;
 	struct ld_pager *p;
@@ -203,6 +211,8 @@ struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
 	p->map_lo = (uintptr_t)map;
 	p->map_hi = ((uintptr_t)map + size) & ~(uintptr_t)(PAGE - 1);
 	p->n = n;
+	p->behind = stacks ? BEHIND_STACKS : BEHIND;
+	p->trim_batch = stacks ? TRIM_BATCH_STACKS : TRIM_BATCH;
 	p->range = range;
 	p->arg = arg;
 	atomic_init(&p->done, 0);
@@ -222,8 +232,8 @@ void ld_pager_progress(struct ld_pager *p, size_t done)
 		return;
 	atomic_store_explicit(&p->done, done, memory_order_relaxed);
 	if (done > atomic_load_explicit(&p->trimmed, memory_order_relaxed) +
-		   LAG_LIMIT)
-		trim_to(p, done - BEHIND);
+		   LAG_ROUNDS * (p->behind + p->trim_batch))
+		trim_to(p, done - p->behind);
 }
 
 void ld_pager_stop(struct ld_pager *p)

@@ -31,7 +31,8 @@ static void start(struct ld_walk *w, struct ld_session *s,
 	if (!n)
 		return;		/* s may be NULL then: nothing to read */
 	if (ops->flags & LD_WALK_PAGER)
-		w->pager = ld_pager_start(s, n, ops->range, arg);
+		w->pager = ld_pager_start(s, n, ops->range, arg,
+					  ops->flags & LD_WALK_STACKS);
 	w->trim = (ops->flags & LD_WALK_TRIM) && !w->pager;
 	if (w->trim)
 		w->next_trim = LD_TRIM_EVERY;

@@ -34,8 +34,10 @@ typedef void ld_pager_range_fn(void *arg, size_t i, uint64_t *addr,
 
 struct ld_pager;
 
+/* stacks: the items are stacks (bigger, kept mapped in fewer items). */
 struct ld_pager *ld_pager_start(struct ld_session *s, size_t n,
-				ld_pager_range_fn *range, void *arg);
+				ld_pager_range_fn *range, void *arg,
+				bool stacks);
 /* The walker has finished items [0, done). */
 void ld_pager_progress(struct ld_pager *p, size_t done);
 /* Join the thread, drop what it mapped, free p (accepts NULL). */

@@ -120,14 +120,13 @@ static long wait_rss_at_least(const void *map, long kb)
 	return rss;
 }
 
-static void test_faults_in_ahead_and_drops_behind(void **state)
+static void faults_in_ahead_and_drops_behind(struct world *w, bool stacks)
 {
-	struct world *w = *state;
 	struct ld_pager *p;
 	uint64_t sum = 0, want = 0;
 	long rss;
 
-	p = ld_pager_start(&w->s, NITEMS, item_range, NULL);
+	p = ld_pager_start(&w->s, NITEMS, item_range, NULL, stacks);
 	assert_non_null(p);
 	/* Before the walker moves, the helper maps the items ahead of it. */
 	rss = wait_rss_at_least(w->map, 1024);
@@ -151,15 +150,26 @@ static void test_faults_in_ahead_and_drops_behind(void **state)
 	assert_int_equal(mapping_rss_kb(w->map), 0);
 }
 
+static void test_faults_in_ahead_and_drops_behind(void **state)
+{
+	faults_in_ahead_and_drops_behind(*state, false);
+}
+
+/* Items that are stacks: kept behind and dropped in smaller rounds. */
+static void test_stacks_faults_in_ahead_and_drops_behind(void **state)
+{
+	faults_in_ahead_and_drops_behind(*state, true);
+}
+
 static void test_not_a_core(void **state)
 {
 	struct world *w = *state;
 
 	w->s.target.ops = &ld_target_live_ops;
-	assert_null(ld_pager_start(&w->s, NITEMS, item_range, NULL));
+	assert_null(ld_pager_start(&w->s, NITEMS, item_range, NULL, false));
 	w->s.target.ops = &ld_target_core_ops;
 	/* Too few items to be worth a thread. */
-	assert_null(ld_pager_start(&w->s, 10, item_range, NULL));
+	assert_null(ld_pager_start(&w->s, 10, item_range, NULL, false));
 	/* NULL pagers are accepted: the walker needs no special case. */
 	ld_pager_progress(NULL, 1);
 	ld_pager_stop(NULL);
@@ -170,6 +180,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			test_faults_in_ahead_and_drops_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_stacks_faults_in_ahead_and_drops_behind, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_core, setup,
 						teardown),
 	};
