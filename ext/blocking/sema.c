@@ -106,11 +106,7 @@ static bool chain_push(struct chains *h, struct chain c)
 	return true;
 }
 
-/*
- * One treap node: recorded, and its waitlink chain queued.  *budget
- * bounds the steps a root may take (its chains' too), so a cycle in the
- * tree or in a chain ends that root's walk and spares the others.
- */
+/* One treap node: recorded, and its waitlink chain queued. */
 static bool sema_node(struct ld_session *s, struct ld_blocking *b,
 		      struct chains *h, uint16_t root, uint64_t node,
 		      uint64_t *left, uint64_t *right)
@@ -131,7 +127,12 @@ static bool sema_node(struct ld_session *s, struct ld_blocking *b,
 	return !c.next || chain_push(h, c);
 }
 
-/* One root's treap, iteratively; each node is visited once. */
+/*
+ * One root's treap, iteratively; each node is visited once.  *budget
+ * bounds the steps a root may take (its chains' too, in follow_chains),
+ * so a cycle in the tree or in a chain ends that root's walk and spares
+ * the others.
+ */
 static void walk_root(struct ld_session *s, struct ld_blocking *b,
 		      struct chains *h, uint16_t idx, uint64_t root,
 		      size_t *budget, struct ld_u64map *seen, uint64_t **stack,

@@ -415,7 +415,19 @@ static bool same_dirs(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
-/* The session's binary: borrowed from p, else opened here. */
+/* b's parts into s (its runtime knowledge apart: see take_binary). */
+static void use_binary(struct ld_session *s, const struct ld_prepared *b)
+{
+	s->bin = b->bin;
+	s->dw = b->dw;
+	s->arch = b->arch;
+	s->cgo_disabled = b->cgo_disabled;
+}
+
+/*
+ * The session's binary: borrowed from p, else opened here and owned.  The
+ * runtime knowledge is each session's own: discovery fills it in.
+ */
 static struct ld_error *take_binary(struct ld_session *s,
 				    const struct ld_target_spec *spec,
 				    const struct ld_prepared *p)
@@ -429,19 +441,13 @@ static struct ld_error *take_binary(struct ld_session *s,
 		if (!s->rt)
 			return &ld_error_nomem;
 		memcpy(s->rt, p->rt, sizeof(*s->rt));
-		s->bin = p->bin;
-		s->dw = p->dw;
-		s->arch = p->arch;
-		s->cgo_disabled = p->cgo_disabled;
+		use_binary(s, p);
 		s->borrowed_binary = true;
 		return NULL;
 	}
 	err = open_binary(&own, spec->exe_path, spec->debug_dirs);
-	s->bin = own.bin;
-	s->dw = own.dw;
+	use_binary(s, &own);
 	s->rt = own.rt;
-	s->arch = own.arch;
-	s->cgo_disabled = own.cgo_disabled;
 	return err;
 }
 

@@ -5,8 +5,10 @@
  * What is resident is read from the kernel (/proc/self/smaps, mincore),
  * not from the pager's own counters.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -161,6 +163,53 @@ static void test_stacks_faults_in_ahead_and_drops_behind(void **state)
 	faults_in_ahead_and_drops_behind(*state, true);
 }
 
+/* A helper kept off the CPU: the range callback holds it until opened. */
+struct gate {
+	pthread_t walker;
+	atomic_bool open;
+};
+
+static void gated_range(void *arg, size_t i, uint64_t *addr, size_t *len)
+{
+	struct gate *g = arg;
+
+	for (int k = 0; k < 2000 && !pthread_equal(pthread_self(), g->walker) &&
+			!atomic_load(&g->open); k++)
+		nap_ms(5);
+	item_range(NULL, i, addr, len);
+}
+
+/*
+ * The helper never gets to trim (GDB's own threads hold the CPUs, say):
+ * what the walker faulted in itself is dropped by the walker once the
+ * helper lags by a few rounds, not kept mapped to the end of the walk.
+ */
+static void test_walker_trims_for_a_held_helper(void **state)
+{
+	struct world *w = *state;
+	struct gate g = { .walker = pthread_self() };
+	struct ld_pager *p;
+	uint64_t sum = 0;
+	long before, after;
+
+	atomic_init(&g.open, false);
+	p = ld_pager_start(&w->s, NITEMS, gated_range, &g, false);
+	assert_non_null(p);
+	for (size_t i = 0; i < NITEMS / 2; i++)
+		sum += w->map[i * ITEM];
+	before = mapping_rss_kb(w->map);
+	ld_pager_progress(p, NITEMS / 2);
+	after = mapping_rss_kb(w->map);
+	/* Let the helper go before any assertion can leave the test. */
+	atomic_store(&g.open, true);
+	ld_pager_stop(p);
+	assert_true(sum > 0);
+	assert_true(before >= (long)(FILE_SIZE / 1024) / 2);
+	assert_true(after >= 0);
+	assert_true(after < (long)(FILE_SIZE / 1024) / 8);
+	assert_int_equal(mapping_rss_kb(w->map), 0);
+}
+
 static void test_not_a_core(void **state)
 {
 	struct world *w = *state;
@@ -183,6 +232,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_stacks_faults_in_ahead_and_drops_behind, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_walker_trims_for_a_held_helper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_core, setup,
 						teardown),
 	};

@@ -332,9 +332,10 @@ static void test_prepare_errors(void **state)
 
 /*
  * Sessions borrow a prepared binary: it outlives each of them (here, each
- * failing later, at its core), so it serves the next; a session of
- * another executable opens that one itself.  ASan checks that no session
- * frees what it borrowed.
+ * failing later, at its core), so it serves the next, even once the file
+ * is gone; a session of another executable, or with other debug
+ * directories, opens its own.  ASan checks that no session frees what it
+ * borrowed.
  */
 static void test_prepared_outlives_sessions(void **state)
 {
@@ -363,6 +364,21 @@ static void test_prepared_outlives_sessions(void **state)
 	err = ld_session_open_prepared(&spec, p, &s);
 	assert_non_null(err);
 	assert_int_equal(err->code, LD_ERR_MISMATCH);
+	ld_error_destroy(err);
+	/* The file is gone: only the prepared binary gets as far as the core. */
+	assert_int_equal(unlink(exe), 0);
+	err = ld_session_open_prepared(&spec, p, &s);
+	assert_non_null(err);
+	assert_int_equal(err->code, LD_ERR_MISMATCH);
+	ld_error_destroy(err);
+	err = ld_session_open(&spec, &s);
+	assert_non_null(err);
+	assert_int_equal(err->code, LD_ERR_OS);
+	ld_error_destroy(err);
+	spec.debug_dirs = "/other-debug-dir";
+	err = ld_session_open_prepared(&spec, p, &s);
+	assert_non_null(err);
+	assert_int_equal(err->code, LD_ERR_OS);
 	ld_error_destroy(err);
 	/* another executable: not the prepared one */
 	spec.exe_path = cprog;
