@@ -30,23 +30,24 @@ static bool waits_on_all(const struct ld_blocking *b, size_t gi,
 	return hits == nmutex;
 }
 
+/* words: the stack's bytes, read through memcpy (no alignment assumed). */
 static void candidates_in(struct ld_blocking *b, size_t gi, uint64_t goid,
-			  const uint64_t *words, size_t nwords, uint64_t lo,
+			  const uint8_t *words, size_t nwords, uint64_t lo,
 			  uint64_t hi)
 {
 	for (size_t w = 0; w < nwords; w++) {
+		uint64_t word = rd64(words, (int64_t)(w * 8));
 		const struct ld_blocker *bl;
 		struct ld_object *o;
 		unsigned int n;
 		bool waits = false;
 
-		if (words[w] < lo || words[w] > hi)
+		if (word < lo || word > hi)
 			continue;
-		o = (struct ld_object *)ld_blocking_find(b, LD_BK_MUTEX,
-							 words[w]);
+		o = (struct ld_object *)ld_blocking_find(b, LD_BK_MUTEX, word);
 		if (!o)
 			o = (struct ld_object *)ld_blocking_find(
-				b, LD_BK_RWMUTEX, words[w]);
+				b, LD_BK_RWMUTEX, word);
 		if (!o || o->scanned)
 			continue;
 		bl = ld_blocking_of(b, gi, &n);
@@ -82,19 +83,21 @@ static void scan_stack(struct ld_session *s, struct ld_blocking *b,
 		       size_t gi, uint64_t *buf)
 {
 	const struct ld_goroutine *g = &s->gs[gi];
-	uint64_t len = g->stack_hi > g->sp ? g->stack_hi - g->sp : 0;
-	const uint64_t *words;
+	/* Pointers sit on the 8-byte grid; a corrupt g's sp need not. */
+	uint64_t sp = (g->sp + 7) & ~7ull;
+	uint64_t len = g->stack_hi > sp ? (g->stack_hi - sp) & ~7ull : 0;
+	const uint8_t *words;
 
 	if (!b->scan_nmutex || (g->flags & LD_G_NO_STACK) ||
-	    g->sp < g->stack_lo || !len ||
+	    g->sp < g->stack_lo || sp < g->sp || !len ||
 	    waits_on_all(b, gi, b->scan_nmutex))
 		return;
 	if (len > MAX_STACK_SCAN)
 		len = MAX_STACK_SCAN;
 	/* A live target's stack top is already in the prefetch batch. */
-	words = (const uint64_t *)ld_session_stack_window(s, g, g->sp, len);
+	words = ld_session_stack_window(s, g, sp, len);
 	if (!words)
-		words = (const uint64_t *)view(s, g->sp, len, buf);
+		words = view(s, sp, len, (uint8_t *)buf);
 	if (words)
 		candidates_in(b, gi, g->goid, words, len / 8, b->scan_lo,
 			      b->scan_hi);

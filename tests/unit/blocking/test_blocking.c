@@ -955,6 +955,27 @@ static void test_sync_decode_states(void **state)
 	assert_describe(sb, o, want);
 }
 
+/*
+ * A corrupt g's sp off the 8-byte grid (found by fuzz_goroutines): its
+ * stack is scanned from the next aligned word, where pointers live.
+ */
+static void test_candidates_unaligned_sp(void **state)
+{
+	struct synth_blocking *sb = *state;
+	const struct ld_object *o;
+	uint64_t m = SB_SYNC(10);
+	struct ld_goroutine *g;
+
+	sb_g(sb, 1, ST_RUNNABLE, NULL);
+	g = sb_g(sb, 2, ST_RUNNABLE, NULL);
+	g->sp += 4;
+	ss_word(sb->ss, g->sp + 4, m);
+	sb_w32(sb, m, 0);
+	build_ok(sb);
+	assert_null(ld_blocking_decode(sb->s, sb->b, LD_BK_MUTEX, m, &o));
+	ASSERT_IDS(&o->candidates, 2);
+}
+
 static void test_mutex_candidates(void **state)
 {
 	struct synth_blocking *sb = *state;
@@ -1775,6 +1796,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mutex_candidates, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_candidates_unaligned_sp,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_describe_json,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_semacquire_frames, setup,
