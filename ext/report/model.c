@@ -18,6 +18,14 @@
 #include "leakdump/report/model.h"
 
 /*
+ * Goroutines of a few kinds interleave in allgs, so one remembered status
+ * text missed on most of them.  The wait reasons and status names are
+ * about 60 texts in all: an open-addressed table twice that size holds
+ * them all, and a text beyond it is hashed each time.
+ */
+#define STATUS_MEMO 128
+
+/*
  * What building needs and the model does not keep: the hash tables that
  * intern stacks and groups, array capacities, the shape memo and the
  * scratch of one walk.  Freed when the model is built.
@@ -28,8 +36,10 @@ struct builder {
 	size_t stack_table_size;
 	uint32_t *group_table;
 	size_t group_table_size;
-	const char *last_status;	/* status_hash() cache */
-	uint64_t last_status_hash;
+	/* status_hash() memo, by the text's address */
+	const char *status_text[STATUS_MEMO];
+	uint64_t status_text_hash[STATUS_MEMO];
+	uint32_t nstatus_texts;
 	struct ld_shapes *shapes;	/* stacks already walked, by shape */
 	uint32_t *shape_stack;		/* per shape: its stack id */
 	size_t cap_shape_stack;
@@ -185,14 +195,19 @@ static struct ld_error *intern_stack(struct ld_report_model *gr,
 /* Status texts come from a few tables: hash each pointer's text once. */
 static uint64_t status_hash(struct builder *bd, const char *status)
 {
+	size_t j = ld_hash64((uintptr_t)status) & (STATUS_MEMO - 1);
 	uint64_t h = 0;
 
-	if (status == bd->last_status)
-		return bd->last_status_hash;
+	for (; bd->status_text[j]; j = (j + 1) & (STATUS_MEMO - 1))
+		if (bd->status_text[j] == status)
+			return bd->status_text_hash[j];
 	for (const char *p = status; *p; p++)
 		h = mix(h, (uint8_t)*p);
-	bd->last_status = status;
-	bd->last_status_hash = h;
+	if (bd->nstatus_texts < STATUS_MEMO / 2) {
+		bd->nstatus_texts++;
+		bd->status_text[j] = status;
+		bd->status_text_hash[j] = h;
+	}
 	return h;
 }
 
