@@ -199,21 +199,36 @@ def test_truncated_core_downgrades_prove(go_version, builds, tool, tmp_path):
     """A kernel core cut short in the middle of the Go heap (a disk quota,
     a size limit): the notes survive, the heap's metadata and the rest do
     not.  The dump still runs, per goroutine; --prove runs and says
-    suspected with the gaps named."""
+    suspected with the gaps named.  Cut before the goroutine list itself,
+    no goroutine can be listed: one clear error per command."""
     _edge_only(go_version)
     exe = builds.exe(go_version, "parked")
     fp, core = harness.kernel_core(exe, tmp_path / "crash",
                                    harness.FIXTURE_ARGS["parked"])
     loads = harness.core_loads(core)
-    heap = next(l for l in loads if l.filesz >= (4 << 20) and l.vaddr >= 0xc000000000
-                or l.filesz >= (4 << 20) and 0x100000000000 <= l.vaddr < 0x700000000000)
-    os.truncate(core, heap.offset + heap.filesz // 2)
+    heaps = [l for l in loads if l.filesz >= (4 << 20) and l.vaddr >= 0xc000000000
+             or l.filesz >= (4 << 20) and 0x100000000000 <= l.vaddr < 0x700000000000]
+    # Mid-heap, but past allgs, wherever the heap put it (one CI run found
+    # it past the middle of the first heap segment).
+    with open(core, "rb") as f:
+        f.seek(harness.core_offset(loads, harness.symbol(exe, "runtime.allgs")))
+        allgs, allglen = struct.unpack("<QQ", f.read(16))
+    allgs_at = harness.core_offset(loads, allgs)
+    kept = (allgs_at + 8 * allglen + 4095) & ~4095
+    cut = next(c for c in (max(l.offset + l.filesz // 2, kept) for l in heaps)
+               if any(l.offset < c < l.offset + l.filesz for l in heaps))
+    os.truncate(core, cut)
     target = harness.core_target(exe, core)
     try:
         r = harness.run_gdb(target, ["leak-dump --prove --format json --output %s"
                                      % (tmp_path / "p.json"), "leak-dump --prove"])
         assert not r.error_lines(), r.describe()
         doc = json.loads((tmp_path / "p.json").read_text())
+        os.truncate(core, allgs_at)
+        lost = harness.run_gdb(target, ["leak-dump", "leak-dump --prove"])
+        errors = lost.error_lines()
+        assert len(errors) == 2 and all(
+            "allgs" in e and "truncated" in e for e in errors), lost.describe()
     finally:
         core.unlink()
     pv = doc["prove"]
