@@ -218,11 +218,65 @@ void ld_decode_chan(struct ld_session *s, struct ld_blocking *b,
 /* Both queues, in wake-up order, replacing the lists built so far. */
 void ld_walk_queues(struct ld_session *s, struct ld_blocking *b,
 		    struct ld_object *o);
+struct ld_ahead_item;
+/* pre: what ahead.c read for gi, or NULL (below, and for sync.c's) */
 bool ld_chan_blockers(struct ld_session *s, struct ld_blocking *b,
-		      size_t gi, const struct ld_wait_reason *reason);
+		      size_t gi, const struct ld_wait_reason *reason,
+		      const struct ld_ahead_item *pre);
 bool ld_nil_chan_blocker(struct ld_blocking *b, size_t gi,
 			 const struct ld_wait_reason *reason);
 void ld_describe_chan(const struct ld_object *o, struct ld_strbuf *sb);
+
+/* ---- reading ahead of the walk (ahead.c) ---- */
+
+/* g's class of wait (enum ld_wait_class), or -1 when it is not waiting. */
+static inline int ld_wait_class_of(const struct ld_session *s,
+				   const struct ld_blocking *b,
+				   const struct ld_goroutine *g)
+{
+	uint32_t st = g->status & ~(uint32_t)s->rt->g_scan;
+
+	if ((st != s->rt->g_waiting && st != s->rt->g_leaked) ||
+	    g->waitreason >= s->nwait_reasons)
+		return -1;
+	return b->reason_class[g->waitreason];
+}
+
+#define LD_AHEAD_SUDOGS 2	/* a two-case select, the longest common list */
+
+/*
+ * What the walk would read first for goroutine gi: its semaphore
+ * (LD_WAIT_SEMA, 0 if none) or its first n sudogs (LD_WAIT_CHAN: each
+ * one's address, channel and isSelect); the walk reads on from next.
+ */
+struct ld_ahead_item {
+	uint64_t gi;
+	uint64_t sema;
+	uint64_t sg[LD_AHEAD_SUDOGS], c[LD_AHEAD_SUDOGS];
+	const uint8_t *hchan[LD_AHEAD_SUDOGS];	/* c's bytes, or NULL */
+	uint64_t next;
+	uint8_t sel[LD_AHEAD_SUDOGS];
+	uint8_t n;
+};
+
+/*
+ * A helper thread reading those for the goroutines ahead of the walk, on
+ * a mapped core (NULL otherwise, or when it cannot start: the walk then
+ * reads for itself).  b->semas must be built and b->reason_class set.
+ * ld_ahead_get(a, gi) also says every item before gi is finished; the
+ * item it returns (or NULL: read it yourself) is good until the next
+ * call.  ld_ahead_stop() joins the thread and frees a (NULL is fine).
+ */
+struct ld_ahead;
+struct ld_ahead *ld_ahead_start(struct ld_session *s,
+				const struct ld_blocking *b);
+const struct ld_ahead_item *ld_ahead_get(struct ld_ahead *a, size_t gi);
+/*
+ * Prefetch for the walk: item gi's channels, and the slot of an item
+ * further on.  False if the helper has not read item gi yet.
+ */
+bool ld_ahead_prefetch(struct ld_ahead *a, size_t gi);
+void ld_ahead_stop(struct ld_ahead *a);
 
 /* ---- the semaphore table (sema.c) ---- */
 
@@ -235,7 +289,8 @@ uint64_t ld_sema_of(const struct ld_blocking *b, uint64_t g);
 void ld_decode_mutex(struct ld_session *s, struct ld_object *o);
 void ld_decode_rwmutex(struct ld_session *s, struct ld_object *o);
 bool ld_sema_blocker(struct ld_session *s, struct ld_blocking *b,
-		     size_t gi, const struct ld_wait_reason *reason);
+		     size_t gi, const struct ld_wait_reason *reason,
+		     const struct ld_ahead_item *pre);
 /* Mutex, RWMutex, WaitGroup, Cond and plain semaphores. */
 void ld_describe_sync(const struct ld_session *s, const struct ld_object *o,
 		      struct ld_strbuf *sb);

@@ -58,23 +58,24 @@ static bool classify_reasons(struct ld_session *s, struct ld_blocking *b)
 }
 
 static bool blockers_of(struct ld_session *s, struct ld_blocking *b,
-			size_t gi)
+			size_t gi, const struct ld_ahead_item *pre)
 {
 	const struct ld_goroutine *g = &s->gs[gi];
 	uint32_t st = g->status & ~(uint32_t)s->rt->g_scan;
 	const struct ld_wait_reason *reason;
+	int wclass;
 
 	if (st == s->rt->g_syscall)
 		return ld_syscall_blocker(s, b, gi);
-	if ((st != s->rt->g_waiting && st != s->rt->g_leaked) ||
-	    g->waitreason >= s->nwait_reasons)
+	wclass = ld_wait_class_of(s, b, g);
+	if (wclass < 0)
 		return true;
 	reason = b->reasons[g->waitreason];
-	switch ((enum ld_wait_class)b->reason_class[g->waitreason]) {
+	switch ((enum ld_wait_class)wclass) {
 	case LD_WAIT_NIL_CHAN:
 		return ld_nil_chan_blocker(b, gi, reason);
 	case LD_WAIT_CHAN:
-		return ld_chan_blockers(s, b, gi, reason);
+		return ld_chan_blockers(s, b, gi, reason, pre);
 	case LD_WAIT_COND:
 		return ld_cond_blocker(s, b, gi);
 	case LD_WAIT_IO:
@@ -82,7 +83,7 @@ static bool blockers_of(struct ld_session *s, struct ld_blocking *b,
 	case LD_WAIT_SLEEP:
 		return ld_timer_blocker(s, b, gi);
 	case LD_WAIT_SEMA:
-		return ld_sema_blocker(s, b, gi, reason);
+		return ld_sema_blocker(s, b, gi, reason, pre);
 	case LD_WAIT_OTHER:
 	case LD_WAIT_NO_CASES:
 		break;
@@ -141,30 +142,65 @@ static void prefetch_for(struct ld_session *s, const struct ld_blocking *b,
 		ld_u64map_prefetch(&b->semas, g->addr);
 }
 
+struct blockers_walk_arg {
+	struct ld_blocking *b;
+	struct ld_ahead *ahead;
+};
+
 static void blockers_ahead(struct ld_session *s, void *arg, size_t gi)
 {
-	prefetch_for(s, arg, &s->gs[gi]);
+	const struct blockers_walk_arg *a = arg;
+
+	/* Where the helper has read ahead, its ring slot is all we read. */
+	if (!ld_ahead_prefetch(a->ahead, gi))
+		prefetch_for(s, a->b, &s->gs[gi]);
 }
 
 /*
  * No stack prefetch here: only Cond, IO-wait and old-style semacquire
  * waiters read their frames, and reading every stack top would double the
  * grouping pass's reads.  No pager either: sudogs lie scattered, and each
- * one it touched would map a whole fault-around window or folio.
+ * one it touched would map a whole fault-around window or folio; the
+ * read-ahead helper (ahead.c) copies out the words the walk needs instead.
  */
 static const struct ld_walk_ops blockers_walk = {
 	.flags = LD_WALK_TRIM,
 	.ahead = blockers_ahead,
 };
 
+/* With the read-ahead helper, which trims for the walk. */
+static const struct ld_walk_ops blockers_walk_read_ahead = {
+	.ahead = blockers_ahead,
+};
+
+/* Every goroutine's blockers, in order. */
+static bool walk_blockers(struct ld_session *s, struct ld_blocking *b)
+{
+	struct blockers_walk_arg a = { .b = b };
+	struct ld_walk w;
+	bool ok = true;
+	size_t gi;
+
+	a.ahead = ld_ahead_start(s, b);
+	ld_walk_begin(&w, s, s->ngs, a.ahead ? &blockers_walk_read_ahead :
+					       &blockers_walk, &a);
+	while (ok && ld_walk_next(&w, &gi)) {
+		const struct ld_ahead_item *pre = ld_ahead_get(a.ahead, gi);
+
+		b->read_ahead += pre != NULL;
+		ok = blockers_of(s, b, gi, pre);
+	}
+	ld_walk_end(&w);
+	ld_ahead_stop(a.ahead);
+	return ok;
+}
+
 static struct ld_error *build(struct ld_session *s, bool defer,
 			      bool for_proof, struct ld_blocking **ret)
 {
 	struct ld_blocking *b;
 	struct ld_error *err;
-	struct ld_walk w;
-	size_t gi;
-	bool ok = true;
+	bool ok;
 
 	err = ld_session_load_goroutines(s);
 	if (err)
@@ -179,10 +215,7 @@ static struct ld_error *build(struct ld_session *s, bool defer,
 		goto nomem;
 	if (s->rt->blk.sudog_size)
 		ld_walk_semtable(s, b);
-	ld_walk_begin(&w, s, s->ngs, &blockers_walk, b);
-	while (ok && ld_walk_next(&w, &gi))
-		ok = blockers_of(s, b, gi);
-	ld_walk_end(&w);
+	ok = walk_blockers(s, b);
 	/* Only the walk asks which semaphore a goroutine waits on. */
 	ld_u64map_release(&b->semas);
 	if (!ok)

@@ -222,40 +222,55 @@ static void chan_waiter(struct ld_object *o, uint8_t op, uint64_t goid)
 		idlist_add(&o->receivers, goid);
 }
 
+/* One sudog of goroutine gi's list: sg on channel c. */
+static bool chan_sudog(struct ld_session *s, struct ld_blocking *b,
+		       size_t gi, const struct ld_wait_reason *reason,
+		       uint64_t sg, uint64_t c, bool is_select)
+{
+	struct ld_object *o;
+	uint8_t op;
+	bool fresh;
+
+	if (!c)
+		return true;
+	o = get_object(b, LD_BK_CHAN, c, &fresh);
+	if (!o)
+		return false;
+	if (fresh)
+		ld_decode_chan(s, b, o);
+	op = chan_op(s, b, o, sg, is_select, reason);
+	chan_waiter(o, op, s->gs[gi].goid);
+	return add_blocker(b, gi, o, op);
+}
+
 bool ld_chan_blockers(struct ld_session *s, struct ld_blocking *b,
-		      size_t gi, const struct ld_wait_reason *reason)
+		      size_t gi, const struct ld_wait_reason *reason,
+		      const struct ld_ahead_item *pre)
 {
 	const struct ld_rt_blocking *k = &s->rt->blk;
-	struct ld_goroutine *g = &s->gs[gi];
 	uint8_t sgbuf[256];
 	uint64_t sg = 0;
 	size_t n = 0;
 
 	if (k->sudog_size > sizeof(sgbuf) || !k->sudog_size)
 		return true;
-	sg = ld_goroutine_waiting(g);
+	sg = ld_goroutine_waiting(&s->gs[gi]);
+	/* The first sudogs as the read-ahead helper found them. */
+	for (; pre && n < pre->n; n++)
+		if (!chan_sudog(s, b, gi, reason, pre->sg[n], pre->c[n],
+				pre->sel[n] != 0))
+			return false;
+	if (pre)
+		sg = pre->next;
 	while (sg && n++ < MAX_SELECT) {
 		const uint8_t *p = view(s, sg, k->sudog_size, sgbuf);
-		struct ld_object *o;
-		uint64_t c;
-		uint8_t op;
-		bool fresh;
 
 		if (!p)
 			break;
-		c = sudog_ptr(k, p, k->sudog_c, k->sudog_c_vu);
-		if (c) {
-			o = get_object(b, LD_BK_CHAN, c, &fresh);
-			if (!o)
-				return false;
-			if (fresh)
-				ld_decode_chan(s, b, o);
-			op = chan_op(s, b, o, sg, p[k->sudog_is_select] != 0,
-				     reason);
-			chan_waiter(o, op, g->goid);
-			if (!add_blocker(b, gi, o, op))
-				return false;
-		}
+		if (!chan_sudog(s, b, gi, reason, sg,
+				sudog_ptr(k, p, k->sudog_c, k->sudog_c_vu),
+				p[k->sudog_is_select] != 0))
+			return false;
 		sg = rd64(p, k->sudog_waitlink);
 	}
 	return true;

@@ -124,13 +124,14 @@ static bool frames_text(void *arg, const struct ld_visible_frame *f)
 }
 
 bool ld_sema_blocker(struct ld_session *s, struct ld_blocking *b,
-		     size_t gi, const struct ld_wait_reason *reason)
+		     size_t gi, const struct ld_wait_reason *reason,
+		     const struct ld_ahead_item *pre)
 {
 	const struct ld_rt_blocking *k = &s->rt->blk;
 	struct ld_goroutine *g = &s->gs[gi];
 	struct ld_strbuf frames = LD_STRBUF_INIT;
 	enum ld_block_kind kind;
-	uint64_t sema = ld_sema_of(b, g->addr), addr;
+	uint64_t sema = pre ? pre->sema : ld_sema_of(b, g->addr), addr;
 	struct ld_object *o;
 	bool reader, fresh, ok;
 

@@ -174,3 +174,47 @@ def test_blocking_objects_stripped(go_version, variant, spawn, builds, tool, tmp
     finally:
         core.unlink()
     _check(info, doc, live=False)
+
+
+CROWD = 6000
+
+
+def _check_crowd(info, doc):
+    """Every crowd goroutine (crowd.go) waits on its own objects only."""
+    blocks = _blocking(doc)
+    crowd = info["crowd"]
+    assert len(crowd) == CROWD
+    for gid, (kind, *addrs) in crowd.items():
+        gid = int(gid)
+        got = blocks[gid]
+        if kind == "recv":
+            assert [(b["kind"], b["address"], b["op"], b["receivers"])
+                    for b in got] == [("chan", addrs[0], "recv", [gid])], got
+        elif kind == "select":
+            assert sorted((b["kind"], b["address"], b["op"]) for b in got) == \
+                sorted([("chan", addrs[0], "select-recv"),
+                        ("chan", addrs[1], "select-send")]), got
+        else:
+            assert [(b["kind"], b["address"], b["locked"], b["waiters"])
+                    for b in got] == [("mutex", addrs[0], True, [gid])], got
+
+
+def test_blocking_objects_behind_a_crowd(go_version, spawn, tool, tmp_path):
+    """6,000 goroutines parked first, each on objects of its own: a core's
+    blocking walk then has its read-ahead thread (ext/blocking/ahead.c)
+    well ahead of it by the time it reaches the recorded goroutines.
+    Every goroutine still gets exactly its objects, live (which reads for
+    itself) and from the core."""
+    fp = spawn(go_version, "blocking", args=[str(CROWD)])
+    info = fp.info
+    live = json.loads(harness.leak_dump_to_file(harness.live_target(fp.pid),
+                                                tmp_path / "live.json", fmt="json"))
+    core = harness.gcore(fp.pid, tmp_path / "crowd.core")
+    try:
+        doc = json.loads(harness.leak_dump_to_file(harness.core_target(fp.exe, core),
+                                                   tmp_path / "core.json", fmt="json"))
+    finally:
+        core.unlink()
+    for d, is_live in ((live, True), (doc, False)):
+        _check(info, d, live=is_live)
+        _check_crowd(info, d)

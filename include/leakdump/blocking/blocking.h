@@ -185,6 +185,7 @@ struct ld_blocking {
 	char **names;			/* element type names, owned */
 	size_t nnames, cap_names;
 	const char *unavailable;	/* a whole part could not be read */
+	size_t read_ahead;		/* goroutines ahead.c read for */
 	/* per wait reason: its entry in the table (static), and its class */
 	const struct ld_wait_reason **reasons;
 	uint8_t *reason_class;		/* enum ld_wait_class */

@@ -26,6 +26,7 @@
 #include "leakdump/blocking/blocking.h"
 #include "blocking/blocking_priv.h"
 #include "synth_blocking.h"
+#include "leakdump/target/target.h"
 /* The generated per-release layout tables, to cross-check Go 1.26's. */
 #include "go/rt_fields.h"
 
@@ -1371,6 +1372,93 @@ static void test_semtable_waitlink_cycle(void **state)
 
 /* ---- sync.Cond ---- */
 
+/* ---- reading ahead (ahead.c) ---- */
+
+/* The world's goroutines again and again, to n: enough for the helper. */
+static void replicate_goroutines(struct synth_blocking *sb, size_t n)
+{
+	struct ld_session *s = sb->s;
+	size_t k = s->ngs;
+	struct ld_goroutine *gs = realloc(s->gs, n * sizeof(*gs));
+
+	assert_non_null(gs);
+	for (size_t i = k; i < n; i++) {
+		gs[i] = gs[i % k];
+		gs[i].goid += 1000 * (i / k);
+	}
+	s->gs = gs;
+	s->ngs = n;
+	sb->ss->cap_gs = n;
+}
+
+/* What a build found: each goroutine's blockers, then every object. */
+static char *blocking_digest(struct synth_blocking *sb)
+{
+	struct ld_strbuf d = LD_STRBUF_INIT;
+
+	for (size_t gi = 0; gi < sb->s->ngs; gi++) {
+		unsigned int n;
+		const struct ld_blocker *bl = ld_blocking_of(sb->b, gi, &n);
+
+		for (unsigned int i = 0; i < n; i++)
+			ld_strbuf_printf(&d, "%zu:%u/%u ", gi,
+					 (unsigned int)bl[i].obj,
+					 (unsigned int)bl[i].op);
+	}
+	for (size_t i = 0; i < sb->b->nobjs; i++) {
+		ld_object_json(sb->s, &sb->b->objs[i], 0, 1u << 20, &d);
+		ld_strbuf_putc(&d, '\n');
+	}
+	assert_null(ld_strbuf_error(&d));
+	return d.data;
+}
+
+/*
+ * The helper copies out what the walk reads first (a channel waiter's
+ * first sudogs, a semaphore waiter's semtable entry): with it or without
+ * it, a build finds the same.  It only runs over a mapped core, and only
+ * the walk's pace decides how many goroutines it serves, so builds are
+ * repeated until it has served some.
+ */
+static void check_read_ahead(struct synth_blocking *sb)
+{
+	char *with = NULL, *without;
+	int tries;
+
+	replicate_goroutines(sb, 3 * 4096);
+	sb->s->target.ops = &ld_target_callback_ops;
+	build_ok(sb);
+	assert_int_equal(sb->b->read_ahead, 0);
+	without = blocking_digest(sb);
+	assert_non_null(without);
+	sb->s->target.ops = &ld_target_core_ops;
+	for (tries = 0; tries < 100; tries++) {
+		build_ok(sb);
+		free(with);
+		with = blocking_digest(sb);
+		assert_string_equal(with, without);
+		if (sb->b->read_ahead)
+			break;
+	}
+	assert_true(sb->b->read_ahead > 0);
+	free(with);
+	free(without);
+}
+
+static void test_read_ahead_chan(void **state)
+{
+	make_chan_world(*state);
+	check_read_ahead(*state);
+}
+
+static void test_read_ahead_sync(void **state)
+{
+	struct sync_world w;
+
+	make_sync_world(*state, &w);
+	check_read_ahead(*state);
+}
+
 static void test_cond(void **state)
 {
 	struct synth_blocking *sb = *state;
@@ -1798,6 +1886,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_candidates_unaligned_sp,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_ahead_chan, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_read_ahead_sync, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_sync_describe_json,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_semacquire_frames, setup,

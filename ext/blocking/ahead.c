@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reading ahead of the blocking walk on a mapped core.  The walk spends
+ * most of its time waiting for memory: each goroutine's first sudogs lie
+ * scattered through the heap, and each semaphore waiter's entry in the
+ * semtable index is a random probe.  A helper thread does those reads a
+ * few thousand goroutines ahead and leaves the words in a ring; the walk
+ * takes them from there, and reads for itself what the helper has not
+ * reached or could not read (so the result is the same either way).
+ *
+ * The helper only reads: the session's goroutines, the semtable index
+ * (built before the walk starts) and the core mapping through
+ * ld_mem_peek_quiet(), which changes nothing.  It owns the ring's slots
+ * the walk has finished with; `done` and `ready` are the whole protocol.
+ * It also trims the mapping for the walk (madvise, which is safe from
+ * any thread: a page dropped under a reader is read in again).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "blocking/blocking_priv.h"
+#include "leakdump/base/util.h"
+
+#define WINDOW 4096		/* ring slots: how far ahead the helper reads */
+#define BURST 64		/* items between looks at the walk's progress */
+#define PREFETCH 8		/* items between a prefetch and its read */
+#define IDLE_NS 20000
+#define SPIN_ROUNDS 4096	/* pause loops (~1 ms) before sleeping */
+
+struct ld_ahead {
+	pthread_t thread;
+	struct ld_session *s;
+	const struct ld_blocking *b;
+	struct ld_ahead_item *ring;	/* item gi in slot gi % WINDOW */
+	atomic_size_t done;		/* items the walk has finished */
+	atomic_size_t ready;		/* items < ready are in the ring */
+	atomic_bool stop;
+	volatile uint8_t sink;		/* touches go here, to be kept */
+};
+
+/* The first sudogs of a channel waiter, as ld_chan_blockers reads them. */
+static void read_sudogs(struct ld_ahead *a, const struct ld_goroutine *g,
+			struct ld_ahead_item *it)
+{
+	const struct ld_session *s = a->s;
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	uint64_t sg = ld_goroutine_waiting(g);
+
+	while (sg && it->n < LD_AHEAD_SUDOGS) {
+		const uint8_t *p = ld_mem_peek_quiet(s->mem, sg,
+						     k->sudog_size);
+
+		if (!p)
+			break;	/* the walk tries it itself */
+		it->sg[it->n] = sg;
+		it->c[it->n] = sudog_ptr(k, p, k->sudog_c, k->sudog_c_vu);
+		it->sel[it->n] = p[k->sudog_is_select];
+		/* Fault the channel's page in: a new one is decoded. */
+		it->hchan[it->n] = ld_mem_peek_quiet(s->mem, it->c[it->n], 1);
+		if (it->hchan[it->n])
+			a->sink += *(const volatile uint8_t *)it->hchan[it->n];
+		it->n++;
+		sg = rd64(p, k->sudog_waitlink);
+	}
+	it->next = sg;
+}
+
+static void read_item(struct ld_ahead *a, size_t gi)
+{
+	const struct ld_goroutine *g = &a->s->gs[gi];
+	struct ld_ahead_item *it = &a->ring[gi % WINDOW];
+
+	it->gi = gi;
+	it->n = 0;
+	it->next = 0;
+	it->sema = 0;
+	switch (ld_wait_class_of(a->s, a->b, g)) {
+	case LD_WAIT_CHAN:
+		read_sudogs(a, g, it);
+		break;
+	case LD_WAIT_SEMA:
+		it->sema = ld_sema_of(a->b, g->addr);
+		break;
+	default:
+		break;
+	}
+}
+
+static void prefetch_item(struct ld_ahead *a, size_t gi)
+{
+	const struct ld_goroutine *g = &a->s->gs[gi];
+
+	switch (ld_wait_class_of(a->s, a->b, g)) {
+	case LD_WAIT_CHAN:
+		ld_mem_prefetch(a->s->mem, ld_goroutine_waiting(g),
+				a->s->rt->blk.sudog_size);
+		break;
+	case LD_WAIT_SEMA:
+		ld_u64map_prefetch(&a->b->semas, g->addr);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Spin a little (the walk frees slots every few microseconds), then sleep. */
+static void idle(unsigned int *spins)
+{
+	struct timespec ts = { 0, IDLE_NS };
+
+	if (++*spins < SPIN_ROUNDS) {
+		for (int i = 0; i < 64; i++)
+			ld_cpu_relax();
+		return;
+	}
+	nanosleep(&ts, NULL);
+}
+
+static void *run(void *arg)
+{
+	struct ld_ahead *a = arg;
+	size_t n = a->s->ngs, j = 0;
+	unsigned int spins = 0;
+
+	while (j < n && !atomic_load_explicit(&a->stop, memory_order_relaxed)) {
+		size_t done = atomic_load_explicit(&a->done,
+						   memory_order_acquire);
+		size_t k = 0;
+
+		if (j < done)
+			j = done;	/* fell behind: the walk read those */
+		for (; k < BURST && j < n && j < done + WINDOW; k++, j++) {
+			if (j + PREFETCH < n)
+				prefetch_item(a, j + PREFETCH);
+			read_item(a, j);
+			atomic_store_explicit(&a->ready, j + 1,
+					      memory_order_release);
+			/* The walk's trimming, done here on the idle CPU. */
+			if ((j + 1) % LD_TRIM_EVERY == 0)
+				ld_session_trim(a->s);
+		}
+		if (k)
+			spins = 0;
+		else
+			idle(&spins);
+	}
+	return NULL;
+}
+
+struct ld_ahead *ld_ahead_start(struct ld_session *s,
+				const struct ld_blocking *b)
+{
+	struct ld_ahead *a;
+
+	/* Reading ahead pays on a mapped core only, and not for a few. */
+	if (!ld_target_mapped(&s->target) || s->ngs < WINDOW ||
+	    !s->rt->blk.sudog_size || s->rt->blk.sudog_size > 256)
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->ring = calloc(WINDOW, sizeof(*a->ring));
+	a->s = s;
+	a->b = b;
+	atomic_init(&a->done, 0);
+	atomic_init(&a->ready, 0);
+	atomic_init(&a->stop, false);
+	if (!a->ring || ld_thread_start(&a->thread, run, a)) {
+		free(a->ring);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+const struct ld_ahead_item *ld_ahead_get(struct ld_ahead *a, size_t gi)
+{
+	const struct ld_ahead_item *it;
+
+	if (!a)
+		return NULL;
+	/* Items before gi are finished: the helper may reuse their slots. */
+	atomic_store_explicit(&a->done, gi, memory_order_release);
+	if (gi >= atomic_load_explicit(&a->ready, memory_order_acquire))
+		return NULL;
+	it = &a->ring[gi % WINDOW];
+	return it->gi == gi ? it : NULL;
+}
+
+bool ld_ahead_prefetch(struct ld_ahead *a, size_t gi)
+{
+	const struct ld_ahead_item *it;
+	size_t ready;
+
+	if (!a)
+		return false;
+	ready = atomic_load_explicit(&a->ready, memory_order_acquire);
+	if (gi + PREFETCH < ready)
+		__builtin_prefetch(&a->ring[(gi + PREFETCH) % WINDOW]);
+	if (gi >= ready)
+		return false;
+	/* Its slot was prefetched PREFETCH items ago. */
+	it = &a->ring[gi % WINDOW];
+	for (unsigned int i = 0; it->gi == gi && i < it->n; i++)
+		if (it->hchan[i])
+			__builtin_prefetch(it->hchan[i]);
+	return true;
+}
+
+void ld_ahead_stop(struct ld_ahead *a)
+{
+	if (!a)
+		return;
+	atomic_store_explicit(&a->stop, true, memory_order_relaxed);
+	pthread_join(a->thread, NULL);
+	free(a->ring);
+	free(a);
+}
