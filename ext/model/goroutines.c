@@ -146,7 +146,8 @@ static bool is_system(struct ld_session *s, const struct ld_goroutine *g,
 		return !(s->fing_status & s->rt->fing_running_finalizer);
 	if (fid->run_cleanups >= 0 && f.funcid == fid->run_cleanups)
 		return !(g->flags & LD_G_RUNNING_CLEANUPS);
-	return !strncmp(f.name, "runtime.", 8);
+	/* The first letter settles most: this runs once per goroutine. */
+	return f.name[0] == 'r' && !strncmp(f.name, "runtime.", 8);
 }
 
 static void read_bubble(struct ld_session *s, struct ld_goroutine *g,

@@ -100,6 +100,8 @@ void ld_report_text_header(struct ld_session *s,
 {
 	struct state_count states[64], reasons[256];
 	size_t nstates = 0, nreasons = 0, shown_n = 0;
+	const char *last = NULL;
+	bool waiting = false;
 
 	for (size_t i = 0; i < s->ngs; i++) {
 		const struct ld_goroutine *g = &s->gs[i];
@@ -109,7 +111,12 @@ void ld_report_text_header(struct ld_session *s,
 			continue;
 		shown_n++;
 		count_state(states, &nstates, 64, st);
-		if (!strcmp(st, "waiting"))
+		/* State names are the session's strings: compare each once. */
+		if (st != last) {
+			last = st;
+			waiting = !strcmp(st, "waiting");
+		}
+		if (waiting)
 			count_state(reasons, &nreasons, 256,
 				    ld_goroutine_status_text(s, g));
 	}
