@@ -67,6 +67,26 @@ static void read_sudogs(struct ld_ahead *a, const struct ld_goroutine *g,
 	it->next = sg;
 }
 
+/* A semaphore waiter's address, as sync.c's sema_of_g finds it. */
+static bool read_sema(struct ld_ahead *a, const struct ld_goroutine *g,
+		      struct ld_ahead_item *it)
+{
+	const struct ld_session *s = a->s;
+	uint64_t sg = ld_goroutine_waiting(g);
+	const uint8_t *p;
+
+	if (s->rt->sema_waiting_sudog && sg) {
+		p = ld_mem_peek_quiet(s->mem, sg, s->rt->blk.sudog_size);
+		if (!p)
+			return false;	/* the walk tries it itself */
+		it->sema = sema_from_sudog(&s->rt->blk, p, g->addr);
+		if (it->sema)
+			return true;
+	}
+	it->sema = ld_sema_of(a->b, g->addr);
+	return true;
+}
+
 static void read_item(struct ld_ahead *a, size_t gi)
 {
 	const struct ld_goroutine *g = &a->s->gs[gi];
@@ -81,7 +101,8 @@ static void read_item(struct ld_ahead *a, size_t gi)
 		read_sudogs(a, g, it);
 		break;
 	case LD_WAIT_SEMA:
-		it->sema = ld_sema_of(a->b, g->addr);
+		if (!read_sema(a, g, it))
+			it->gi = UINT64_MAX;	/* not this item's: the walk reads */
 		break;
 	default:
 		break;
@@ -98,7 +119,11 @@ static void prefetch_item(struct ld_ahead *a, size_t gi)
 				a->s->rt->blk.sudog_size);
 		break;
 	case LD_WAIT_SEMA:
-		ld_u64map_prefetch(&a->b->semas, g->addr);
+		if (a->s->rt->sema_waiting_sudog && ld_goroutine_waiting(g))
+			ld_mem_prefetch(a->s->mem, ld_goroutine_waiting(g),
+					a->s->rt->blk.sudog_size);
+		else
+			ld_u64map_prefetch(&a->b->semas, g->addr);
 		break;
 	default:
 		break;

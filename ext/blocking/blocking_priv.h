@@ -213,6 +213,19 @@ static inline uint64_t sudog_ptr(const struct ld_rt_blocking *k,
 	return rd64(sg, vu >= 0 ? vu : plain);
 }
 
+/*
+ * Go 1.26+ (rt->sema_waiting_sudog): a semaphore waiter's own sudog,
+ * read through g.waiting, holds the semaphore's address, so the waiter
+ * needs no semaphore table.  0 unless the sudog is gaddr's.
+ */
+static inline uint64_t sema_from_sudog(const struct ld_rt_blocking *k,
+				       const uint8_t *sg, uint64_t gaddr)
+{
+	if (rd64(sg, k->sudog_g) != gaddr)
+		return 0;
+	return sudog_ptr(k, sg, k->sudog_elem, k->sudog_elem_vu);
+}
+
 void ld_decode_chan(struct ld_session *s, struct ld_blocking *b,
 		    struct ld_object *o);
 /* Both queues, in wake-up order, replacing the lists built so far. */

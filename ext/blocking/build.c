@@ -213,7 +213,8 @@ static struct ld_error *build(struct ld_session *s, bool defer,
 	b->count = calloc(s->ngs + 1, 1);
 	if (!b->first || !b->count || !classify_reasons(s, b))
 		goto nomem;
-	if (s->rt->blk.sudog_size)
+	/* From Go 1.26 waiters name their semaphores; proofs want it all. */
+	if (s->rt->blk.sudog_size && (!s->rt->sema_waiting_sudog || for_proof))
 		ld_walk_semtable(s, b);
 	ok = walk_blockers(s, b);
 	/* Only the walk asks which semaphore a goroutine waits on. */

@@ -123,6 +123,23 @@ static bool frames_text(void *arg, const struct ld_visible_frame *f)
 	return sb->len < 4096;
 }
 
+/* The semaphore goroutine g waits on: from its sudog, else the table. */
+static uint64_t sema_of_g(struct ld_session *s, const struct ld_blocking *b,
+			  const struct ld_goroutine *g)
+{
+	const struct ld_rt_blocking *k = &s->rt->blk;
+	uint64_t sg = ld_goroutine_waiting(g), sema;
+	uint8_t scratch[256];
+	const uint8_t *p;
+
+	if (s->rt->sema_waiting_sudog && sg && k->sudog_size &&
+	    k->sudog_size <= sizeof(scratch) &&
+	    (p = view(s, sg, k->sudog_size, scratch)) &&
+	    (sema = sema_from_sudog(k, p, g->addr)))
+		return sema;
+	return ld_sema_of(b, g->addr);
+}
+
 bool ld_sema_blocker(struct ld_session *s, struct ld_blocking *b,
 		     size_t gi, const struct ld_wait_reason *reason,
 		     const struct ld_ahead_item *pre)
@@ -131,7 +148,7 @@ bool ld_sema_blocker(struct ld_session *s, struct ld_blocking *b,
 	struct ld_goroutine *g = &s->gs[gi];
 	struct ld_strbuf frames = LD_STRBUF_INIT;
 	enum ld_block_kind kind;
-	uint64_t sema = pre ? pre->sema : ld_sema_of(b, g->addr), addr;
+	uint64_t sema = pre ? pre->sema : sema_of_g(s, b, g), addr;
 	struct ld_object *o;
 	bool reader, fresh, ok;
 

@@ -268,6 +268,8 @@ void ld_rt_resolve_caps(struct ld_rt *rt)
 	rt->special_cleanup = rt->go_minor >= 24;
 	/* Go 1.25 moved queued cleanups off finq into gcCleanups. */
 	rt->cleanup_queue = rt->go_minor >= 25;
+	/* Go 1.26's semaRoot.queue points g.waiting at the waiter's sudog. */
+	rt->sema_waiting_sudog = rt->go_minor >= 26;
 }
 
 struct ld_error *ld_rt_resolve(const struct ld_binary *bin,

@@ -244,6 +244,11 @@ struct ld_rt {
 	 * (runtime.gcCleanups); Go 1.24 queued them as finalizers.
 	 */
 	bool cleanup_queue;
+	/*
+	 * Go 1.26+: a semaphore waiter's g.waiting is its sudog in the
+	 * semaphore table (semaRoot.queue sets it for the leak detector).
+	 */
+	bool sema_waiting_sudog;
 	bool has_dwarf;			/* layouts from DWARF, not tables */
 	bool stripped;			/* no symbols: see discover.h */
 };

@@ -1459,6 +1459,74 @@ static void test_read_ahead_sync(void **state)
 	check_read_ahead(*state);
 }
 
+/* ---- Go 1.26+: semaphore waiters name their semaphores ---- */
+
+/* A build as leak-dump's report makes it: holder scan by the caller. */
+static void build_deferred_ok(struct synth_blocking *sb, bool for_proof)
+{
+	ld_blocking_destroy(sb->b);
+	sb->b = NULL;
+	assert_null(ld_blocking_build_deferred(sb->s, for_proof, &sb->b));
+	for (size_t gi = 0; gi < sb->s->ngs; gi++)
+		ld_blocking_scan_stack(sb->s, sb->b, gi);
+	ld_blocking_scan_done(sb->b);
+}
+
+/*
+ * From Go 1.26 semaRoot.queue points the waiter's g.waiting at its sudog,
+ * whose elem is the semaphore: no table is read (an unknown one does not
+ * matter), and every waiter gets what the table gives older releases.
+ * A leak proof still walks the table, for its sudogs.
+ */
+static void test_sema_waiters_name_their_semaphores(void **state)
+{
+	struct synth_blocking *sb = *state;
+	struct sync_world w;
+	char *table, *own;
+
+	make_sync_world(sb, &w);
+	build_deferred_ok(sb, false);
+	table = blocking_digest(sb);
+	sb->s->rt->sema_waiting_sudog = true;
+	sb->s->rt->semtable = 0;
+	build_deferred_ok(sb, false);
+	assert_null(sb->b->unavailable);
+	own = blocking_digest(sb);
+	assert_string_equal(own, table);
+	free(own);
+	build_deferred_ok(sb, true);
+	assert_non_null(sb->b->unavailable);
+	own = blocking_digest(sb);
+	assert_string_equal(own, table);
+	free(own);
+	free(table);
+}
+
+/* A g.waiting sudog that names another goroutine is not believed. */
+static void test_sema_sudog_of_another_goroutine(void **state)
+{
+	struct synth_blocking *sb = *state;
+	struct sync_world w;
+
+	make_sync_world(sb, &w);
+	sb_w64(sb, SB_SG(2) + G126_SG_G, sb_gaddr(9));
+	sb->s->rt->sema_waiting_sudog = true;
+	build_deferred_ok(sb, false);
+	assert_no_blocker(sb, 2);
+	assert_int_equal(only_blocker(sb, 4, LD_OP_NONE)->addr, w.mu);
+	ASSERT_IDS(&only_blocker(sb, 4, LD_OP_NONE)->waiters, 4, 5);
+}
+
+static void test_read_ahead_sync_go126(void **state)
+{
+	struct synth_blocking *sb = *state;
+	struct sync_world w;
+
+	make_sync_world(sb, &w);
+	sb->s->rt->sema_waiting_sudog = true;
+	check_read_ahead(sb);
+}
+
 static void test_cond(void **state)
 {
 	struct synth_blocking *sb = *state;
@@ -1890,6 +1958,13 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_read_ahead_sync, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_read_ahead_sync_go126, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_sema_waiters_name_their_semaphores, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_sema_sudog_of_another_goroutine, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_describe_json,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_semacquire_frames, setup,
