@@ -226,8 +226,9 @@ static inline uint64_t sema_from_sudog(const struct ld_rt_blocking *k,
 	return sudog_ptr(k, sg, k->sudog_elem, k->sudog_elem_vu);
 }
 
+/* bytes: the hchan's hchan_size bytes if read already, else NULL */
 void ld_decode_chan(struct ld_session *s, struct ld_blocking *b,
-		    struct ld_object *o);
+		    struct ld_object *o, const uint8_t *bytes);
 /* Both queues, in wake-up order, replacing the lists built so far. */
 void ld_walk_queues(struct ld_session *s, struct ld_blocking *b,
 		    struct ld_object *o);
@@ -266,23 +267,26 @@ struct ld_ahead_item {
 	uint64_t gi;
 	uint64_t sema;
 	uint64_t sg[LD_AHEAD_SUDOGS], c[LD_AHEAD_SUDOGS];
-	const uint8_t *hchan[LD_AHEAD_SUDOGS];	/* c's bytes, or NULL */
+	const uint8_t *hchan[LD_AHEAD_SUDOGS];	/* c's hchan_size bytes, or NULL */
 	uint64_t next;
 	uint8_t sel[LD_AHEAD_SUDOGS];
 	uint8_t n;
 };
 
 /*
- * A helper thread reading those for the goroutines ahead of the walk, on
- * a mapped core (NULL otherwise, or when it cannot start: the walk then
- * reads for itself).  b->semas must be built and b->reason_class set.
- * ld_ahead_get(a, gi) also says every item before gi is finished; the
- * item it returns (or NULL: read it yourself) is good until the next
- * call.  ld_ahead_stop() joins the thread and frees a (NULL is fine).
+ * Those read ahead of the walk: by a helper thread on a mapped core, in
+ * vectored batches elsewhere (NULL when it cannot start or is turned
+ * off: the walk then reads for itself).  b->semas must be built and
+ * b->reason_class set.  ld_ahead_get(a, gi) also says every item before
+ * gi is finished; the item it returns (or NULL: read it yourself) is
+ * good until the next call.  ld_ahead_trims(): the helper trims the
+ * mapping for the walk.  ld_ahead_stop() joins the thread and frees a
+ * (NULL is fine).
  */
 struct ld_ahead;
 struct ld_ahead *ld_ahead_start(struct ld_session *s,
 				const struct ld_blocking *b);
+bool ld_ahead_trims(const struct ld_ahead *a);
 const struct ld_ahead_item *ld_ahead_get(struct ld_ahead *a, size_t gi);
 /*
  * Prefetch for the walk: item gi's channels, and the slot of an item

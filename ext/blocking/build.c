@@ -27,7 +27,7 @@ struct ld_error *ld_blocking_decode(struct ld_session *s, struct ld_blocking *b,
 	if (!o)
 		return &ld_error_nomem;
 	if (fresh && kind == LD_BK_CHAN) {
-		ld_decode_chan(s, b, o);
+		ld_decode_chan(s, b, o, NULL);
 		ld_walk_queues(s, b, o);
 	}
 	else if (fresh && kind == LD_BK_MUTEX)
@@ -161,14 +161,14 @@ static void blockers_ahead(struct ld_session *s, void *arg, size_t gi)
  * waiters read their frames, and reading every stack top would double the
  * grouping pass's reads.  No pager either: sudogs lie scattered, and each
  * one it touched would map a whole fault-around window or folio; the
- * read-ahead helper (ahead.c) copies out the words the walk needs instead.
+ * read-ahead (ahead.c) copies out the words the walk needs instead.
  */
 static const struct ld_walk_ops blockers_walk = {
 	.flags = LD_WALK_TRIM,
 	.ahead = blockers_ahead,
 };
 
-/* With the read-ahead helper, which trims for the walk. */
+/* With the read-ahead thread on a core, which trims for the walk. */
 static const struct ld_walk_ops blockers_walk_read_ahead = {
 	.ahead = blockers_ahead,
 };
@@ -182,8 +182,9 @@ static bool walk_blockers(struct ld_session *s, struct ld_blocking *b)
 	size_t gi;
 
 	a.ahead = ld_ahead_start(s, b);
-	ld_walk_begin(&w, s, s->ngs, a.ahead ? &blockers_walk_read_ahead :
-					       &blockers_walk, &a);
+	ld_walk_begin(&w, s, s->ngs, ld_ahead_trims(a.ahead) ?
+				     &blockers_walk_read_ahead :
+				     &blockers_walk, &a);
 	while (ok && ld_walk_next(&w, &gi)) {
 		const struct ld_ahead_item *pre = ld_ahead_get(a.ahead, gi);
 

@@ -155,15 +155,16 @@ void ld_blocking_queue_order(struct ld_session *s, struct ld_blocking *b,
 }
 
 void ld_decode_chan(struct ld_session *s, struct ld_blocking *b,
-		    struct ld_object *o)
+		    struct ld_object *o, const uint8_t *bytes)
 {
 	const struct ld_rt_blocking *k = &s->rt->blk;
-	uint8_t h[256];
+	uint8_t buf[256];
+	const uint8_t *h = bytes ? bytes : buf;
 	uint16_t elemsize;
 	uint32_t closed;
 
-	if (k->hchan_size > sizeof(h) || !k->hchan_size ||
-	    !read_buf(s, o->addr, h, k->hchan_size)) {
+	if (k->hchan_size > sizeof(buf) || !k->hchan_size ||
+	    (!bytes && !read_buf(s, o->addr, buf, k->hchan_size))) {
 		o->note = "channel unreadable";
 		return;
 	}
@@ -222,10 +223,11 @@ static void chan_waiter(struct ld_object *o, uint8_t op, uint64_t goid)
 		idlist_add(&o->receivers, goid);
 }
 
-/* One sudog of goroutine gi's list: sg on channel c. */
+/* One sudog of goroutine gi's list: sg on channel c (hchan: its bytes). */
 static bool chan_sudog(struct ld_session *s, struct ld_blocking *b,
 		       size_t gi, const struct ld_wait_reason *reason,
-		       uint64_t sg, uint64_t c, bool is_select)
+		       uint64_t sg, uint64_t c, bool is_select,
+		       const uint8_t *hchan)
 {
 	struct ld_object *o;
 	uint8_t op;
@@ -237,7 +239,7 @@ static bool chan_sudog(struct ld_session *s, struct ld_blocking *b,
 	if (!o)
 		return false;
 	if (fresh)
-		ld_decode_chan(s, b, o);
+		ld_decode_chan(s, b, o, hchan);
 	op = chan_op(s, b, o, sg, is_select, reason);
 	chan_waiter(o, op, s->gs[gi].goid);
 	return add_blocker(b, gi, o, op);
@@ -258,7 +260,7 @@ bool ld_chan_blockers(struct ld_session *s, struct ld_blocking *b,
 	/* The first sudogs as the read-ahead helper found them. */
 	for (; pre && n < pre->n; n++)
 		if (!chan_sudog(s, b, gi, reason, pre->sg[n], pre->c[n],
-				pre->sel[n] != 0))
+				pre->sel[n] != 0, pre->hchan[n]))
 			return false;
 	if (pre)
 		sg = pre->next;
@@ -269,7 +271,7 @@ bool ld_chan_blockers(struct ld_session *s, struct ld_blocking *b,
 			break;
 		if (!chan_sudog(s, b, gi, reason, sg,
 				sudog_ptr(k, p, k->sudog_c, k->sudog_c_vu),
-				p[k->sudog_is_select] != 0))
+				p[k->sudog_is_select] != 0, NULL))
 			return false;
 		sg = rd64(p, k->sudog_waitlink);
 	}

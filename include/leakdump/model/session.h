@@ -128,6 +128,11 @@ struct ld_session {
 	/* built with CGO_ENABLED=0 (from the build info): no C code */
 	bool cgo_disabled;
 	bool borrowed_binary;		/* bin and dw are a ld_prepared's */
+	/*
+	 * Tests: the blocking walk reads everything itself (no read-ahead),
+	 * or waits for a core's read-ahead thread instead of reading itself.
+	 */
+	bool read_ahead_off, read_ahead_wait;
 
 	/* GODEBUG=tracebacklabels (Go 1.26+; default on in 1.27) */
 	bool traceback_labels;
