@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "leakdump/base/util.h"
 
@@ -78,4 +79,19 @@ int ld_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	err = pthread_create(t, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return err;
+}
+
+#define IDLE_NS 20000
+#define SPIN_ROUNDS 4096	/* pause loops (~1 ms) before sleeping */
+
+void ld_helper_idle(unsigned int *spins)
+{
+	struct timespec ts = { 0, IDLE_NS };
+
+	if (++*spins < SPIN_ROUNDS) {
+		for (int i = 0; i < 64; i++)
+			ld_cpu_relax();
+		return;
+	}
+	nanosleep(&ts, NULL);
 }

@@ -23,7 +23,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "blocking/blocking_priv.h"
 #include "leakdump/base/util.h"
@@ -31,8 +30,6 @@
 #define WINDOW 4096		/* ring slots: how far ahead the helper reads */
 #define BURST 64		/* items between looks at the walk's progress */
 #define PREFETCH 8		/* items between a prefetch and its read */
-#define IDLE_NS 20000
-#define SPIN_ROUNDS 4096	/* pause loops (~1 ms) before sleeping */
 
 struct ld_ahead {
 	struct ld_session *s;
@@ -146,19 +143,6 @@ static void prefetch_item(struct ld_ahead *a, size_t gi)
 	}
 }
 
-/* Spin a little (the walk frees slots every few microseconds), then sleep. */
-static void idle(unsigned int *spins)
-{
-	struct timespec ts = { 0, IDLE_NS };
-
-	if (++*spins < SPIN_ROUNDS) {
-		for (int i = 0; i < 64; i++)
-			ld_cpu_relax();
-		return;
-	}
-	nanosleep(&ts, NULL);
-}
-
 static void *run(void *arg)
 {
 	struct ld_ahead *a = arg;
@@ -185,7 +169,7 @@ static void *run(void *arg)
 		if (k)
 			spins = 0;
 		else
-			idle(&spins);
+			ld_helper_idle(&spins);
 	}
 	return NULL;
 }

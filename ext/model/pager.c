@@ -10,7 +10,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <time.h>
 
 #include "leakdump/base/util.h"
 #include "leakdump/target/mem.h"
@@ -49,8 +48,6 @@
  * to 150 MB of g structs at a million goroutines.
  */
 #define LAG_ROUNDS 4
-#define IDLE_NS 20000
-#define SPIN_ROUNDS 4096	/* pause loops (~1 ms) before sleeping */
 
 struct ld_pager {
 	pthread_t thread;
@@ -143,24 +140,6 @@ static void trim_to(struct ld_pager *p, size_t end)
 		trim(p, from, end);
 }
 
-/*
- * Nothing to do until the walker moves on, which takes microseconds: spin
- * a little first, since a sleeping helper is woken and moved between CPUs
- * by the scheduler far more often than the walk needs; sleep when the
- * walker is slow (reading from a slow disk, say).
- */
-static void idle(unsigned int *spins)
-{
-	struct timespec ts = { 0, IDLE_NS };
-
-	if (++*spins < SPIN_ROUNDS) {
-		for (int i = 0; i < 64; i++)
-			ld_cpu_relax();
-		return;
-	}
-	nanosleep(&ts, NULL);
-}
-
 static void *run(void *arg)
 {
 	struct ld_pager *p = arg;
@@ -186,7 +165,7 @@ static void *run(void *arg)
 		if (busy)
 			spins = 0;
 		else
-			idle(&spins);
+			ld_helper_idle(&spins);
 	}
 	return NULL;
 }

@@ -116,6 +116,16 @@ static inline void ld_cpu_relax(void)
 }
 
 /*
+ * A helper thread with nothing to do until the walk it serves moves on,
+ * which takes microseconds: spin a little first (a sleeping helper is
+ * woken and moved between CPUs by the scheduler far more often than the
+ * walk needs), sleep once it has spun about a millisecond (a walk reading
+ * from a slow disk, say).  *spins counts the idle rounds; reset it to 0
+ * when there was work.
+ */
+void ld_helper_idle(unsigned int *spins);
+
+/*
  * Start a helper thread with every signal blocked: signals (GDB's SIGINT,
  * SIGCHLD) stay with the host's threads.  0 or an errno value.
  */
