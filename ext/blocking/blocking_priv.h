@@ -274,9 +274,9 @@ struct ld_ahead_item {
 };
 
 /*
- * Those read ahead of the walk: by a helper thread on a mapped core, in
- * vectored batches elsewhere (NULL when it cannot start or is turned
- * off: the walk then reads for itself).  b->semas must be built and
+ * Those read ahead of the walk by a helper thread, on a mapped core
+ * (NULL elsewhere, when it cannot start or is turned off: the walk then
+ * reads for itself).  b->semas must be built and
  * b->reason_class set.  ld_ahead_get(a, gi) also says every item before
  * gi is finished; the item it returns (or NULL: read it yourself) is
  * good until the next call.  ld_ahead_trims(): the helper trims the
