@@ -7,10 +7,11 @@
  *  - channels (chan.c): the goroutine's sudog list (g.waiting, linked by
  *    waitlink) names each channel; its recvq/sendq say which side each
  *    waiter is on;
- *  - sync primitives (sync.c): runtime.semtable (a treap of sudogs per
- *    root, each node heading a waitlink list of waiters on the same
- *    address), walked once (sema.c); the user's struct is the semaphore's
- *    address minus the sema field's offset;
+ *  - sync primitives (sync.c): from Go 1.26 the waiter's own sudog
+ *    (g.waiting) names the semaphore; before, runtime.semtable (a treap
+ *    of sudogs per root, each node heading a waitlink list of waiters on
+ *    the same address), walked once (sema.c); the user's struct is the
+ *    semaphore's address minus the sema field's offset;
  *  - sync.Cond (cond.c): the receiver of sync.(*Cond).Wait, checked
  *    against the Cond's notify list;
  *  - IO wait (fd.c): the pollDesc passed to runtime_pollWait, checked
@@ -23,7 +24,8 @@
  * The rest: objects.c, the object index (kind and address -> object);
  * args.c, frame arguments (the Cond or pollDesc a frame was passed);
  * holders.c, the candidate holders of mutexes; build.c, the pass over
- * every goroutine that ties them together; format.c, text and JSON.
+ * every goroutine that ties them together; ahead.c, a core's thread
+ * reading ahead of that pass; format.c, text and JSON.
  *
  * Each kind's ld_*_blocker(s)() adds goroutine gi's objects of that kind
  * to b (build.c picks it by the goroutine's wait reason); it returns false

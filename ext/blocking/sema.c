@@ -3,7 +3,9 @@
  * The semaphore table: runtime.semtable, a treap of sudogs per root, each
  * node heading a waitlink list of waiters on the same address.  It is
  * walked once, before the goroutines, and indexed by waiting g, so each
- * semaphore waiter (sync.c) finds its address with one lookup.
+ * semaphore waiter (sync.c) finds its address with one lookup.  From Go
+ * 1.26 a waiter's own sudog names its semaphore: the table is then walked
+ * for leak proofs only (build.c), which keep its sudogs.
  */
 #include <stdlib.h>
 
