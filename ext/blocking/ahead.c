@@ -115,27 +115,6 @@ static void read_item(struct ld_ahead *a, size_t gi)
 	}
 }
 
-static void prefetch_item(struct ld_ahead *a, size_t gi)
-{
-	const struct ld_goroutine *g = &a->s->gs[gi];
-
-	switch (ld_wait_class_of(a->s, a->b, g)) {
-	case LD_WAIT_CHAN:
-		ld_mem_prefetch(a->s->mem, ld_goroutine_waiting(g),
-				a->s->rt->blk.sudog_size);
-		break;
-	case LD_WAIT_SEMA:
-		if (a->s->rt->sema_waiting_sudog && ld_goroutine_waiting(g))
-			ld_mem_prefetch(a->s->mem, ld_goroutine_waiting(g),
-					a->s->rt->blk.sudog_size);
-		else
-			ld_u64map_prefetch(&a->b->semas, g->addr);
-		break;
-	default:
-		break;
-	}
-}
-
 static void *run(void *arg)
 {
 	struct ld_ahead *a = arg;
@@ -151,7 +130,8 @@ static void *run(void *arg)
 			j = done;	/* fell behind: the walk read those */
 		for (; k < BURST && j < n && j < done + WINDOW; k++, j++) {
 			if (j + PREFETCH < n)
-				prefetch_item(a, j + PREFETCH);
+				ld_prefetch_blockers(a->s, a->b,
+						     &a->s->gs[j + PREFETCH]);
 			read_item(a, j);
 			atomic_store_explicit(&a->ready, j + 1,
 					      memory_order_release);
@@ -194,11 +174,6 @@ struct ld_ahead *ld_ahead_start(struct ld_session *s,
 		return NULL;
 	}
 	return a;
-}
-
-bool ld_ahead_trims(const struct ld_ahead *a)
-{
-	return a != NULL;
 }
 
 const struct ld_ahead_item *ld_ahead_get(struct ld_ahead *a, size_t gi)

@@ -234,6 +234,22 @@ void ld_decode_chan(struct ld_session *s, struct ld_blocking *b,
 /* Both queues, in wake-up order, replacing the lists built so far. */
 void ld_walk_queues(struct ld_session *s, struct ld_blocking *b,
 		    struct ld_object *o);
+/*
+ * Start loading what the blocking walk reads first for g, a few
+ * goroutines on: its sudog, or its entry in the semtable index.
+ */
+static inline void ld_prefetch_blockers(struct ld_session *s,
+					const struct ld_blocking *b,
+					const struct ld_goroutine *g)
+{
+	if (ld_goroutine_waiting(g))
+		ld_mem_prefetch(s->mem, ld_goroutine_waiting(g),
+				s->rt->blk.sudog_size);
+	else if (g->waitreason < s->nwait_reasons &&
+		 b->reason_class[g->waitreason] == LD_WAIT_SEMA)
+		ld_u64map_prefetch(&b->semas, g->addr);
+}
+
 struct ld_ahead_item;
 /* pre: what ahead.c read for gi, or NULL (below, and for sync.c's) */
 bool ld_chan_blockers(struct ld_session *s, struct ld_blocking *b,
@@ -281,14 +297,12 @@ struct ld_ahead_item {
  * reads for itself).  b->semas must be built and
  * b->reason_class set.  ld_ahead_get(a, gi) also says every item before
  * gi is finished; the item it returns (or NULL: read it yourself) is
- * good until the next call.  ld_ahead_trims(): the helper trims the
- * mapping for the walk.  ld_ahead_stop() joins the thread and frees a
- * (NULL is fine).
+ * good until the next call.  The helper also trims the mapping for the
+ * walk.  ld_ahead_stop() joins the thread and frees a (NULL is fine).
  */
 struct ld_ahead;
 struct ld_ahead *ld_ahead_start(struct ld_session *s,
 				const struct ld_blocking *b);
-bool ld_ahead_trims(const struct ld_ahead *a);
 const struct ld_ahead_item *ld_ahead_get(struct ld_ahead *a, size_t gi);
 /*
  * Prefetch for the walk: item gi's channels, and the slot of an item

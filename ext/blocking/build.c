@@ -130,18 +130,6 @@ void ld_blocking_destroy(struct ld_blocking *b)
 	free(b);
 }
 
-/* Start loading what blockers_of will read for g a few goroutines on. */
-static void prefetch_for(struct ld_session *s, const struct ld_blocking *b,
-			 const struct ld_goroutine *g)
-{
-	if (ld_goroutine_waiting(g))
-		ld_mem_prefetch(s->mem, ld_goroutine_waiting(g),
-				s->rt->blk.sudog_size);
-	else if (g->waitreason < s->nwait_reasons &&
-		 b->reason_class[g->waitreason] == LD_WAIT_SEMA)
-		ld_u64map_prefetch(&b->semas, g->addr);
-}
-
 struct blockers_walk_arg {
 	struct ld_blocking *b;
 	struct ld_ahead *ahead;
@@ -153,7 +141,7 @@ static void blockers_ahead(struct ld_session *s, void *arg, size_t gi)
 
 	/* Where the helper has read ahead, its ring slot is all we read. */
 	if (!ld_ahead_prefetch(a->ahead, gi))
-		prefetch_for(s, a->b, &s->gs[gi]);
+		ld_prefetch_blockers(s, a->b, &s->gs[gi]);
 }
 
 /*
@@ -182,9 +170,8 @@ static bool walk_blockers(struct ld_session *s, struct ld_blocking *b)
 	size_t gi;
 
 	a.ahead = ld_ahead_start(s, b);
-	ld_walk_begin(&w, s, s->ngs, ld_ahead_trims(a.ahead) ?
-				     &blockers_walk_read_ahead :
-				     &blockers_walk, &a);
+	ld_walk_begin(&w, s, s->ngs, a.ahead ? &blockers_walk_read_ahead :
+					       &blockers_walk, &a);
 	while (ok && ld_walk_next(&w, &gi)) {
 		const struct ld_ahead_item *pre = ld_ahead_get(a.ahead, gi);
 

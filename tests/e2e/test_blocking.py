@@ -25,6 +25,22 @@ def _one(blocks, gid, kind):
     return objs[0]
 
 
+def _live_doc(fp, tmp_path):
+    """leak-dump's JSON report of the running fixture."""
+    return json.loads(harness.leak_dump_to_file(harness.live_target(fp.pid),
+                                                tmp_path / "live.json", fmt="json"))
+
+
+def _core_doc(fp, exe, tmp_path):
+    """leak-dump's JSON report from a gcore of the fixture (then deleted)."""
+    core = harness.gcore(fp.pid, tmp_path / "blocking.core")
+    try:
+        return json.loads(harness.leak_dump_to_file(harness.core_target(exe, core),
+                                                    tmp_path / "core.json", fmt="json"))
+    finally:
+        core.unlink()
+
+
 def _check(info, doc, live):
     obj = info["objects"]
     blocks = _blocking(doc)
@@ -114,8 +130,7 @@ def _check(info, doc, live):
 def test_blocking_objects(go_version, spawn, tool, tmp_path):
     fp = spawn(go_version, "blocking", args=[])
     info = fp.info
-    live = json.loads(harness.leak_dump_to_file(harness.live_target(fp.pid),
-                                                tmp_path / "live.json", fmt="json"))
+    live = _live_doc(fp, tmp_path)
     _check(info, live, live=True)
     text = harness.leak_dump_to_file(harness.live_target(fp.pid), tmp_path / "live.txt",
                                      fmt="text")
@@ -125,12 +140,7 @@ def test_blocking_objects(go_version, spawn, tool, tmp_path):
                                    fmt="text", extra="--group-by blocker")
     assert re.search(r"^2 × blocked on sync\.Mutex %s \(locked" % info["objects"]["mu"],
                      by, re.M), by
-    core = harness.gcore(fp.pid, tmp_path / "blocking.core")
-    try:
-        doc = json.loads(harness.leak_dump_to_file(harness.core_target(fp.exe, core),
-                                                   tmp_path / "core.json", fmt="json"))
-    finally:
-        core.unlink()
+    doc = _core_doc(fp, fp.exe, tmp_path)
     _check(info, doc, live=False)
 
 
@@ -164,15 +174,9 @@ def test_blocking_objects_stripped(go_version, variant, spawn, builds, tool, tmp
                      flags=flags)
     fp = spawn(go_version, "blocking", args=[], exe=exe)
     info = fp.info
-    live = json.loads(harness.leak_dump_to_file(harness.live_target(fp.pid),
-                                                tmp_path / "live.json", fmt="json"))
+    live = _live_doc(fp, tmp_path)
     _check(info, live, live=True)
-    core = harness.gcore(fp.pid, tmp_path / "blocking.core")
-    try:
-        doc = json.loads(harness.leak_dump_to_file(harness.core_target(exe, core),
-                                                   tmp_path / "core.json", fmt="json"))
-    finally:
-        core.unlink()
+    doc = _core_doc(fp, exe, tmp_path)
     _check(info, doc, live=False)
 
 
@@ -207,14 +211,8 @@ def test_blocking_objects_behind_a_crowd(go_version, spawn, tool, tmp_path):
     itself) and from the core."""
     fp = spawn(go_version, "blocking", args=[str(CROWD)])
     info = fp.info
-    live = json.loads(harness.leak_dump_to_file(harness.live_target(fp.pid),
-                                                tmp_path / "live.json", fmt="json"))
-    core = harness.gcore(fp.pid, tmp_path / "crowd.core")
-    try:
-        doc = json.loads(harness.leak_dump_to_file(harness.core_target(fp.exe, core),
-                                                   tmp_path / "core.json", fmt="json"))
-    finally:
-        core.unlink()
+    live = _live_doc(fp, tmp_path)
+    doc = _core_doc(fp, fp.exe, tmp_path)
     for d, is_live in ((live, True), (doc, False)):
         _check(info, d, live=is_live)
         _check_crowd(info, d)
