@@ -24,8 +24,9 @@
  * The rest: objects.c, the object index (kind and address -> object);
  * args.c, frame arguments (the Cond or pollDesc a frame was passed);
  * holders.c, the candidate holders of mutexes; build.c, the pass over
- * every goroutine that ties them together; ahead.c, a core's thread
- * reading ahead of that pass; format.c, text and JSON.
+ * every goroutine that ties them together; ahead.c, a thread reading
+ * ahead of that pass (a core's mapping, a live process's pages);
+ * format.c, text and JSON.
  *
  * Each kind's ld_*_blocker(s)() adds goroutine gi's objects of that kind
  * to b (build.c picks it by the goroutine's wait reason); it returns false
@@ -275,6 +276,7 @@ static inline int ld_wait_class_of(const struct ld_session *s,
 }
 
 #define LD_AHEAD_SUDOGS 2	/* a two-case select, the longest common list */
+#define LD_AHEAD_HCHAN 128	/* a copied hchan (112 bytes in Go 1.25) */
 
 /*
  * What the walk would read first for goroutine gi: its semaphore
@@ -289,12 +291,15 @@ struct ld_ahead_item {
 	uint64_t next;
 	uint8_t sel[LD_AHEAD_SUDOGS];
 	uint8_t n;
+	/* Live: where hchan points (a core's points into the mapping). */
+	uint8_t hbuf[LD_AHEAD_SUDOGS][LD_AHEAD_HCHAN];
 };
 
 /*
- * Those read ahead of the walk by a helper thread, on a mapped core
- * (NULL elsewhere, when it cannot start or is turned off: the walk then
- * reads for itself).  b->semas must be built and
+ * Those read ahead of the walk by a helper thread, from a mapped core or
+ * a live process's pages (NULL for a debugger's memory, few goroutines,
+ * when it cannot start or is turned off: the walk then reads for
+ * itself).  b->semas must be built and
  * b->reason_class set.  ld_ahead_get(a, gi) also says every item before
  * gi is finished; the item it returns (or NULL: read it yourself) is
  * good until the next call.  The helper also trims the mapping for the

@@ -156,7 +156,7 @@ static const struct ld_walk_ops blockers_walk = {
 	.ahead = blockers_ahead,
 };
 
-/* With the read-ahead thread on a core, which trims for the walk. */
+/* With the read-ahead thread (on a core it trims for the walk). */
 static const struct ld_walk_ops blockers_walk_read_ahead = {
 	.ahead = blockers_ahead,
 };

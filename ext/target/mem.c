@@ -566,6 +566,16 @@ static void read_batch(struct ld_mem *mem, const struct proc *pr,
 	}
 }
 
+/* read_batch, its transfers and bytes counted in mem's. */
+static void count_batch(struct ld_mem *mem, const struct proc *pr,
+			struct ld_mem_iov *v, size_t n)
+{
+	mem->vbuf.calls = mem->vbuf.bytes = 0;
+	read_batch(mem, pr, v, n);
+	mem->reads += mem->vbuf.calls;
+	mem->bytes += mem->vbuf.bytes;
+}
+
 /* Where to cut v[0..n) so that each part has about half the bytes. */
 static size_t half_bytes(const struct ld_mem_iov *v, size_t n, size_t total)
 {
@@ -597,23 +607,78 @@ void ld_mem_read_batch(struct ld_mem *mem, struct ld_mem_iov *v, size_t n)
 		total += v[i].len;
 	if (!pr || mem->sealed || total < LD_SPLIT_MIN ||
 	    !(sp = splitter(mem, pr))) {
-		mem->vbuf.calls = mem->vbuf.bytes = 0;
-		read_batch(mem, pr, v, n);
-		mem->reads += mem->vbuf.calls;
-		mem->bytes += mem->vbuf.bytes;
+		count_batch(mem, pr, v, n);
 		return;
 	}
 	/* Half on the helper, half here; then what it could not read. */
 	h = half_bytes(v, n, total);
 	ld_vsplit_start(sp, v, h);
-	mem->vbuf.calls = mem->vbuf.bytes = 0;
-	read_batch(mem, pr, v + h, n - h);
-	mem->reads += mem->vbuf.calls;
-	mem->bytes += mem->vbuf.bytes;
-	ld_vsplit_wait(sp, &mem->reads, &mem->bytes);
+	count_batch(mem, pr, v + h, n - h);
+	if (!ld_vsplit_finish(sp, &mem->reads, &mem->bytes)) {
+		count_batch(mem, pr, v, h);	/* it had not started */
+		return;
+	}
 	for (size_t i = 0; i < h; i++)
 		if (!v[i].ok)
 			read_singly(mem, &v[i]);
+}
+
+bool ld_mem_pages_readable(const struct ld_mem *mem)
+{
+	if (mem->nprocs == 1 && mem->nsegs == 1)
+		return true;
+	for (size_t i = 0; i < mem->nsegs; i++)
+		if (mem->segs[i].kind == SEG_CALLBACK)
+			return false;
+	return true;
+}
+
+/* One page on its own: the one that stopped a vector, or a good one. */
+static bool read_page_alone(const struct proc *pr, uint64_t page,
+			    uint8_t *out, uint64_t *calls, uint64_t *bytes)
+{
+	(*calls)++;
+	*bytes += LD_PAGE_SIZE;
+	return proc_xfer(pr, page, out, LD_PAGE_SIZE) == LD_PAGE_SIZE;
+}
+
+void ld_mem_read_pages(const struct ld_mem *mem, const uint64_t *pages,
+		       size_t n, uint8_t *out, bool *ok, uint64_t *calls,
+		       uint64_t *bytes)
+{
+	const struct proc *pr = mem->nprocs == 1 && mem->nsegs == 1 ?
+				mem->procs[0] : NULL;
+	size_t i = 0, asked, arrived;
+	const void *p;
+
+	memset(ok, 0, n * sizeof(*ok));
+	while (i < n && !mem->sealed) {
+		if (!pr) {
+			p = ld_mem_peek_quiet(mem, pages[i], LD_PAGE_SIZE);
+			if (p)
+				memcpy(out + i * LD_PAGE_SIZE, p, LD_PAGE_SIZE);
+			ok[i++] = p != NULL;
+			continue;
+		}
+		asked = ld_vread_pages(pr->pid, pages + i, n - i,
+				       out + i * LD_PAGE_SIZE, &arrived, calls);
+		*bytes += asked * LD_PAGE_SIZE;
+		for (size_t k = 0; k < arrived; k++)
+			ok[i + k] = true;
+		i += arrived;
+		if (arrived < asked) {
+			ok[i] = read_page_alone(pr, pages[i],
+						out + i * LD_PAGE_SIZE, calls,
+						bytes);
+			i++;
+		}
+	}
+}
+
+void ld_mem_count(struct ld_mem *mem, uint64_t calls, uint64_t bytes)
+{
+	mem->reads += calls;
+	mem->bytes += bytes;
 }
 
 struct ld_error *ld_mem_add_process(struct ld_mem *mem, int pid)

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -130,10 +129,15 @@ struct ld_vsplit {
 	int pid;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	/* The job: v and n are set before job is bumped; done follows it. */
+	/*
+	 * The job: v and n are set before job is bumped.  Whoever moves
+	 * taken up to it first reads it: the helper, or the caller when the
+	 * helper has not started (off the CPU on a busy machine); done
+	 * follows when the helper did.
+	 */
 	struct ld_mem_iov *v;
 	size_t n;
-	atomic_uint job, done;		/* job numbers posted and finished */
+	atomic_uint job, taken, done;	/* job numbers posted, taken, done */
 	atomic_bool stop;
 	struct ld_vread_buf buf;	/* the helper's own */
 };
@@ -154,10 +158,11 @@ static void wait_change(struct ld_vsplit *sp, atomic_uint *at, unsigned int seen
 	pthread_mutex_unlock(&sp->lock);
 }
 
-static void post(struct ld_vsplit *sp, atomic_uint *at)
+/* Set *at to the job number job, and wake the other side. */
+static void post(struct ld_vsplit *sp, atomic_uint *at, unsigned int job)
 {
 	pthread_mutex_lock(&sp->lock);
-	atomic_fetch_add_explicit(at, 1, memory_order_release);
+	atomic_store_explicit(at, job, memory_order_release);
 	pthread_cond_broadcast(&sp->cond);
 	pthread_mutex_unlock(&sp->lock);
 }
@@ -174,6 +179,16 @@ static void read_all(struct ld_vsplit *sp)
 	}
 }
 
+/* Take job number job; false if the other side has. */
+static bool take(struct ld_vsplit *sp, unsigned int job)
+{
+	unsigned int before = job - 1;
+
+	return atomic_compare_exchange_strong_explicit(
+		&sp->taken, &before, job, memory_order_acq_rel,
+		memory_order_acquire);
+}
+
 static void *run(void *arg)
 {
 	struct ld_vsplit *sp = arg;
@@ -184,17 +199,12 @@ static void *run(void *arg)
 		if (atomic_load(&sp->stop))
 			break;
 		seen = atomic_load_explicit(&sp->job, memory_order_acquire);
+		if (!take(sp, seen))
+			continue;	/* the caller read it */
 		read_all(sp);
-		post(sp, &sp->done);
+		post(sp, &sp->done, seen);
 	}
 	return NULL;
-}
-
-static bool two_cpus(void)
-{
-	cpu_set_t set;
-
-	return !sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) >= 2;
 }
 
 struct ld_vsplit *ld_vsplit_create(int pid)
@@ -202,7 +212,7 @@ struct ld_vsplit *ld_vsplit_create(int pid)
 	struct ld_vsplit *sp;
 	int err;
 
-	if (!two_cpus() || !(sp = calloc(1, sizeof(*sp))))
+	if (!ld_two_cpus() || !(sp = calloc(1, sizeof(*sp))))
 		return NULL;
 	sp->pid = pid;
 	pthread_mutex_init(&sp->lock, NULL);
@@ -237,13 +247,54 @@ void ld_vsplit_start(struct ld_vsplit *sp, struct ld_mem_iov *v, size_t n)
 	sp->v = v;
 	sp->n = n;
 	sp->buf.calls = sp->buf.bytes = 0;
-	post(sp, &sp->job);
+	post(sp, &sp->job, atomic_load_explicit(&sp->job,
+					      memory_order_relaxed) + 1);
 }
 
-void ld_vsplit_wait(struct ld_vsplit *sp, uint64_t *calls, uint64_t *bytes)
+bool ld_vsplit_finish(struct ld_vsplit *sp, uint64_t *calls, uint64_t *bytes)
 {
-	wait_change(sp, &sp->done,
-		    atomic_load_explicit(&sp->job, memory_order_acquire) - 1);
+	unsigned int job = atomic_load_explicit(&sp->job, memory_order_relaxed);
+
+	if (take(sp, job))
+		return false;
+	/* done moves only to the helper's jobs, so wait for this one. */
+	for (;;) {
+		unsigned int done = atomic_load_explicit(&sp->done,
+							 memory_order_acquire);
+
+		if (done == job)
+			break;
+		wait_change(sp, &sp->done, done);
+	}
 	*calls += sp->buf.calls;
 	*bytes += sp->buf.bytes;
+	return true;
+}
+
+/* ---- whole pages ---- */
+
+size_t ld_vread_pages(int pid, const uint64_t *pages, size_t n, uint8_t *out,
+		      size_t *arrived, uint64_t *calls)
+{
+	struct iovec local, remote[LD_BATCH_IOV];
+	size_t i = 0, nr = 0;
+	ssize_t r;
+
+	/* Consecutive pages are one remote range; the copy lands in order. */
+	while (i < n && nr < LD_BATCH_IOV) {
+		remote[nr].iov_base = (void *)(uintptr_t)pages[i];
+		remote[nr].iov_len = LD_VREAD_PAGE;
+		for (i++; i < n && pages[i] == pages[i - 1] + LD_VREAD_PAGE;
+		     i++)
+			remote[nr].iov_len += LD_VREAD_PAGE;
+		nr++;
+	}
+	local.iov_base = out;
+	local.iov_len = i * LD_VREAD_PAGE;
+	(*calls)++;
+	do {
+		r = process_vm_readv(pid, &local, 1, remote, nr, 0);
+	} while (r < 0 && errno == EINTR);
+	*arrived = r < 0 ? 0 : (size_t)r / LD_VREAD_PAGE;
+	return i;
 }

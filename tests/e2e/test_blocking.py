@@ -204,11 +204,12 @@ def _check_crowd(info, doc):
 
 
 def test_blocking_objects_behind_a_crowd(go_version, spawn, tool, tmp_path):
-    """6,000 goroutines parked first, each on objects of its own: a core's
+    """6,000 goroutines parked first, each on objects of its own: the
     blocking walk then has its read-ahead thread (ext/blocking/ahead.c)
-    well ahead of it by the time it reaches the recorded goroutines.
-    Every goroutine still gets exactly its objects, live (which reads for
-    itself) and from the core."""
+    well ahead of it by the time it reaches the recorded goroutines, in
+    the core's mapping and, live, in pages it read itself (the channel
+    headers copied out).  Every goroutine still gets exactly its objects,
+    live and from the core."""
     fp = spawn(go_version, "blocking", args=[str(CROWD)])
     info = fp.info
     live = _live_doc(fp, tmp_path)

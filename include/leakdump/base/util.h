@@ -131,4 +131,7 @@ void ld_helper_idle(unsigned int *spins);
  */
 int ld_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
+/* Whether this thread may run on two CPUs or more: else no helper pays. */
+bool ld_two_cpus(void);
+
 #endif

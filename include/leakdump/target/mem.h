@@ -108,6 +108,24 @@ void ld_mem_prefetch(const struct ld_mem *mem, uint64_t addr, size_t len);
  */
 void ld_mem_read_batch(struct ld_mem *mem, struct ld_mem_iov *v, size_t n);
 
+/*
+ * Whole pages, from any thread, past the chunk cache (which only its
+ * owner's thread may touch): pages[0..n) (page-aligned, ascending,
+ * distinct) into out, page i at out + i * LD_MEM_PAGE; ok[i] says which
+ * arrived.  A live process gets one vectored transfer per run of up to
+ * 1,024 ranges (consecutive pages are one range); buffer segments are
+ * copied.  The transfers and bytes are added to *calls and *bytes, not to
+ * mem's own count (see ld_mem_count).  Only for memory that
+ * ld_mem_pages_readable() accepts: a debugger's callback reads none.
+ */
+#define LD_MEM_PAGE 4096
+bool ld_mem_pages_readable(const struct ld_mem *mem);
+void ld_mem_read_pages(const struct ld_mem *mem, const uint64_t *pages,
+		       size_t n, uint8_t *out, bool *ok, uint64_t *calls,
+		       uint64_t *bytes);
+/* Add another thread's transfers to mem's count (from its owner's thread). */
+void ld_mem_count(struct ld_mem *mem, uint64_t calls, uint64_t bytes);
+
 /* Drop cached chunks (the target ran since they were read). */
 void ld_mem_invalidate(struct ld_mem *mem);
 

@@ -11,6 +11,7 @@
  * Tests marked "Regression" keep fixed bugs fixed: each says what the
  * core once did wrong.
  */
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1413,25 +1414,14 @@ static char *blocking_digest(struct synth_blocking *sb)
 	return d.data;
 }
 
-/*
- * The read-ahead copies out what the walk reads first (a channel waiter's
- * first sudogs and its channel's header, a semaphore waiter's semaphore):
- * with it or without it, a build finds the same.  Over a mapped core a
- * helper thread does it: racing the walk as it does in use, and waited
- * for, so that it serves every goroutine.  Elsewhere (a live process)
- * there is none.
- */
-static void check_read_ahead(struct synth_blocking *sb)
+/* Built with the read-ahead, racing the walk and waited for: one digest. */
+static void check_same_read_ahead(struct synth_blocking *sb,
+				  const char *without)
 {
-	char *with, *without;
+	char *with;
 
-	replicate_goroutines(sb, 3 * 4096);
-	sb->s->read_ahead_off = true;
-	build_ok(sb);
-	assert_int_equal(sb->b->read_ahead, 0);
-	without = blocking_digest(sb);
-	assert_non_null(without);
 	sb->s->read_ahead_off = false;
+	sb->s->read_ahead_wait = false;
 	build_ok(sb);
 	with = blocking_digest(sb);
 	assert_string_equal(with, without);
@@ -1442,7 +1432,42 @@ static void check_read_ahead(struct synth_blocking *sb)
 	with = blocking_digest(sb);
 	assert_string_equal(with, without);
 	free(with);
+}
+
+static struct ld_error *unreadable(void *arg, uint64_t addr, void *buf,
+				   size_t len)
+{
+	(void)arg;
+	(void)buf;
+	(void)len;
+	return ld_error_fault(addr, "address 0x%" PRIx64 " unreadable", addr);
+}
+
+/*
+ * The read-ahead copies out what the walk reads first (a channel waiter's
+ * first sudogs and its channel's header, a semaphore waiter's semaphore):
+ * with it or without it, a build finds the same.  A helper thread does it:
+ * over a mapped core it looks into the mapping; elsewhere (a live process)
+ * it reads whole pages in batches.  Each is checked racing the walk as it
+ * does in use, and waited for, so that it serves every goroutine.  Memory
+ * that only a debugger's callback reads gets none.
+ */
+static void check_read_ahead(struct synth_blocking *sb)
+{
+	char *without;
+
+	replicate_goroutines(sb, 3 * 4096);
+	sb->s->read_ahead_off = true;
+	build_ok(sb);
+	assert_int_equal(sb->b->read_ahead, 0);
+	without = blocking_digest(sb);
+	assert_non_null(without);
+	check_same_read_ahead(sb, without);
 	sb->s->target.ops = &ld_target_callback_ops;
+	check_same_read_ahead(sb, without);
+	assert_null(ld_mem_add_callback(sb->s->mem, SB_UNMAPPED,
+					SB_UNMAPPED + 0x1000, unreadable,
+					NULL));
 	build_ok(sb);
 	assert_int_equal(sb->b->read_ahead, 0);
 	free(without);
@@ -1452,6 +1477,34 @@ static void test_read_ahead_chan(void **state)
 {
 	make_chan_world(*state);
 	check_read_ahead(*state);
+}
+
+/*
+ * What the live read-ahead's pages make hard: a sudog and a channel that
+ * each span two pages, a second sudog and a channel in no page at all.
+ */
+#define S_SPAN (SB_HEAP + 0x1000 - 0x30)	/* over SB_SG(31), SB_SG(32) */
+#define C_SPAN (SB_HEAP + 0x5000 - 0x40)	/* over SB_CH(15), SB_CH(16) */
+
+static void test_read_ahead_pages(void **state)
+{
+	struct synth_blocking *sb = *state;
+
+	make_chan_world(sb);
+	sb_sudog(sb, S_SPAN, &(struct sb_sudog){
+		.g = sb_gaddr(6), .c = C_SPAN });
+	sb_chan(sb, C_SPAN, &(struct sb_chan){
+		.elemsize = 8, .elemtype = T_EVENT,
+		.recvq_first = S_SPAN, .recvq_last = S_SPAN });
+	sb_waiting_g(sb, 6, "chan receive", S_SPAN);
+	sb_sudog(sb, SB_SG(40), &(struct sb_sudog){
+		.g = sb_gaddr(7), .c = C1, .is_select = true,
+		.waitlink = SB_UNMAPPED + 0x80 });
+	sb_waiting_g(sb, 7, "select", SB_SG(40));
+	sb_sudog(sb, SB_SG(41), &(struct sb_sudog){
+		.g = sb_gaddr(8), .c = SB_UNMAPPED + 0x200 });
+	sb_waiting_g(sb, 8, "chan receive", SB_SG(41));
+	check_read_ahead(sb);
 }
 
 static void test_read_ahead_sync(void **state)
@@ -1958,6 +2011,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_candidates_unaligned_sp,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_ahead_chan, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_read_ahead_pages, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_read_ahead_sync, setup,
 						teardown),

@@ -554,6 +554,19 @@ static void test_process_batch_split(void **state)
 		assert_true(v[0].ok && v[n - 1].ok);
 		assert_memory_equal(out, src, n * sz);
 	}
+	/*
+	 * Many small split batches, one after another: the helper takes
+	 * some, the caller the others (those the helper had not started),
+	 * and each handover ends (a lost wake-up would hang here).
+	 */
+	n = 4200;	/* just over the split size */
+	for (int round = 0; round < 3000; round++) {
+		memset(out, 0, n * sz);
+		point_ranges(v, n, src, out, sz);
+		ld_mem_read_batch(mem, v, n);
+		assert_true(v[0].ok && v[n - 1].ok);
+		assert_memory_equal(out, src, n * sz);
+	}
 	free(v);
 	free(src);
 	free(out);
@@ -581,6 +594,101 @@ static void test_process_prot_none(void **state)
 	assert_int_equal(out[0], 0x6b);
 	assert_int_equal(out[15], 0x6b);
 	munmap(map, page);
+	ld_mem_destroy(mem);
+}
+
+/*
+ * Whole pages of our own process from any thread (the live read-ahead):
+ * runs of consecutive pages and lone pages, more runs than one vector
+ * holds; an unmapped page inside a run fails alone, the pages after it
+ * still arrive, and a PROT_NONE page is read as a debugger reads it.
+ * The transfers are the caller's to count.
+ */
+static void test_process_pages(void **state)
+{
+	struct ld_mem *mem = new_mem();
+	size_t npages = 3000, n = 0, i;
+	uint8_t *map, *out;
+	uint64_t *pages, calls = 0, bytes = 0, reads;
+	bool *ok;
+
+	map = mmap(NULL, npages * LD_MEM_PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pages = calloc(npages + 1, sizeof(*pages));
+	out = malloc((npages + 1) * LD_MEM_PAGE);
+	ok = calloc(npages + 1, sizeof(*ok));
+	assert_true(map != MAP_FAILED);
+	assert_non_null(pages);
+	assert_non_null(out);
+	assert_non_null(ok);
+	for (i = 0; i < npages * LD_MEM_PAGE; i++)
+		map[i] = (uint8_t)(i * 5 + i / LD_MEM_PAGE);
+	assert_int_equal(munmap(map + 1001 * LD_MEM_PAGE, LD_MEM_PAGE), 0);
+	assert_int_equal(mprotect(map + 2500 * LD_MEM_PAGE, LD_MEM_PAGE,
+				  PROT_NONE), 0);
+	/* Every page to 1,200 (one run), then every other one (1,400 runs). */
+	for (i = 0; i < npages; i++)
+		if (i < 1200 || i % 2 == 0)
+			pages[n++] = (uintptr_t)map + i * LD_MEM_PAGE;
+	pages[n++] = (uint64_t)-(uint64_t)LD_MEM_PAGE;	/* kernel half */
+	assert_null(ld_mem_add_process(mem, getpid()));
+	assert_true(ld_mem_pages_readable(mem));
+	reads = ld_mem_target_reads(mem);
+	ld_mem_read_pages(mem, pages, n, out, ok, &calls, &bytes);
+	assert_int_equal(ld_mem_target_reads(mem), reads);
+	assert_true(calls >= 3 && calls < 10);
+	assert_true(bytes >= (n - 2) * LD_MEM_PAGE);
+	for (i = 0; i < n; i++) {
+		size_t pg = (pages[i] - (uintptr_t)map) / LD_MEM_PAGE;
+
+		if (i == n - 1 || pg == 1001) {
+			assert_false(ok[i]);
+			continue;
+		}
+		assert_true(ok[i]);
+		if (pg == 2500)
+			continue;	/* compared below: PROT_NONE */
+		assert_memory_equal(out + i * LD_MEM_PAGE,
+				    map + pg * LD_MEM_PAGE, LD_MEM_PAGE);
+	}
+	assert_int_equal(mprotect(map + 2500 * LD_MEM_PAGE, LD_MEM_PAGE,
+				  PROT_READ), 0);
+	for (i = 0; i < n && pages[i] != (uintptr_t)map + 2500 * LD_MEM_PAGE;
+	     i++)
+		;
+	assert_memory_equal(out + i * LD_MEM_PAGE, map + 2500 * LD_MEM_PAGE,
+			    LD_MEM_PAGE);
+	/* A process among other segments (as under a debugger): no pages. */
+	assert_null(ld_mem_add_buffer(mem, 0x1000, out, LD_MEM_PAGE));
+	assert_false(ld_mem_pages_readable(mem));
+	munmap(map, 1001 * LD_MEM_PAGE);
+	munmap(map + 1002 * LD_MEM_PAGE, (npages - 1002) * LD_MEM_PAGE);
+	free(pages);
+	free(out);
+	free(ok);
+	ld_mem_destroy(mem);
+}
+
+/* Buffers are copied page by page; a page they do not cover fails. */
+static void test_buffer_pages(void **state)
+{
+	struct ld_mem *mem = new_mem();
+	static uint8_t buf[3 * LD_MEM_PAGE];
+	uint64_t pages[3] = { 0x10000, 0x12000, 0x13000 }, calls = 0,
+		 bytes = 0;
+	uint8_t out[3 * LD_MEM_PAGE];
+	bool ok[3];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 3);
+	assert_null(ld_mem_add_buffer(mem, 0x10000, buf, sizeof(buf)));
+	assert_true(ld_mem_pages_readable(mem));
+	ld_mem_read_pages(mem, pages, 3, out, ok, &calls, &bytes);
+	assert_true(ok[0] && ok[1] && !ok[2]);
+	assert_memory_equal(out, buf, LD_MEM_PAGE);
+	assert_memory_equal(out + LD_MEM_PAGE, buf + 2 * LD_MEM_PAGE,
+			    LD_MEM_PAGE);
+	assert_int_equal(calls, 0);
 	ld_mem_destroy(mem);
 }
 
@@ -614,6 +722,8 @@ int main(void)
 		cmocka_unit_test(test_process_batch),
 		cmocka_unit_test(test_process_batch_split),
 		cmocka_unit_test(test_process_prot_none),
+		cmocka_unit_test(test_process_pages),
+		cmocka_unit_test(test_buffer_pages),
 		cmocka_unit_test(test_process_missing),
 	};
 
