@@ -155,11 +155,12 @@ static bool merge_held(struct ahead_pages *pg, const uint64_t *fresh,
 		     sizeof(*pg->merged)))
 		return false;
 	while (i < pg->nheld || j < n) {
-		if (j == n || (i < pg->nheld && pg->held[i].addr < fresh[j]))
+		if (j == n || (i < pg->nheld && pg->held[i].addr < fresh[j])) {
 			pg->merged[k++] = pg->held[i++];
-		else
-			pg->merged[k++] = (struct held){ fresh[j],
-							 (uint32_t)(first + j++) };
+		} else {
+			pg->merged[k].addr = fresh[j];
+			pg->merged[k++].slot = (uint32_t)(first + j++);
+		}
 	}
 	t = pg->held;
 	pg->held = pg->merged;

@@ -344,6 +344,8 @@ bool ld_frame_arg0(struct ld_session *s, const struct ld_goroutine *g,
 bool ld_cond_blocker(struct ld_session *s, struct ld_blocking *b,
 		     size_t gi);
 bool ld_fd_blocker(struct ld_session *s, struct ld_blocking *b, size_t gi);
+/* What every fd object's descriptor is, from the target; false: no memory. */
+bool ld_describe_fds(struct ld_session *s, struct ld_blocking *b);
 bool ld_timer_blocker(struct ld_session *s, struct ld_blocking *b,
 		      size_t gi);
 bool ld_syscall_blocker(struct ld_session *s, struct ld_blocking *b,

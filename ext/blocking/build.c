@@ -204,7 +204,7 @@ static struct ld_error *build(struct ld_session *s, bool defer,
 	/* From Go 1.26 waiters name their semaphores; proofs want it all. */
 	if (s->rt->blk.sudog_size && (!s->rt->sema_waiting_sudog || for_proof))
 		ld_walk_semtable(s, b);
-	ok = walk_blockers(s, b);
+	ok = walk_blockers(s, b) && ld_describe_fds(s, b);
 	/* Only the walk asks which semaphore a goroutine waits on. */
 	ld_u64map_release(&b->semas);
 	if (!ok)

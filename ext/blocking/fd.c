@@ -1,15 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * IO wait: the pollDesc passed to runtime_pollWait, checked against its
- * rg/wg, which hold the waiting g.  What the descriptor is (a socket, a
- * pipe) comes from the target, when it can tell.
+ * rg/wg, which hold the waiting g.  What the descriptors are (a socket, a
+ * pipe) comes from the target, when it can tell, all at once after the
+ * walk (ld_describe_fds).
  */
 #include "blocking/blocking_priv.h"
-
-static char *describe_fd(struct ld_session *s, int64_t fd)
-{
-	return ld_target_describe_fd(&s->target, fd);
-}
 
 bool ld_fd_blocker(struct ld_session *s, struct ld_blocking *b, size_t gi)
 {
@@ -35,8 +31,37 @@ bool ld_fd_blocker(struct ld_session *s, struct ld_blocking *b, size_t gi)
 	if (fresh) {
 		o->fd = (int64_t)fd;
 		o->mode = rg == g->addr ? 'r' : 'w';
-		o->describes = describe_fd(s, o->fd);
 	}
 	idlist_add(&o->waiters, g->goid);
 	return add_blocker(b, gi, o, LD_OP_NONE);
+}
+
+bool ld_describe_fds(struct ld_session *s, struct ld_blocking *b)
+{
+	size_t n = 0, k = 0;
+	int64_t *fds;
+	char **out;
+
+	for (size_t i = 0; i < b->nobjs; i++)
+		n += b->objs[i].kind == LD_BK_FD;
+	if (!n)
+		return true;
+	fds = malloc(n * sizeof(*fds));
+	out = malloc(n * sizeof(*out));
+	if (!fds || !out) {
+		free(fds);
+		free(out);
+		return false;
+	}
+	for (size_t i = 0; i < b->nobjs; i++)
+		if (b->objs[i].kind == LD_BK_FD)
+			fds[k++] = b->objs[i].fd;
+	ld_target_describe_fds(&s->target, fds, n, out);
+	k = 0;
+	for (size_t i = 0; i < b->nobjs; i++)
+		if (b->objs[i].kind == LD_BK_FD)
+			b->objs[i].describes = out[k++];
+	free(fds);
+	free(out);
+	return true;
 }

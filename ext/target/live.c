@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "leakdump/base/util.h"
 #include "leakdump/target/target.h"
 
 /* Load bias of a live PIE process from /proc/PID/auxv's AT_ENTRY. */
@@ -117,100 +118,144 @@ static const char *tcp_state(unsigned int st)
 	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
 
-static char *find_inet(int pid, const char *table, const char *proto,
-		       bool v6, uint64_t inode)
+/*
+ * The sockets asked about: inode -> 1 + the index of the first fd on it.
+ * Each table below is read once for all of them: read once per fd, a
+ * process with thousands of connections kept its target stopped for
+ * minutes (each read of /proc/PID/net/unix lists every socket).
+ */
+struct socks {
+	struct ld_u64map first;
+	char **out;
+};
+
+static char **slot_of(const struct socks *sk, uint64_t inode)
+{
+	uint64_t v = ld_u64map_get(&sk->first, inode);
+
+	return v && !sk->out[v - 1] ? &sk->out[v - 1] : NULL;
+}
+
+static void scan_inet(int pid, const char *table, const char *proto,
+		      bool v6, const struct socks *sk)
 {
 	char path[64], line[512], local[64], remote[64], la[80], ra[80];
 	unsigned long long ino;
 	unsigned int st;
-	char *out = NULL;
+	char **slot;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, table);
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (!f)
-		return NULL;
-	while (!out && fgets(line, sizeof(line), f)) {
+		return;
+	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, " %*d: %63s %63s %x %*s %*s %*s %*s %*s %llu",
-			   local, remote, &st, &ino) != 4 || ino != inode)
+			   local, remote, &st, &ino) != 4 ||
+		    !(slot = slot_of(sk, ino)))
 			continue;
 		format_addr(la, sizeof(la), local, v6);
 		format_addr(ra, sizeof(ra), remote, v6);
 		if (st == 10)
-			asprintf(&out, "%s %s LISTEN", proto, la);
+			asprintf(slot, "%s %s LISTEN", proto, la);
 		else if (!strcmp(proto, "UDP"))
-			asprintf(&out, "%s %s -> %s", proto, la, ra);
+			asprintf(slot, "%s %s -> %s", proto, la, ra);
 		else
-			asprintf(&out, "%s %s -> %s %s", proto, la, ra,
+			asprintf(slot, "%s %s -> %s %s", proto, la, ra,
 				 tcp_state(st));
 	}
 	fclose(f);
-	return out;
 }
 
-static char *find_unix(int pid, uint64_t inode)
+static void scan_unix(int pid, const struct socks *sk)
 {
 	char path[64], line[512], name[256];
 	unsigned long long ino;
-	char *out = NULL;
+	char **slot;
 	FILE *f;
-	int n;
 
 	snprintf(path, sizeof(path), "/proc/%d/net/unix", pid);
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (!f)
-		return NULL;
-	while (!out && fgets(line, sizeof(line), f)) {
+		return;
+	while (fgets(line, sizeof(line), f)) {
 		name[0] = '\0';
-		n = sscanf(line, "%*s %*s %*s %*s %*s %*s %llu %255s", &ino,
-			   name);
-		if (n < 1 || ino != inode)
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %llu %255s", &ino,
+			   name) < 1 || !(slot = slot_of(sk, ino)))
 			continue;
-		asprintf(&out, "unix %s", name[0] ? name : "(unnamed)");
+		asprintf(slot, "unix %s", name[0] ? name : "(unnamed)");
 	}
 	fclose(f);
-	return out;
-}
-
-static char *describe_socket(int pid, uint64_t inode)
-{
-	char *d;
-
-	if ((d = find_inet(pid, "tcp", "TCP", false, inode)) ||
-	    (d = find_inet(pid, "tcp6", "TCP", true, inode)) ||
-	    (d = find_inet(pid, "udp", "UDP", false, inode)) ||
-	    (d = find_inet(pid, "udp6", "UDP", true, inode)) ||
-	    (d = find_unix(pid, inode)))
-		return d;
-	asprintf(&d, "socket inode %llu", (unsigned long long)inode);
-	return d;
 }
 
 /* ---- /proc/PID/fd ---- */
 
-static char *live_describe_fd(const struct ld_target *t, int64_t fd)
+/* What fd links to (into link, of len bytes), or false. */
+static bool fd_link(int pid, int64_t fd, char *link, size_t len)
 {
-	char path[64], link[512];
-	unsigned long long inode;
+	char path[64];
 	ssize_t n;
 
-	if (!t->pid || fd < 0)
-		return NULL;
-	snprintf(path, sizeof(path), "/proc/%d/fd/%lld", t->pid,
-		 (long long)fd);
-	n = readlink(path, link, sizeof(link) - 1);
+	if (fd < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%lld", pid, (long long)fd);
+	n = readlink(path, link, len - 1);
 	if (n <= 0)
-		return NULL;
+		return false;
 	link[n] = '\0';
-	if (sscanf(link, "socket:[%llu]", &inode) == 1) {
-		char *d = describe_socket(t->pid, inode);
+	return true;
+}
 
-		if (d)
-			return d;
+/* Sockets: every table once, then fds sharing a socket share its name. */
+static void describe_sockets(int pid, size_t n, const uint64_t *inode,
+			     struct socks *sk)
+{
+	scan_inet(pid, "tcp", "TCP", false, sk);
+	scan_inet(pid, "tcp6", "TCP", true, sk);
+	scan_inet(pid, "udp", "UDP", false, sk);
+	scan_inet(pid, "udp6", "UDP", true, sk);
+	scan_unix(pid, sk);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t first;
+
+		if (!inode[i])
+			continue;
+		first = ld_u64map_get(&sk->first, inode[i]) - 1;
+		if (first != i && sk->out[first])
+			sk->out[i] = strdup(sk->out[first]);
+		else if (!sk->out[i])
+			asprintf(&sk->out[i], "socket inode %llu",
+				 (unsigned long long)inode[i]);
 	}
-	if (!strncmp(link, "pipe:", 5))
-		return strdup("pipe");
-	return strdup(link);
+}
+
+static void live_describe_fds(const struct ld_target *t, const int64_t *fds,
+			      size_t n, char **out)
+{
+	struct socks sk = { .out = out };
+	uint64_t *inode = calloc(n, sizeof(*inode));
+	unsigned long long ino;
+	char link[512];
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		out[i] = NULL;
+		if (!t->pid || !fd_link(t->pid, fds[i], link, sizeof(link)))
+			continue;
+		if (inode && sscanf(link, "socket:[%llu]", &ino) == 1 && ino) {
+			inode[i] = ino;
+			any = true;
+			if (!ld_u64map_get(&sk.first, ino) &&
+			    !ld_u64map_put(&sk.first, ino, i + 1))
+				inode[i] = 0;
+			continue;
+		}
+		out[i] = strdup(strncmp(link, "pipe:", 5) ? link : "pipe");
+	}
+	if (any)
+		describe_sockets(t->pid, n, inode, &sk);
+	ld_u64map_release(&sk.first);
+	free(inode);
 }
 
 /* The runtime's nanotime() is CLOCK_MONOTONIC, which we share. */
@@ -227,6 +272,6 @@ const struct ld_target_ops ld_target_live_ops = {
 	.name = "live",
 	.open = live_open,
 	.mappings = live_mappings,
-	.describe_fd = live_describe_fd,
+	.describe_fds = live_describe_fds,
 	.now = live_now,
 };

@@ -55,11 +55,23 @@ bool ld_target_mappings(const struct ld_target *t, ld_target_range_fn *fn,
 	return t->ops && t->ops->mappings && t->ops->mappings(t, fn, arg);
 }
 
+void ld_target_describe_fds(const struct ld_target *t, const int64_t *fds,
+			    size_t n, char **out)
+{
+	if (t->ops && t->ops->describe_fds) {
+		t->ops->describe_fds(t, fds, n, out);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = NULL;
+}
+
 char *ld_target_describe_fd(const struct ld_target *t, int64_t fd)
 {
-	if (!t->ops || !t->ops->describe_fd)
-		return NULL;
-	return t->ops->describe_fd(t, fd);
+	char *out;
+
+	ld_target_describe_fds(t, &fd, 1, &out);
+	return out;
 }
 
 bool ld_target_now(const struct ld_target *t, int64_t *ret)

@@ -10,7 +10,8 @@
  * target owns its private state (a core's mapping, its thread registers)
  * until ld_target_close().  The memory segments it adds to the caller's
  * struct ld_mem may point into that state: destroy the ld_mem first.
- * ld_target_describe_fd() returns a malloc'd string the caller frees.
+ * ld_target_describe_fd() returns a malloc'd string the caller frees (and
+ * ld_target_describe_fds() n of them).
  */
 #ifndef LD_TARGET_H
 #define LD_TARGET_H
@@ -70,8 +71,13 @@ struct ld_target_ops {
 	/* Call fn for every writable mapping; false if they cannot be listed. */
 	bool (*mappings)(const struct ld_target *t, ld_target_range_fn *fn,
 			 void *arg);
-	/* What file descriptor fd is ("pipe", "TCP 1.2.3.4:80 LISTEN"...). */
-	char *(*describe_fd)(const struct ld_target *t, int64_t fd);
+	/*
+	 * What each file descriptor fds[i] is ("pipe", "TCP 1.2.3.4:80
+	 * LISTEN"...): out[i], malloc'd, or NULL.  All at once: a live
+	 * process's socket tables are read once for all its fds.
+	 */
+	void (*describe_fds)(const struct ld_target *t, const int64_t *fds,
+			     size_t n, char **out);
 	/* The target's nanotime() now, when it can be read rather than guessed. */
 	bool (*now)(const struct ld_target *t, int64_t *ret);
 	/*
@@ -116,6 +122,9 @@ bool ld_target_mapped(const struct ld_target *t);
 bool ld_target_mappings(const struct ld_target *t, ld_target_range_fn *fn,
 			void *arg);
 char *ld_target_describe_fd(const struct ld_target *t, int64_t fd);
+/* out[0..n): each a malloc'd string the caller frees, or NULL. */
+void ld_target_describe_fds(const struct ld_target *t, const int64_t *fds,
+			    size_t n, char **out);
 bool ld_target_now(const struct ld_target *t, int64_t *ret);
 /* ops->wall, or the time of the call for a kind without its own. */
 int64_t ld_target_wall(const struct ld_target *t);

@@ -166,6 +166,71 @@ static void test_live_describe_fd(void **state)
 	assert_null(ld_target_describe_fd(&t, 0));
 }
 
+/*
+ * Many descriptors at once, as the blocking pass asks: each is what it is
+ * alone (a dup of a socket too), though the socket tables are read once.
+ */
+static void test_live_describe_fds(void **state)
+{
+	struct ld_target t = { .ops = &ld_target_live_ops, .pid = getpid() };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	enum { PAIRS = 300, N = 2 * PAIRS + 4 };
+	int64_t fds[N];
+	char *out[N], want[64];
+	int sv[2], p[2], ls, dup_ls;
+
+	for (int i = 0; i < PAIRS; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		fds[2 * i] = sv[0];
+		fds[2 * i + 1] = sv[1];
+	}
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(ls >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &len), 0);
+	snprintf(want, sizeof(want), "TCP 127.0.0.1:%u LISTEN",
+		 ntohs(sa.sin_port));
+	dup_ls = dup(ls);
+	assert_int_equal(pipe(p), 0);
+	fds[N - 4] = ls;
+	fds[N - 3] = p[0];
+	fds[N - 2] = dup_ls;
+	fds[N - 1] = 1 << 20;		/* not open */
+	ld_target_describe_fds(&t, fds, N, out);
+	for (int i = 0; i < 2 * PAIRS; i++) {
+		assert_non_null(out[i]);
+		assert_string_equal(out[i], "unix (unnamed)");
+	}
+	assert_string_equal(out[N - 4], want);
+	assert_string_equal(out[N - 3], "pipe");
+	assert_string_equal(out[N - 2], want);
+	assert_null(out[N - 1]);
+	for (int i = 0; i < N; i++) {
+		char *one = ld_target_describe_fd(&t, fds[i]);
+
+		if (out[i])
+			assert_string_equal(one, out[i]);
+		else
+			assert_null(one);
+		free(one);
+		free(out[i]);
+	}
+	for (int i = 0; i < 2 * PAIRS; i++)
+		close((int)fds[i]);
+	close(ls);
+	close(dup_ls);
+	close(p[0]);
+	close(p[1]);
+	/* A core knows no descriptors. */
+	t.ops = &ld_target_core_ops;
+	ld_target_describe_fds(&t, fds, 2, out);
+	assert_null(out[0]);
+	assert_null(out[1]);
+}
+
 static void test_core(void **state)
 {
 	static uint8_t page[0x1000];
@@ -219,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_callback),
 		cmocka_unit_test(test_live_mappings),
 		cmocka_unit_test(test_live_describe_fd),
+		cmocka_unit_test(test_live_describe_fds),
 		cmocka_unit_test(test_core),
 	};
 
