@@ -152,6 +152,8 @@ class Bench:
                 argv += ["-heap", str(self.a.heap_mb)]
             if self.a.prove:
                 argv += ["-leak"]
+            if self.a.io:
+                argv += ["-io", str(self.a.io)]
             self.fixture = subprocess.Popen(
                 argv + [str(n)], stdout=f,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -702,6 +704,8 @@ def main():
     ap.add_argument("--prove", action="store_true",
                     help="leaky fixture; also time leak-dump --prove")
     ap.add_argument("--skip-delve", action="store_true")
+    ap.add_argument("--io", type=int, default=0,
+                    help="the fixture's -io: goroutines reading sockets")
     ap.add_argument("--api-iter", default=None,
                     help="bench/api_iter.py: also time the Python API on the core")
     ap.add_argument("--skip-cli", action="store_true",

@@ -12,6 +12,9 @@
 #   BENCH_NO_MAKE=1                 do not run `make` first
 #   BENCH_PROVE=1                   leaky fixture (-leak); also time leak-dump --prove
 #   BENCH_HEAP_MB=2048              the fixture also keeps this much reachable heap
+#   BENCH_IO=4000                   the fixture also has this many goroutines in
+#                                   IO wait, each on a unix socket of its own
+#                                   (two descriptors each: mind ulimit -n)
 #   BENCH_SKIP_DELVE=1              do not run Delve
 #   BENCH_SKIP_API=1                do not time the Python API (bench/api_iter.py:
 #                                   iterate s.goroutines() over the core, with and
@@ -94,7 +97,7 @@ API_ITER=$BENCH/api_iter.py
 	--delve-timeout "${BENCH_DELVE_TIMEOUT:-600}" \
 	--delve-repeat-under "${BENCH_DELVE_REPEAT_UNDER:-60}" \
 	--max-rss-mb "${BENCH_MAX_RSS_MB:-16000}" \
-	--heap-mb "${BENCH_HEAP_MB:-0}" \
+	--heap-mb "${BENCH_HEAP_MB:-0}" --io "${BENCH_IO:-0}" \
 	${BENCH_BASELINE:+--baseline "$BENCH_BASELINE"} \
 	${LLDB:+--lldb "$LLDB"} \
 	${BENCH_PROVE:+--prove} ${BENCH_SKIP_DELVE:+--skip-delve} \

@@ -11,12 +11,15 @@
 // channel of its own that nothing else references, holding 1 KiB payloads:
 // a leak by construction (leak-dump --prove).  With -heap MB, the program also keeps
 // about that much reachable heap: linked 64-byte nodes (half the bytes)
-// and 4 KiB blobs, for the marking benchmark.
+// and 4 KiB blobs, for the marking benchmark.  With -io M, M more
+// goroutines wait reading a unix socket each (the other end kept open),
+// as a server's idle connections do: IO wait, two descriptors each.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -24,6 +27,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -135,6 +139,32 @@ func buildHeap(mb int) {
 	}
 }
 
+var conns []net.Conn // the other ends of the IO waiters' sockets, kept open
+
+// ioWait starts a goroutine blocked reading one end of a new socket pair.
+func ioWait() error {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		return err
+	}
+	var ends [2]net.Conn
+	for i, fd := range fds {
+		f := os.NewFile(uintptr(fd), "socket")
+		ends[i], err = net.FileConn(f) // a dup; f is closed below
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	conns = append(conns, ends[1])
+	go func(c net.Conn) {
+		var b [1]byte
+		parked.Add(1)
+		c.Read(b[:])
+	}(ends[0])
+	return nil
+}
+
 // Extra frames so that one kind appears under more than one stack.
 //
 //go:noinline
@@ -170,6 +200,7 @@ func main() {
 	readyFile := flag.String("ready", "", "write the pid to this file once every goroutine is parked")
 	leak := flag.Bool("leak", false, "every ninth goroutine leaks (its own channel)")
 	heapMB := flag.Int("heap", 0, "keep about this many MB of reachable heap")
+	ioN := flag.Int("io", 0, "this many more goroutines wait reading a socket")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: many [-ready FILE] N")
@@ -186,6 +217,12 @@ func main() {
 		debug.SetGCPercent(-1) // build it without a GC cycle per few MB
 		buildHeap(*heapMB)
 	}
+	for i := 0; i < *ioN; i++ {
+		if err := ioWait(); err != nil {
+			fmt.Fprintln(os.Stderr, "many: -io:", err)
+			os.Exit(1)
+		}
+	}
 	for i := 0; i < n; i++ {
 		if *leak && i%9 == 8 {
 			go leaked()
@@ -197,7 +234,7 @@ func main() {
 	// all, and (where the runtime can tell) none is still runnable.
 	start := time.Now()
 	for {
-		if parked.Load() == int64(n) && runtime.NumGoroutine() == n+1 {
+		if parked.Load() == int64(n+*ioN) && runtime.NumGoroutine() == n+*ioN+1 {
 			if r := runnable(); r <= 0 {
 				break
 			}
