@@ -145,20 +145,47 @@ static void blockers_ahead(struct ld_session *s, void *arg, size_t gi)
 }
 
 /*
- * No stack prefetch here: only Cond, IO-wait and old-style semacquire
- * waiters read their frames, and reading every stack top would double the
- * grouping pass's reads.  No pager either: sudogs lie scattered, and each
+ * Live, the stack tops of this batch's goroutines that read their frames
+ * (IO wait, Cond), in one vectored read: read one by one through the
+ * chunk cache, each cost a cold 64 KiB chunk (a server's idle connections
+ * are thousands of them).  The other goroutines' stacks are not read.
+ */
+static void blockers_batch(struct ld_session *s, void *arg, size_t first,
+			   size_t n)
+{
+	const struct blockers_walk_arg *a = arg;
+	uint32_t only[LD_BATCH];
+	size_t k = 0;
+
+	if (ld_target_mapped(&s->target))
+		return;
+	for (size_t gi = first; gi < first + n && k < LD_BATCH; gi++) {
+		int c = ld_wait_class_of(s, a->b, &s->gs[gi]);
+
+		if (c == LD_WAIT_IO || c == LD_WAIT_COND)
+			only[k++] = (uint32_t)gi;
+	}
+	if (k)
+		ld_session_prefetch_stacks(s, first, n, only, k);
+}
+
+/*
+ * No stack prefetch for the others: only Cond and IO-wait waiters read
+ * their frames, and reading every stack top would double the grouping
+ * pass's reads.  No pager either: sudogs lie scattered, and each
  * one it touched would map a whole fault-around window or folio; the
  * read-ahead (ahead.c) copies out the words the walk needs instead.
  */
 static const struct ld_walk_ops blockers_walk = {
 	.flags = LD_WALK_TRIM,
 	.ahead = blockers_ahead,
+	.batch = blockers_batch,
 };
 
 /* With the read-ahead thread (on a core it trims for the walk). */
 static const struct ld_walk_ops blockers_walk_read_ahead = {
 	.ahead = blockers_ahead,
+	.batch = blockers_batch,
 };
 
 /* Every goroutine's blockers, in order. */
