@@ -24,12 +24,15 @@
  * page is read once however many rounds and goroutines use it, where
  * vectored reads of exact ranges read the same sudog region again each
  * round; channel headers are copied into the item, and a channel already
- * copied for an earlier batch is not read again (the walk has it).
+ * copied for an earlier batch is not read again (the walk has it).  The
+ * walk waits a little for a batch it caught up with (its own reads would
+ * cost cold 64 KiB chunks); a helper a whole ring ahead sleeps.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "blocking/blocking_priv.h"
 #include "leakdump/base/util.h"
@@ -43,6 +46,7 @@
 #define SEEN 16384		/* live: channels copied (direct-mapped) */
 #define CATCH_UP 4000		/* live: pauses (~0.1 ms) the walk waits */
 #define STALLS 8		/* live: waits in vain before going alone */
+#define REST_NS 50000		/* live: the helper's sleep when well ahead */
 #define PAGE LD_MEM_PAGE
 
 /* One held page: its address and where its bytes lie. */
@@ -344,8 +348,8 @@ static void read_batch(struct ld_ahead *a, size_t j, size_t end)
 
 static void *run_live(struct ld_ahead *a)
 {
+	struct timespec rest = { 0, REST_NS };
 	size_t n = a->s->ngs, j = 0, end, done;
-	unsigned int spins = 0;
 
 	while (j < n && !atomic_load_explicit(&a->stop, memory_order_relaxed)) {
 		done = atomic_load_explicit(&a->done, memory_order_acquire);
@@ -354,10 +358,10 @@ static void *run_live(struct ld_ahead *a)
 			j = done + BATCH < n ? done + BATCH : n;
 		end = j + BATCH < n ? j + BATCH : n;
 		if (end > done + WINDOW) {
-			ld_helper_idle(&spins);
+			/* Well ahead: sleep rather than spin on a shared core. */
+			nanosleep(&rest, NULL);
 			continue;
 		}
-		spins = 0;
 		read_batch(a, j, end);
 		atomic_store_explicit(&a->ready, end, memory_order_release);
 		j = end;
