@@ -127,11 +127,25 @@ static void expect_fd(const struct ld_target *t, int fd, const char *want)
 	free(d);
 }
 
+/* A TCP listener on 127.0.0.1, and how the target describes it. */
+static int loopback_listener(char *want, size_t len)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t salen = sizeof(sa);
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(ls >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &salen), 0);
+	snprintf(want, len, "TCP 127.0.0.1:%u LISTEN", ntohs(sa.sin_port));
+	return ls;
+}
+
 static void test_live_describe_fd(void **state)
 {
 	struct ld_target t = { .ops = &ld_target_live_ops, .pid = getpid() };
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
 	char want[64], *dir, *path;
 	int p[2], ls;
 	FILE *f;
@@ -149,14 +163,7 @@ static void test_live_describe_fd(void **state)
 	fclose(f);
 	synth_rmdir(dir, &path, 1);
 
-	ls = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(ls >= 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(ls, 1), 0);
-	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &len), 0);
-	snprintf(want, sizeof(want), "TCP 127.0.0.1:%u LISTEN",
-		 ntohs(sa.sin_port));
+	ls = loopback_listener(want, sizeof(want));
 	expect_fd(&t, ls, want);
 	close(ls);
 
@@ -173,8 +180,6 @@ static void test_live_describe_fd(void **state)
 static void test_live_describe_fds(void **state)
 {
 	struct ld_target t = { .ops = &ld_target_live_ops, .pid = getpid() };
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
 	enum { PAIRS = 300, N = 2 * PAIRS + 4 };
 	int64_t fds[N];
 	char *out[N], want[64];
@@ -185,14 +190,7 @@ static void test_live_describe_fds(void **state)
 		fds[2 * i] = sv[0];
 		fds[2 * i + 1] = sv[1];
 	}
-	ls = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(ls >= 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(ls, 1), 0);
-	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &len), 0);
-	snprintf(want, sizeof(want), "TCP 127.0.0.1:%u LISTEN",
-		 ntohs(sa.sin_port));
+	ls = loopback_listener(want, sizeof(want));
 	dup_ls = dup(ls);
 	assert_int_equal(pipe(p), 0);
 	fds[N - 4] = ls;
