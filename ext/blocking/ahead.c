@@ -57,11 +57,11 @@ struct held {
 
 /* The pages a live target's helper has read (ascending by address). */
 struct ahead_pages {
-	struct held *held, *merged;
-	size_t nheld, cap_held, cap_merged;
+	struct held *held;		/* page i's bytes in slot held[i].slot */
+	size_t nheld, cap_held;
 	uint8_t *data;			/* slot i at data + i * PAGE */
 	bool *ok;			/* by slot: the page arrived */
-	size_t nslots, cap_data, cap_ok;
+	size_t cap_data, cap_ok;
 	uint64_t *want;			/* pages lacked in this round */
 	size_t nwant, cap_want;
 	bool lacked;			/* the item being read lacked a page */
@@ -148,30 +148,26 @@ static int cmp_u64(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* Merge the pages just read (slots from first on) into the held list. */
+/*
+ * Merge the pages just read, fresh[0..n) (ascending, in the slots from
+ * nheld on), into the held list: in place, from the back.
+ */
 static bool merge_held(struct ahead_pages *pg, const uint64_t *fresh,
-		       size_t n, size_t first)
+		       size_t n)
 {
-	size_t i = 0, j = 0, k = 0;
-	struct held *t;
+	size_t i = pg->nheld, j = n, k = pg->nheld + n;
 
-	if (!ld_grow((void **)&pg->merged, &pg->cap_merged, pg->nheld + n,
-		     sizeof(*pg->merged)))
+	if (!ld_grow((void **)&pg->held, &pg->cap_held, k, sizeof(*pg->held)))
 		return false;
-	while (i < pg->nheld || j < n) {
-		if (j == n || (i < pg->nheld && pg->held[i].addr < fresh[j])) {
-			pg->merged[k++] = pg->held[i++];
+	while (j) {
+		if (i && pg->held[i - 1].addr > fresh[j - 1]) {
+			pg->held[--k] = pg->held[--i];
 		} else {
-			pg->merged[k].addr = fresh[j];
-			pg->merged[k++].slot = (uint32_t)(first + j++);
+			j--;
+			pg->held[--k] = (struct held){
+				fresh[j], (uint32_t)(pg->nheld + j) };
 		}
 	}
-	t = pg->held;
-	pg->held = pg->merged;
-	pg->merged = t;
-	k = pg->cap_held;
-	pg->cap_held = pg->cap_merged;
-	pg->cap_merged = k;
 	pg->nheld += n;
 	return true;
 }
@@ -180,7 +176,7 @@ static bool merge_held(struct ahead_pages *pg, const uint64_t *fresh,
 static bool read_wanted(struct ld_ahead *a)
 {
 	struct ahead_pages *pg = a->pg;
-	size_t n = 0, first = pg->nslots;
+	size_t n = 0, first = pg->nheld;	/* a slot per held page */
 
 	if (!pg->nwant)
 		return false;
@@ -195,10 +191,7 @@ static bool read_wanted(struct ld_ahead *a)
 		return false;
 	ld_mem_read_pages(a->s->mem, pg->want, n, pg->data + first * PAGE,
 			  pg->ok + first, &pg->calls, &pg->bytes);
-	if (!merge_held(pg, pg->want, n, first))
-		return false;
-	pg->nslots = first + n;
-	return true;
+	return merge_held(pg, pg->want, n);
 }
 
 static bool seen(const struct ahead_pages *pg, uint64_t c)
@@ -319,8 +312,8 @@ static void read_batch(struct ld_ahead *a, size_t j, size_t end)
 	struct ahead_pages *pg = a->pg;
 	size_t pending[BATCH], np = 0, keep;
 
-	if (pg->nslots > KEEP_PAGES)
-		pg->nheld = pg->nslots = 0;
+	if (pg->nheld > KEEP_PAGES)
+		pg->nheld = 0;
 	for (size_t gi = j; gi < end; gi++)
 		pending[np++] = gi;
 	for (int r = 0; r < ROUNDS && np; r++) {
@@ -411,7 +404,6 @@ static void pages_free(struct ahead_pages *pg)
 	if (!pg)
 		return;
 	free(pg->held);
-	free(pg->merged);
 	free(pg->data);
 	free(pg->ok);
 	free(pg->want);

@@ -159,7 +159,7 @@ static void blockers_batch(struct ld_session *s, void *arg, size_t first,
 
 	if (ld_target_mapped(&s->target))
 		return;
-	for (size_t gi = first; gi < first + n && k < LD_BATCH; gi++) {
+	for (size_t gi = first; gi < first + n; gi++) {
 		int c = ld_wait_class_of(s, a->b, &s->gs[gi]);
 
 		if (c == LD_WAIT_IO || c == LD_WAIT_COND)

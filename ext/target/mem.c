@@ -21,7 +21,6 @@
 #define LD_CHUNK_SHIFT	16
 #define LD_CHUNK_SIZE	((uint64_t)1 << LD_CHUNK_SHIFT)
 #define LD_CACHE_SLOTS	256		/* 16 MiB of callback chunks */
-#define LD_PAGE_SIZE	4096
 /* A batch this big is read by two threads (one transfer is ~100 us). */
 #define LD_SPLIT_MIN	(256u << 10)
 
@@ -513,7 +512,7 @@ static struct ld_error *proc_read(void *arg, uint64_t addr, void *buf,
 	while (done < len) {
 		uint64_t at = addr + done;
 		size_t want = len - done;
-		size_t page_left = LD_PAGE_SIZE - (at & (LD_PAGE_SIZE - 1));
+		size_t page_left = LD_MEM_PAGE - (at & (LD_MEM_PAGE - 1));
 		ssize_t r = proc_xfer(pr, at, out + done, want);
 
 		if (r < 0 && errno == EINTR)
@@ -533,6 +532,12 @@ static struct ld_error *proc_read(void *arg, uint64_t addr, void *buf,
 				      at, pr->pid);
 	}
 	return NULL;
+}
+
+/* The process, when it is all of mem: then vectored reads may serve. */
+static const struct proc *sole_proc(const struct ld_mem *mem)
+{
+	return mem->nprocs == 1 && mem->nsegs == 1 ? mem->procs[0] : NULL;
 }
 
 /*
@@ -598,8 +603,7 @@ static struct ld_vsplit *splitter(struct ld_mem *mem, const struct proc *pr)
 
 void ld_mem_read_batch(struct ld_mem *mem, struct ld_mem_iov *v, size_t n)
 {
-	const struct proc *pr = mem->nprocs == 1 && mem->nsegs == 1 ?
-				mem->procs[0] : NULL;
+	const struct proc *pr = sole_proc(mem);
 	struct ld_vsplit *sp;
 	size_t total = 0, h;
 
@@ -625,7 +629,7 @@ void ld_mem_read_batch(struct ld_mem *mem, struct ld_mem_iov *v, size_t n)
 
 bool ld_mem_pages_readable(const struct ld_mem *mem)
 {
-	if (mem->nprocs == 1 && mem->nsegs == 1)
+	if (sole_proc(mem))
 		return true;
 	for (size_t i = 0; i < mem->nsegs; i++)
 		if (mem->segs[i].kind == SEG_CALLBACK)
@@ -638,37 +642,36 @@ static bool read_page_alone(const struct proc *pr, uint64_t page,
 			    uint8_t *out, uint64_t *calls, uint64_t *bytes)
 {
 	(*calls)++;
-	*bytes += LD_PAGE_SIZE;
-	return proc_xfer(pr, page, out, LD_PAGE_SIZE) == LD_PAGE_SIZE;
+	*bytes += LD_MEM_PAGE;
+	return proc_xfer(pr, page, out, LD_MEM_PAGE) == LD_MEM_PAGE;
 }
 
 void ld_mem_read_pages(const struct ld_mem *mem, const uint64_t *pages,
 		       size_t n, uint8_t *out, bool *ok, uint64_t *calls,
 		       uint64_t *bytes)
 {
-	const struct proc *pr = mem->nprocs == 1 && mem->nsegs == 1 ?
-				mem->procs[0] : NULL;
+	const struct proc *pr = sole_proc(mem);
 	size_t i = 0, asked, arrived;
 	const void *p;
 
 	memset(ok, 0, n * sizeof(*ok));
 	while (i < n && !mem->sealed) {
 		if (!pr) {
-			p = ld_mem_peek_quiet(mem, pages[i], LD_PAGE_SIZE);
+			p = ld_mem_peek_quiet(mem, pages[i], LD_MEM_PAGE);
 			if (p)
-				memcpy(out + i * LD_PAGE_SIZE, p, LD_PAGE_SIZE);
+				memcpy(out + i * LD_MEM_PAGE, p, LD_MEM_PAGE);
 			ok[i++] = p != NULL;
 			continue;
 		}
 		asked = ld_vread_pages(pr->pid, pages + i, n - i,
-				       out + i * LD_PAGE_SIZE, &arrived, calls);
-		*bytes += asked * LD_PAGE_SIZE;
+				       out + i * LD_MEM_PAGE, &arrived, calls);
+		*bytes += asked * LD_MEM_PAGE;
 		for (size_t k = 0; k < arrived; k++)
 			ok[i + k] = true;
 		i += arrived;
 		if (arrived < asked) {
 			ok[i] = read_page_alone(pr, pages[i],
-						out + i * LD_PAGE_SIZE, calls,
+						out + i * LD_MEM_PAGE, calls,
 						bytes);
 			i++;
 		}

@@ -283,18 +283,18 @@ size_t ld_vread_pages(int pid, const uint64_t *pages, size_t n, uint8_t *out,
 	/* Consecutive pages are one remote range; the copy lands in order. */
 	while (i < n && nr < LD_BATCH_IOV) {
 		remote[nr].iov_base = (void *)(uintptr_t)pages[i];
-		remote[nr].iov_len = LD_VREAD_PAGE;
-		for (i++; i < n && pages[i] == pages[i - 1] + LD_VREAD_PAGE;
+		remote[nr].iov_len = LD_MEM_PAGE;
+		for (i++; i < n && pages[i] == pages[i - 1] + LD_MEM_PAGE;
 		     i++)
-			remote[nr].iov_len += LD_VREAD_PAGE;
+			remote[nr].iov_len += LD_MEM_PAGE;
 		nr++;
 	}
 	local.iov_base = out;
-	local.iov_len = i * LD_VREAD_PAGE;
+	local.iov_len = i * LD_MEM_PAGE;
 	(*calls)++;
 	do {
 		r = process_vm_readv(pid, &local, 1, remote, nr, 0);
 	} while (r < 0 && errno == EINTR);
-	*arrived = r < 0 ? 0 : (size_t)r / LD_VREAD_PAGE;
+	*arrived = r < 0 ? 0 : (size_t)r / LD_MEM_PAGE;
 	return i;
 }

@@ -35,12 +35,10 @@ size_t ld_vread(int pid, struct ld_mem_iov *v, size_t n,
 		struct ld_vread_buf *b);
 void ld_vread_buf_release(struct ld_vread_buf *b);
 
-#define LD_VREAD_PAGE 4096
-
 /*
  * Whole pages from process pid, with one process_vm_readv: a prefix of
  * pages[0..n) (page addresses, ascending, distinct) into out, page i at
- * out + i * LD_VREAD_PAGE.  Returns how many pages the vector asked for;
+ * out + i * LD_MEM_PAGE.  Returns how many pages the vector asked for;
  * *arrived says how many of those came (the page after them, or one later
  * in its run of consecutive pages, stopped the transfer).  Thread-safe;
  * counts the transfer in *calls.

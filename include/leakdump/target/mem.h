@@ -117,8 +117,8 @@ void ld_mem_read_batch(struct ld_mem *mem, struct ld_mem_iov *v, size_t n);
  * copied.  The transfers and bytes are added to *calls and *bytes, not to
  * mem's own count (see ld_mem_count).  Only for memory that
  * ld_mem_pages_readable() accepts: a debugger's callback reads none.
+ * (LD_MEM_PAGE is in iov.h.)
  */
-#define LD_MEM_PAGE 4096
 bool ld_mem_pages_readable(const struct ld_mem *mem);
 void ld_mem_read_pages(const struct ld_mem *mem, const uint64_t *pages,
 		       size_t n, uint8_t *out, bool *ok, uint64_t *calls,

@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "leakdump/target/mem.h"
+#include "target/vread.h"
 
 /* Assert err is a fault at addr whose message contains text; free it. */
 static void expect_fault(struct ld_error *err, uint64_t addr, const char *text)
@@ -574,6 +576,58 @@ static void test_process_batch_split(void **state)
 }
 
 /*
+ * A split job the helper has not started is the caller's: posted while
+ * the helper sleeps (idle for a while) and finished at once, the caller
+ * takes it, and the helper then leaves its buffer alone.  One the helper
+ * was given time for is done by the helper.  (A helper woken from its
+ * sleep takes tens of microseconds to run; the caller's take is next.)
+ */
+static void test_vsplit_handover(void **state)
+{
+	static const char src[] = "handover";
+	struct ld_vsplit *sp;
+	char buf[sizeof(src)];
+	struct ld_mem_iov v = { (uintptr_t)src, buf, sizeof(src), false };
+	uint64_t calls = 0, bytes = 0;
+	struct timespec idle = { 0, 5000000 };
+	int callers = 0, helpers = 0;
+
+	if (!several_cpus())
+		skip();
+	sp = ld_vsplit_create(getpid());
+	assert_non_null(sp);
+	for (int round = 0; round < 20; round++) {
+		nanosleep(&idle, NULL);		/* the helper goes to sleep */
+		memset(buf, 0xee, sizeof(buf));
+		v.ok = false;
+		ld_vsplit_start(sp, &v, 1);
+		if (ld_vsplit_finish(sp, &calls, &bytes)) {
+			helpers++;
+			continue;
+		}
+		callers++;
+		nanosleep(&idle, NULL);
+		assert_false(v.ok);
+		assert_int_equal((uint8_t)buf[0], 0xee);
+	}
+	assert_true(callers > 0);
+	/* Given the time, the helper does the job. */
+	for (int round = 0; round < 20 && !helpers; round++) {
+		v.ok = false;
+		ld_vsplit_start(sp, &v, 1);
+		nanosleep(&idle, NULL);
+		if (ld_vsplit_finish(sp, &calls, &bytes)) {
+			helpers++;
+			assert_true(v.ok);
+			assert_memory_equal(buf, src, sizeof(src));
+		}
+	}
+	assert_true(helpers > 0);
+	assert_true(calls > 0);
+	ld_vsplit_destroy(sp);
+}
+
+/*
  * A page the target cannot read itself (PROT_NONE, as Go's reserved
  * arena space) is still read, as a debugger reads it: through
  * /proc/PID/mem when process_vm_readv refuses.
@@ -721,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_process_self),
 		cmocka_unit_test(test_process_batch),
 		cmocka_unit_test(test_process_batch_split),
+		cmocka_unit_test(test_vsplit_handover),
 		cmocka_unit_test(test_process_prot_none),
 		cmocka_unit_test(test_process_pages),
 		cmocka_unit_test(test_buffer_pages),
